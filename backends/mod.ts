@@ -1,0 +1,28 @@
+/**
+ * The backend selector and the backend-neutral service toolkit: clocks, logging, signals,
+ * task references.
+ *
+ * @example Selecting a backend and reading a component
+ * ```ts
+ * import { getComponent, initBackend, resetBackend } from "@fjord/fjord/backends";
+ *
+ * resetBackend();
+ * initBackend("threading");
+ * const SignalHandler = getComponent("SignalHandler");
+ * new SignalHandler().clear();
+ * resetBackend();
+ * ```
+ *
+ * @module
+ */
+
+export * from "./backend_type.ts";
+export * from "./backend.ts";
+export * from "./errors.ts";
+export * from "./registry.ts";
+export * from "./clock.ts";
+export * from "./logger.ts";
+export * from "./task_ref.ts";
+export * from "./signal_handler.ts";
+export * from "./cooperative/backend.ts";
+export * from "./threading/backend.ts";

@@ -1,0 +1,34 @@
+/**
+ * The threading backend: launcher workers, `ThreadGroup` task threads and pool executor tasks run
+ * in Web Workers (one isolate each, real parallelism).
+ *
+ * @module
+ */
+
+import type { Backend } from "../backend.ts";
+import { BackendType } from "../backend_type.ts";
+import { commonComponents } from "../components.ts";
+
+/**
+ * Builds the threading backend (normally done by the selector, once).
+ *
+ * @returns A frozen threading {@linkcode Backend}.
+ *
+ * @example
+ * ```ts
+ * import { createThreadingBackend } from "@fjord/fjord/backends";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(createThreadingBackend().type, "threading");
+ * ```
+ */
+export function createThreadingBackend(): Backend {
+  return Object.freeze({
+    type: BackendType.THREADING,
+    taskIsolation: "worker",
+    launcherIsolation: "worker",
+    components: Object.freeze({
+      ...commonComponents(),
+    }),
+  });
+}

@@ -1,0 +1,7 @@
+/**
+ * fjord's config module (being built).
+ *
+ * @module
+ */
+
+export {};

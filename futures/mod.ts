@@ -1,0 +1,7 @@
+/**
+ * fjord's futures module (being built).
+ *
+ * @module
+ */
+
+export {};

@@ -1,0 +1,7 @@
+/**
+ * fjord's lock module (being built).
+ *
+ * @module
+ */
+
+export {};

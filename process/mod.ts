@@ -1,0 +1,7 @@
+/**
+ * fjord's process module (being built).
+ *
+ * @module
+ */
+
+export {};
