@@ -76,8 +76,9 @@ export function spawnFjordWorker(
  */
 export function receiveFjordInit<T = unknown>(): Promise<T> {
   return new Promise<T>((resolve) => {
-    const onMessage = (event: MessageEvent): void => {
-      const msg = event.data as InitMessage | undefined;
+    // `self` is typed as the main thread's Window; in a worker it is the worker scope.
+    const onMessage = (event: Event): void => {
+      const msg = (event as MessageEvent).data as InitMessage | undefined;
       if (msg?.kind !== INIT) return;
       self.removeEventListener("message", onMessage);
       event.stopImmediatePropagation();

@@ -1,0 +1,7 @@
+import { receiveFjordInit, sharedBuffer } from "../../../backends/threading/_fjord_worker.ts";
+import { getBackendType } from "../../../backends/registry.ts";
+
+const data = await receiveFjordInit<{ add: number }>();
+const counter = new Int32Array(sharedBuffer("test.counter", 4));
+Atomics.add(counter, 0, data.add);
+self.postMessage({ backend: getBackendType() ?? null });

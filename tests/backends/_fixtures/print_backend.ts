@@ -1,0 +1,3 @@
+import { getBackend } from "../../../mod.ts";
+
+console.log(getBackend().type);

@@ -1,0 +1,234 @@
+import assert from "node:assert/strict";
+import {
+  BackendAlreadySelectedError,
+  BackendType,
+  ComponentNotFoundError,
+  DEFAULT_BACKEND_TYPE,
+  getBackend,
+  getBackendType,
+  getComponent,
+  initBackend,
+  type Logger,
+  registerBackendDefaultHook,
+  resetBackend,
+  setLogger,
+} from "../../backends/mod.ts";
+import { consoleLogger } from "../../backends/logger.ts";
+import type { BackendType as BackendTypeName } from "../../backends/mod.ts";
+
+function captureWarnings(): { warnings: string[]; [Symbol.dispose](): void } {
+  const warnings: string[] = [];
+  const logger: Logger = {
+    debug: () => {},
+    info: () => {},
+    warning: (m) => warnings.push(m),
+    error: () => {},
+  };
+  setLogger(logger);
+  return { warnings, [Symbol.dispose]: () => setLogger(consoleLogger) };
+}
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  assert.fail("expected the call to throw");
+}
+
+function withEnv(value: string | undefined, fn: () => void): void {
+  const old = Deno.env.get("FJORD_BACKEND");
+  if (value === undefined) Deno.env.delete("FJORD_BACKEND");
+  else Deno.env.set("FJORD_BACKEND", value);
+  try {
+    fn();
+  } finally {
+    if (old === undefined) Deno.env.delete("FJORD_BACKEND");
+    else Deno.env.set("FJORD_BACKEND", old);
+    resetBackend();
+  }
+}
+
+Deno.test("importing fjord selects no backend", async () => {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import * as f from "${new URL("../../mod.ts", import.meta.url).href}";
+       console.log(String(f.getBackendType()));`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const out = await cmd.output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.equal(new TextDecoder().decode(out.stdout).trim(), "undefined");
+});
+
+Deno.test("BackendType names both backends and the default is cooperative", () => {
+  assert.equal(BackendType.THREADING, "threading");
+  assert.equal(BackendType.COOPERATIVE, "cooperative");
+  assert.equal(DEFAULT_BACKEND_TYPE, "cooperative");
+  assert.ok(Object.isFrozen(BackendType));
+});
+
+Deno.test("getBackend() selects the default once and freezes it", () => {
+  withEnv(undefined, () => {
+    assert.equal(getBackendType(), undefined);
+    const first = getBackend();
+    assert.equal(first.type, "cooperative");
+    assert.equal(getBackend(), first);
+    assert.equal(getBackendType(), "cooperative");
+  });
+});
+
+Deno.test("initBackend() selects, repeats as a no-op and refuses another type", () => {
+  withEnv(undefined, () => {
+    const b = initBackend("threading");
+    assert.equal(b.type, "threading");
+    assert.equal(b.taskIsolation, "worker");
+    assert.equal(b.launcherIsolation, "worker");
+    assert.equal(initBackend("threading"), b);
+    const err = thrown(() => initBackend("cooperative"));
+    assert.ok(err instanceof BackendAlreadySelectedError);
+    assert.equal(err.name, "BackendAlreadySelectedError");
+    assert.equal(err.current, "threading");
+    assert.equal(err.requested, "cooperative");
+    assert.equal(getBackend().type, "threading");
+  });
+});
+
+Deno.test("initBackend() after getBackend() chose the default refuses a different type", () => {
+  withEnv(undefined, () => {
+    getBackend();
+    assert.throws(() => initBackend("threading"), BackendAlreadySelectedError);
+  });
+});
+
+Deno.test("initBackend() rejects an unknown type with a TypeError naming it", () => {
+  withEnv(undefined, () => {
+    assert.throws(
+      () => initBackend("bogus" as BackendTypeName),
+      (e: unknown) => e instanceof TypeError && e.message.includes('"bogus"'),
+    );
+    assert.equal(getBackendType(), undefined);
+  });
+});
+
+Deno.test("FJORD_BACKEND selects the backend, read lazily at selection", () => {
+  withEnv("threading", () => {
+    assert.equal(getBackend().type, "threading");
+  });
+  withEnv("cooperative", () => {
+    assert.equal(getBackend().type, "cooperative");
+  });
+});
+
+Deno.test("an unknown FJORD_BACKEND falls back to the default with one warning", () => {
+  using log = captureWarnings();
+  withEnv("eventlet", () => {
+    assert.equal(getBackend().type, DEFAULT_BACKEND_TYPE);
+    getBackend();
+  });
+  assert.equal(log.warnings.length, 1);
+  assert.match(log.warnings[0]!, /FJORD_BACKEND='eventlet'/);
+});
+
+Deno.test("the default hook wins over FJORD_BACKEND", () => {
+  withEnv("cooperative", () => {
+    registerBackendDefaultHook(() => "threading");
+    assert.equal(getBackend().type, "threading");
+  });
+});
+
+Deno.test("the default hook does not override initBackend()", () => {
+  withEnv(undefined, () => {
+    registerBackendDefaultHook(() => "threading");
+    assert.equal(initBackend("cooperative").type, "cooperative");
+    assert.equal(getBackend().type, "cooperative");
+  });
+});
+
+Deno.test("a throwing hook falls back to the default with one warning", () => {
+  using log = captureWarnings();
+  withEnv("threading", () => {
+    registerBackendDefaultHook(() => {
+      throw new Error("boom");
+    });
+    assert.equal(getBackend().type, DEFAULT_BACKEND_TYPE);
+  });
+  assert.equal(log.warnings.length, 1);
+  assert.match(log.warnings[0]!, /hook failed/);
+});
+
+Deno.test("a hook returning a non-type falls back to the default with one warning", () => {
+  using log = captureWarnings();
+  withEnv(undefined, () => {
+    registerBackendDefaultHook(() => "bogus" as BackendTypeName);
+    assert.equal(getBackend().type, DEFAULT_BACKEND_TYPE);
+  });
+  assert.equal(log.warnings.length, 1);
+});
+
+Deno.test("registerBackendDefaultHook() rejects a non-function", () => {
+  assert.throws(
+    () => registerBackendDefaultHook("threading" as unknown as () => BackendTypeName),
+    TypeError,
+  );
+});
+
+Deno.test("resetBackend() clears the selection and the hook", () => {
+  withEnv(undefined, () => {
+    registerBackendDefaultHook(() => "threading");
+    assert.equal(getBackend().type, "threading");
+    resetBackend();
+    assert.equal(getBackendType(), undefined);
+    assert.equal(getBackend().type, "cooperative");
+  });
+});
+
+Deno.test("getComponent() returns the backend's component and selects on first use", () => {
+  withEnv(undefined, () => {
+    const SignalHandler = getComponent("SignalHandler");
+    assert.equal(typeof SignalHandler, "function");
+    assert.equal(getBackendType(), "cooperative");
+    assert.equal(getComponent("SignalHandler"), getBackend().components.SignalHandler);
+  });
+});
+
+Deno.test("getComponent() throws ComponentNotFoundError for an unknown name", () => {
+  withEnv(undefined, () => {
+    const err = thrown(() => getComponent("Nope" as "SignalHandler"));
+    assert.ok(err instanceof ComponentNotFoundError);
+    assert.equal(err.component, "Nope");
+    assert.equal(err.name, "ComponentNotFoundError");
+    assert.throws(() => getComponent("toString" as "SignalHandler"), ComponentNotFoundError);
+  });
+});
+
+Deno.test("both backends provide the same component names", () => {
+  withEnv(undefined, () => {
+    const coop = Object.keys(initBackend("cooperative").components).sort();
+    resetBackend();
+    const threading = Object.keys(initBackend("threading").components).sort();
+    assert.deepEqual(coop, threading);
+  });
+});
+
+Deno.test("without --allow-env FJORD_BACKEND counts as unset, never a crash", async () => {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      `--allow-read=${new URL("../..", import.meta.url).pathname}`,
+      "--deny-env",
+      new URL("./_fixtures/print_backend.ts", import.meta.url).pathname,
+    ],
+    env: { FJORD_BACKEND: "threading" },
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const out = await cmd.output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.equal(new TextDecoder().decode(out.stdout).trim(), "cooperative");
+});
