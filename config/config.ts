@@ -1,0 +1,956 @@
+/**
+ * The `Config` object: registered options, their sources and typed reads.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { getLogger } from "../backends/logger.ts";
+import { parseArgs } from "./_args.ts";
+import { convertValue, showValue } from "./_convert.ts";
+import { hasTemplate, substitute } from "./_substitute.ts";
+import {
+  ConfigFileNotFoundError,
+  ConfigSubstitutionError,
+  DuplicateOptError,
+  NoSuchOptError,
+  RequiredOptError,
+} from "./errors.ts";
+import { type IniDocument, parseIni } from "./ini_parser.ts";
+import type { Opt } from "./opts.ts";
+
+/** The group of options registered without one. */
+const DEFAULT_GROUP = "DEFAULT";
+
+/**
+ * What {@linkcode Config.reload} or {@linkcode Config.mutate} changed.
+ *
+ * @example
+ * ```ts
+ * import type { ChangedOptions } from "@fjord/fjord/config";
+ * import assert from "node:assert/strict";
+ *
+ * const none: ChangedOptions = { changed: [], ignored: [] };
+ * assert.equal(none.changed.length, 0);
+ * ```
+ */
+export interface ChangedOptions {
+  /** Options whose value changed (secret values are reported as `***`). */
+  changed: { group: string; name: string; old: unknown; new: unknown }[];
+  /** Non-mutable options whose new value `mutate()` did not apply (always empty for `reload()`). */
+  ignored: { group: string; name: string }[];
+}
+
+/** Where {@linkcode Config.load} reads from. */
+export interface ConfigLoadOptions {
+  /**
+   * Command-line arguments; `--config-file X`, `--config-file=X`, `--config-dir X` and
+   * `--config-dir=X` are used (repeatable), everything else is ignored (it belongs to the
+   * application), e.g. `Deno.args`.
+   * @default {[]}
+   */
+  args?: readonly string[];
+  /** Config files, read after the directories' files, in order (later wins). @default {[]} */
+  files?: readonly string[];
+  /** Directories whose `*.conf` files are read first, in sorted order. @default {[]} */
+  dirs?: readonly string[];
+}
+
+/**
+ * The sources a {@linkcode Config} was loaded from, exactly as given to
+ * {@linkcode Config.load}. Passing them to `load()` of a fresh `Config` (for example in a worker)
+ * reads the same files.
+ */
+export interface ConfigSources {
+  /** The `args` given to `load()`. */
+  readonly args: readonly string[];
+  /** The `files` given to `load()`. */
+  readonly files: readonly string[];
+  /** The `dirs` given to `load()`. */
+  readonly dirs: readonly string[];
+}
+
+/** One registered option of a {@linkcode Config}, as listed by {@linkcode Config.listOpts}. */
+export interface RegisteredOpt {
+  /** The group (`"DEFAULT"` for ungrouped options), as first registered. */
+  readonly group: string;
+  /** The option schema. */
+  readonly opt: Opt;
+}
+
+interface Slot {
+  set: boolean;
+  value: unknown;
+}
+
+interface Entry {
+  readonly opt: Opt;
+  readonly group: string;
+  readonly key: string;
+  readonly deprecatedKey: string | undefined;
+  def: Slot;
+  override: Slot;
+  // Set by mutate() for a non-mutable option: the file layer it keeps using.
+  pinned: Files | undefined;
+}
+
+/** Parsed files, oldest first: normalized group → key → values in file order. */
+type Files = readonly ReadonlyMap<string, ReadonlyMap<string, string[]>>[];
+
+interface Loaded {
+  sources: ConfigSources;
+  configFiles: readonly string[];
+  files: Files;
+}
+
+interface Resolution {
+  files: Files;
+  cache: Map<Entry, unknown>;
+  stack: Entry[];
+  deprecated: Set<string>;
+}
+
+const RECURSION = "recursive substitution: ";
+// Chains of `$name` references deeper than this are reported instead of risking the JS stack.
+const MAX_DEPTH = 64;
+
+function groupKey(group: string): string {
+  return group === DEFAULT_GROUP ? group : group.toLowerCase();
+}
+
+function optKey(name: string): string {
+  return name.replaceAll("-", "_");
+}
+
+function checkGroup(method: string, group: unknown): string {
+  if (group === undefined) return DEFAULT_GROUP;
+  if (typeof group !== "string" || group === "" || /[\]\r\n]/.test(group)) {
+    throw new TypeError(
+      `Cannot ${method} as 'group' must be a non-empty string without ']' or line breaks: current value is ${
+        JSON.stringify(group)
+      }`,
+    );
+  }
+  return group;
+}
+
+function checkOptName(method: string, name: unknown): string {
+  if (typeof name !== "string" || name === "") {
+    throw new TypeError(
+      `Cannot ${method} as 'name' must be a non-empty string: current value is ${
+        JSON.stringify(name)
+      }`,
+    );
+  }
+  return name;
+}
+
+function isOpt(value: unknown): value is Opt {
+  return typeof value === "object" && value !== null && typeof (value as Opt).name === "string" &&
+    typeof (value as Opt).type === "string";
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+  }
+  return false;
+}
+
+const OPT_FIELDS = [
+  "type",
+  "default",
+  "help",
+  "choices",
+  "min",
+  "max",
+  "required",
+  "secret",
+  "mutable",
+  "deprecatedName",
+] as const;
+
+function optDifference(a: Opt, b: Opt): string | undefined {
+  const diff = OPT_FIELDS.filter((f) => !same(a[f], b[f]));
+  return diff.length === 0 ? undefined : `differs in ${diff.join(", ")}`;
+}
+
+function freeze(value: unknown): unknown {
+  return Array.isArray(value) ? Object.freeze(value) : value;
+}
+
+function asText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (Array.isArray(value)) return value.join(",");
+  return String(value);
+}
+
+async function listConfDir(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const item of Deno.readDir(dir)) {
+      if (!item.name.endsWith(".conf")) continue;
+      if (item.isFile) {
+        names.push(item.name);
+      } else if (item.isSymlink) {
+        const info = await Deno.stat(join(dir, item.name)).catch(() => undefined);
+        if (info?.isFile) names.push(item.name);
+      }
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new ConfigFileNotFoundError(dir, { cause: error });
+    }
+    throw error;
+  }
+  // Code-unit order, like Python's sorted(): independent of locale.
+  return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((name) => join(dir, name));
+}
+
+async function readConfigFile(file: string): Promise<IniDocument> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new ConfigFileNotFoundError(file, { cause: error });
+    }
+    throw error;
+  }
+  return parseIni(text, file);
+}
+
+function normalize(doc: IniDocument): Map<string, Map<string, string[]>> {
+  const out = new Map<string, Map<string, string[]>>();
+  for (const [section, keys] of doc) {
+    const g = groupKey(section);
+    let target = out.get(g);
+    if (target === undefined) out.set(g, target = new Map());
+    for (const [key, entries] of keys) {
+      let values = target.get(key);
+      if (values === undefined) target.set(key, values = []);
+      for (const e of entries) values.push(e.value);
+    }
+  }
+  return out;
+}
+
+async function readSources(sources: ConfigSources): Promise<Loaded> {
+  const fromArgs = parseArgs(sources.args);
+  const dirs = [...sources.dirs, ...fromArgs.dirs];
+  const configFiles: string[] = [];
+  for (const dir of dirs) configFiles.push(...await listConfDir(dir));
+  configFiles.push(...sources.files, ...fromArgs.files);
+  const docs = await Promise.all(configFiles.map(readConfigFile));
+  return { sources, configFiles: Object.freeze(configFiles), files: docs.map(normalize) };
+}
+
+function checkSources(o: ConfigLoadOptions | undefined): ConfigSources {
+  if (o !== undefined && (typeof o !== "object" || o === null)) {
+    throw new TypeError(
+      `Cannot load config as 'options' must be an object: current value is ${String(o)}`,
+    );
+  }
+  const list = (field: "args" | "files" | "dirs"): readonly string[] => {
+    const value = o?.[field];
+    if (value === undefined) return Object.freeze([]);
+    if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+      throw new TypeError(
+        `Cannot load config as '${field}' must be an array of strings: current value is ${
+          String(value)
+        }`,
+      );
+    }
+    return Object.freeze([...value]);
+  };
+  const sources = Object.freeze({ args: list("args"), files: list("files"), dirs: list("dirs") });
+  parseArgs(sources.args); // bad flags fail at the call
+  return sources;
+}
+
+/**
+ * A set of registered options and the values they take from defaults, config files and
+ * overrides (oslo.config's `ConfigOpts`).
+ *
+ * Precedence, later wins: the option's default < {@linkcode Config.setDefault} < `--config-dir`
+ * files (`*.conf`, sorted) < `--config-file` / `files` in order < {@linkcode Config.setOverride}.
+ * Options registered without a group live in `[DEFAULT]`; there is no inheritance between
+ * sections. Section names other than `DEFAULT` match group names case-insensitively; option
+ * names are written in files with `_` where the name has `-`. Unknown sections and keys in files
+ * are ignored.
+ *
+ * @example Loading a file
+ * ```ts
+ * import { Config, intOpt, strOpt } from "@fjord/fjord/config";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const file = `${dir}/app.conf`;
+ * await Deno.writeTextFile(file, "[DEFAULT]\nworkers = 8\n[db]\nurl = sqlite://$workers\n");
+ *
+ * const conf = new Config();
+ * conf.registerOpt(intOpt("workers", { default: 1, min: 1 }));
+ * conf.registerOpt(strOpt("url"), "db");
+ * await conf.load({ args: ["--config-file", file] });
+ * assert.equal(conf.get<number>("workers"), 8);
+ * assert.equal(conf.get<string>("url", "db"), "sqlite://8");
+ * assert.deepEqual(conf.configFiles, [file]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class Config {
+  #groups = new Map<string, Map<string, Entry>>();
+  #order: Entry[] = [];
+  #loaded: Loaded = {
+    sources: Object.freeze({
+      args: Object.freeze([]),
+      files: Object.freeze([]),
+      dirs: Object.freeze([]),
+    }),
+    configFiles: Object.freeze([]),
+    files: [],
+  };
+  #cache = new Map<Entry, unknown>();
+  #warned = new Set<string>();
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Creates an empty configuration: no options, no files.
+   *
+   * @example
+   * ```ts
+   * import { Config } from "@fjord/fjord/config";
+   * import assert from "node:assert/strict";
+   *
+   * assert.deepEqual(new Config().configFiles, []);
+   * ```
+   */
+  constructor() {}
+
+  /**
+   * The files read by the last successful {@linkcode Config.load} / {@linkcode Config.reload},
+   * in reading order: each `--config-dir`'s `*.conf` files (sorted), then `files` and
+   * `--config-file` files.
+   *
+   * @example
+   * ```ts
+   * import { Config } from "@fjord/fjord/config";
+   * import assert from "node:assert/strict";
+   *
+   * const conf = new Config();
+   * await conf.load();
+   * assert.deepEqual(conf.configFiles, []);
+   * ```
+   */
+  get configFiles(): readonly string[] {
+    return this.#loaded.configFiles;
+  }
+
+  /**
+   * The `args`, `files` and `dirs` given to the last successful {@linkcode Config.load}.
+   * Another `Config` (say, in a worker) loads the same files with `other.load(conf.sources)`.
+   *
+   * @example
+   * ```ts
+   * import { Config } from "@fjord/fjord/config";
+   * import assert from "node:assert/strict";
+   *
+   * const conf = new Config();
+   * await conf.load({ args: ["--verbose"] });
+   * const copy = new Config();
+   * await copy.load(conf.sources);
+   * assert.deepEqual(copy.sources, { args: ["--verbose"], files: [], dirs: [] });
+   * ```
+   */
+  get sources(): ConfigSources {
+    return this.#loaded.sources;
+  }
+
+  /**
+   * Registers an option (oslo.config `register_opt`). Registering an identical option again
+   * is a no-op, so every component can register what it reads.
+   *
+   * @param opt The option schema (from {@linkcode strOpt} and friends).
+   * @param group The group (section); `"DEFAULT"` when omitted.
+   * @throws {TypeError} When `opt` is not an option or `group` is not a valid section name.
+   * @throws {DuplicateOptError} When a different option with the same name is registered in
+   * the group.
+   *
+   * @example
+   * ```ts
+   * import { Config, boolOpt } from "@fjord/fjord/config";
+   * import assert from "node:assert/strict";
+   *
+   * const conf = new Config();
+   * conf.registerOpt(boolOpt("enabled", { default: true }), "feature");
+   * assert.equal(conf.get<boolean>("enabled", "feature"), true);
+   * ```
+   */
+  registerOpt(opt: Opt, group?: string): void {
+    const g = checkGroup("register option", group);
+    if (!isOpt(opt)) {
+      throw new TypeError(
+        `Cannot register option as 'opt' must be an Opt: current value is ${String(opt)}`,
+      );
+    }
+    const gk = groupKey(g);
+    let slots = this.#groups.get(gk);
+    const key = optKey(opt.name);
+    const existing = slots?.get(key);
+    if (existing !== undefined) {
+      const difference = optDifference(existing.opt, opt);
+      if (difference !== undefined || existing.opt.name !== opt.name) {
+        throw new DuplicateOptError(
+          opt.name,
+          existing.group,
+          difference ?? `registered as '${existing.opt.name}'`,
+        );
+      }
+      return;
+    }
+    if (slots === undefined) this.#groups.set(gk, slots = new Map());
+    const entry: Entry = {
+      opt,
+      group: slots.size === 0 ? g : slots.values().next().value!.group,
+      key,
+      deprecatedKey: opt.deprecatedName === undefined ? undefined : optKey(opt.deprecatedName),
+      def: { set: false, value: undefined },
+      override: { set: false, value: undefined },
+      pinned: undefined,
+    };
+    slots.set(key, entry);
+    this.#order.push(entry);
+    // A new option can change what `$name` substitutions elsewhere resolve to.
+    this.#cache.clear();
+  }
+
+  /**
+   * Registers several options in one group; stops at the first conflict (options before it
+   * stay registered, which is harmless as registration is idempotent).
+   *
+   * @param opts The option schemas.
+   * @param group The group; `"DEFAULT"` when omitted.
+   * @throws {TypeError} When `opts` is not an array or an item is not an option.
+   * @throws {DuplicateOptError} When one conflicts with an already registered option.
+   *
+   * @example
+   * ```ts
+   * import { Config, intOpt, strOpt } from "@fjord/fjord/config";
+   * import assert from "node:assert/strict";
+   *
+   * const conf = new Config();
+   * conf.registerOpts([strOpt("host", { default: "localhost" }), intOpt("port", { default: 80 })], "api");
+   * assert.equal(conf.get("port", "api"), 80);
+   * ```
+   */
+  registerOpts(opts: readonly Opt[], group?: string): void {
+    if (!Array.isArray(opts)) {
+      throw new TypeError(
+        `Cannot register options as 'opts' must be an array: current value is ${String(opts)}`,
+      );
+    }
+    for (const opt of opts) this.registerOpt(opt, group);
+  }
+
+  /**
+   * Every registered option with its group, `DEFAULT` first, then groups in registration
+   * order; options in registration order.
+   *
+   * @returns The registered options.
+   *
+   * @example
+   * ```ts
+   * import { Config, strOpt } from "@fjord/fjord/config";
+   * import assert from "node:assert/strict";
+   *
+   * const conf = new Config();
+   * conf.registerOpt(strOpt("a"), "g");
+   * conf.registerOpt(strOpt("b"));
+   * assert.deepEqual(conf.listOpts().map((r) => `${r.group}.${r.opt.name}`), ["DEFAULT.b", "g.a"]);
+   * ```
+   */
+  listOpts(): RegisteredOpt[] {
+    const out: RegisteredOpt[] = [];
+    const defaults = this.#groups.get(DEFAULT_GROUP);
+    for (const e of defaults?.values() ?? []) out.push({ group: e.group, opt: e.opt });
+    for (const [gk, slots] of this.#groups) {
+      if (gk === DEFAULT_GROUP) continue;
+      for (const e of slots.values()) out.push({ group: e.group, opt: e.opt });
+    }
+    return out;
+  }
+
+  /**
+   * Replaces an option's default (oslo.config `set_default`); files and overrides still win.
+   * `undefined` restores the default the option was created with.
+   *
+   * @param name The option name.
+   * @param value The new default: a value of the option's type, or text to convert.
+   * @param group The group; `"DEFAULT"` when omitted.
+   * @throws {NoSuchOptError} When the option is not registered.
+   * @throws {ConfigValueError} When `value` is invalid for the option (nothing changes).
+   *
+   * @example
+   * ```ts
+   * import { Config, intOpt } from "@fjord/fjord/config";
+   * import assert from "node:assert/strict";
+   *
+   * const conf = new Config();
+   * conf.registerOpt(intOpt("workers", { default: 1 }));
+   * conf.setDefault("workers", 4);
+   * assert.equal(conf.get("workers"), 4);
+   * ```
+   */
+  setDefault(name: string, value: unknown, group?: string): void {
+    this.#setSlot("set default", "def", name, value, group);
+  }
+
+  /**
+   * Forces an option's value over every other source (oslo.config `set_override`);
+   * `undefined` clears the override.
+   *
+   * @param name The option name.
+   * @param value The value: of the option's type, or text to convert.
+   * @param group The group; `"DEFAULT"` when omitted.
+   * @throws {NoSuchOptError} When the option is not registered.
+   * @throws {ConfigValueError} When `value` is invalid for the option (nothing changes).
+   *
+   * @example
+   * ```ts
+   * import { Config, strOpt } from "@fjord/fjord/config";
+   * import assert from "node:assert/strict";
+   *
+   * const conf = new Config();
+   * conf.registerOpt(strOpt("lock_path"), "oslo_concurrency");
+   * conf.setOverride("lock_path", "/tmp/locks", "oslo_concurrency");
+   * assert.equal(conf.get("lock_path", "oslo_concurrency"), "/tmp/locks");
+   * ```
+   */
+  setOverride(name: string, value: unknown, group?: string): void {
+    this.#setSlot("set override", "override", name, value, group);
+  }
+
+  #setSlot(
+    method: string,
+    slot: "def" | "override",
+    name: string,
+    value: unknown,
+    group?: string,
+  ): void {
+    const entry = this.#entry(method, name, group);
+    const previous = entry[slot];
+    entry[slot] = {
+      set: value !== undefined,
+      value: value === undefined ? undefined : freeze(
+        Array.isArray(value) ? [...value] : value,
+      ),
+    };
+    if (value !== undefined) {
+      // Validate the value itself, whichever source currently wins for this option.
+      const r = this.#resolution(this.#loaded.files, new Map());
+      r.stack.push(entry);
+      try {
+        convertValue(entry.opt, entry.group, this.#substituteValue(entry, value, r));
+      } catch (error) {
+        entry[slot] = previous;
+        throw error;
+      }
+    }
+    if (slot === "override") entry.pinned = undefined;
+    this.#cache.clear();
+  }
+
+  /**
+   * Reads an option's current value, converted to its type (oslo.config `conf.name` /
+   * `conf.group.name`).
+   *
+   * @typeParam T The value type (`string`, `number`, `boolean` or `string[]`, or `undefined`
+   * when the option may be unset).
+   * @param name The option name.
+   * @param group The group; `"DEFAULT"` when omitted.
+   * @returns The value; `undefined` when unset (multi-string options: `[]`). Arrays are frozen.
+   * @throws {NoSuchOptError} When the option is not registered.
+   * @throws {RequiredOptError} When the option is required and unset.
+   * @throws {ConfigValueError} When its value is invalid (possible for an option registered
+   * after loading, which is validated when first read).
+   *
+   * @example
+   * ```ts
+   * import { Config, strOpt } from "@fjord/fjord/config";
+   * import assert from "node:assert/strict";
+   *
+   * const conf = new Config();
+   * conf.registerOpt(strOpt("lock_path"), "oslo_concurrency");
+   * assert.equal(conf.get<string | undefined>("lock_path", "oslo_concurrency"), undefined);
+   * ```
+   */
+  get<T = unknown>(name: string, group?: string): T {
+    const entry = this.#entry("get option", name, group);
+    if (this.#cache.has(entry)) return this.#cache.get(entry) as T;
+    const resolution = this.#resolution(this.#loaded.files, new Map());
+    const value = this.#resolve(entry, resolution);
+    this.#warnDeprecated(resolution.deprecated);
+    if (value === undefined && entry.opt.required) {
+      throw new RequiredOptError(entry.opt.name, entry.group);
+    }
+    this.#cache.set(entry, value);
+    return value as T;
+  }
+
+  /**
+   * Reads the config files named by `args`, `files` and `dirs` (one `Deno.readTextFile` each)
+   * and validates every registered option. On any error nothing changes: the previous files
+   * and values stay in effect.
+   *
+   * @param options Where to read from.
+   * @returns Resolves once the new values are in effect.
+   * @throws {TypeError} At the call, when an argument is malformed (e.g. `--config-file`
+   * without a path).
+   * @throws {ConfigFileNotFoundError} (rejects) When a file or directory does not exist.
+   * @throws {ConfigFileParseError} (rejects) When a file is not valid INI.
+   * @throws {ConfigValueError} (rejects) When a value is invalid for its option.
+   * @throws {RequiredOptError} (rejects) When a required option has no value.
+   *
+   * @example
+   * ```ts
+   * import { Config, portOpt } from "@fjord/fjord/config";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${dir}/10-base.conf`, "[api]\nport = 8000\n");
+   * await Deno.writeTextFile(`${dir}/20-site.conf`, "[api]\nport = 9000\n");
+   * const conf = new Config();
+   * conf.registerOpt(portOpt("port"), "api");
+   * await conf.load({ dirs: [dir] });
+   * assert.equal(conf.get("port", "api"), 9000);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  load(options?: ConfigLoadOptions): Promise<void> {
+    const sources = checkSources(options);
+    return this.#serial(async () => {
+      const loaded = await readSources(sources);
+      this.#commit(loaded, this.#validate(loaded.files, new Set(this.#order)), true);
+    });
+  }
+
+  /**
+   * Re-reads every source of the last {@linkcode Config.load} (directories are listed again)
+   * and applies all new values (oslo.config `reload_config_files`). A failed reload changes
+   * nothing.
+   *
+   * @returns What changed (`ignored` is always empty).
+   * @throws {ConfigFileNotFoundError} (rejects) When a file has disappeared.
+   * @throws {ConfigFileParseError} (rejects) When a file no longer parses.
+   * @throws {ConfigValueError} (rejects) When a value is invalid.
+   * @throws {RequiredOptError} (rejects) When a required option has no value.
+   *
+   * @example
+   * ```ts
+   * import { Config, intOpt } from "@fjord/fjord/config";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const file = `${dir}/app.conf`;
+   * await Deno.writeTextFile(file, "[DEFAULT]\nworkers = 2\n");
+   * const conf = new Config();
+   * conf.registerOpt(intOpt("workers"));
+   * await conf.load({ files: [file] });
+   * await Deno.writeTextFile(file, "[DEFAULT]\nworkers = 3\n");
+   * const result = await conf.reload();
+   * assert.deepEqual(result.changed, [{ group: "DEFAULT", name: "workers", old: 2, new: 3 }]);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  reload(): Promise<ChangedOptions> {
+    return this.#serial(async () => {
+      const loaded = await readSources(this.#loaded.sources);
+      const before = this.#snapshot();
+      const values = this.#validate(loaded.files, new Set(this.#order));
+      this.#commit(loaded, values, true);
+      return { changed: this.#diff(before, values), ignored: [] };
+    });
+  }
+
+  /**
+   * Re-reads every source and applies new values of `mutable` options only (oslo.config
+   * `mutate_config_files`); other options keep their values until the next `load()` or
+   * `reload()`. Logs each change (info) and each ignored change (warning). A failed mutate
+   * changes nothing.
+   *
+   * @returns What changed, and which non-mutable options' new values were ignored.
+   * @throws {ConfigFileNotFoundError} (rejects) When a file has disappeared.
+   * @throws {ConfigFileParseError} (rejects) When a file no longer parses.
+   * @throws {ConfigValueError} (rejects) When a value is invalid.
+   * @throws {RequiredOptError} (rejects) When a required option has no value.
+   *
+   * @example
+   * ```ts
+   * import { Config, intOpt } from "@fjord/fjord/config";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const file = `${dir}/app.conf`;
+   * await Deno.writeTextFile(file, "[DEFAULT]\nworkers = 2\ntimeout = 5\n");
+   * const conf = new Config();
+   * conf.registerOpts([intOpt("workers"), intOpt("timeout", { mutable: true })]);
+   * await conf.load({ files: [file] });
+   * await Deno.writeTextFile(file, "[DEFAULT]\nworkers = 3\ntimeout = 9\n");
+   * const result = await conf.mutate();
+   * assert.deepEqual(result.ignored, [{ group: "DEFAULT", name: "workers" }]);
+   * assert.equal(conf.get("workers"), 2);
+   * assert.equal(conf.get("timeout"), 9);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  mutate(): Promise<ChangedOptions> {
+    return this.#serial(async () => {
+      const loaded = await readSources(this.#loaded.sources);
+      const before = this.#snapshot();
+      // What every option would become with the new files, pins from earlier mutates dropped.
+      const all = this.#validate(loaded.files, new Set(this.#order));
+      const pinned = new Map<Entry, Files>();
+      const ignored: { group: string; name: string }[] = [];
+      for (const entry of this.#order) {
+        const old = entry.pinned ?? this.#loaded.files;
+        if (entry.opt.mutable) continue;
+        if (before.has(entry) && !same(before.get(entry), all.get(entry))) {
+          ignored.push({ group: entry.group, name: entry.opt.name });
+          pinned.set(entry, old);
+        }
+      }
+      const saved = this.#order.map((e) => e.pinned);
+      this.#order.forEach((e) => (e.pinned = pinned.get(e)));
+      let values: Map<Entry, unknown>;
+      try {
+        values = this.#validate(loaded.files, new Set());
+      } catch (error) {
+        this.#order.forEach((e, i) => (e.pinned = saved[i]));
+        throw error;
+      }
+      this.#commit(loaded, values, false);
+      const changed = this.#diff(before, values);
+      const log = getLogger();
+      for (const c of changed) {
+        log.info(
+          `Option [${c.group}] ${c.name} changed from [${asText(c.old)}] to [${asText(c.new)}]`,
+        );
+      }
+      for (const i of ignored) {
+        log.warning(`Ignoring change to immutable option [${i.group}] ${i.name}`);
+      }
+      return { changed, ignored };
+    });
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #entry(method: string, name: string, group: string | undefined): Entry {
+    checkOptName(method, name);
+    const g = checkGroup(method, group);
+    const entry = this.#groups.get(groupKey(g))?.get(optKey(name));
+    if (entry === undefined) throw new NoSuchOptError(name, g);
+    return entry;
+  }
+
+  #resolution(files: Files, cache: Map<Entry, unknown>): Resolution {
+    return { files, cache, stack: [], deprecated: new Set() };
+  }
+
+  /**
+   * Resolves every option against `files`, checking required ones. `ignorePins` lists entries
+   * whose mutate() pin is ignored (resolved against `files` too).
+   */
+  #validate(files: Files, ignorePins: Set<Entry>): Map<Entry, unknown> {
+    const cache = new Map<Entry, unknown>();
+    const resolution = this.#resolution(files, cache);
+    const saved = new Map<Entry, Files | undefined>();
+    for (const e of ignorePins) {
+      saved.set(e, e.pinned);
+      e.pinned = undefined;
+    }
+    try {
+      for (const entry of this.#order) {
+        const value = this.#resolve(entry, resolution);
+        if (value === undefined && entry.opt.required) {
+          throw new RequiredOptError(entry.opt.name, entry.group);
+        }
+      }
+    } finally {
+      for (const [e, p] of saved) e.pinned = p;
+    }
+    this.#pendingDeprecated = resolution.deprecated;
+    return cache;
+  }
+
+  #pendingDeprecated = new Set<string>();
+
+  #commit(loaded: Loaded, values: Map<Entry, unknown>, unpin: boolean): void {
+    if (unpin) { for (const e of this.#order) e.pinned = undefined; }
+    this.#loaded = loaded;
+    this.#cache = values;
+    this.#warnDeprecated(this.#pendingDeprecated);
+  }
+
+  #warnDeprecated(messages: Set<string>): void {
+    for (const m of messages) {
+      if (this.#warned.has(m)) continue;
+      this.#warned.add(m);
+      getLogger().warning(m);
+    }
+  }
+
+  /** Current values of every option that resolves; options that fail are left out. */
+  #snapshot(): Map<Entry, unknown> {
+    const out = new Map<Entry, unknown>();
+    const resolution = this.#resolution(this.#loaded.files, new Map(this.#cache));
+    for (const entry of this.#order) {
+      try {
+        out.set(entry, this.#resolve(entry, resolution));
+      } catch {
+        // An option that cannot resolve now has no "old" value to compare.
+      }
+    }
+    return out;
+  }
+
+  #diff(before: Map<Entry, unknown>, after: Map<Entry, unknown>): ChangedOptions["changed"] {
+    const changed: ChangedOptions["changed"] = [];
+    for (const entry of this.#order) {
+      const old = before.get(entry);
+      const now = after.get(entry);
+      if (same(old, now)) continue;
+      const secret = entry.opt.secret;
+      changed.push({
+        group: entry.group,
+        name: entry.opt.name,
+        old: secret ? "***" : old,
+        new: secret ? "***" : now,
+      });
+    }
+    return changed;
+  }
+
+  #fileValues(entry: Entry, files: Files, r: Resolution): string[] | undefined {
+    const gk = groupKey(entry.group);
+    const multi = entry.opt.type === "multistring";
+    const collected: string[] = [];
+    for (let i = files.length - 1; i >= 0; i--) {
+      const section = files[i]!.get(gk);
+      if (section === undefined) continue;
+      let values = section.get(entry.key);
+      if (values === undefined && entry.deprecatedKey !== undefined) {
+        values = section.get(entry.deprecatedKey);
+        if (values !== undefined) {
+          r.deprecated.add(
+            `Option "${entry.opt.deprecatedName}" from group "${entry.group}" is deprecated. Use option "${entry.opt.name}" from group "${entry.group}".`,
+          );
+        }
+      }
+      if (values === undefined) continue;
+      if (!multi) return [values[values.length - 1]!];
+      collected.unshift(...values);
+    }
+    return multi && collected.length > 0 ? collected : undefined;
+  }
+
+  #resolve(entry: Entry, r: Resolution): unknown {
+    if (r.cache.has(entry)) return r.cache.get(entry);
+    if (r.stack.includes(entry)) {
+      const chain = [...r.stack.slice(r.stack.indexOf(entry)), entry]
+        .map((e) => `[${e.group}] ${e.opt.name}`).join(" -> ");
+      const start = r.stack[r.stack.length - 1]!;
+      throw new ConfigSubstitutionError(
+        start.opt.name,
+        start.group,
+        "",
+        `${RECURSION}${chain}`,
+      );
+    }
+    if (r.stack.length >= MAX_DEPTH) {
+      const start = r.stack[0]!;
+      throw new ConfigSubstitutionError(
+        start.opt.name,
+        start.group,
+        showValue(start.opt, ""),
+        `substitutions nested more than ${MAX_DEPTH} deep`,
+      );
+    }
+    r.stack.push(entry);
+    try {
+      let raw: unknown;
+      if (entry.override.set) {
+        raw = entry.override.value;
+      } else {
+        const fromFiles = this.#fileValues(entry, entry.pinned ?? r.files, r);
+        if (fromFiles !== undefined) {
+          raw = entry.opt.type === "multistring" ? fromFiles : fromFiles[0];
+        } else {
+          raw = entry.def.set ? entry.def.value : entry.opt.default;
+        }
+      }
+      const value = freeze(
+        convertValue(entry.opt, entry.group, this.#substituteValue(entry, raw, r)),
+      );
+      r.cache.set(entry, value);
+      return value;
+    } finally {
+      r.stack.pop();
+    }
+  }
+
+  #substituteValue(entry: Entry, raw: unknown, r: Resolution): unknown {
+    if (typeof raw === "string") {
+      return hasTemplate(raw) ? this.#substituteText(entry, raw, r) : raw;
+    }
+    if (Array.isArray(raw)) {
+      return raw.map((
+        v,
+      ) => (typeof v === "string" && hasTemplate(v) ? this.#substituteText(entry, v, r) : v));
+    }
+    return raw;
+  }
+
+  #substituteText(entry: Entry, text: string, r: Resolution): string {
+    return substitute(text, (ref) => {
+      const target = this.#lookupRef(entry, ref);
+      if (target === undefined) {
+        throw new ConfigSubstitutionError(
+          entry.opt.name,
+          entry.group,
+          showValue(entry.opt, text),
+          `'$${ref}' references an unknown option`,
+        );
+      }
+      try {
+        return asText(this.#resolve(target, r));
+      } catch (error) {
+        if (error instanceof ConfigSubstitutionError && error.reason.startsWith(RECURSION)) {
+          // Recursion detected deeper down: report it against the outermost value.
+          throw new ConfigSubstitutionError(
+            entry.opt.name,
+            entry.group,
+            showValue(entry.opt, text),
+            error.reason,
+          );
+        }
+        throw error;
+      }
+    });
+  }
+
+  #lookupRef(entry: Entry, ref: string): Entry | undefined {
+    const dot = ref.indexOf(".");
+    if (dot < 0) {
+      return this.#groups.get(groupKey(entry.group))?.get(optKey(ref)) ??
+        this.#groups.get(DEFAULT_GROUP)?.get(optKey(ref));
+    }
+    return this.#groups.get(groupKey(ref.slice(0, dot)))?.get(optKey(ref.slice(dot + 1))) ??
+      this.#groups.get(DEFAULT_GROUP)?.get(optKey(ref));
+  }
+}

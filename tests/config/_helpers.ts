@@ -1,0 +1,45 @@
+// Shared helpers for the config tests: temp dirs with files, and a capturing logger.
+
+import { consoleLogger, setLogger } from "../../backends/logger.ts";
+
+/** A temp directory that removes itself on dispose; `write` creates files in it. */
+export interface TempDir extends AsyncDisposable {
+  readonly path: string;
+  write(name: string, text: string): Promise<string>;
+}
+
+export async function tempDir(): Promise<TempDir> {
+  const path = await Deno.makeTempDir({ prefix: "fjord_config_test_" });
+  return {
+    path,
+    async write(name: string, text: string): Promise<string> {
+      const file = `${path}/${name}`;
+      await Deno.writeTextFile(file, text);
+      return file;
+    },
+    async [Symbol.asyncDispose](): Promise<void> {
+      await Deno.remove(path, { recursive: true });
+    },
+  };
+}
+
+/** Captured log lines as `LEVEL message`; restores the console logger on dispose. */
+export interface CapturedLog extends Disposable {
+  readonly lines: string[];
+}
+
+export function captureLog(): CapturedLog {
+  const lines: string[] = [];
+  setLogger({
+    debug: (m) => lines.push(`DEBUG ${m}`),
+    info: (m) => lines.push(`INFO ${m}`),
+    warning: (m) => lines.push(`WARNING ${m}`),
+    error: (m) => lines.push(`ERROR ${m}`),
+  });
+  return {
+    lines,
+    [Symbol.dispose](): void {
+      setLogger(consoleLogger);
+    },
+  };
+}
