@@ -1,0 +1,62 @@
+// Shared helpers for the process tests (not collected: no _test suffix).
+import { consoleLogger, setLogger } from "../../backends/logger.ts";
+
+/** Runs `fn` with fjord's logger capturing every line as "level: message"; restores it after. */
+export async function withLogLines<T>(fn: (lines: string[]) => Promise<T>): Promise<T> {
+  const lines: string[] = [];
+  setLogger({
+    debug: (m) => lines.push(`debug: ${m}`),
+    info: (m) => lines.push(`info: ${m}`),
+    warning: (m) => lines.push(`warning: ${m}`),
+    error: (m) => lines.push(`error: ${m}`),
+  });
+  try {
+    return await fn(lines);
+  } finally {
+    setLogger(consoleLogger);
+  }
+}
+
+/**
+ * Whether a process is still running (a zombie counts as gone: it runs nothing). Reads /proc
+ * through `cat`, since Deno asks for --allow-all to read /proc/<pid> itself.
+ */
+export async function isRunning(pid: number): Promise<boolean> {
+  const { code, stdout } = await new Deno.Command("cat", {
+    args: [`/proc/${pid}/stat`],
+    stdin: "null",
+    stderr: "null",
+  }).output();
+  if (code !== 0) return false;
+  const stat = new TextDecoder().decode(stdout);
+  // "pid (comm) S ...": the state follows the last ')'.
+  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  return state !== "Z" && state !== "X";
+}
+
+/** Polls `cond` every 10 ms until it holds, or fails after `timeoutMs`. */
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await cond())) {
+    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Reads a pid a test child wrote to `path`, once it is there. */
+export async function readPid(path: string): Promise<number> {
+  let text = "";
+  await waitFor(() => {
+    try {
+      text = Deno.readTextFileSync(path).trim();
+    } catch {
+      return false;
+    }
+    return /^\d+$/.test(text);
+  }, `a pid in ${path}`);
+  return Number(text);
+}
