@@ -8,6 +8,7 @@
 
 import { getBackendType, initBackend } from "../registry.ts";
 import type { BackendType } from "../backend_type.ts";
+import { ensureLockTable } from "../../lock/_shared_lock_table.ts";
 
 const INIT = "fjord:init";
 
@@ -19,6 +20,7 @@ interface InitMessage {
 }
 
 const buffers = new Map<string, SharedArrayBuffer>();
+let adopted = false;
 const ensureHooks: (() => void)[] = [];
 
 /**
@@ -56,6 +58,8 @@ export function spawnFjordWorker(
   options: SpawnFjordWorkerOptions = {},
 ): Worker {
   for (const hook of ensureHooks) hook();
+  // The cross-Worker lock table must exist before the first spawn so every isolate shares it.
+  ensureLockTable();
   const worker = new Worker(entry, {
     type: "module",
     ...(options.name !== undefined ? { name: options.name } : {}),
@@ -83,9 +87,15 @@ export function receiveFjordInit<T = unknown>(): Promise<T> {
       self.removeEventListener("message", onMessage);
       event.stopImmediatePropagation();
       for (const [key, buf] of Object.entries(msg.shared)) buffers.set(key, buf);
+      adopted = true;
       if (msg.backend !== undefined && getBackendType() === undefined) initBackend(msg.backend);
       resolve(msg.data as T);
     };
     self.addEventListener("message", onMessage);
   });
+}
+
+/** Whether this isolate is a Web Worker that fjord started (it has received fjord's init). */
+export function isFjordWorker(): boolean {
+  return adopted;
 }

@@ -1,0 +1,295 @@
+// The advisory file lock behind external locks.
+//
+// Deno.FsFile.lock/tryLock use flock(2) on Unix: the lock belongs to the open file description,
+// so two opens in one process exclude each other and closing one never drops another's lock.
+// Still, each process keeps at most one open file per lock path: a per-path in-process FIFO
+// mutex is taken first and only its holder opens the file (oslo's "in-process lock first"; it
+// also means waiters inside a process queue fairly instead of all polling the file).
+//
+// Waiting: tryLockSync first (the uncontended cost is one syscall). If that fails:
+//  - no timeout and no signal: `await file.lock(true)`, which blocks a thread of Deno's blocking
+//    pool, not the event loop; the kernel wakes it the moment the holder unlocks or dies. It
+//    cannot be cancelled (closing the file does not interrupt it), so it is only used when the
+//    caller cannot give up.
+//  - with timeout or signal: poll tryLockSync with oslo's backoff (attempt n sleeps
+//    min(n * 10 ms, 100 ms), never past the deadline), sleeping on the caller's Clock so abort
+//    and timeout take effect at once.
+// Measured (4 processes x 300 increments): blocking 33-35 k acq/s, polling 11-17 k acq/s.
+
+import { type Clock, systemClock } from "../backends/clock.ts";
+import { acquireWithDeadline, timeoutError } from "./_mutex.ts";
+import type { Mutex } from "./_mutex.ts";
+import { Semaphores } from "./semaphores.ts";
+
+const POLL_DELAY_MS = 10;
+const POLL_MAX_DELAY_MS = 100;
+
+// In-process exclusion per lock file path.
+const pathMutexes = new Semaphores();
+
+/** Options for {@linkcode FileLock.acquire}. */
+export interface FileLockAcquireOptions {
+  /** `false`: try once and resolve `false` if another holder has it. Default `true`. */
+  blocking?: boolean;
+  /** Gives up waiting: rejects with `signal.reason`, nothing stays held. */
+  signal?: AbortSignal;
+  /** Gives up after this many milliseconds with a `TimeoutError` DOMException. */
+  timeout?: number;
+  /** The clock the timeout and the polling sleeps are measured on. Default `systemClock`. */
+  clock?: Clock;
+}
+
+/**
+ * An advisory, inter-process file lock (oslo's `InterProcessLock`), from `externalLock()`.
+ * The lock file is created when first acquired and never deleted by locking; a holder that dies
+ * releases it (the kernel drops its locks). Acquiring again while this FileLock holds the lock
+ * rejects with an Error; two FileLocks on one path in one process exclude each other.
+ *
+ * @example
+ * ```ts
+ * import { externalLock } from "@fjord/fjord/lock";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const a = externalLock("job", { lockPath: dir });
+ * const b = externalLock("job", { lockPath: dir });
+ * assert.equal(await a.acquire(), true);
+ * assert.equal(await b.acquire({ blocking: false }), false);
+ * await a.release();
+ * assert.equal(await b.acquire({ timeout: 1_000 }), true);
+ * await b.release();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface FileLock extends AsyncDisposable {
+  /** The lock file's path. */
+  readonly path: string;
+  /** Whether this FileLock currently holds the lock. */
+  readonly acquired: boolean;
+  /**
+   * Acquires the lock.
+   *
+   * @param o `blocking`, `signal`, `timeout` (ms), `clock`.
+   * @returns `true` once held; `false` only with `blocking: false` when held elsewhere.
+   */
+  acquire(o?: FileLockAcquireOptions): Promise<boolean>;
+  /** Releases the lock (unlock, close); a no-op when not held. */
+  release(): Promise<void>;
+}
+
+function permissionHint(path: string, err: unknown): unknown {
+  if (
+    err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied
+  ) {
+    const dir = path.slice(0, Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")));
+    const Ctor = err.constructor as new (m: string, o?: ErrorOptions) => Error;
+    return new Ctor(
+      `Cannot open lock file '${path}': ${err.message}. The lock directory '${dir}' must be ` +
+        `writable: run with --allow-write=${dir} and check its owner and mode`,
+      { cause: err },
+    );
+  }
+  return err;
+}
+
+function openLockFile(path: string): Deno.FsFile {
+  const opts: Deno.OpenOptions = { write: true, create: true };
+  try {
+    return Deno.openSync(path, opts);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw permissionHint(path, err);
+  }
+  // The directory is missing: create it (0700 for the directories created) and retry once.
+  const dir = path.slice(0, Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")));
+  try {
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return Deno.openSync(path, opts);
+  } catch (err) {
+    throw permissionHint(path, err);
+  }
+}
+
+/** Throws the RangeError for a bad `timeout` option. */
+export function checkTimeout(timeout: unknown): asserts timeout is number | undefined {
+  if (timeout === undefined) return;
+  if (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0) {
+    throw new RangeError(
+      `Cannot acquire lock as 'timeout' must be a number >= 0: current value is ${String(timeout)}`,
+    );
+  }
+}
+
+/** The FileLock implementation. */
+export class FileLockImpl implements FileLock {
+  readonly path: string;
+  #file: Deno.FsFile | undefined = undefined;
+  #held: Disposable | undefined = undefined;
+  #pending: { file: Deno.FsFile; held: Disposable } | undefined = undefined;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  /** Holds the in-process lock of `path` without opening the file. */
+  static holdPath(path: string): Promise<Disposable> {
+    return pathMutexes.get(path).acquire();
+  }
+
+  get acquired(): boolean {
+    return this.#file !== undefined;
+  }
+
+  acquire(o: FileLockAcquireOptions = {}): Promise<boolean> {
+    const { blocking = true, signal, timeout, clock = systemClock } = o;
+    checkTimeout(timeout);
+    if (this.#held !== undefined) {
+      return Promise.reject(
+        new Error(`Cannot acquire lock file '${this.path}' as this FileLock already holds it`),
+      );
+    }
+    if (signal?.aborted) {
+      this.#dropPending();
+      return Promise.reject(signal.reason);
+    }
+    const pending = this.#pending;
+    if (pending !== undefined) {
+      // tryAcquireSync() left the path lock held and the file open: wait on that file.
+      this.#pending = undefined;
+      const deadline = timeout === undefined ? undefined : clock.now() + timeout;
+      return this.#lockFile(pending.held, blocking, signal, deadline, clock, timeout, pending.file);
+    }
+    const mutex: Mutex = pathMutexes.get(this.path);
+    if (!blocking) {
+      const held = mutex.tryAcquire();
+      if (held === undefined) return Promise.resolve(false);
+      return this.#lockFile(held, false, undefined, undefined, clock);
+    }
+    const deadline = timeout === undefined ? undefined : clock.now() + timeout;
+    const inProcess = acquireWithDeadline(
+      mutex,
+      signal,
+      timeout,
+      clock,
+      `lock file '${this.path}'`,
+    );
+    return inProcess.then((held) => this.#lockFile(held, true, signal, deadline, clock, timeout));
+  }
+
+  /**
+   * Takes the lock only if everything is free right now, synchronously: the in-process path
+   * lock, then the file (one open + one non-blocking flock). Throws on I/O errors.
+   *
+   * When only the file is busy, the path lock stays held and the file open for the next
+   * {@linkcode acquire} (or {@linkcode releaseSync}), so waiting does not reopen it.
+   */
+  tryAcquireSync(): boolean {
+    if (this.#held !== undefined || this.#pending !== undefined) return false;
+    const held = pathMutexes.get(this.path).tryAcquire();
+    if (held === undefined) return false;
+    let file: Deno.FsFile | undefined;
+    try {
+      file = openLockFile(this.path);
+      if (!file.tryLockSync(true)) {
+        this.#pending = { file, held };
+        return false;
+      }
+    } catch (err) {
+      file?.close();
+      held[Symbol.dispose]();
+      throw err;
+    }
+    this.#file = file;
+    this.#held = held;
+    return true;
+  }
+
+  async #lockFile(
+    held: Disposable,
+    blocking: boolean,
+    signal: AbortSignal | undefined,
+    deadline: number | undefined,
+    clock: Clock,
+    timeout?: number,
+    opened?: Deno.FsFile,
+  ): Promise<boolean> {
+    let file: Deno.FsFile | undefined = opened;
+    try {
+      file ??= openLockFile(this.path);
+      if (!file.tryLockSync(true)) {
+        if (!blocking) {
+          file.close();
+          held[Symbol.dispose]();
+          return false;
+        }
+        if (signal === undefined && deadline === undefined) await file.lock(true);
+        else await this.#poll(file, signal, deadline, clock, timeout ?? 0);
+      }
+    } catch (err) {
+      file?.close();
+      held[Symbol.dispose]();
+      throw err;
+    }
+    this.#file = file;
+    this.#held = held;
+    return true;
+  }
+
+  async #poll(
+    file: Deno.FsFile,
+    signal: AbortSignal | undefined,
+    deadline: number | undefined,
+    clock: Clock,
+    timeout: number,
+  ): Promise<void> {
+    for (let attempt = 1;; attempt++) {
+      let delay = Math.min(attempt * POLL_DELAY_MS, POLL_MAX_DELAY_MS);
+      if (deadline !== undefined) {
+        const left = deadline - clock.now();
+        if (left <= 0) throw timeoutError(`lock file '${this.path}'`, timeout);
+        delay = Math.min(delay, left);
+      }
+      await clock.sleep(delay, signal === undefined ? undefined : { signal });
+      if (file.tryLockSync(true)) return;
+    }
+  }
+
+  release(): Promise<void> {
+    try {
+      this.releaseSync();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return Promise.resolve();
+  }
+
+  /** Unlocks and closes the file, then frees the in-process path lock; a no-op when not held. */
+  releaseSync(): void {
+    this.#dropPending();
+    const file = this.#file;
+    const held = this.#held;
+    if (file === undefined || held === undefined) return;
+    this.#file = undefined;
+    this.#held = undefined;
+    try {
+      file.unlockSync();
+    } finally {
+      file.close();
+      held[Symbol.dispose]();
+    }
+  }
+
+  #dropPending(): void {
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    this.#pending = undefined;
+    try {
+      pending.file.close();
+    } finally {
+      pending.held[Symbol.dispose]();
+    }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.release();
+  }
+}

@@ -1,0 +1,295 @@
+// lock()'s machinery, shared by lock(), synchronized() and removeExternalLockFile().
+//
+// Order of acquisition (oslo's): the in-process FIFO mutex for the name, then (threading
+// backend) the name's slot in the cross-Worker table, then (external) the lock file. Release runs
+// in reverse. The uncontended internal case completes synchronously and returns an already
+// resolved promise: no async function frame, no extra microtask turn.
+
+import { type Clock, systemClock } from "../backends/clock.ts";
+import { getLogger } from "../backends/logger.ts";
+import { getBackendType } from "../backends/registry.ts";
+import { isFjordWorker } from "../backends/threading/_fjord_worker.ts";
+import type { Config } from "./_conf.ts";
+import { checkTimeout, FileLockImpl } from "./_file_lock.ts";
+import { checkName, lockFilePath, processLockingDisabled } from "./_lock_path.ts";
+import { acquireWithDeadline, type Mutex } from "./_mutex.ts";
+import { acquireSlot, releaseSlot, slotOf, tryAcquireSlot } from "./_shared_lock_table.ts";
+import { AcquireLockFailedError } from "./errors.ts";
+import { Semaphores } from "./semaphores.ts";
+
+/**
+ * Options for {@linkcode lock} and {@linkcode synchronized}.
+ *
+ * @example
+ * ```ts
+ * import { lock, type LockOptions } from "@fjord/fjord/lock";
+ *
+ * const options: LockOptions = { timeout: 5_000 };
+ * await (await lock("job", options)).release();
+ * ```
+ */
+export interface LockOptions {
+  /**
+   * Also take an inter-process file lock in the lock directory (after the in-process lock).
+   * Default `false`. A no-op when `[oslo_concurrency] disable_process_locking` is true.
+   */
+  external?: boolean;
+  /** The lock directory for `external` (overrides config, defaults and environment). */
+  lockPath?: string;
+  /** The lock file name prefix (`"nova"` → `nova-<name>`). */
+  lockFilePrefix?: string;
+  /**
+   * oslo's fair lock. Every fjord internal lock is already FIFO, so this only documents intent;
+   * fair locks are not re-entrant (there is no thread identity to re-enter with).
+   */
+  fair?: boolean;
+  /** `false`: fail at once with {@linkcode AcquireLockFailedError} when held. Default `true`. */
+  blocking?: boolean;
+  /** A private registry of names to use instead of the process-wide one. */
+  semaphores?: Semaphores;
+  /** Gives up waiting: rejects with `signal.reason`, nothing stays held or queued. */
+  signal?: AbortSignal;
+  /** Gives up waiting after this many milliseconds with a `TimeoutError` DOMException. */
+  timeout?: number;
+  /** The config whose `[oslo_concurrency]` options apply (default: `setDefaults({conf})`'s). */
+  conf?: Config;
+  /** The clock `timeout` and the file-lock polling are measured on. Default `systemClock`. */
+  clock?: Clock;
+}
+
+/**
+ * A held lock from {@linkcode lock}. `await using` releases it on every exit path;
+ * {@linkcode LockHandle.release} is idempotent. Releasing never waits, so the handle is also
+ * `Disposable`: `using held = await lock(name)` works too and skips one await.
+ *
+ * @example
+ * ```ts
+ * import { lock } from "@fjord/fjord/lock";
+ * import assert from "node:assert/strict";
+ *
+ * const handle = await lock("report");
+ * assert.equal(handle.name, "report");
+ * await handle.release();
+ * await handle.release(); // no-op
+ * ```
+ */
+export interface LockHandle extends AsyncDisposable, Disposable {
+  /** Releases the lock (file lock, cross-Worker slot, in-process lock); later calls do nothing. */
+  release(): Promise<void>;
+  /** The lock's name. */
+  readonly name: string;
+}
+
+/** The registry lock() uses when no `semaphores` option is given. */
+export const defaultSemaphores: Semaphores = new Semaphores();
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+// Named internal locks engage the cross-Worker table in the threading backend and inside any
+// Worker fjord started; the cooperative backend keeps the pure in-isolate path.
+function sharedEngaged(): boolean {
+  return getBackendType() === "threading" || isFjordWorker();
+}
+
+class Handle implements LockHandle {
+  readonly name: string;
+  #held: Disposable | undefined;
+  #slot: number;
+  #file: FileLockImpl | undefined;
+  #log: boolean;
+
+  constructor(
+    name: string,
+    held: Disposable,
+    slot: number,
+    file: FileLockImpl | undefined,
+    log: boolean,
+  ) {
+    this.name = name;
+    this.#held = held;
+    this.#slot = slot;
+    this.#file = file;
+    this.#log = log;
+  }
+
+  release(): Promise<void> {
+    try {
+      this[Symbol.dispose]();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return RESOLVED;
+  }
+
+  // Releasing never waits, so the handle is also synchronously disposable (`using`).
+  [Symbol.dispose](): void {
+    const held = this.#held;
+    if (held === undefined) return;
+    this.#held = undefined;
+    let failure: unknown;
+    let failed = false;
+    try {
+      this.#file?.releaseSync();
+    } catch (err) {
+      failure = err;
+      failed = true;
+    }
+    if (this.#log) getLogger().debug(`Releasing lock "${this.name}"`);
+    if (this.#slot >= 0) releaseSlot(this.#slot);
+    held[Symbol.dispose]();
+    if (failed) throw failure;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.release();
+  }
+}
+
+function checkOptions(o: LockOptions, what: string): void {
+  if (o === null || typeof o !== "object") {
+    throw new TypeError(`Cannot ${what} as 'o' must be an object: current value is ${String(o)}`);
+  }
+  checkTimeout(o.timeout);
+  if (o.semaphores !== undefined && !(o.semaphores instanceof Semaphores)) {
+    throw new TypeError(`Cannot ${what} as 'semaphores' must be a Semaphores instance`);
+  }
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+    throw new TypeError(`Cannot ${what} as 'signal' must be an AbortSignal`);
+  }
+}
+
+/** Validates `name` and `o` as lock()/synchronized() would, throwing at the call. */
+export function validateLockArgs(name: unknown, o: LockOptions, what: string): void {
+  checkName(name, what);
+  checkOptions(o, what);
+}
+
+/**
+ * Takes the lock. Throws synchronously for bad arguments and a missing lock path (before
+ * anything is held); everything else settles through the promise.
+ */
+export function acquireLock(name: string, o: LockOptions, doLog: boolean): Promise<LockHandle> {
+  checkName(name, "lock");
+  checkOptions(o, "lock");
+  const external = o.external === true && !processLockingDisabled(o.conf);
+  const path = external ? lockFilePath(name, o.lockFilePrefix, o.lockPath, o.conf) : undefined;
+  const signal = o.signal;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const mutex = (o.semaphores ?? defaultSemaphores).get(name);
+  if (doLog) getLogger().debug(`Acquiring lock "${name}"`);
+  const shared = sharedEngaged();
+  const held = mutex.tryAcquire();
+  if (held !== undefined) {
+    // Everything free right now: complete synchronously, no async frame, no extra turn.
+    const slot = shared ? slotOf(name) : -1;
+    if (slot < 0 || tryAcquireSlot(slot)) {
+      let file: FileLockImpl | undefined;
+      if (path !== undefined) {
+        file = new FileLockImpl(path);
+        let ok: boolean;
+        try {
+          ok = file.tryAcquireSync();
+        } catch (err) {
+          if (slot >= 0) releaseSlot(slot);
+          held[Symbol.dispose]();
+          return Promise.reject(err);
+        }
+        if (!ok) {
+          // Busy: undo the slot; the slow path waits, keeping the in-process lock it holds
+          // (and the file, if only the file was busy).
+          if (slot >= 0) releaseSlot(slot);
+          return acquireSlow(name, o, doLog, held, shared, path, file);
+        }
+      }
+      if (doLog) {
+        getLogger().debug(`Acquired lock "${name}"`);
+        if (file !== undefined) getLogger().debug(`Acquired external semaphore "${name}"`);
+      }
+      return Promise.resolve(new Handle(name, held, slot, file, doLog));
+    }
+  }
+  if (held === undefined && path === undefined && o.blocking !== false) {
+    // Contended internal lock: wait for the mutex without an async frame; the cross-Worker slot
+    // is usually free by the time the previous local holder hands the mutex over.
+    const { timeout, clock = systemClock } = o;
+    const start = timeout === undefined ? 0 : clock.now();
+    return acquireWithDeadline(mutex, signal, timeout, clock, `lock "${name}"`).then((h) => {
+      if (doLog) getLogger().debug(`Acquired lock "${name}"`);
+      if (!shared) return new Handle(name, h, -1, undefined, doLog);
+      const slot = slotOf(name);
+      if (tryAcquireSlot(slot)) return new Handle(name, h, slot, undefined, doLog);
+      const left = timeout === undefined ? undefined : Math.max(0, timeout - (clock.now() - start));
+      return acquireSlot(slot, signal, left, clock, `lock "${name}"`).then(
+        () => new Handle(name, h, slot, undefined, doLog),
+        (err) => {
+          h[Symbol.dispose]();
+          throw err;
+        },
+      );
+    });
+  }
+  return acquireSlow(name, o, doLog, held, shared, path);
+}
+
+async function acquireSlow(
+  name: string,
+  o: LockOptions,
+  doLog: boolean,
+  first: Disposable | undefined,
+  shared: boolean,
+  path: string | undefined,
+  fileLock?: FileLockImpl,
+): Promise<LockHandle> {
+  const { signal, timeout, clock = systemClock } = o;
+  const blocking = o.blocking !== false;
+  const what = `lock "${name}"`;
+  const deadline = timeout === undefined ? undefined : clock.now() + timeout;
+  const left = (): number | undefined =>
+    deadline === undefined ? undefined : Math.max(0, deadline - clock.now());
+  let held = first;
+  if (held === undefined) {
+    if (!blocking) throw new AcquireLockFailedError(name);
+    try {
+      held = await acquireWithDeadline(mutex(name, o), signal, timeout, clock, what);
+    } catch (err) {
+      fileLock?.releaseSync();
+      throw err;
+    }
+  }
+  if (doLog) getLogger().debug(`Acquired lock "${name}"`);
+  let slot = -1;
+  try {
+    if (shared) {
+      const s = slotOf(name);
+      if (!blocking) {
+        if (!tryAcquireSlot(s)) throw new AcquireLockFailedError(name);
+      } else {
+        await acquireSlot(s, signal, left(), clock, what);
+      }
+      slot = s;
+    }
+    let file: FileLockImpl | undefined;
+    if (path !== undefined) {
+      file = fileLock ?? new FileLockImpl(path);
+      const remaining = left();
+      const ok = await file.acquire({
+        blocking,
+        clock,
+        ...(signal !== undefined ? { signal } : {}),
+        ...(remaining !== undefined ? { timeout: remaining } : {}),
+      });
+      if (!ok) throw new AcquireLockFailedError(name);
+      if (doLog) getLogger().debug(`Acquired external semaphore "${name}"`);
+    }
+    return new Handle(name, held, slot, file, doLog);
+  } catch (err) {
+    fileLock?.releaseSync();
+    if (slot >= 0) releaseSlot(slot);
+    held[Symbol.dispose]();
+    throw err;
+  }
+}
+
+function mutex(name: string, o: LockOptions): Mutex {
+  return (o.semaphores ?? defaultSemaphores).get(name);
+}

@@ -1,0 +1,80 @@
+// Lock directory resolution (read at each call) and lock file naming.
+
+import { confDisableProcessLocking, type Config, confLockPath } from "./_conf.ts";
+import { LockPathRequiredError } from "./errors.ts";
+
+/** What `setDefaults()` stored. */
+export const defaults: { lockPath: string | undefined; conf: Config | undefined } = {
+  lockPath: undefined,
+  conf: undefined,
+};
+
+function env(name: string): string | undefined {
+  try {
+    const v = Deno.env.get(name);
+    return v === "" ? undefined : v;
+  } catch {
+    // Without --allow-env the variable counts as unset.
+    return undefined;
+  }
+}
+
+/**
+ * The lock directory: `lockPath`, else `[oslo_concurrency] lock_path` of `conf` (or of the
+ * default conf), else `setDefaults({lockPath})`, else `FJORD_LOCK_PATH`, else `OSLO_LOCK_PATH`.
+ */
+export function findLockDir(lockPath?: string, conf?: Config): string | undefined {
+  if (lockPath !== undefined && lockPath !== "") return lockPath;
+  const c = conf ?? defaults.conf;
+  if (c !== undefined) {
+    const v = confLockPath(c);
+    if (v !== undefined) return v;
+  }
+  return defaults.lockPath ?? env("FJORD_LOCK_PATH") ?? env("OSLO_LOCK_PATH");
+}
+
+/** `[oslo_concurrency] disable_process_locking` of `conf` or the default conf. */
+export function processLockingDisabled(conf?: Config): boolean {
+  const c = conf ?? defaults.conf;
+  return c !== undefined && confDisableProcessLocking(c);
+}
+
+/** Throws a TypeError unless `name` is a usable lock name. */
+export function checkName(name: unknown, what: string): asserts name is string {
+  if (typeof name !== "string" || name === "") {
+    throw new TypeError(
+      `Cannot ${what} as 'name' must be a non-empty string: current value is ${
+        JSON.stringify(name) ?? String(name)
+      }`,
+    );
+  }
+}
+
+/**
+ * The lock file's name: `/` (and `\` on Windows) become `_`; a prefix gets `-` unless it ends
+ * with one; a bare `.` or `..` (which would name a directory) becomes `_.` / `_..`; NUL becomes
+ * `_`. The result is always one path component inside the lock directory.
+ */
+export function lockFileName(name: string, prefix: string | undefined): string {
+  let file = name.replace(Deno.build.os === "windows" ? /[/\\\0]/g : /[/\0]/g, "_");
+  if (prefix !== undefined && prefix !== "") {
+    const p = prefix.replace(Deno.build.os === "windows" ? /[/\\\0]/g : /[/\0]/g, "_");
+    file = (p.endsWith("-") ? p : p + "-") + file;
+  }
+  if (file === "." || file === "..") file = "_" + file;
+  return file;
+}
+
+/** `<dir>/<file name>`, resolving the directory first (may throw LockPathRequiredError). */
+export function lockFilePath(
+  name: string,
+  prefix: string | undefined,
+  lockPath: string | undefined,
+  conf: Config | undefined,
+): string {
+  const dir = findLockDir(lockPath, conf);
+  if (dir === undefined) throw new LockPathRequiredError();
+  const sep = Deno.build.os === "windows" ? "\\" : "/";
+  const base = dir.endsWith("/") || dir.endsWith(sep) ? dir : dir + sep;
+  return base + lockFileName(name, prefix);
+}

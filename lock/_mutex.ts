@@ -1,0 +1,284 @@
+// The FIFO async mutex, with the private hooks the rest of lock/ needs (a busy/idle observer for
+// the Semaphores registry, and waits that also honour a deadline). `mutex.ts` re-exports only
+// the public class.
+
+import type { Clock } from "../backends/clock.ts";
+
+interface Waiter {
+  resolve: (value: Disposable) => void;
+  reject: (reason: unknown) => void;
+  next: Waiter | undefined;
+  prev: Waiter | undefined;
+  cleanup: (() => void) | undefined;
+}
+
+/** Observes a mutex turning busy (held or waited on) and idle again. */
+export interface BusyObserver {
+  busy(): void;
+  idle(): void;
+}
+
+// Module-private accessors, set in Mutex's static block, so `Releaser` and the registry can reach
+// the mutex's private state without exposing it.
+let releaseMutex: (m: Mutex) => void;
+let observe: (m: Mutex, observer: BusyObserver) => void;
+
+/**
+ * Acquires `m`, giving up when `signal` aborts or `timeout` ms pass on `clock`
+ * (rejecting with a TimeoutError naming `what`).
+ */
+export let acquireWithDeadline: (
+  m: Mutex,
+  signal: AbortSignal | undefined,
+  timeout: number | undefined,
+  clock: Clock | undefined,
+  what: string,
+) => Promise<Disposable>;
+
+// One per acquisition: the disposable releases exactly once, so a stale holder calling dispose
+// twice can never release somebody else's hold.
+class Releaser implements Disposable {
+  #mutex: Mutex | undefined;
+  constructor(mutex: Mutex) {
+    this.#mutex = mutex;
+  }
+  [Symbol.dispose](): void {
+    const m = this.#mutex;
+    if (m === undefined) return;
+    this.#mutex = undefined;
+    releaseMutex(m);
+  }
+}
+
+/**
+ * A FIFO mutual-exclusion lock for async code: waiters are granted the lock strictly in arrival
+ * order, directly handed over on release (no barging). Not re-entrant: acquiring it again while
+ * holding it waits forever, unless the wait is given a `signal`.
+ *
+ * Each acquisition returns its own `Disposable`; disposing it releases the lock once (a second
+ * dispose is a no-op), so `using` releases on every exit path.
+ *
+ * @example
+ * ```ts
+ * import { Mutex } from "@fjord/fjord/lock";
+ * import assert from "node:assert/strict";
+ *
+ * const mutex = new Mutex();
+ * let counter = 0;
+ * async function increment(): Promise<void> {
+ *   using _held = await mutex.acquire();
+ *   const v = counter;
+ *   await Promise.resolve();
+ *   counter = v + 1;
+ * }
+ * await Promise.all([increment(), increment(), increment()]);
+ * assert.equal(counter, 3);
+ * assert.equal(mutex.locked, false);
+ * ```
+ */
+export class Mutex {
+  #locked = false;
+  #head: Waiter | undefined = undefined;
+  #tail: Waiter | undefined = undefined;
+  #waiting = 0;
+  #observer: BusyObserver | undefined = undefined;
+
+  static {
+    releaseMutex = (m) => m.#release();
+    observe = (m, observer) => {
+      m.#observer = observer;
+    };
+  }
+
+  /** Creates an unlocked mutex. */
+  constructor() {}
+
+  /**
+   * Whether the mutex is held.
+   *
+   * @example
+   * ```ts
+   * import { Mutex } from "@fjord/fjord/lock";
+   * import assert from "node:assert/strict";
+   *
+   * const mutex = new Mutex();
+   * const held = await mutex.acquire();
+   * assert.equal(mutex.locked, true);
+   * held[Symbol.dispose]();
+   * assert.equal(mutex.locked, false);
+   * ```
+   */
+  get locked(): boolean {
+    return this.#locked;
+  }
+
+  /**
+   * How many acquirers are queued (not counting the holder).
+   *
+   * @example
+   * ```ts
+   * import { Mutex } from "@fjord/fjord/lock";
+   * import assert from "node:assert/strict";
+   *
+   * const mutex = new Mutex();
+   * const held = mutex.tryAcquire()!;
+   * const next = mutex.acquire();
+   * assert.equal(mutex.waiting, 1);
+   * held[Symbol.dispose]();
+   * (await next)[Symbol.dispose]();
+   * assert.equal(mutex.waiting, 0);
+   * ```
+   */
+  get waiting(): number {
+    return this.#waiting;
+  }
+
+  /**
+   * Acquires the mutex, waiting in FIFO order while it is held.
+   *
+   * @param options `signal` gives up the wait: the promise rejects with `signal.reason` and the
+   *   waiter leaves the queue (nothing stays held or queued).
+   * @returns A promise of a `Disposable` whose disposal releases the mutex.
+   * @throws {unknown} `signal.reason` (through the promise) when the signal aborts first.
+   *
+   * @example
+   * ```ts
+   * import { Mutex } from "@fjord/fjord/lock";
+   * import assert from "node:assert/strict";
+   *
+   * const mutex = new Mutex();
+   * {
+   *   using _held = await mutex.acquire();
+   *   assert.equal(mutex.locked, true);
+   * }
+   * assert.equal(mutex.locked, false);
+   * ```
+   */
+  acquire(options?: { signal?: AbortSignal }): Promise<Disposable> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (!this.#locked) {
+      this.#locked = true;
+      this.#observer?.busy();
+      return Promise.resolve(new Releaser(this));
+    }
+    return this.#enqueue(signal, undefined, undefined, "");
+  }
+
+  /**
+   * Acquires the mutex only if it is free right now.
+   *
+   * @returns A `Disposable` releasing the mutex, or `undefined` when it is held.
+   *
+   * @example
+   * ```ts
+   * import { Mutex } from "@fjord/fjord/lock";
+   * import assert from "node:assert/strict";
+   *
+   * const mutex = new Mutex();
+   * const held = mutex.tryAcquire();
+   * assert.ok(held);
+   * assert.equal(mutex.tryAcquire(), undefined);
+   * held[Symbol.dispose]();
+   * ```
+   */
+  tryAcquire(): Disposable | undefined {
+    if (this.#locked) return undefined;
+    this.#locked = true;
+    this.#observer?.busy();
+    return new Releaser(this);
+  }
+
+  // Waits with an optional deadline (timeout ms measured on `clock`); `what` names the lock in
+  // the TimeoutError message.
+  #enqueue(
+    signal: AbortSignal | undefined,
+    timeout: number | undefined,
+    clock: Clock | undefined,
+    what: string,
+  ): Promise<Disposable> {
+    return new Promise<Disposable>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        next: undefined,
+        prev: this.#tail,
+        cleanup: undefined,
+      };
+      if (this.#tail === undefined) this.#head = waiter;
+      else this.#tail.next = waiter;
+      this.#tail = waiter;
+      this.#waiting++;
+      if (signal === undefined && timeout === undefined) return;
+      const giveUp = (reason: unknown): void => {
+        if (!this.#unlink(waiter)) return;
+        waiter.cleanup?.();
+        reject(reason);
+        if (!this.#locked && this.#waiting === 0) this.#observer?.idle();
+      };
+      const onAbort = (): void => giveUp(signal?.reason);
+      let timer: AbortController | undefined;
+      if (timeout !== undefined && clock !== undefined) {
+        timer = new AbortController();
+        clock.sleep(timeout, { signal: timer.signal }).then(
+          () => giveUp(timeoutError(what, timeout)),
+          () => {},
+        );
+      }
+      signal?.addEventListener("abort", onAbort, { once: true });
+      waiter.cleanup = () => {
+        signal?.removeEventListener("abort", onAbort);
+        timer?.abort();
+      };
+    });
+  }
+
+  #unlink(w: Waiter): boolean {
+    if (w.prev === undefined && this.#head !== w) return false;
+    if (w.prev === undefined) this.#head = w.next;
+    else w.prev.next = w.next;
+    if (w.next === undefined) this.#tail = w.prev;
+    else w.next.prev = w.prev;
+    w.prev = w.next = undefined;
+    this.#waiting--;
+    return true;
+  }
+
+  #release(): void {
+    const w = this.#head;
+    if (w === undefined) {
+      this.#locked = false;
+      this.#observer?.idle();
+      return;
+    }
+    // Hand over directly: the mutex stays locked, so nobody can barge in between.
+    this.#unlink(w);
+    w.cleanup?.();
+    w.resolve(new Releaser(this));
+  }
+
+  static {
+    acquireWithDeadline = (m, signal, timeout, clock, what) => {
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      if (!m.#locked) {
+        m.#locked = true;
+        m.#observer?.busy();
+        return Promise.resolve(new Releaser(m));
+      }
+      if (timeout !== undefined && timeout <= 0) {
+        return Promise.reject(timeoutError(what, timeout));
+      }
+      return m.#enqueue(signal, timeout, clock, what);
+    };
+  }
+}
+
+/** The TimeoutError every lock wait rejects with when its `timeout` passes. */
+export function timeoutError(what: string, timeout: number): DOMException {
+  return new DOMException(`Timed out after ${timeout} ms waiting for ${what}`, "TimeoutError");
+}
+
+/** Lets a registry observe a mutex it created turning busy and idle. */
+export function observeMutex(m: Mutex, observer: BusyObserver): void {
+  observe(m, observer);
+}

@@ -1,0 +1,242 @@
+import type { Clock } from "../backends/clock.ts";
+import { systemClock } from "../backends/clock.ts";
+import { checkTimeout } from "./_file_lock.ts";
+import { timeoutError } from "./_mutex.ts";
+
+/** Options for {@linkcode ReaderWriterLock.readLock} and {@linkcode ReaderWriterLock.writeLock}. */
+export interface ReaderWriterLockOptions {
+  /** Gives up waiting: rejects with `signal.reason`, nothing stays held or queued. */
+  signal?: AbortSignal;
+  /** Gives up after this many milliseconds with a `TimeoutError` DOMException. */
+  timeout?: number;
+  /** The clock `timeout` is measured on. Default `systemClock`. */
+  clock?: Clock;
+}
+
+interface Request {
+  write: boolean;
+  grant: () => void;
+  reject: (reason: unknown) => void;
+  cleanup: (() => void) | undefined;
+  next: Request | undefined;
+  prev: Request | undefined;
+}
+
+class Release implements Disposable {
+  #fn: (() => void) | undefined;
+  constructor(fn: () => void) {
+    this.#fn = fn;
+  }
+  [Symbol.dispose](): void {
+    const fn = this.#fn;
+    this.#fn = undefined;
+    fn?.();
+  }
+}
+
+/**
+ * A FIFO readers-writer lock (oslo's `ReaderWriterLock`, fasteners'): many readers or one
+ * writer. Requests are granted in arrival order; a reader arriving after a queued writer waits
+ * behind it, so writers never starve. Not re-entrant, and a reader cannot upgrade to a writer
+ * (it would wait for itself).
+ *
+ * @example
+ * ```ts
+ * import { ReaderWriterLock } from "@fjord/fjord/lock";
+ * import assert from "node:assert/strict";
+ *
+ * const rw = new ReaderWriterLock();
+ * const r1 = await rw.readLock();
+ * const r2 = await rw.readLock();
+ * assert.equal(rw.readers, 2);
+ * const writing = rw.writeLock();
+ * r1[Symbol.dispose]();
+ * r2[Symbol.dispose]();
+ * using _w = await writing;
+ * assert.equal(rw.writing, true);
+ * ```
+ */
+export class ReaderWriterLock {
+  #readers = 0;
+  #writer = false;
+  #head: Request | undefined = undefined;
+  #tail: Request | undefined = undefined;
+  #queued = 0;
+
+  /** Creates an unlocked readers-writer lock. */
+  constructor() {}
+
+  /**
+   * How many readers hold the lock.
+   *
+   * @example
+   * ```ts
+   * import { ReaderWriterLock } from "@fjord/fjord/lock";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new ReaderWriterLock().readers, 0);
+   * ```
+   */
+  get readers(): number {
+    return this.#readers;
+  }
+
+  /**
+   * Whether a writer holds the lock.
+   *
+   * @example
+   * ```ts
+   * import { ReaderWriterLock } from "@fjord/fjord/lock";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new ReaderWriterLock().writing, false);
+   * ```
+   */
+  get writing(): boolean {
+    return this.#writer;
+  }
+
+  /**
+   * How many requests wait.
+   *
+   * @example
+   * ```ts
+   * import { ReaderWriterLock } from "@fjord/fjord/lock";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new ReaderWriterLock().waiting, 0);
+   * ```
+   */
+  get waiting(): number {
+    return this.#queued;
+  }
+
+  /**
+   * Acquires shared (read) access.
+   *
+   * @param o `signal`, `timeout` (ms), `clock`.
+   * @returns A promise of a `Disposable` releasing this read hold once.
+   * @throws {RangeError} When `timeout` is negative or NaN.
+   * @throws {unknown} (through the promise) `signal.reason`, or a `TimeoutError` DOMException.
+   *
+   * @example
+   * ```ts
+   * import { ReaderWriterLock } from "@fjord/fjord/lock";
+   * import assert from "node:assert/strict";
+   *
+   * const rw = new ReaderWriterLock();
+   * {
+   *   using _r = await rw.readLock();
+   *   assert.equal(rw.readers, 1);
+   * }
+   * assert.equal(rw.readers, 0);
+   * ```
+   */
+  readLock(o?: ReaderWriterLockOptions): Promise<Disposable> {
+    return this.#request(false, o ?? {});
+  }
+
+  /**
+   * Acquires exclusive (write) access.
+   *
+   * @param o `signal`, `timeout` (ms), `clock`.
+   * @returns A promise of a `Disposable` releasing the write hold once.
+   * @throws {RangeError} When `timeout` is negative or NaN.
+   * @throws {unknown} (through the promise) `signal.reason`, or a `TimeoutError` DOMException.
+   *
+   * @example
+   * ```ts
+   * import { ReaderWriterLock } from "@fjord/fjord/lock";
+   * import assert from "node:assert/strict";
+   *
+   * const rw = new ReaderWriterLock();
+   * using _w = await rw.writeLock();
+   * await assert.rejects(rw.readLock({ timeout: 0 }), { name: "TimeoutError" });
+   * ```
+   */
+  writeLock(o?: ReaderWriterLockOptions): Promise<Disposable> {
+    return this.#request(true, o ?? {});
+  }
+
+  #free(write: boolean): boolean {
+    return write ? !this.#writer && this.#readers === 0 : !this.#writer;
+  }
+
+  #hold(write: boolean): Disposable {
+    if (write) this.#writer = true;
+    else this.#readers++;
+    return new Release(() => {
+      if (write) this.#writer = false;
+      else this.#readers--;
+      this.#drain();
+    });
+  }
+
+  #request(write: boolean, o: ReaderWriterLockOptions): Promise<Disposable> {
+    const { signal, timeout, clock = systemClock } = o;
+    checkTimeout(timeout);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#head === undefined && this.#free(write)) {
+      return Promise.resolve(this.#hold(write));
+    }
+    const what = write ? "write lock" : "read lock";
+    if (timeout !== undefined && timeout <= 0) return Promise.reject(timeoutError(what, timeout));
+    return new Promise<Disposable>((resolve, reject) => {
+      const req: Request = {
+        write,
+        grant: () => resolve(this.#hold(write)),
+        reject,
+        cleanup: undefined,
+        next: undefined,
+        prev: this.#tail,
+      };
+      if (this.#tail === undefined) this.#head = req;
+      else this.#tail.next = req;
+      this.#tail = req;
+      this.#queued++;
+      if (signal === undefined && timeout === undefined) return;
+      const giveUp = (reason: unknown): void => {
+        if (!this.#unlink(req)) return;
+        req.cleanup?.();
+        reject(reason);
+        // A writer leaving the head may let the readers behind it in.
+        this.#drain();
+      };
+      const onAbort = (): void => giveUp(signal?.reason);
+      let timer: AbortController | undefined;
+      if (timeout !== undefined) {
+        timer = new AbortController();
+        clock.sleep(timeout, { signal: timer.signal }).then(
+          () => giveUp(timeoutError(what, timeout)),
+          () => {},
+        );
+      }
+      signal?.addEventListener("abort", onAbort, { once: true });
+      req.cleanup = () => {
+        signal?.removeEventListener("abort", onAbort);
+        timer?.abort();
+      };
+    });
+  }
+
+  #unlink(r: Request): boolean {
+    if (r.prev === undefined && this.#head !== r) return false;
+    if (r.prev === undefined) this.#head = r.next;
+    else r.prev.next = r.next;
+    if (r.next === undefined) this.#tail = r.prev;
+    else r.next.prev = r.prev;
+    r.prev = r.next = undefined;
+    this.#queued--;
+    return true;
+  }
+
+  #drain(): void {
+    for (let r = this.#head; r !== undefined; r = this.#head) {
+      if (!this.#free(r.write)) return;
+      this.#unlink(r);
+      r.cleanup?.();
+      r.grant();
+      if (r.write) return;
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { getLogger } from "../backends/logger.ts";
+import { acquireLock } from "./_lock.ts";
+import { checkName, lockFilePath } from "./_lock_path.ts";
+import { FileLockImpl } from "./_file_lock.ts";
+
+/** Options for {@linkcode removeExternalLockFile}. */
+export interface RemoveExternalLockFileOptions {
+  /** The lock file name prefix. */
+  lockFilePrefix?: string;
+  /** The lock directory (overrides config, defaults and environment). */
+  lockPath?: string;
+}
+
+/**
+ * Deletes an external lock's file (oslo's `remove_external_lock_file`), while holding the
+ * in-process lock for `name` so no local holder is using it. A missing file is ignored; other
+ * failures are logged as a warning (`Failed to remove file <path>`) and swallowed.
+ *
+ * Only delete a lock file when no other process can be waiting on it: a process that opened the
+ * old file and one that creates a new one would both "hold" the lock.
+ *
+ * @param name The lock name.
+ * @param o `lockFilePrefix`, `lockPath`.
+ * @returns A promise that settles once the file is gone (or the failure was logged).
+ * @throws {TypeError} When `name` is not a non-empty string.
+ * @throws {LockPathRequiredError} When no lock directory is configured.
+ *
+ * @example
+ * ```ts
+ * import { externalLock, removeExternalLockFile } from "@fjord/fjord/lock";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const file = externalLock("job", { lockPath: dir });
+ * await file.acquire();
+ * await file.release();
+ * await removeExternalLockFile("job", { lockPath: dir });
+ * await assert.rejects(Deno.stat(file.path), Deno.errors.NotFound);
+ * await Deno.remove(dir);
+ * ```
+ */
+export async function removeExternalLockFile(
+  name: string,
+  o?: RemoveExternalLockFileOptions,
+): Promise<void> {
+  checkName(name, "remove a lock file");
+  const path = lockFilePath(name, o?.lockFilePrefix, o?.lockPath, undefined);
+  await using _internal = await acquireLock(name, {}, false);
+  // Also wait for any FileLock of this process on the same path.
+  using _path = await FileLockImpl.holdPath(path);
+  try {
+    await Deno.remove(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return;
+    getLogger().warning(`Failed to remove file ${path}`, err);
+  }
+}

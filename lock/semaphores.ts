@@ -1,0 +1,95 @@
+import { Mutex, observeMutex } from "./_mutex.ts";
+
+/**
+ * A registry of named {@linkcode Mutex}es (oslo's `Semaphores`): `get(name)` returns the same
+ * mutex for a name for as long as anybody can still use it.
+ *
+ * An entry with no holder and no waiter is removed: {@linkcode Semaphores.size} counts only
+ * names that are held or waited on, so it shrinks back to 0 when everyone is done. An idle
+ * mutex somebody still references stays reachable through `get(name)` (a weak reference, like
+ * oslo's `WeakValueDictionary`), so a caller that keeps a mutex across idle periods still
+ * excludes everyone else; once unreferenced, its slot is reclaimed by the garbage collector.
+ *
+ * @example
+ * ```ts
+ * import { Semaphores } from "@fjord/fjord/lock";
+ * import assert from "node:assert/strict";
+ *
+ * const semaphores = new Semaphores();
+ * const mutex = semaphores.get("db");
+ * assert.equal(semaphores.get("db"), mutex);
+ * {
+ *   using _held = await mutex.acquire();
+ *   assert.equal(semaphores.size, 1);
+ * }
+ * assert.equal(semaphores.size, 0);
+ * ```
+ */
+export class Semaphores {
+  #entries = new Map<string, WeakRef<Mutex>>();
+  #busy = 0;
+  #finalizer = new FinalizationRegistry<string>((name) => {
+    if (this.#entries.get(name)?.deref() === undefined) this.#entries.delete(name);
+  });
+  #observer = {
+    busy: (): void => {
+      this.#busy++;
+    },
+    idle: (): void => {
+      this.#busy--;
+    },
+  };
+
+  /** Creates an empty registry. */
+  constructor() {}
+
+  /**
+   * The mutex for `name`, created on first use.
+   *
+   * @param name The lock name.
+   * @returns The same {@linkcode Mutex} for the same name while it is in use or referenced.
+   * @throws {TypeError} When `name` is not a string.
+   *
+   * @example
+   * ```ts
+   * import { Semaphores } from "@fjord/fjord/lock";
+   * import assert from "node:assert/strict";
+   *
+   * const semaphores = new Semaphores();
+   * assert.notEqual(semaphores.get("a"), semaphores.get("b"));
+   * ```
+   */
+  get(name: string): Mutex {
+    const found = this.#entries.get(name)?.deref();
+    if (found !== undefined) return found;
+    if (typeof name !== "string") {
+      throw new TypeError(
+        `Cannot get a lock as 'name' must be a string: current value is ${String(name)}`,
+      );
+    }
+    const mutex = new Mutex();
+    observeMutex(mutex, this.#observer);
+    this.#entries.set(name, new WeakRef(mutex));
+    this.#finalizer.register(mutex, name);
+    return mutex;
+  }
+
+  /**
+   * How many names are held or waited on right now.
+   *
+   * @example
+   * ```ts
+   * import { Semaphores } from "@fjord/fjord/lock";
+   * import assert from "node:assert/strict";
+   *
+   * const semaphores = new Semaphores();
+   * const held = semaphores.get("x").tryAcquire()!;
+   * assert.equal(semaphores.size, 1);
+   * held[Symbol.dispose]();
+   * assert.equal(semaphores.size, 0);
+   * ```
+   */
+  get size(): number {
+    return this.#busy;
+  }
+}

@@ -1,0 +1,209 @@
+import assert from "node:assert/strict";
+import { externalLock, lock, removeExternalLockFile } from "../../lock/mod.ts";
+
+const fixture = (name: string): string => new URL(`./_fixtures/${name}`, import.meta.url).pathname;
+
+async function readLine(reader: ReadableStreamDefaultReader<string>): Promise<string> {
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`child closed stdout before a line: ${JSON.stringify(text)}`);
+    text += value;
+  }
+  return text.trim();
+}
+
+Deno.test("lock() external excludes 4 real processes: 4 x 300 increments end at exactly 1200", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const counter = `${dir}/counter`;
+    await Deno.writeTextFile(counter, "0".repeat(10));
+    const children = Array.from({ length: 4 }, () =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          `--allow-read=${dir}`,
+          `--allow-write=${dir}`,
+          fixture("counter_child.ts"),
+          `${dir}/locks`,
+          counter,
+          "300",
+        ],
+        stdin: "piped",
+        stdout: "piped",
+      }).spawn());
+    const readers = children.map((c) => c.stdout.pipeThrough(new TextDecoderStream()).getReader());
+    for (const r of readers) assert.equal(await readLine(r), "ready");
+    // Release all four together.
+    for (const c of children) {
+      const w = c.stdin.getWriter();
+      await w.write(new Uint8Array([10]));
+      await w.close();
+    }
+    for (const r of readers) {
+      while (!(await r.read()).done) { /* drain */ }
+    }
+    const statuses = await Promise.all(children.map((c) => c.status));
+    assert.deepEqual(statuses.map((s) => s.code), [0, 0, 0, 0]);
+    assert.equal(Number(await Deno.readTextFile(counter)), 1200);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+for (const mode of ["blocking wait", "polling wait (timeout given)"] as const) {
+  Deno.test(`lock() external: a SIGKILLed holder releases within 1 s (${mode})`, async () => {
+    const dir = await Deno.makeTempDir();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        `--allow-read=${dir}`,
+        `--allow-write=${dir}`,
+        fixture("holder_child.ts"),
+        dir,
+        "victim",
+      ],
+      stdout: "piped",
+    }).spawn();
+    try {
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      assert.equal(await readLine(reader), "held");
+      await assert.rejects(lock("victim", { external: true, lockPath: dir, blocking: false }), {
+        name: "AcquireLockFailedError",
+      });
+      const waiting = lock("victim", {
+        external: true,
+        lockPath: dir,
+        ...(mode === "blocking wait" ? {} : { timeout: 30_000 }),
+      });
+      // Let the wait start against the held file before the holder dies.
+      await new Promise((r) => setTimeout(r, 50));
+      const killedAt = performance.now();
+      child.kill("SIGKILL");
+      const held = await waiting;
+      const after = performance.now() - killedAt;
+      await held.release();
+      assert.ok(after < 1000, `took ${after.toFixed(0)} ms`);
+      assert.equal((await child.status).signal, "SIGKILL");
+      await reader.cancel();
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already dead.
+      }
+      await child.status;
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("FileLock.acquire() resolves false with blocking: false while another process holds it", async () => {
+  const dir = await Deno.makeTempDir();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      `--allow-read=${dir}`,
+      `--allow-write=${dir}`,
+      fixture("holder_child.ts"),
+      dir,
+      "f",
+    ],
+    stdout: "piped",
+  }).spawn();
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    assert.equal(await readLine(reader), "held");
+    const file = externalLock("f", { lockPath: dir });
+    assert.equal(await file.acquire({ blocking: false }), false);
+    assert.equal(file.acquired, false);
+    await assert.rejects(file.acquire({ timeout: 30 }), { name: "TimeoutError" });
+    assert.equal(file.acquired, false);
+    child.kill("SIGKILL");
+    await child.status;
+    assert.equal(await file.acquire({ timeout: 5000 }), true);
+    assert.equal(file.acquired, true);
+    await file.release();
+    await file.release();
+    assert.equal(file.acquired, false);
+    await reader.cancel();
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already dead.
+    }
+    await child.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FileLock: await using releases, and acquiring twice on one FileLock rejects", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const probe = externalLock("u", { lockPath: dir });
+    {
+      await using file = externalLock("u", { lockPath: dir });
+      assert.equal(await file.acquire(), true);
+      await assert.rejects(file.acquire(), /already holds it/);
+      assert.equal(await probe.acquire({ blocking: false }), false);
+    }
+    assert.equal(await probe.acquire({ blocking: false }), true);
+    await probe.release();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("removeExternalLockFile() deletes the file after local holders release, ignores a missing file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const held = await lock("rm/me", { external: true, lockPath: dir, lockFilePrefix: "p" });
+    let removed = false;
+    const removing = removeExternalLockFile("rm/me", { lockPath: dir, lockFilePrefix: "p" })
+      .then(() => removed = true);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(removed, false);
+    await Deno.stat(`${dir}/p-rm_me`);
+    await held.release();
+    await removing;
+    await assert.rejects(Deno.stat(`${dir}/p-rm_me`), Deno.errors.NotFound);
+    await removeExternalLockFile("rm/me", { lockPath: dir, lockFilePrefix: "p" });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function probe(dir: string, name: string): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      `--allow-read=${dir}`,
+      `--allow-write=${dir}`,
+      fixture("probe_child.ts"),
+      dir,
+      name,
+    ],
+    stdout: "piped",
+  }).output();
+  assert.equal(out.code, 0);
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+Deno.test("lock() external: a nested attempt on the same file never drops the outer holder's exclusion", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const outer = await lock("nest", { external: true, lockPath: dir, fair: true });
+    assert.equal(await probe(dir, "nest"), "busy");
+    // oslo's gotcha: an inner open + close of the same lock file dropped the process's lock.
+    const inner = externalLock("nest", { lockPath: dir });
+    assert.equal(await inner.acquire({ blocking: false }), false);
+    await assert.rejects(inner.acquire({ timeout: 10 }), { name: "TimeoutError" });
+    await inner.release();
+    assert.equal(await probe(dir, "nest"), "busy");
+    await outer.release();
+    assert.equal(await probe(dir, "nest"), "acquired");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
