@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { getLogger } from "../backends/logger.ts";
 import { parseArgs } from "./_args.ts";
 import { convertValue, showValue } from "./_convert.ts";
+import { showsSecret } from "./_display.ts";
 import { hasTemplate, substitute } from "./_substitute.ts";
 import {
   ConfigFileNotFoundError,
@@ -35,7 +36,10 @@ const DEFAULT_GROUP = "DEFAULT";
  * ```
  */
 export interface ChangedOptions {
-  /** Options whose value changed (secret values are reported as `***`). */
+  /**
+   * Options whose value changed (secret values, and values into which a secret was substituted,
+   * are reported as `***`).
+   */
   changed: { group: string; name: string; old: unknown; new: unknown }[];
   /** Non-mutable options whose new value `mutate()` did not apply (always empty for `reload()`). */
   ignored: { group: string; name: string }[];
@@ -190,7 +194,8 @@ async function listConfDir(dir: string): Promise<string[]> {
   const names: string[] = [];
   try {
     for await (const item of Deno.readDir(dir)) {
-      if (!item.name.endsWith(".conf")) continue;
+      // Python's glob("*.conf"), which oslo.config uses, skips hidden files (`.#app.conf`).
+      if (!item.name.endsWith(".conf") || item.name.startsWith(".")) continue;
       if (item.isFile) {
         names.push(item.name);
       } else if (item.isSymlink) {
@@ -314,6 +319,9 @@ export class Config {
   #cache = new Map<Entry, unknown>();
   #warned = new Set<string>();
   #queue: Promise<unknown> = Promise.resolve();
+  // Options whose value has substituted a secret option's value (directly or through others):
+  // shown as `***` like secrets. Only grows, so a value that once held a secret stays hidden.
+  #secretDerived = new Set<Entry>();
 
   /**
    * Creates an empty configuration: no options, no files.
@@ -326,7 +334,19 @@ export class Config {
    * assert.deepEqual(new Config().configFiles, []);
    * ```
    */
-  constructor() {}
+  constructor() {
+    showsSecret.set(this, (name, group) => this.#hides(this.#entry("show option", name, group)));
+  }
+
+  /** Whether `entry`'s value is shown as `***` (a secret, or a value with a secret substituted). */
+  #hides(entry: Entry): boolean {
+    return entry.opt.secret || this.#secretDerived.has(entry);
+  }
+
+  /** `entry.opt`, marked secret when its value holds a substituted secret (for errors). */
+  #shownOpt(entry: Entry): Opt {
+    return this.#secretDerived.has(entry) ? { ...entry.opt, secret: true } : entry.opt;
+  }
 
   /**
    * The files read by the last successful {@linkcode Config.load} / {@linkcode Config.reload},
@@ -551,7 +571,8 @@ export class Config {
       const r = this.#resolution(this.#loaded.files, new Map());
       r.stack.push(entry);
       try {
-        convertValue(entry.opt, entry.group, this.#substituteValue(entry, value, r));
+        const substituted = this.#substituteValue(entry, value, r);
+        convertValue(this.#shownOpt(entry), entry.group, substituted);
       } catch (error) {
         entry[slot] = previous;
         throw error;
@@ -825,7 +846,7 @@ export class Config {
       const old = before.get(entry);
       const now = after.get(entry);
       if (same(old, now)) continue;
-      const secret = entry.opt.secret;
+      const secret = this.#hides(entry);
       changed.push({
         group: entry.group,
         name: entry.opt.name,
@@ -894,9 +915,8 @@ export class Config {
           raw = entry.def.set ? entry.def.value : entry.opt.default;
         }
       }
-      const value = freeze(
-        convertValue(entry.opt, entry.group, this.#substituteValue(entry, raw, r)),
-      );
+      const substituted = this.#substituteValue(entry, raw, r);
+      const value = freeze(convertValue(this.#shownOpt(entry), entry.group, substituted));
       r.cache.set(entry, value);
       return value;
     } finally {
@@ -928,7 +948,9 @@ export class Config {
         );
       }
       try {
-        return asText(this.#resolve(target, r));
+        const text = asText(this.#resolve(target, r));
+        if (this.#hides(target)) this.#secretDerived.add(entry);
+        return text;
       } catch (error) {
         if (error instanceof ConfigSubstitutionError && error.reason.startsWith(RECURSION)) {
           // Recursion detected deeper down: report it against the outermost value.

@@ -79,7 +79,7 @@ export class ConfigFileNotFoundError extends Error {
 
 /**
  * A value (from a file, a default or an override) is not valid for its option.
- * A `secret` option's value is reported as `***`.
+ * A `secret` option's value, or a value into which a secret was substituted, is reported as `***`.
  *
  * @example
  * ```ts

@@ -9,6 +9,8 @@
 
 import { getLogger } from "../backends/logger.ts";
 import type { Config } from "./config.ts";
+import { maskPassword } from "../process/mask_password.ts";
+import { showsSecret } from "./_display.ts";
 import { boolOpt, intOpt, type Opt, strOpt } from "./opts.ts";
 
 /**
@@ -109,11 +111,25 @@ function show(value: unknown): string {
   return String(value);
 }
 
+// The application's own arguments may hold secrets. maskPassword() masks `--password=x` in one
+// argument; for `--password x` (or `password -p x`) an argument is hidden when maskPassword() would
+// mask it as the value following the arguments before it.
+function maskArgs(args: readonly string[]): string[] {
+  const probe = "\u0001";
+  return args.map((arg, i) =>
+    i > 0 && !maskPassword(`${args.slice(0, i).join(" ")} ${probe}`).endsWith(probe)
+      ? "***"
+      : maskPassword(arg)
+  );
+}
+
 /**
  * Logs every registered option and its value at debug level through `getLogger()`, framed like
  * oslo.config's `log_opt_values` (the sources first, then `name = value` for `[DEFAULT]` and
- * `group.name = value` for other groups). Secret values are logged as `***`; an option whose
- * value is invalid is logged with the error instead of failing.
+ * `group.name = value` for other groups). Secret values, and values into which a secret was
+ * substituted (`$db_password`), are logged as `***`, and so are secrets in the command-line
+ * arguments (as `maskPassword` finds them); an option whose value is invalid is logged with the
+ * error instead of failing.
  *
  * @param conf The configuration to log.
  *
@@ -139,7 +155,7 @@ export function logOptions(conf: Config): void {
   const stars = "*".repeat(80);
   log.debug(stars);
   log.debug("Configuration options gathered from:");
-  log.debug(`command line args: ${show([...conf.sources.args])}`);
+  log.debug(`command line args: ${show(maskArgs(conf.sources.args))}`);
   log.debug(`config files: ${show([...conf.configFiles])}`);
   log.debug("=".repeat(80));
   for (const { group, opt } of conf.listOpts()) {
@@ -147,7 +163,8 @@ export function logOptions(conf: Config): void {
     let text: string;
     try {
       const value = conf.get(opt.name, group);
-      text = opt.secret && value !== undefined ? "***" : show(value);
+      const hidden = showsSecret.get(conf)?.(opt.name, group) ?? opt.secret;
+      text = hidden && value !== undefined ? "***" : show(value);
     } catch (error) {
       text = `<invalid: ${error instanceof Error ? error.message : String(error)}>`;
     }

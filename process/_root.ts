@@ -28,8 +28,8 @@ export function setEffectiveRoot(value: boolean | undefined): void {
   cached = value;
 }
 
-// shlex.split() for the root helper string: whitespace-separated words, '...' literal,
-// "..." with backslash escapes, backslash escapes outside quotes.
+// shlex.split() for the root helper string: words separated by space, tab, CR or LF, '...'
+// literal, "..." where a backslash escapes only `"` and `\`, backslash escapes outside quotes.
 export function shellSplit(text: string): string[] {
   const words: string[] = [];
   // undefined: between words; "" is an empty quoted word ('' in shlex).
@@ -42,16 +42,21 @@ export function shellSplit(text: string): string[] {
       else word = (word ?? "") + ch;
     } else if (quote === '"') {
       if (ch === '"') quote = undefined;
-      else if (ch === "\\" && i + 1 < text.length && '"\\$`'.includes(text[i + 1]!)) {
+      else if (ch === "\\" && i + 1 < text.length && '"\\'.includes(text[i + 1]!)) {
         word = (word ?? "") + text[++i]!;
       } else word = (word ?? "") + ch;
-    } else if (/\s/.test(ch)) {
+    } else if (" \t\r\n".includes(ch)) {
       if (word !== undefined) words.push(word);
       word = undefined;
     } else if (ch === "'" || ch === '"') {
       quote = ch;
       word ??= "";
-    } else if (ch === "\\" && i + 1 < text.length) {
+    } else if (ch === "\\") {
+      if (i + 1 === text.length) {
+        throw new TypeError(
+          `Cannot execute as 'rootHelper' ends with a lone backslash: current value is ${text}`,
+        );
+      }
       word = (word ?? "") + text[++i]!;
     } else {
       word = (word ?? "") + ch;

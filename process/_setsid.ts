@@ -3,6 +3,8 @@
 // measured here that costs ~5 ms per spawn (it grows with the parent's memory). util-linux
 // `setsid PROG` does the same for ~1 ms, so it is preferred when installed; `detached` remains
 // the fallback.
+import { maskPassword } from "./mask_password.ts";
+
 let setsidInstalled: boolean | undefined;
 
 /** Whether util-linux setsid is known to be installed (`undefined`: not tried yet). */
@@ -26,6 +28,7 @@ export function setsidExecError(code: number, stderr: Uint8Array): Error | undef
   if (code !== 127 && code !== 126) return undefined;
   const text = decoder.decode(stderr).trim();
   if (!text.startsWith("setsid: ") || text.includes("\n")) return undefined;
-  const reason = text.slice("setsid: ".length);
+  // It names the program, which may hold a secret (a command line given as one program name).
+  const reason = maskPassword(text.slice("setsid: ".length));
   return code === 127 ? new Deno.errors.NotFound(reason) : new Deno.errors.PermissionDenied(reason);
 }

@@ -22,6 +22,7 @@ import { pyRepr } from "./_repr.ts";
 import { isEffectiveRoot, shellSplit } from "./_root.ts";
 import { setSetsidAvailable, setsidAvailable, setsidExecError } from "./_setsid.ts";
 import { signalNumber } from "./_signals.ts";
+import { resolveForWrapper } from "./_which.ts";
 import { NoRootWrapSpecifiedError } from "./errors.ts";
 
 /**
@@ -60,7 +61,7 @@ export interface ExecuteOptions {
   delayOnRetry?: boolean;
   /** Prefix the command with `rootHelper` (only when not already running as root). */
   runAsRoot?: boolean;
-  /** The root helper command line, e.g. `"sudo -n"`; split like a shell would. */
+  /** The root helper command line, e.g. `"sudo -n"`; split into words like `shlex.split`. */
   rootHelper?: string;
   /** Run a string command as `/bin/sh -c <string>`; further array items become `$0`, `$1`, …. */
   shell?: boolean;
@@ -402,10 +403,10 @@ interface Spawned {
   setsid: boolean;
 }
 
-function spawn(p: Plan, grouped: boolean, trySetsid = true): Spawned {
+function spawn(p: Plan, grouped: boolean, trySetsid = true, tryPrlimit = true): Spawned {
   let prefix: string[] = [];
   if (p.limits !== undefined) {
-    if (prlimitAvailable() === false) {
+    if (!tryPrlimit || prlimitAvailable() === false) {
       const wrapper = ulimitPrefix(p.limits);
       if (typeof wrapper === "string") throw new Deno.errors.NotSupported(wrapper);
       prefix = wrapper;
@@ -416,12 +417,17 @@ function spawn(p: Plan, grouped: boolean, trySetsid = true): Spawned {
   // A new session (so a process group to kill) for a timeout or abort; see _setsid.ts.
   const setsid = grouped && trySetsid && setsidAvailable() !== false;
   if (setsid) prefix = ["setsid", ...prefix];
-  const argv = prefix.length ? [...prefix, ...p.argv] : p.argv;
+  const argv = prefix.length
+    ? [...prefix, resolveForWrapper(p.argv[0]!, p.options.env), ...p.argv.slice(1)]
+    : p.argv;
   if (setsid) prefix = prefix.slice(1); // not shown: an implementation detail
   const display = maskPassword(
     prefix.length ? [...prefix, ...p.shown].join(" ") : p.shown.join(" "),
   );
   const { cwd, env } = p.options;
+  // Deno looks a wrapper up in `env.PATH` when there is one: not finding it there says nothing
+  // about fjord's own PATH, so it is not remembered for other calls.
+  const ownPath = env === undefined || !Object.hasOwn(env, "PATH");
   getLogger().debug(`Running cmd (subprocess): ${display}`);
   try {
     const child = new Deno.Command(argv[0]!, {
@@ -439,26 +445,47 @@ function spawn(p: Plan, grouped: boolean, trySetsid = true): Spawned {
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable && setsid) {
       // --allow-run names the program but not setsid: Deno's detached option needs no permission.
-      return spawn(p, grouped, false);
+      return spawn(p, grouped, false, tryPrlimit);
     }
     if (err instanceof Deno.errors.NotCapable) {
+      const program = maskPassword(argv[0]!);
       throw new Deno.errors.NotCapable(
-        `Cannot run '${argv[0]}' as the --allow-run permission does not cover it: run again with ` +
-          `--allow-run (or --allow-run=${argv[0]})`,
-        { cause: err },
+        `Cannot run '${program}' as the --allow-run permission does not cover it: run again with ` +
+          `--allow-run (or --allow-run=${program})`,
+        { cause: maskError(err) },
       );
     }
+    // NotFound may also mean a missing `cwd`: a wrapper is known to be missing only once the
+    // same spawn works without it.
     if (err instanceof Deno.errors.NotFound && setsid) {
-      setSetsidAvailable(false);
-      return spawn(p, grouped, false);
+      const spawned = spawn(p, grouped, false, tryPrlimit);
+      if (ownPath) setSetsidAvailable(false);
+      return spawned;
     }
     if (err instanceof Deno.errors.NotFound && argv[0] === "prlimit" && prefix.length) {
-      setPrlimitAvailable(false);
-      return spawn(p, grouped, trySetsid);
+      const spawned = spawn(p, grouped, trySetsid, false);
+      if (ownPath) setPrlimitAvailable(false);
+      return spawned;
     }
-    const message = err instanceof Error ? err.message : String(err);
-    throw new ProcessExecutionError({ cmd: display, description: message }, { cause: err });
+    // Deno's message names the program, which may hold a secret (a whole command line given as
+    // one program name): mask it, and the cause, which Deno prints with the error.
+    const message = maskPassword(err instanceof Error ? err.message : String(err));
+    throw new ProcessExecutionError({ cmd: display, description: message }, {
+      cause: maskError(err),
+    });
   }
+}
+
+/** Masks an error's message (and the message in its stack) in place. */
+function maskError(err: unknown): unknown {
+  if (err instanceof Error) {
+    const masked = maskPassword(err.message);
+    if (masked !== err.message) {
+      if (err.stack !== undefined) err.stack = err.stack.replace(err.message, masked);
+      err.message = masked;
+    }
+  }
+  return err;
 }
 
 async function feed(
@@ -650,9 +677,10 @@ async function attempt(p: Plan): Promise<ExecuteResult | ExecuteBinaryResult> {
     ? setsidExecError(out.code, out.stderr)
     : undefined;
   if (notStarted !== undefined) {
+    const shownProgram = maskPassword(p.argv[0]!);
     log.debug(`CMD "${display}" could not start: ${notStarted.message}`);
     throw new ProcessExecutionError(
-      { cmd: display, description: `Failed to spawn '${p.argv[0]}': ${notStarted.message}` },
+      { cmd: display, description: `Failed to spawn '${shownProgram}': ${notStarted.message}` },
       { cause: notStarted },
     );
   }

@@ -45,12 +45,12 @@ const KEYS: readonly string[] = [
   "chapsecret",
 ];
 
-// A quoted value: the opening quote (group `q`) up to the same quote, unescaped. oslo stops at the
-// first quote of either kind and then runs a greedy "wildcard" pattern to eat what a quote inside
-// the value left over; that wildcard can delete text between two JSON members
-// (`{"password": "abc", "x": 1}` became `{"password": "***", ": 1}`). Matching the opening quote and
-// honouring backslash escapes masks the whole value and leaves valid JSON valid, so there is no
-// wildcard pattern here.
+// A quoted value: the opening quote (the group numbered in place of `\QN`) up to the same quote,
+// unescaped. oslo stops at the first quote of either kind and then runs a greedy "wildcard"
+// pattern to eat what a quote inside the value left over; that wildcard can delete text between
+// two JSON members (`{"password": "abc", "x": 1}` became `{"password": "***", ": 1}`). Matching the
+// opening quote and honouring backslash escapes masks the whole value and leaves valid JSON valid,
+// so there is no wildcard pattern here.
 const QUOTED = String.raw`(["'])((?:\\.|(?!\QN)[^\\])*)\QN`;
 
 interface Rule {
@@ -95,6 +95,16 @@ const TEMPLATES: readonly Template[] = [
   },
   // key -p value
   { source: (k) => String.raw`(${k}\s*--?[A-z]+\s*)\S+(\s*)`, replace: keepAround },
+  // oslo's own quoted patterns, for what the ones above leave: mismatched quotes (`key='v"`) and a
+  // value ending in a backslash (`key='v\'`, literal in a shell). A value masked above is `***`
+  // between quotes by now, which these leave as it is.
+  { source: (k) => String.raw`(${k}\s*=\s*["'])[^"']*(["'])`, replace: keepAround },
+  { source: (k) => String.raw`(${k}\s+["'])[^"']*(["'])`, replace: keepAround },
+  { source: (k) => String.raw`(['"][^"']*${k}['"]\s*:\s*u?['"])[^"']*(['"])`, replace: keepAround },
+  {
+    source: (k) => String.raw`(['"][^'"]*${k}['"]\s*,\s*'--?[A-z]+'\s*,\s*u?['"])[^"']*(['"])`,
+    replace: keepAround,
+  },
   // key=value (unquoted; eats a trailing `;` as oslo does)
   { source: (k) => String.raw`(${k}\s*=\s*)[^\s^'"]+`, replace: keepAround },
 ];
@@ -102,7 +112,7 @@ const TEMPLATES: readonly Template[] = [
 const RULES: ReadonlyMap<string, readonly Rule[]> = new Map(
   KEYS.map((key) => [
     key,
-    TEMPLATES.map((t) => ({ regex: new RegExp(t.source(`${key}[0-9]*`), "gis"), ...t })),
+    TEMPLATES.map((t) => ({ regex: new RegExp(t.source(`${key}[0-9]*`), "gisu"), ...t })),
   ]),
 );
 
@@ -114,8 +124,10 @@ const RULES: ReadonlyMap<string, readonly Rule[]> = new Map(
  * `key -p v` and `key=v`.
  *
  * Unlike oslo, quoted values end at the matching unescaped quote, so a value with a quote inside
- * is masked whole and valid JSON stays valid JSON. Not masked (as in oslo): URL credentials
- * (`mysql://u:pw@host`), `--os-token abc`, `chap password xyz`.
+ * is masked whole and valid JSON stays valid JSON; oslo's own quoted patterns then still mask
+ * values whose quotes do not pair up (`password='x"`). Not masked (as in oslo): URL credentials
+ * (`mysql://u:pw@host`), `--os-token abc`, `chap password xyz`, and (unlike oslo, whose wildcard
+ * pattern eats it) text after a masked quoted value.
  *
  * @param message The text to mask (a command line, a log line, command output).
  * @param secret What replaces each secret value.

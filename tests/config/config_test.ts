@@ -139,6 +139,8 @@ Deno.test("Config.load() applies sources in order: default < setDefault < dirs <
   await dir.write("conf.d/20-b.conf", "[DEFAULT]\nb = dir20\nc = dir20\nd = dir20\n");
   await dir.write("conf.d/10-a.conf", "[DEFAULT]\na = dir10\nb = dir10\nc = dir10\nd = dir10\n");
   await dir.write("conf.d/30-ignored.ini", "[DEFAULT]\na = ignored\n");
+  // Hidden files are skipped, as by oslo's glob("*.conf") (an editor's leftover, say).
+  await dir.write("conf.d/.00-hidden.conf", "[DEFAULT]\na = hidden\n");
   const f1 = await dir.write("f1.conf", "[DEFAULT]\nc = f1\nd = f1\n");
   const f2 = await dir.write("f2.conf", "[DEFAULT]\nd = f2\n");
   const conf = new Config();
@@ -602,6 +604,69 @@ Deno.test("Config.load() calls run one after another so the last call wins", asy
   const b = await dir.write("b.conf", "[DEFAULT]\nv = b\n");
   const conf = new Config();
   conf.registerOpt(strOpt("v"));
-  await Promise.all([conf.load({ files: [a] }), conf.load({ files: [b] }), conf.reload()]);
+  // Hold the read of a.conf until b's load and the reload have been called: unserialized, they
+  // would finish first and a (finishing last) would win.
+  const read = Deno.readTextFile;
+  const gate = Promise.withResolvers<void>();
+  const reads: string[] = [];
+  Deno.readTextFile = async (path, options) => {
+    reads.push(String(path));
+    if (String(path) === a) await gate.promise;
+    return await read(path, options);
+  };
+  try {
+    const calls = [conf.load({ files: [a] }), conf.load({ files: [b] }), conf.reload()];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(reads, [a]); // the others wait for the first
+    gate.resolve();
+    await Promise.all(calls);
+  } finally {
+    Deno.readTextFile = read;
+  }
+  assert.deepEqual(reads, [a, b, b]);
   assert.equal(conf.get("v"), "b");
+  assert.deepEqual(conf.configFiles, [b]);
+});
+
+Deno.test("Config hides a secret substituted into another option's value (errors, changes, logs)", async () => {
+  await using dir = await tempDir();
+  const file = await dir.write(
+    "a.conf",
+    "[DEFAULT]\ndb_password = hunter2\nport = $db_password\n[db]\nurl = mysql://u:${DEFAULT.db_password}@h\n",
+  );
+  const conf = new Config();
+  conf.registerOpts([strOpt("db_password", { secret: true, mutable: true }), intOpt("port")]);
+  conf.registerOpt(strOpt("url", { mutable: true }), "db");
+  await rejectsWith(conf.load({ files: [file] }), ConfigValueError, (e) => {
+    assert.equal(e.option, "port");
+    assert.equal(e.value, "***");
+    assert.doesNotMatch(e.message, /hunter2/);
+  });
+  await dir.write(
+    "a.conf",
+    "[DEFAULT]\ndb_password = hunter2\n[db]\nurl = mysql://u:${DEFAULT.db_password}@h\n",
+  );
+  await conf.load({ files: [file] });
+  assert.equal(conf.get("url", "db"), "mysql://u:hunter2@h"); // the value itself is intact
+  assert.throws(() => conf.setOverride("port", "x$db_password"), (e: unknown) => {
+    assert.ok(e instanceof ConfigValueError);
+    assert.equal(e.value, "***");
+    return true;
+  });
+  await dir.write(
+    "a.conf",
+    "[DEFAULT]\ndb_password = hunter3\n[db]\nurl = mysql://u:${DEFAULT.db_password}@h\n",
+  );
+  using log = captureLog();
+  const result = await conf.mutate();
+  assert.deepEqual(result, {
+    changed: [
+      { group: "DEFAULT", name: "db_password", old: "***", new: "***" },
+      { group: "db", name: "url", old: "***", new: "***" },
+    ],
+    ignored: [],
+  });
+  assert.equal(conf.get("url", "db"), "mysql://u:hunter3@h");
+  assert.ok(log.lines.length >= 2);
+  for (const line of log.lines) assert.doesNotMatch(line, /hunter/);
 });

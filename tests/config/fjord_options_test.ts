@@ -73,3 +73,35 @@ Deno.test("logOptions() logs sources and every option at debug level with secret
   ]);
   assert.ok(log.lines.every((l) => !l.includes("hunter2")));
 });
+
+Deno.test("logOptions() masks secrets in the command-line arguments and substituted values", async () => {
+  await using dir = await tempDir();
+  const file = await dir.write("a.conf", "[DEFAULT]\npw = hunter2\ndsn = db://u:$pw@h\n");
+  const conf = new Config();
+  conf.registerOpts([strOpt("pw", { secret: true }), strOpt("dsn")]);
+  await conf.load({
+    args: [
+      "--config-file",
+      file,
+      "--password",
+      "hunter2",
+      "--token=hunter2",
+      "password",
+      "-p",
+      "hunter2",
+      "--keep",
+      "me",
+    ],
+  });
+  using log = captureLog();
+  logOptions(conf);
+  assert.equal(
+    log.lines[2],
+    `DEBUG command line args: ["--config-file", ${
+      JSON.stringify(file)
+    }, "--password", "***", "--token=***", "password", "-p", "***", "--keep", "me"]`,
+  );
+  assert.ok(log.lines.includes("DEBUG pw = ***"));
+  assert.ok(log.lines.includes("DEBUG dsn = ***"));
+  for (const line of log.lines) assert.doesNotMatch(line, /hunter2/);
+});

@@ -7,9 +7,9 @@ import {
   ProcessExecutionError,
   ProcessTimeoutError,
 } from "../../process/mod.ts";
-import { setPrlimitAvailable } from "../../process/_prlimit.ts";
+import { prlimitAvailable, setPrlimitAvailable } from "../../process/_prlimit.ts";
 import { setEffectiveRoot } from "../../process/_root.ts";
-import { setSetsidAvailable } from "../../process/_setsid.ts";
+import { setSetsidAvailable, setsidAvailable } from "../../process/_setsid.ts";
 import { isRunning, readPid, waitFor, withLogLines } from "./_helpers.ts";
 
 function isPEE(err: unknown): err is ProcessExecutionError {
@@ -55,6 +55,8 @@ Deno.test("execute() writes input to stdin, then closes it", async () => {
   assert.equal(stdout, "héllo\nEND\n");
   const bytes = await execute(["cat"], { input: new Uint8Array([0x61, 0x62]) });
   assert.equal(bytes.stdout, "ab");
+  const empty = await execute(["sh", "-c", "cat; echo END"], { input: "" });
+  assert.equal(empty.stdout, "END\n");
 });
 
 Deno.test("execute() gives stdin EOF at once without input (it is a pipe, not the terminal)", async () => {
@@ -65,6 +67,89 @@ Deno.test("execute() gives stdin EOF at once without input (it is a pipe, not th
 Deno.test("execute() env replaces the whole environment", async () => {
   const { stdout } = await execute(["/usr/bin/env"], { env: { A: "1", B: "two words" } });
   assert.deepEqual(stdout.trim().split("\n").sort(), ["A=1", "B=two words"]);
+});
+
+Deno.test("execute() finds a program on fjord's PATH when env has none, also when wrapped", async () => {
+  // Deno looks the program up in fjord's PATH; the setsid/prlimit/ulimit wrappers would look it
+  // up in the child's (empty) environment: /bin:/usr/bin only. A subprocess gets its own PATH, as
+  // this process's PATH is shared with the tests running in parallel.
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/fjord-on-path`, "#!/bin/sh\necho found $A\n");
+    await Deno.chmod(`${dir}/fjord-on-path`, 0o755);
+    const fixture = new URL("./_fixtures/wrapped_path_lookup.ts", import.meta.url);
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        "--no-config",
+        "--allow-run",
+        "--allow-env",
+        "--allow-read",
+        fixture.href,
+      ],
+      stdin: "null",
+      env: { PATH: `${dir}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}` },
+    }).output();
+    const decoder = new TextDecoder();
+    assert.equal(code, 0, decoder.decode(stderr));
+    const found = "found 1\n";
+    assert.deepEqual(JSON.parse(decoder.decode(stdout)), {
+      plain: found,
+      setsid: found,
+      detached: found,
+      prlimit: found,
+      ulimit: found,
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("execute() falls back per call when env.PATH lacks setsid or prlimit, remembering nothing", async () => {
+  // Deno looks the wrappers up in env.PATH: missing there, they may still be on fjord's PATH.
+  const setsidBefore = setsidAvailable();
+  const prlimitBefore = prlimitAvailable();
+  const env = { PATH: "/nonexistent" };
+  const { stdout } = await execute(["/bin/sh", "-c", "echo x"], { env, timeout: 30_000 });
+  assert.equal(stdout, "x\n");
+  assert.ok(setsidAvailable() !== false || setsidBefore === false);
+  const limited = await execute(["/bin/sh", "-c", "ulimit -n"], {
+    env,
+    prlimit: { numberFiles: 64 },
+  });
+  assert.equal(limited.stdout, "64\n");
+  assert.ok(prlimitAvailable() !== false || prlimitBefore === false);
+});
+
+Deno.test("execute() resolves a relative program against cwd, also when wrapped", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/bin`);
+    await Deno.writeTextFile(`${dir}/bin/tool`, "#!/bin/sh\npwd\n");
+    await Deno.chmod(`${dir}/bin/tool`, 0o755);
+    const real = await Deno.realPath(dir);
+    for (const options of [{}, { timeout: 30_000 }, { prlimit: { numberFiles: 64 } }]) {
+      const { stdout } = await execute(["./bin/tool"], { ...options, cwd: dir });
+      assert.equal(stdout, `${real}\n`, JSON.stringify(options));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("execute() reports a missing cwd as a start failure, still trusting setsid and prlimit", async () => {
+  const setsidBefore = setsidAvailable();
+  const prlimitBefore = prlimitAvailable();
+  for (const options of [{}, { timeout: 30_000 }, { prlimit: { numberFiles: 64 } }]) {
+    const err = await rejection(execute(["true"], { ...options, cwd: "/nonexistent/fjord-cwd" }));
+    assert.ok(isPEE(err), String(err));
+    assert.equal(err.exitCode, undefined);
+    assert.ok(err.cause instanceof Deno.errors.NotFound, String(err.cause));
+  }
+  // A missing cwd says nothing about the wrappers: later calls still use them.
+  assert.ok(setsidAvailable() !== false || setsidBefore === false);
+  assert.ok(prlimitAvailable() !== false || prlimitBefore === false);
 });
 
 Deno.test("execute() runs in cwd", async () => {
@@ -104,6 +189,10 @@ Deno.test("execute() checkExitCode accepts a boolean, a number or a list", async
   assert.ok(isPEE(err) && err.exitCode === 0);
   const bad = await rejection(execute(["false"], { checkExitCode: true }));
   assert.ok(isPEE(bad) && bad.exitCode === 1);
+  // An empty list allows nothing (oslo's membership test); a negative code allows a signal death.
+  const none = await rejection(execute(["true"], { checkExitCode: [] }));
+  assert.ok(isPEE(none) && none.exitCode === 0);
+  await execute(["sh", "-c", "kill -TERM $$"], { checkExitCode: -15 });
 });
 
 Deno.test("execute() reports a signal death as exitCode -signo with signal set", async () => {
@@ -121,6 +210,8 @@ Deno.test("execute() decodes invalid UTF-8 with U+FFFD; binary: true returns the
   const script = "printf 'a\\377b'; printf '\\001' >&2";
   const text = await execute(["sh", "-c", script]);
   assert.equal(text.stdout, "a\uFFFDb");
+  // CRLF and non-BMP characters pass through untouched.
+  assert.equal((await execute(["printf", "a\r\nb \u{1F600}\r\n"])).stdout, "a\r\nb \u{1F600}\r\n");
   const raw = await execute(["sh", "-c", script], { binary: true });
   assert.ok(raw.stdout instanceof Uint8Array);
   assert.deepEqual([...raw.stdout], [0x61, 0xff, 0x62]);
@@ -388,6 +479,18 @@ Deno.test("execute() abort during the retry sleep rejects with signal.reason", a
   assert.ok(err instanceof Error && err.message === "bye");
 });
 
+Deno.test("execute() ignores an abort after the command completed", async () => {
+  const controller = new AbortController();
+  let completions = 0;
+  const { stdout } = await execute(["echo", "done"], {
+    signal: controller.signal,
+    onCompletion: () => completions++,
+  });
+  controller.abort(new Error("too late"));
+  assert.equal(stdout, "done\n");
+  assert.equal(completions, 1);
+});
+
 Deno.test("execute() with a timeout that does not expire returns normally", async () => {
   const { stdout } = await execute(["echo", "quick"], { timeout: 30_000 });
   assert.equal(stdout, "quick\n");
@@ -468,6 +571,13 @@ Deno.test("execute() runAsRoot prefixes rootHelper when not root (array and shel
       rootHelper: helper,
     });
     assert.equal(shell.stdout, "root helper\n");
+    // Split like Python's shlex.split: in "...", a backslash escapes only `"` and `\`.
+    const escapes = await execute(["sh", "-c", 'printf %s "$FJORD_AS"'], {
+      runAsRoot: true,
+      rootHelper: String.raw`env "FJORD_AS=a\$b \"c\" \\ d"`,
+    });
+    assert.equal(escapes.stdout, String.raw`a\$b "c" \ d`);
+    assert.throws(() => execute(["true"], { runAsRoot: true, rootHelper: "sudo \\" }), TypeError);
     assert.throws(() => execute(["true"], { runAsRoot: true }), NoRootWrapSpecifiedError);
   } finally {
     setEffectiveRoot(undefined);
@@ -536,6 +646,13 @@ Deno.test("execute() throws TypeError/RangeError synchronously for bad arguments
   assert.throws(() => execute(["true"], { attempts: 0 }), RangeError);
   assert.throws(() => execute(["true"], { attempts: 1.5 }), RangeError);
   assert.throws(() => execute(["true"], { timeout: 0 }), RangeError);
+  assert.throws(() => execute(["true"], { timeout: -1 }), RangeError);
+  assert.throws(() => execute(["true"], { timeout: -Infinity }), RangeError);
+  assert.throws(() => execute(["true"], { timeout: NaN }), TypeError);
+  assert.throws(() => execute(["true"], { attempts: NaN }), RangeError);
+  assert.throws(() => execute(["true"], { attempts: Infinity }), RangeError);
+  assert.throws(() => execute(["true"], { checkExitCode: [0, 1.5] }), TypeError);
+  assert.throws(() => execute(["true"], { checkExitCode: NaN }), TypeError);
   assert.throws(() => execute(["true"], { logErrors: 7 as LogErrors }), RangeError);
   assert.throws(
     () => execute(["true"], { checkExitCode: "0" as unknown as number }),
@@ -611,6 +728,36 @@ Deno.test("execute() never lets a secret reach a log line or an error unmasked",
     assert.ok(!timeout.message.includes("hunter2"), timeout.message);
     for (const line of lines) assert.ok(!line.includes("hunter2"), line);
   });
+});
+
+Deno.test("execute() masks a secret in a program name that cannot start (error, cause, log)", async () => {
+  // A whole command line given as one program name: Deno's spawn error repeats it.
+  for (const setsid of [undefined, false]) {
+    setSetsidAvailable(setsid);
+    try {
+      await withLogLines(async (lines) => {
+        for (const options of [{}, { timeout: 30_000 }]) {
+          const err = await rejection(
+            execute("fjord-no-such-prog --password=hunter2", {
+              ...options,
+              logErrors: LogErrors.ALL,
+            }),
+          );
+          assert.ok(isPEE(err), String(err));
+          assert.equal(err.exitCode, undefined);
+          assert.ok(err.cause instanceof Deno.errors.NotFound, String(err.cause));
+          assert.match(err.message, /^Failed to spawn 'fjord-no-such-prog --password=\*\*\*'/);
+          for (const text of [err.message, String(err.cause), err.cause.stack ?? ""]) {
+            assert.ok(!text.includes("hunter2"), text);
+          }
+        }
+        assert.ok(lines.length >= 4);
+        for (const line of lines) assert.ok(!line.includes("hunter2"), line);
+      });
+    } finally {
+      setSetsidAvailable(undefined);
+    }
+  }
 });
 
 Deno.test("execute() returns successful output unmasked (oslo masks only errors)", async () => {

@@ -109,3 +109,20 @@ Deno.test("maskPassword() uses the given secret verbatim, even with $ patterns",
 Deno.test("maskPassword() refuses a non-string message", () => {
   assert.throws(() => maskPassword(42 as unknown as string), TypeError);
 });
+
+Deno.test("maskPassword() masks what oslo masks when quotes do not pair up", () => {
+  // Found by a differential fuzz against oslo.utils 6.0.1: each output is oslo's.
+  const vectors: [string, string][] = [
+    [`password='hunter2"`, `password='***"`],
+    [`admin_pass "hunter2'`, `admin_pass "***'`],
+    // A backslash before the closing quote (literal inside a shell's single quotes).
+    ['password="hunter2\\"', 'password="***"'],
+    [`sh -c "mysql password='pa\\' -h db"`, `sh -c "mysql password='***' -h db"`],
+    [`('token', '-p', "hunter2</x'`, `('token', '-p', "***'`],
+    // U+212A KELVIN SIGN lower-cases to "k": Python's re.IGNORECASE matches it, so must we.
+    ["TO\u212aEN=hunter2", "TO\u212aEN=***"],
+  ];
+  for (const [input, expected] of vectors) {
+    assert.equal(maskPassword(input), expected, `masking ${input}`);
+  }
+});

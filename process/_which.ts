@@ -1,0 +1,27 @@
+// Where a wrapped program is found. Deno looks a bare program name up in `env.PATH` when `env`
+// has one, else in fjord's own PATH. A wrapper (setsid, prlimit, the ulimit shell) execs the
+// program with execvp() and the child's environment instead, so with an `env` that has no PATH
+// it would search only the libc default (/bin:/usr/bin): resolve the name the way Deno would.
+export function resolveForWrapper(
+  program: string,
+  env: Record<string, string> | undefined,
+): string {
+  if (program.includes("/") || env === undefined || Object.hasOwn(env, "PATH")) return program;
+  let path: string | undefined;
+  try {
+    path = Deno.env.get("PATH");
+  } catch {
+    return program; // No --allow-env: leave the lookup to the wrapper.
+  }
+  for (const dir of path?.split(":") ?? []) {
+    if (dir === "") continue;
+    const candidate = `${dir}/${program}`;
+    try {
+      const info = Deno.statSync(candidate);
+      if (info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0) return candidate;
+    } catch {
+      // Missing, or no --allow-read for it: try the next directory.
+    }
+  }
+  return program;
+}
