@@ -1,0 +1,29 @@
+// The W7 service program: argv[0] is JSON { launcher, isolation?, standby?, dir }.
+
+import { initBackend, ProcessLauncher, ServiceLauncher } from "@fjord/fjord";
+
+const plan = JSON.parse(Deno.args[0]!) as {
+  launcher: "service" | "process";
+  isolation?: "worker" | "process";
+  standby?: boolean;
+  dir: string;
+};
+initBackend(plan.isolation === "worker" ? "threading" : "cooperative");
+const ref = {
+  module: new URL("./_w7_service.ts", import.meta.url),
+  export: "w7Service",
+  args: [plan.dir, plan.launcher === "process" && plan.isolation === "worker"],
+};
+Deno.writeTextFileSync(`${plan.dir}/launch`, String(performance.timeOrigin + performance.now()));
+let launcher: ServiceLauncher | ProcessLauncher;
+if (plan.launcher === "service") {
+  launcher = new ServiceLauncher();
+  launcher.launchService(ref);
+} else {
+  launcher = new ProcessLauncher(undefined, {
+    isolation: plan.isolation!,
+    standby: plan.standby ?? false,
+  });
+  launcher.launchService(ref, { workers: 2 });
+}
+Deno.exit(await launcher.wait());

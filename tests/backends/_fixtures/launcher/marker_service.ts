@@ -1,0 +1,110 @@
+// A service for the launcher tests: appends "<event> <workerId> <pid> <epoch ms> <instance>" lines to
+// <dir>/events.log on start, stop, reset and wait, and misbehaves on request.
+
+import type { Config, ServiceBase } from "@fjord/fjord";
+
+export interface MarkerOptions {
+  dir: string;
+  /**
+   * ok; start-throws (every time); wait-throws (once per worker id); throw-later (an uncaught
+   * error once per worker id); hang-stop (stop never finishes); exit-later (Deno.exit(3) once).
+   */
+  mode?: string;
+  /** ms start() takes. */
+  startDelay?: number;
+}
+
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function once(dir: string, key: string): boolean {
+  try {
+    Deno.writeTextFileSync(`${dir}/once-${key}`, "", { createNew: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class MarkerService implements ServiceBase {
+  #o: MarkerOptions;
+  #id: number;
+  #conf: Config | undefined;
+  #stopped = Promise.withResolvers<void>();
+  #timers: ReturnType<typeof setTimeout>[] = [];
+  #inst = crypto.randomUUID().slice(0, 8);
+
+  constructor(o: MarkerOptions, workerId = 0, conf?: Config) {
+    this.#o = o;
+    this.#id = workerId;
+    this.#conf = conf;
+  }
+
+  #log(event: string, extra = ""): void {
+    Deno.writeTextFileSync(
+      `${this.#o.dir}/events.log`,
+      `${event} ${this.#id} ${Deno.pid} ${now()} ${this.#inst}${extra ? " " + extra : ""}\n`,
+      { append: true },
+    );
+  }
+
+  async start(): Promise<void> {
+    const mode = this.#o.mode ?? "ok";
+    if (this.#o.startDelay) await new Promise((r) => setTimeout(r, this.#o.startDelay));
+    if (mode === "start-throws") {
+      this.#log("start-failed");
+      throw new Error("start failed on purpose");
+    }
+    let extra = "";
+    try {
+      if (this.#conf !== undefined) {
+        extra = `timeout=${this.#conf.get("graceful_shutdown_timeout")}`;
+      }
+    } catch { /* no such option */ }
+    this.#log("start", extra);
+    if (mode === "throw-later" && once(this.#o.dir, `throw-${this.#id}`)) {
+      this.#timers.push(setTimeout(() => {
+        throw new Error("thrown later on purpose");
+      }, 50));
+    }
+    if (mode === "exit-later" && once(this.#o.dir, `exit-${this.#id}`)) {
+      this.#timers.push(setTimeout(() => Deno.exit(3), 50));
+    }
+  }
+
+  async stop(options: { graceful?: boolean } = {}): Promise<void> {
+    this.#log("stop", `graceful=${options.graceful ?? false}`);
+    for (const t of this.#timers) clearTimeout(t);
+    if ((this.#o.mode ?? "ok") === "hang-stop") {
+      await new Promise(() => {});
+    }
+    this.#stopped.resolve();
+  }
+
+  async wait(): Promise<void> {
+    if (this.#o.mode === "wait-throws" && once(this.#o.dir, `wait-${this.#id}`)) {
+      await new Promise((r) => setTimeout(r, 30));
+      throw new Error("wait failed on purpose");
+    }
+    await this.#stopped.promise;
+  }
+
+  reset(): void {
+    this.#log("reset");
+  }
+}
+
+/** The factory form of a ServiceRef export. */
+export function factory(
+  ctx: { workerId: number; conf: Config | undefined },
+  o: MarkerOptions,
+): ServiceBase {
+  return new MarkerService(o, ctx.workerId, ctx.conf);
+}
+
+export const notAService = 42;
+
+export function returnsJunk(): unknown {
+  return { start: 1 };
+}

@@ -1,0 +1,66 @@
+// deno-lint-ignore-file no-console -- the tests read what this program prints.
+// The launcher tests' main program: one JSON argument says which launcher to run and how; it
+// exits with the code wait() resolved (or 99 and the error's name when wait() rejected).
+
+import { Config, initBackend, launch, ProcessLauncher, ServiceLauncher } from "@fjord/fjord";
+import { type MarkerOptions, MarkerService } from "./marker_service.ts";
+
+interface Plan {
+  backend: "threading" | "cooperative";
+  launcher: "service" | "process" | "launch";
+  isolation?: "worker" | "process";
+  workers?: number;
+  instance?: boolean;
+  noFork?: boolean;
+  standby?: boolean;
+  restartMethod?: "reload" | "mutate";
+  configFile?: string;
+  export?: string;
+  module?: string;
+  service: MarkerOptions;
+}
+
+const plan = JSON.parse(Deno.args[0]!) as Plan;
+initBackend(plan.backend);
+let conf: Config | undefined;
+if (plan.configFile !== undefined) {
+  conf = new Config();
+  await conf.load({ files: [plan.configFile] });
+}
+const ref = {
+  module: plan.module ?? new URL("./marker_service.ts", import.meta.url).href,
+  export: plan.export ?? "factory",
+  args: [plan.service],
+};
+const target = plan.instance ? new MarkerService(plan.service, 0, conf) : ref;
+const workers = plan.workers === undefined ? {} : { workers: plan.workers };
+let launcher: ServiceLauncher | ProcessLauncher;
+if (plan.launcher === "launch") {
+  launcher = launch(conf, target, {
+    ...workers,
+    ...(plan.restartMethod ? { restartMethod: plan.restartMethod } : {}),
+    ...(plan.noFork ? { noFork: true } : {}),
+  });
+} else if (plan.launcher === "service") {
+  launcher = new ServiceLauncher(conf, { restartMethod: plan.restartMethod ?? "reload" });
+  launcher.launchService(target);
+} else {
+  launcher = new ProcessLauncher(conf, {
+    restartMethod: plan.restartMethod ?? "reload",
+    noFork: plan.noFork ?? false,
+    ...(plan.isolation ? { isolation: plan.isolation } : {}),
+    ...(plan.standby ? { standby: true } : {}),
+  });
+  launcher.launchService(target, workers);
+}
+// wait() installs the signal handlers synchronously; only then may the tests send signals.
+const waiting = launcher.wait();
+console.log(`LAUNCHED ${Deno.pid}`);
+try {
+  const code = await waiting;
+  console.log(`EXIT ${code}`);
+  Deno.exit(code);
+} catch (err) {
+  console.log(`REJECTED ${(err as Error).name}: ${(err as Error).message}`);
+  Deno.exit(99);
+}

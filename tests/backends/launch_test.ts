@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { launch, ProcessLauncher, resetBackend, Service, ServiceLauncher } from "@fjord/fjord";
+import { Run, SERVICE, waitFor } from "./_launcher_helpers.ts";
+
+Deno.test("launch() picks ServiceLauncher for 1 or no workers", async () => {
+  for (const options of [{}, { workers: 1 }]) {
+    const launcher = launch(undefined, new Service(), options);
+    assert.ok(launcher instanceof ServiceLauncher);
+    await launcher.stop();
+    assert.equal(await launcher.wait(), 0);
+  }
+});
+
+Deno.test("launch() picks ProcessLauncher for more workers or noFork", async () => {
+  resetBackend();
+  try {
+    const noFork = launch(undefined, new Service(), { noFork: true });
+    assert.ok(noFork instanceof ProcessLauncher);
+    await noFork.stop();
+    assert.equal(await noFork.wait(), 0);
+    const dir = await Deno.makeTempDir();
+    try {
+      const many = launch(undefined, { module: SERVICE, export: "factory", args: [{ dir }] }, {
+        workers: 2,
+      });
+      assert.ok(many instanceof ProcessLauncher);
+      await waitFor(
+        () => many.workers.length === 2 && many.workers.every((w) => w.state === "running"),
+        "2 running workers",
+      );
+      await many.stop();
+      assert.equal(await many.wait(), 0);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  } finally {
+    resetBackend();
+  }
+});
+
+Deno.test("launch() rejects bad worker counts and instances for forked workers", () => {
+  assert.throws(() => launch(undefined, new Service(), { workers: 0 }), RangeError);
+  assert.throws(() => launch(undefined, new Service(), { workers: -1 }), RangeError);
+  assert.throws(() => launch(undefined, new Service(), { workers: 1.5 }), TypeError);
+  assert.throws(
+    () => launch(undefined, new Service(), { workers: "2" as unknown as number }),
+    TypeError,
+  );
+  assert.throws(() => launch(undefined, new Service(), { workers: 2 }), /needs a ServiceRef/);
+});
+
+Deno.test("launch() runs workers in a real program and SIGTERM exits 0 (both backends)", async () => {
+  await Promise.all((["threading", "cooperative"] as const).map(async (backend) => {
+    await using run = await Run.start({ backend, launcher: "launch", workers: 2 });
+    await run.waitEvents("start", 2);
+    run.kill("SIGTERM");
+    assert.equal((await run.exit()).code, 0);
+    assert.equal(run.count("stop"), 2);
+  }));
+});

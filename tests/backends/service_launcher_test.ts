@@ -1,0 +1,193 @@
+import assert from "node:assert/strict";
+import { Config, FakeClock, type ServiceBase, ServiceLauncher, SignalExit } from "@fjord/fjord";
+import { Run, SERVICE, waitFor } from "./_launcher_helpers.ts";
+
+function service(overrides: Partial<ServiceBase> = {}): ServiceBase & { log: string[] } {
+  const log: string[] = [];
+  const stopped = Promise.withResolvers<void>();
+  return {
+    log,
+    start: () => {
+      log.push("start");
+    },
+    stop: (o) => {
+      log.push(`stop ${o?.graceful}`);
+      stopped.resolve();
+    },
+    wait: () => stopped.promise,
+    reset: () => {
+      log.push("reset");
+    },
+    ...overrides,
+  };
+}
+
+Deno.test("ServiceLauncher.stop() makes wait() resolve 0; both are idempotent", async () => {
+  const launcher = new ServiceLauncher();
+  const svc = service();
+  launcher.launchService(svc);
+  const waiting = launcher.wait();
+  assert.equal(launcher.wait(), waiting);
+  const stopping = launcher.stop();
+  assert.equal(launcher.stop(), stopping);
+  await stopping;
+  assert.equal(await waiting, 0);
+  assert.deepEqual(svc.log, ["start", "stop true"]);
+  assert.throws(() => launcher.launchService(service()), /stopped/);
+});
+
+Deno.test("ServiceLauncher.wait() resolves 2 when a start() throws, after stopping the rest", async () => {
+  const launcher = new ServiceLauncher();
+  const ok = service();
+  launcher.launchService(ok);
+  launcher.launchService(service({
+    start: () => Promise.reject(new Error("no start")),
+  }));
+  assert.equal(await launcher.wait(), 2);
+  assert.deepEqual(ok.log, ["start", "stop true"]);
+});
+
+Deno.test("ServiceLauncher.wait() resolves a SignalExit's code and 2 for a wait() error", async () => {
+  const a = new ServiceLauncher();
+  a.launchService(service({ start: () => Promise.reject(new SignalExit("SIGHUP", 3)) }));
+  assert.equal(await a.wait(), 3);
+  const b = new ServiceLauncher();
+  b.launchService(service({ wait: () => Promise.reject(new Error("wait broke")) }));
+  assert.equal(await b.wait(), 2);
+});
+
+Deno.test("ServiceLauncher builds a ServiceRef factory here with workerId 0 and the Config", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const conf = new Config();
+    const launcher = new ServiceLauncher(conf);
+    launcher.launchService({ module: SERVICE, export: "factory", args: [{ dir }] });
+    const waiting = launcher.wait();
+    const read = (): string => {
+      try {
+        return Deno.readTextFileSync(`${dir}/events.log`);
+      } catch {
+        return "";
+      }
+    };
+    await waitFor(() => read().startsWith("start 0"), "the start event");
+    assert.match(read(), new RegExp(`^start 0 ${Deno.pid} .* timeout=60`));
+    await launcher.stop();
+    assert.equal(await waiting, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ServiceLauncher.wait() rejects naming module and export for a bad ServiceRef", async () => {
+  for (const exp of ["missing", "notAService", "returnsJunk"]) {
+    const launcher = new ServiceLauncher();
+    launcher.launchService({ module: SERVICE, export: exp, args: [] });
+    await assert.rejects(launcher.wait(), (err: Error) => {
+      assert.equal(err.name, "ServiceNotFoundError");
+      assert.match(err.message, new RegExp(`'${exp}' from '.*marker_service\\.ts'`));
+      return true;
+    });
+  }
+  const launcher = new ServiceLauncher();
+  launcher.launchService({ module: new URL("./no_such_module.ts", SERVICE) });
+  await assert.rejects(
+    launcher.wait(),
+    /'default' from '.*no_such_module\.ts' as the module failed/,
+  );
+  assert.throws(() => new ServiceLauncher().launchService({ module: "relative.ts" }), TypeError);
+  assert.throws(
+    () => new ServiceLauncher().launchService(service(), { workers: 2 as 1 }),
+    RangeError,
+  );
+});
+
+Deno.test("ServiceLauncher force-stops when graceful_shutdown_timeout expires and resolves 1", async () => {
+  using clock = new FakeClock();
+  const conf = new Config();
+  const launcher = new ServiceLauncher(conf, { clock });
+  const calls: (boolean | undefined)[] = [];
+  launcher.launchService(service({
+    stop: (o) => {
+      calls.push(o?.graceful);
+      // Hangs when asked for grace; a forced stop returns at once.
+      return o?.graceful ? new Promise(() => {}) : undefined;
+    },
+  }));
+  const waiting = launcher.wait();
+  const stopping = launcher.stop();
+  await clock.tickAsync(59_999);
+  let done = false;
+  void waiting.then(() => (done = true));
+  await clock.runMicrotasks();
+  assert.equal(done, false);
+  await clock.tickAsync(1);
+  assert.equal(await waiting, 1);
+  await stopping;
+  assert.deepEqual(calls, [true, false]);
+});
+
+for (const backend of ["threading", "cooperative"] as const) {
+  Deno.test(`ServiceLauncher SIGTERM stops gracefully and exits 0; SIGINT exits 1 (${backend})`, async () => {
+    await Promise.all([
+      (async () => {
+        await using run = await Run.start({ backend, launcher: "service", instance: true });
+        await run.waitEvents("start", 1);
+        run.kill("SIGTERM");
+        const out = await run.exit();
+        assert.equal(out.code, 0, out.stderr);
+        assert.equal(run.events().find((e) => e.event === "stop")?.extra, "graceful=true");
+      })(),
+      (async () => {
+        await using run = await Run.start({
+          backend,
+          launcher: "service",
+          service: { mode: "hang-stop" },
+        });
+        await run.waitEvents("start", 1);
+        run.kill("SIGINT");
+        const out = await run.exit();
+        assert.equal(out.code, 1, out.stderr);
+        assert.equal(run.events().find((e) => e.event === "stop")?.extra, "graceful=false");
+      })(),
+    ]);
+  });
+
+  Deno.test(`ServiceLauncher SIGHUP reloads config and restarts; mutate only resets (${backend})`, async () => {
+    await Promise.all([
+      (async () => {
+        const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+        const file = `${dir}/svc.conf`;
+        await Deno.writeTextFile(file, "[DEFAULT]\ngraceful_shutdown_timeout = 10\n");
+        await using run = await Run.start({ backend, launcher: "service", configFile: file }, {
+          dir,
+        });
+        await run.waitEvents("start", 1);
+        await Deno.writeTextFile(file, "[DEFAULT]\ngraceful_shutdown_timeout = 11\n");
+        run.kill("SIGHUP");
+        await run.waitEvents("start", 2);
+        assert.deepEqual(run.events().map((e) => `${e.event} ${e.extra}`), [
+          "start timeout=10",
+          "stop graceful=false",
+          "reset ",
+          "start timeout=11",
+        ]);
+        run.kill("SIGTERM");
+        assert.equal((await run.exit()).code, 0);
+      })(),
+      (async () => {
+        await using run = await Run.start({
+          backend,
+          launcher: "service",
+          restartMethod: "mutate",
+        });
+        await run.waitEvents("start", 1);
+        run.kill("SIGHUP");
+        await run.waitEvents("reset", 1);
+        run.kill("SIGTERM");
+        assert.equal((await run.exit()).code, 0);
+        assert.deepEqual(run.events().map((e) => e.event), ["start", "reset", "stop"]);
+      })(),
+    ]);
+  });
+}

@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { isServiceBase, Service, type ServiceBase, Services } from "@fjord/fjord";
+
+class Recorder implements ServiceBase {
+  log: string[];
+  name: string;
+  failStart: boolean;
+  constructor(name: string, log: string[], failStart = false) {
+    this.name = name;
+    this.log = log;
+    this.failStart = failStart;
+  }
+  async start(): Promise<void> {
+    await Promise.resolve();
+    this.log.push(`start ${this.name}`);
+    if (this.failStart) throw new Error(`start ${this.name} failed`);
+  }
+  stop(options?: { graceful?: boolean }): void {
+    this.log.push(`stop ${this.name} graceful=${options?.graceful}`);
+  }
+  wait(): void {
+    this.log.push(`wait ${this.name}`);
+  }
+  reset(): void {
+    this.log.push(`reset ${this.name}`);
+  }
+}
+
+Deno.test("Service.stop() stops its ThreadGroup's timers and threads; wait() then resolves", async () => {
+  const svc = new Service({ threads: 2 });
+  assert.equal(svc.tg.maxThreads, 2);
+  let ticks = 0;
+  svc.tg.addTimer(5, () => {
+    ticks++;
+  });
+  const thread = svc.tg.addThread(async (ctx: { signal: AbortSignal }) => {
+    await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+  });
+  await svc.start();
+  await svc.stop();
+  await svc.wait();
+  await thread.wait().catch(() => {});
+  assert.equal(svc.tg.timers.length, 0);
+  assert.equal(svc.tg.threads.length, 0);
+  await svc.reset();
+  assert.ok(ticks >= 0);
+});
+
+Deno.test("Service constructor rejects a bad thread count", () => {
+  assert.throws(() => new Service({ threads: 0 }), RangeError);
+});
+
+Deno.test("isServiceBase() needs start, stop, wait and reset", () => {
+  assert.ok(isServiceBase(new Service()));
+  assert.ok(!isServiceBase({ start(): void {}, stop(): void {}, wait(): void {} }));
+  assert.ok(!isServiceBase(null));
+});
+
+Deno.test("Services.add() starts each service; stop() stops them in order; wait() resolves after", async () => {
+  const log: string[] = [];
+  const services = new Services();
+  services.add(new Recorder("a", log));
+  services.add(new Recorder("b", log));
+  let waited = false;
+  const waiting = services.wait().then(() => {
+    waited = true;
+  });
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(waited, false);
+  assert.deepEqual(log, ["start a", "start b", "wait a", "wait b"]);
+  await services.stop({ graceful: true });
+  await waiting;
+  assert.deepEqual(log.slice(4), ["stop a graceful=true", "stop b graceful=true"]);
+});
+
+Deno.test("Services.stop() defaults to non-graceful and is idempotent", async () => {
+  const log: string[] = [];
+  const services = new Services();
+  services.add(new Recorder("a", log));
+  const first = services.stop();
+  assert.equal(services.stop(), first);
+  await first;
+  await services.wait();
+  assert.ok(log.includes("stop a graceful=false"));
+  assert.equal(log.filter((l) => l.startsWith("stop")).length, 1);
+});
+
+Deno.test("Services.wait() rejects with the error a start() threw", async () => {
+  const services = new Services();
+  services.add(new Recorder("bad", [], true));
+  await assert.rejects(services.wait(), /start bad failed/);
+  await services.stop();
+});
+
+Deno.test("Services.restart() with reload stops, resets and starts again", async () => {
+  const log: string[] = [];
+  const services = new Services({ restartMethod: "reload" });
+  services.add(new Recorder("a", log));
+  await new Promise((r) => setTimeout(r, 0));
+  await services.restart();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.deepEqual(log, ["start a", "stop a graceful=false", "reset a", "start a"]);
+  await services.stop();
+  await services.wait();
+});
+
+Deno.test("Services.restart() with mutate only resets", async () => {
+  const log: string[] = [];
+  const services = new Services({ restartMethod: "mutate" });
+  services.add(new Recorder("a", log));
+  await new Promise((r) => setTimeout(r, 0));
+  await services.restart();
+  assert.deepEqual(log, ["start a", "reset a"]);
+  await services.stop();
+  await services.wait();
+});
+
+Deno.test("Services rejects a bad restart method and a non-service", () => {
+  assert.throws(() => new Services({ restartMethod: "bounce" as "reload" }), TypeError);
+  const services = new Services();
+  assert.throws(() => services.add({} as ServiceBase), /must implement ServiceBase/);
+});
