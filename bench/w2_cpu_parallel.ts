@@ -1,0 +1,94 @@
+// W2 CPU parallel speedup: 32 tasks of naive fib(30) on a 2-worker pool (same definition as
+// ../shared/peers/python/w2_cpu_parallel.py and node/w2_cpu_parallel.mjs).
+//
+// Metrics: parallel wall seconds, serial wall seconds (the same 32 calls one after another on
+// the main thread of this Deno process) and speedup = serial / parallel. Pool start-up is
+// excluded (2 warm-up fib tasks first, which also warms each worker's JIT); the serial run is
+// preceded by one warm-up call. Serial and parallel batches each repeat per repeat() (up to 5
+// trials / 2 s) and medians are used. Correctness: every result === fib(30) === 832040.
+//
+// Run: deno run --allow-read --allow-run --allow-env bench/w2_cpu_parallel.ts
+
+import { check, emit, fib, FIB_EXPECTED, FIB_N, log, median, repeat } from "./_common.ts";
+import {
+  AsyncPoolExecutor,
+  type BaseExecutor,
+  type Future,
+  ProcessPoolExecutor,
+  waitForAll,
+  WorkerPoolExecutor,
+} from "../futures/mod.ts";
+import type { TaskRef } from "../backends/task_ref.ts";
+
+const TASKS = 32;
+const FIB: TaskRef = { module: new URL("./_tasks/tasks.ts", import.meta.url), export: "fib" };
+
+async function serial(): Promise<number> {
+  check(fib(FIB_N) === FIB_EXPECTED, "serial warm-up");
+  const walls = await repeat(() => {
+    const t0 = performance.now();
+    const res: number[] = [];
+    for (let i = 0; i < TASKS; i++) res.push(fib(FIB_N));
+    const dt = (performance.now() - t0) / 1000;
+    check(res.every((r) => r === FIB_EXPECTED), "serial: wrong fib result");
+    return dt;
+  });
+  log(`serial trials ${walls.map((w) => w.toFixed(3)).join(" ")} s`);
+  return median(walls);
+}
+
+async function parallel(
+  peer: string,
+  make: () => BaseExecutor,
+  task: TaskRef | ((n: number) => number),
+  serialS: number,
+): Promise<void> {
+  const ex = make();
+  try {
+    const warm = await Promise.all([0, 1].map(() => ex.submit<number>(task, FIB_N)));
+    check(warm.every((r) => r === FIB_EXPECTED), `${peer}: warm-up`);
+    const walls = await repeat(async () => {
+      const t0 = performance.now();
+      const futs: Future<number>[] = [];
+      for (let i = 0; i < TASKS; i++) futs.push(ex.submit<number>(task, FIB_N));
+      await waitForAll(futs);
+      const dt = (performance.now() - t0) / 1000;
+      const res = await Promise.all(futs);
+      check(res.every((r) => r === FIB_EXPECTED), `${peer}: wrong fib result`);
+      return dt;
+    });
+    const dt = median(walls);
+    log(
+      `${peer}: parallel trials ${walls.map((w) => w.toFixed(3)).join(" ")} s; serial ${
+        serialS.toFixed(3)
+      } s; speedup ${(serialS / dt).toFixed(2)}`,
+    );
+    emit(peer, "W2", "parallel_wall_s", dt, "s");
+    emit(peer, "W2", "serial_wall_s", serialS, "s");
+    emit(peer, "W2", "speedup", serialS / dt, "x");
+  } finally {
+    await ex.shutdown({ wait: true });
+  }
+}
+
+let s = await serial();
+await parallel(
+  "fjord.WorkerPoolExecutor(2)",
+  () => new WorkerPoolExecutor({ maxWorkers: 2 }),
+  FIB,
+  s,
+);
+s = await serial();
+await parallel(
+  "fjord.ProcessPoolExecutor(2)",
+  () => new ProcessPoolExecutor({ maxWorkers: 2, denoArgs: ["--allow-read"] }),
+  FIB,
+  s,
+);
+s = await serial();
+await parallel(
+  "fjord.AsyncPoolExecutor(2)",
+  () => new AsyncPoolExecutor({ maxWorkers: 2 }),
+  fib,
+  s,
+);

@@ -1,0 +1,58 @@
+/**
+ * {@linkcode ProcessPoolExecutor}: a pool of child Deno processes running {@linkcode TaskRef}s.
+ *
+ * @module
+ */
+
+import "./_process_runner.ts";
+import { BaseExecutor, type RemotePoolExecutorOptions } from "./executor.ts";
+
+/** Options for {@linkcode ProcessPoolExecutor}. */
+export type ProcessPoolExecutorOptions = RemotePoolExecutorOptions;
+
+/**
+ * Runs {@linkcode TaskRef} tasks in child `deno run` processes (futurist's
+ * `ProcessPoolExecutor`). `maxWorkers` defaults to `navigator.hardwareConcurrency`; children
+ * start on the first submission. Messages are length-prefixed v8-serialized frames over the
+ * child's stdin/stdout (structured-clone semantics); a child's `console.log` goes to its stderr.
+ * `denoArgs` are the children's permission flags; by default every permission this process holds
+ * in full is passed on (`--allow-read` is needed to import `file:` task modules). Children exit
+ * when their stdin closes (on shutdown, or when this process dies). A child that dies is replaced
+ * and the tasks it was running fail with {@linkcode WorkerCrashedError}. An idle pool does not
+ * keep this process alive (children are unref'd while they have no work); shut it down to
+ * release the children at once.
+ *
+ * @example
+ * ```ts ignore
+ * import { ProcessPoolExecutor } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * await using ex = new ProcessPoolExecutor({ maxWorkers: 2, denoArgs: ["--allow-read"] });
+ * const fib = { module: new URL("./tasks.ts", import.meta.url), export: "fib" };
+ * assert.equal(await ex.submit(fib, 20), 6765);
+ * ```
+ */
+export class ProcessPoolExecutor extends BaseExecutor {
+  /**
+   * Creates the pool (processes start on the first submission).
+   *
+   * @param options `maxWorkers` (>= 1), `denoArgs`, `tasksPerWorker` (>= 1),
+   *   `checkAndReject`, `clock`.
+   * @throws {RangeError} When `maxWorkers` or `tasksPerWorker` is not an integer >= 1.
+   * @throws {TypeError} When `denoArgs` is not an array of strings.
+   */
+  constructor(options: ProcessPoolExecutorOptions = {}) {
+    const { denoArgs } = options;
+    if (
+      denoArgs !== undefined &&
+      (!Array.isArray(denoArgs) || denoArgs.some((a) => typeof a !== "string"))
+    ) {
+      throw new TypeError(
+        `Cannot create ProcessPoolExecutor as 'denoArgs' must be an array of strings: current value is ${
+          String(denoArgs)
+        }`,
+      );
+    }
+    super("process", options);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Back-pressure for pool executors: `checkAndReject` callbacks and {@linkcode rejectWhenReached}.
+ *
+ * @module
+ */
+
+import { RejectedSubmissionError } from "./errors.ts";
+import type { Executor } from "./executor.ts";
+
+/**
+ * Called by `submit()` before work is queued, with the executor and its backlog (work queued and
+ * not yet started, before this submission). Throw (normally a {@linkcode RejectedSubmissionError})
+ * to refuse the submission: `submit()` rethrows it synchronously.
+ */
+export type RejectFn = (executor: Executor, backlog: number) => void;
+
+/**
+ * futurist's `reject_when_reached`: refuses a submission once `backlog >= maxBacklog`, so at most
+ * `maxBacklog` items wait (running ones are not counted).
+ *
+ * @param maxBacklog The largest number of queued items (>= 0).
+ * @returns A {@linkcode RejectFn} for a pool's `checkAndReject` option.
+ * @throws {RangeError} When `maxBacklog` is negative or not an integer.
+ *
+ * @example
+ * ```ts
+ * import { AsyncPoolExecutor, RejectedSubmissionError, rejectWhenReached } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * await using ex = new AsyncPoolExecutor({ maxWorkers: 1, checkAndReject: rejectWhenReached(1) });
+ * const { promise, resolve } = Promise.withResolvers<void>();
+ * const running = ex.submit(() => promise);
+ * const queued = ex.submit(() => 2);
+ * assert.throws(() => ex.submit(() => 3), RejectedSubmissionError);
+ * resolve();
+ * await running;
+ * assert.equal(await queued, 2);
+ * ```
+ */
+export function rejectWhenReached(maxBacklog: number): RejectFn {
+  if (!Number.isInteger(maxBacklog) || maxBacklog < 0) {
+    throw new RangeError(
+      `Cannot create rejecter as 'maxBacklog' must be an integer >= 0: current value is ${maxBacklog}`,
+    );
+  }
+  return (_executor: Executor, backlog: number): void => {
+    if (backlog >= maxBacklog) throw new RejectedSubmissionError(backlog, maxBacklog);
+  };
+}

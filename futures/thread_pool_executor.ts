@@ -1,0 +1,53 @@
+/**
+ * {@linkcode ThreadPoolExecutor}: the selected backend's pool executor.
+ *
+ * @module
+ */
+
+import "./_async_runner.ts";
+import "./_worker_runner.ts";
+import { getBackend } from "../backends/registry.ts";
+import { BaseExecutor, type RemotePoolExecutorOptions } from "./executor.ts";
+
+/** Options for {@linkcode ThreadPoolExecutor}. */
+export type ThreadPoolExecutorOptions = Omit<RemotePoolExecutorOptions, "denoArgs">;
+
+/**
+ * futurist's `ThreadPoolExecutor`, mapped onto the selected backend when constructed: with the
+ * threading backend (`taskIsolation: "worker"`) it behaves as a {@linkcode WorkerPoolExecutor}
+ * (TaskRef tasks in Web Workers, `maxWorkers` defaulting to the CPU count); with the cooperative
+ * backend (`"isolate"`) as an {@linkcode AsyncPoolExecutor} (functions or TaskRefs on this
+ * isolate, `maxWorkers` defaulting to CPUs × 5). It is one class sharing the executor base with
+ * both (the runner is picked in the constructor), so `instanceof ThreadPoolExecutor` holds.
+ * {@linkcode ThreadPoolExecutor.isolation} says which one you got.
+ *
+ * @example
+ * ```ts
+ * import { initBackend, resetBackend } from "@fjord/fjord";
+ * import { ThreadPoolExecutor } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * resetBackend();
+ * initBackend("cooperative");
+ * await using ex = new ThreadPoolExecutor({ maxWorkers: 2 });
+ * assert.equal(ex.isolation, "isolate");
+ * assert.equal(await ex.submit(() => 1), 1);
+ * resetBackend();
+ * ```
+ */
+export class ThreadPoolExecutor extends BaseExecutor {
+  /** Where tasks run: `"worker"` (Web Workers) or `"isolate"` (this event loop). */
+  readonly isolation: "worker" | "isolate";
+
+  /**
+   * Creates the pool for the selected backend (selecting the default backend if none is).
+   *
+   * @param options `maxWorkers` (>= 1), `checkAndReject`, `clock`; `tasksPerWorker` for Workers.
+   * @throws {RangeError} When `maxWorkers` or `tasksPerWorker` is not an integer >= 1.
+   */
+  constructor(options: ThreadPoolExecutorOptions = {}) {
+    const isolation = getBackend().taskIsolation;
+    super(isolation === "worker" ? "worker" : "async", options);
+    this.isolation = isolation;
+  }
+}

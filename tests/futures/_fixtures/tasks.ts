@@ -1,0 +1,116 @@
+// Task module the pool tests run in Web Workers and child processes.
+
+import { transfer, type Transferred } from "../../../futures/mod.ts";
+
+export function add(a: number, b: number): number {
+  return a + b;
+}
+
+export function echo<T>(value: T): T {
+  return value;
+}
+
+export async function sleepThen<T>(ms: number, value: T): Promise<T> {
+  await new Promise((r) => setTimeout(r, ms));
+  return value;
+}
+
+export function fib(n: number): number {
+  return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
+
+export class QuotaError extends Error {
+  quota: number;
+  constructor(quota: number) {
+    super(`over quota ${quota}`);
+    this.name = "QuotaError";
+    this.quota = quota;
+  }
+}
+
+export function throwQuota(quota: number): never {
+  throw new QuotaError(quota);
+}
+
+export async function rejectAsync(message: string): Promise<never> {
+  await Promise.resolve();
+  throw new TypeError(message);
+}
+
+export function throwString(): never {
+  throw "plain string";
+}
+
+export function returnFunction(): () => void {
+  return () => {};
+}
+
+/** Kills the Web Worker it runs in (after a short delay so other tasks are pipelined). */
+export function closeWorker(): void {
+  (self as unknown as { close(): void }).close();
+}
+
+export function exitProcess(code: number): void {
+  Deno.exit(code);
+}
+
+export function uncaughtLater(): string {
+  setTimeout(() => {
+    throw new Error("stray error");
+  }, 0);
+  return "returned";
+}
+
+export function logToStdout(value: string): string {
+  // deno-lint-ignore no-console
+  console.log("noise from a task", value);
+  return value;
+}
+
+/** Busy-waits `ms`: a CPU-bound task that blocks its isolate. */
+export function spin(ms: number): number {
+  const end = performance.now() + ms;
+  let n = 0;
+  while (performance.now() < end) n++;
+  return n;
+}
+
+export function isolateId(): string {
+  const g = globalThis as unknown as { __fjordTestId?: string };
+  g.__fjordTestId ??= crypto.randomUUID();
+  return g.__fjordTestId;
+}
+
+export const notAFunction = 42;
+
+/**
+ * Waits (blocking its isolate, up to 10 s) until `parties` tasks have arrived, then returns this
+ * isolate's id: it completes only if the tasks run at the same time in different isolates.
+ */
+export function rendezvous(counter: SharedArrayBuffer, parties: number): string {
+  const cell = new Int32Array(counter);
+  Atomics.add(cell, 0, 1);
+  Atomics.notify(cell, 0);
+  const deadline = Date.now() + 10_000;
+  for (let seen = Atomics.load(cell, 0); seen < parties; seen = Atomics.load(cell, 0)) {
+    if (Date.now() > deadline) throw new Error(`only ${seen} of ${parties} tasks arrived`);
+    Atomics.wait(cell, 0, seen, 100);
+  }
+  return isolateId();
+}
+
+export function pid(): number {
+  return Deno.pid;
+}
+
+/** SIGKILLs its own process: no chance to report anything. */
+export function killSelf(): void {
+  Deno.kill(Deno.pid, "SIGKILL");
+}
+
+/** Doubles every byte in place and moves the buffer back (no copy). */
+export function doubleBytes(buf: ArrayBuffer): Transferred<ArrayBuffer> {
+  const view = new Uint8Array(buf);
+  for (let i = 0; i < view.length; i++) view[i]! *= 2;
+  return transfer(buf, [buf]);
+}

@@ -1,0 +1,220 @@
+import assert from "node:assert/strict";
+import { FakeClock } from "../../backends/mod.ts";
+import {
+  AsyncPoolExecutor,
+  CancelledError,
+  ExecutorShutdownError,
+  RejectedSubmissionError,
+  rejectWhenReached,
+  transfer,
+} from "../../futures/mod.ts";
+
+function gate(): { promise: Promise<void>; open: () => void } {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  return { promise, open: () => resolve() };
+}
+
+async function until(cond: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error("condition not reached in 10 s");
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+Deno.test("AsyncPoolExecutor() rejects maxWorkers below 1 and a non-function checkAndReject", () => {
+  assert.throws(() => new AsyncPoolExecutor({ maxWorkers: 0 }), RangeError);
+  assert.throws(() => new AsyncPoolExecutor({ maxWorkers: Number.NaN }), RangeError);
+  assert.throws(
+    () => new AsyncPoolExecutor({ checkAndReject: 5 as unknown as () => void }),
+    TypeError,
+  );
+});
+
+Deno.test("AsyncPoolExecutor defaults maxWorkers to hardwareConcurrency × 5", async () => {
+  await using ex = new AsyncPoolExecutor();
+  const g = gate();
+  let active = 0;
+  let peak = 0;
+  const n = navigator.hardwareConcurrency * 5;
+  const fs = Array.from({ length: n + 3 }, () =>
+    ex.submit(async () => {
+      peak = Math.max(peak, ++active);
+      await g.promise;
+      active--;
+    }));
+  await until(() => active === n);
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(active, n);
+  g.open();
+  await Promise.all(fs);
+  assert.equal(peak, n);
+});
+
+Deno.test("AsyncPoolExecutor starts work in submission order and never inside submit()", async () => {
+  await using ex = new AsyncPoolExecutor({ maxWorkers: 1 });
+  const order: number[] = [];
+  const fs = [1, 2, 3, 4].map((i) => ex.submit(() => order.push(i)));
+  assert.deepEqual(order, []);
+  assert.ok(!fs[0]!.running());
+  await Promise.all(fs);
+  assert.deepEqual(order, [1, 2, 3, 4]);
+});
+
+Deno.test("AsyncPoolExecutor keeps at most maxWorkers tasks running", async () => {
+  await using ex = new AsyncPoolExecutor({ maxWorkers: 3 });
+  let active = 0;
+  let peak = 0;
+  const fs = Array.from({ length: 20 }, (_, i) =>
+    ex.submit(async () => {
+      peak = Math.max(peak, ++active);
+      await new Promise((r) => setTimeout(r, i % 3));
+      active--;
+      return i;
+    }));
+  const values = await Promise.all(fs);
+  assert.equal(peak, 3);
+  assert.deepEqual(values, Array.from({ length: 20 }, (_, i) => i));
+});
+
+Deno.test("Future.cancel() before start skips the work and counts it as cancelled", async () => {
+  await using ex = new AsyncPoolExecutor({ maxWorkers: 1 });
+  const g = gate();
+  let ran = false;
+  const first = ex.submit(() => g.promise);
+  const second = ex.submit(() => {
+    ran = true;
+  });
+  await until(() => first.running());
+  assert.equal(first.cancel(), false);
+  assert.equal(second.cancel(), true);
+  assert.equal(second.cancel(), true);
+  assert.ok(second.done());
+  // futurist counts a cancelled future at cancel() time.
+  assert.equal(ex.statistics.cancelled, 1);
+  assert.equal(ex.statistics.executed, 0);
+  g.open();
+  await first;
+  await assert.rejects(second.result(), CancelledError);
+  assert.equal(ran, false);
+  assert.equal(ex.statistics.executed, 1);
+  assert.equal(ex.statistics.cancelled, 1);
+});
+
+Deno.test("AsyncPoolExecutor statistics follow futurist: runtime from submit, failures, average", async () => {
+  using clock = new FakeClock();
+  await using ex = new AsyncPoolExecutor({ maxWorkers: 1, clock });
+  assert.equal(ex.statistics.averageRuntime, 0);
+  const a = ex.submit(() => clock.sleep(100));
+  const b = ex.submit(() => {
+    throw new Error("boom");
+  });
+  await clock.tickAsync(100);
+  await a;
+  await b.exception();
+  const s = ex.statistics;
+  assert.equal(s.executed, 2);
+  assert.equal(s.failures, 1);
+  assert.equal(s.cancelled, 0);
+  // b waited 100 ms in the queue: pools measure from submit.
+  assert.equal(s.runtime, 200);
+  assert.equal(s.averageRuntime, 100);
+  // A snapshot never changes: later work shows in a new one.
+  await ex.submit(() => 0);
+  assert.equal(s.executed, 2);
+  assert.equal(ex.statistics.executed, 3);
+});
+
+Deno.test("AsyncPoolExecutor.submit() rejects at backlog >= maxBacklog, not counting running work", async () => {
+  await using ex = new AsyncPoolExecutor({ maxWorkers: 1, checkAndReject: rejectWhenReached(2) });
+  const g = gate();
+  const running = ex.submit(() => g.promise);
+  const q1 = ex.submit(() => 1);
+  const q2 = ex.submit(() => 2);
+  const err = (() => {
+    try {
+      ex.submit(() => 3);
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.ok(err instanceof RejectedSubmissionError);
+  assert.equal(err.message, "Current backlog 2 is not allowed to go beyond 2");
+  assert.equal(err.backlog, 2);
+  g.open();
+  await running;
+  assert.deepEqual(await Promise.all([q1, q2]), [1, 2]);
+  // Rejected submissions are not counted.
+  assert.equal(ex.statistics.executed, 3);
+  ex.submit(() => 4);
+});
+
+Deno.test("AsyncPoolExecutor.shutdown() waits for queued and running work", async () => {
+  const ex = new AsyncPoolExecutor({ maxWorkers: 1 });
+  const done: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    ex.submit(async () => {
+      await new Promise((r) => setTimeout(r, 2));
+      done.push(i);
+    });
+  }
+  await ex.shutdown({ wait: true });
+  assert.deepEqual(done, [0, 1, 2, 3]);
+  assert.throws(() => ex.submit(() => 1), ExecutorShutdownError);
+});
+
+Deno.test("AsyncPoolExecutor.shutdown({wait: false}) returns at once and strands nothing", async () => {
+  const ex = new AsyncPoolExecutor({ maxWorkers: 1 });
+  const g = gate();
+  const running = ex.submit(() => g.promise);
+  const queued = ex.submit(() => "ran");
+  await ex.shutdown({ wait: false });
+  assert.equal(ex.alive, false);
+  assert.equal(queued.done(), false);
+  g.open();
+  await running;
+  assert.equal(await queued, "ran");
+});
+
+Deno.test("AsyncPoolExecutor.shutdown({cancelFutures: true}) cancels queued work, finishes running work", async () => {
+  const ex = new AsyncPoolExecutor({ maxWorkers: 1 });
+  const g = gate();
+  const running = ex.submit(() => g.promise.then(() => "finished"));
+  const queued = [ex.submit(() => 1), ex.submit(() => 2)];
+  await until(() => running.running());
+  const stopping = ex.shutdown({ cancelFutures: true });
+  assert.ok(queued.every((f) => f.cancelled()));
+  g.open();
+  await stopping;
+  assert.equal(await running, "finished");
+  assert.equal(ex.statistics.cancelled, 2);
+});
+
+Deno.test("A task submitting to its own executor during shutdown gets ExecutorShutdownError", async () => {
+  const ex = new AsyncPoolExecutor({ maxWorkers: 1 });
+  const g = gate();
+  const task = ex.submit(async () => {
+    await g.promise;
+    return ex.submit(() => "nested");
+  });
+  await until(() => task.running());
+  const stopping = ex.shutdown({ wait: true });
+  g.open();
+  await stopping;
+  const err = await task.exception();
+  assert.ok(err instanceof ExecutorShutdownError);
+});
+
+Deno.test("AsyncPoolExecutor runs TaskRefs by importing them in this isolate", async () => {
+  await using ex = new AsyncPoolExecutor({ maxWorkers: 2 });
+  const ref = { module: new URL("./_fixtures/tasks.ts", import.meta.url), export: "add" };
+  assert.equal(await ex.submit(ref, 20, 22), 42);
+});
+
+Deno.test("AsyncPoolExecutor unwraps transfer()-marked arguments and results", async () => {
+  await using ex = new AsyncPoolExecutor();
+  const buf = new ArrayBuffer(4);
+  const got = await ex.submit((b: ArrayBuffer) => transfer(b.byteLength, []), transfer(buf, [buf]));
+  assert.equal(got, 4);
+  assert.equal(buf.byteLength, 4, "nothing leaves this isolate");
+});

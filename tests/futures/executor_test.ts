@@ -1,0 +1,209 @@
+// One scenario matrix: the behaviour every executor shares, run against each of them
+// (futurist's "scenarios" idea). Functions go to the executors that take them; TaskRefs to all.
+
+import assert from "node:assert/strict";
+import { initBackend, type TaskRef } from "../../backends/mod.ts";
+import {
+  AsyncPoolExecutor,
+  BaseExecutor,
+  CancelledError,
+  type Executor,
+  ExecutorShutdownError,
+  ProcessPoolExecutor,
+  SynchronousExecutor,
+  ThreadPoolExecutor,
+  waitForAll,
+  WorkerPoolExecutor,
+} from "../../futures/mod.ts";
+
+initBackend("threading");
+
+const TASKS = new URL("./_fixtures/tasks.ts", import.meta.url);
+const ref = (name: string): TaskRef => ({ module: TASKS, export: name });
+
+interface Case {
+  name: string;
+  make: () => BaseExecutor;
+  functions: boolean;
+}
+
+const CASES: Case[] = [
+  { name: "SynchronousExecutor", make: () => new SynchronousExecutor(), functions: true },
+  {
+    name: "AsyncPoolExecutor",
+    make: () => new AsyncPoolExecutor({ maxWorkers: 2 }),
+    functions: true,
+  },
+  {
+    name: "WorkerPoolExecutor",
+    make: () => new WorkerPoolExecutor({ maxWorkers: 2 }),
+    functions: false,
+  },
+  {
+    name: "ProcessPoolExecutor",
+    make: () => new ProcessPoolExecutor({ maxWorkers: 1 }),
+    functions: false,
+  },
+  {
+    name: "ThreadPoolExecutor",
+    make: () => new ThreadPoolExecutor({ maxWorkers: 2 }),
+    functions: false,
+  },
+];
+
+for (const c of CASES) {
+  Deno.test(`${c.name} runs the shared executor scenarios`, async (t) => {
+    const ex = c.make();
+    assert.ok(ex instanceof BaseExecutor);
+    assert.equal(ex.alive, true);
+
+    await t.step("submit(TaskRef) resolves with the task's value", async () => {
+      assert.equal(await ex.submit(ref("add"), 2, 3), 5);
+    });
+
+    await t.step("submit() passes structured-cloneable arguments and results", async () => {
+      const value = { map: new Map([[1, "a"]]), date: new Date(5), bytes: new Uint8Array([7]) };
+      const back = await ex.submit<typeof value>(ref("echo"), value);
+      assert.deepEqual(back, value);
+    });
+
+    await t.step("submit() of an async task resolves when its promise does", async () => {
+      assert.equal(await ex.submit(ref("sleepThen"), 5, "late"), "late");
+    });
+
+    await t.step("a thrown error keeps its name, message and fields", async () => {
+      const err = await ex.submit(ref("throwQuota"), 7).exception() as
+        & Error
+        & { quota: number };
+      assert.equal(err.name, "QuotaError");
+      assert.equal(err.message, "over quota 7");
+      assert.equal(err.quota, 7);
+      assert.match(err.stack ?? "", /throwQuota/);
+      const rej = await ex.submit(ref("rejectAsync"), "async no").exception();
+      assert.ok(rej instanceof TypeError);
+      assert.equal(rej.message, "async no");
+    });
+
+    await t.step("a non-Error throw still rejects clearly", async () => {
+      const err = await ex.submit(ref("throwString")).exception();
+      assert.ok(err !== undefined);
+      assert.match(String((err as Error).message ?? err), /plain string/);
+    });
+
+    await t.step("a TaskRef whose export is missing rejects naming module and export", async () => {
+      const err = await ex.submit(ref("nope")).exception() as Error;
+      assert.equal(err.name, "TaskNotFoundError");
+      assert.match(err.message, /'nope'/);
+      assert.match(err.message, /tasks\.ts/);
+      const err2 = await ex.submit(ref("notAFunction")).exception() as Error;
+      assert.match(err2.message, /not a function/);
+      const missing = { module: new URL("./_fixtures/absent.ts", import.meta.url), export: "x" };
+      const err3 = await ex.submit(missing).exception() as Error;
+      assert.equal(err3.name, "TaskNotFoundError");
+      assert.match(err3.message, /absent\.ts/);
+    });
+
+    await t.step("a malformed TaskRef throws TypeError at submit", () => {
+      assert.throws(() => ex.submit({ module: "./relative.ts", export: "x" }), TypeError);
+      assert.throws(() => ex.submit(42 as unknown as TaskRef), TypeError);
+    });
+
+    if (c.functions) {
+      await t.step("submit(fn) runs plain and async functions", async () => {
+        assert.equal(await ex.submit((a: number) => a * 2, 21), 42);
+        assert.equal(await ex.submit(() => Promise.resolve("async")), "async");
+        const err = await ex.submit(() => {
+          throw 17;
+        }).exception();
+        assert.equal(err, 17);
+      });
+    } else {
+      await t.step("submit(fn) throws a TypeError explaining TaskRef", () => {
+        assert.throws(() => ex.submit(function job(): void {}), (err: unknown) => {
+          assert.ok(err instanceof TypeError);
+          assert.match(err.message, /'job'/);
+          assert.match(err.message, /TaskRef/);
+          return true;
+        });
+      });
+
+      await t.step(
+        "a non-cloneable argument rejects that future; the pool keeps working",
+        async () => {
+          const bad = ex.submit(ref("echo"), () => {});
+          const good = ex.submit(ref("add"), 1, 1);
+          const err = await bad.exception() as Error;
+          assert.equal(err.name, "DataCloneError");
+          assert.equal(await good, 2);
+        },
+      );
+
+      await t.step("a non-cloneable result rejects with the clone error", async () => {
+        const err = await ex.submit(ref("returnFunction")).exception() as Error;
+        assert.equal(err.name, "DataCloneError");
+        assert.equal(await ex.submit(ref("add"), 2, 2), 4);
+      });
+    }
+
+    await t.step("map() yields results in input order", async () => {
+      const out: number[] = [];
+      for await (const v of ex.map<number, number>(ref("fib"), [10, 1, 5, 0])) out.push(v);
+      assert.deepEqual(out, [55, 1, 5, 0]);
+    });
+
+    await t.step("map() throws the first failure it reaches", async () => {
+      const it = ex.map<number, never>(ref("throwQuota"), [1, 2]);
+      await assert.rejects(async () => {
+        for await (const _ of it) { /* consume */ }
+      }, { name: "QuotaError" });
+    });
+
+    await t.step("many submissions all complete", async () => {
+      const fs = Array.from({ length: 200 }, (_, i) => ex.submit<number>(ref("add"), i, 1));
+      const { done, notDone } = await waitForAll(fs);
+      assert.equal(done.size, 200);
+      assert.equal(notDone.size, 0);
+      const values = await Promise.all(fs);
+      assert.equal(values.reduce((a, b) => a + b, 0), 200 * 201 / 2);
+    });
+
+    await t.step("statistics count executed and failures", () => {
+      const s = ex.statistics;
+      assert.ok(s.executed > 200);
+      assert.ok(s.failures >= 8);
+      assert.equal(s.cancelled, 0);
+      assert.ok(s.runtime >= 0);
+      assert.ok(Object.isFrozen(s));
+    });
+
+    await t.step("shutdown() stops submissions and is idempotent", async () => {
+      const last = ex.submit(ref("sleepThen"), 20, "queued before shutdown");
+      await ex.shutdown();
+      assert.equal(ex.alive, false);
+      assert.ok(last.done());
+      assert.equal(await last, "queued before shutdown");
+      assert.throws(() => ex.submit(ref("add"), 1, 2), ExecutorShutdownError);
+      await ex.shutdown();
+      await ex[Symbol.asyncDispose]();
+    });
+  });
+}
+
+Deno.test("Executor.shutdown({cancelFutures}) cancels queued work on every pool", async () => {
+  const pools: Executor[] = [
+    new AsyncPoolExecutor({ maxWorkers: 1 }),
+    new WorkerPoolExecutor({ maxWorkers: 1, tasksPerWorker: 1 }),
+  ];
+  for (const ex of pools) {
+    const first = ex.submit(ref("sleepThen"), 30, "ran");
+    const queued = Array.from({ length: 3 }, () => ex.submit(ref("add"), 1, 1));
+    while (!first.running()) await new Promise((r) => setTimeout(r, 1));
+    await ex.shutdown({ cancelFutures: true });
+    assert.equal(await first, "ran");
+    for (const f of queued) {
+      assert.ok(f.cancelled());
+      await assert.rejects(f.result(), CancelledError);
+    }
+    assert.equal(ex.statistics.cancelled, 3);
+  }
+});
