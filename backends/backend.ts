@@ -6,6 +6,23 @@
 
 import type { BackendType } from "./backend_type.ts";
 import type { SignalHandler } from "./signal_handler.ts";
+import type { Thread, ThreadGroup } from "./thread_group.ts";
+import type {
+  BackOffLoopingCall,
+  DynamicLoopingCall,
+  FixedIntervalLoopingCall,
+  FixedIntervalWithTimeoutLoopingCall,
+  LoopingCallDone,
+  LoopingCallTimeOut,
+} from "./looping_call.ts";
+import type { RetryDecorator } from "./retry.ts";
+import type { Service, Services } from "./service.ts";
+import type { Launcher } from "./launcher.ts";
+import type { ServiceLauncher } from "./service_launcher.ts";
+import type { ProcessLauncher } from "./process_launcher.ts";
+import type { launch } from "./launch.ts";
+import type { SignalExit } from "./signal_exit.ts";
+import type { Executor } from "../futures/executor.ts";
 
 /**
  * The classes and functions a backend provides, looked up by name with
@@ -14,6 +31,43 @@ import type { SignalHandler } from "./signal_handler.ts";
 export interface Components {
   /** Routes OS signals to handlers. */
   SignalHandler: typeof SignalHandler;
+  /** Background threads and timers stopped together. */
+  ThreadGroup: typeof ThreadGroup;
+  /** One thread of a ThreadGroup. */
+  Thread: typeof Thread;
+  /** Calls a function every interval, start to start. */
+  FixedIntervalLoopingCall: typeof FixedIntervalLoopingCall;
+  /** A fixed-interval looping call with an overall timeout. */
+  FixedIntervalWithTimeoutLoopingCall: typeof FixedIntervalWithTimeoutLoopingCall;
+  /** Calls a function, sleeping as long as it returned. */
+  DynamicLoopingCall: typeof DynamicLoopingCall;
+  /** Calls a function with exponential back-off on failure. */
+  BackOffLoopingCall: typeof BackOffLoopingCall;
+  /** Retries a function on chosen errors. */
+  RetryDecorator: typeof RetryDecorator;
+  /** A service with a ThreadGroup. */
+  Service: typeof Service;
+  /** A set of services run in one isolate. */
+  Services: typeof Services;
+  /** Runs services in this isolate, without signal handling. */
+  Launcher: typeof Launcher;
+  /** Runs services in this isolate, with signal handling. */
+  ServiceLauncher: typeof ServiceLauncher;
+  /** Runs a service in supervised workers (Web Workers or child processes). */
+  ProcessLauncher: typeof ProcessLauncher;
+  /** Picks the launcher for a worker count and launches a service. */
+  launch: typeof launch;
+  /** Ends a launcher's wait() with a chosen exit code. */
+  SignalExit: typeof SignalExit;
+  /** Thrown by a looping call's function to finish the loop. */
+  LoopingCallDone: typeof LoopingCallDone;
+  /** Ends a looping call that timed out. */
+  LoopingCallTimeOut: typeof LoopingCallTimeOut;
+  /**
+   * The backend's default pool executor: `AsyncPoolExecutor` (cooperative) or
+   * `WorkerPoolExecutor` (threading).
+   */
+  Executor: new (options?: { maxWorkers?: number }) => Executor;
 }
 
 /**

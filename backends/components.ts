@@ -4,6 +4,22 @@
 
 import type { Components } from "./backend.ts";
 import { SignalHandler } from "./signal_handler.ts";
+import { Thread, ThreadGroup } from "./thread_group.ts";
+import {
+  BackOffLoopingCall,
+  DynamicLoopingCall,
+  FixedIntervalLoopingCall,
+  FixedIntervalWithTimeoutLoopingCall,
+  LoopingCallDone,
+  LoopingCallTimeOut,
+} from "./looping_call.ts";
+import { RetryDecorator } from "./retry.ts";
+import { Service, Services } from "./service.ts";
+import { Launcher } from "./launcher.ts";
+import { ServiceLauncher } from "./service_launcher.ts";
+import { ProcessLauncher } from "./process_launcher.ts";
+import { launch } from "./launch.ts";
+import { SignalExit } from "./signal_exit.ts";
 
 /** Every component except those that differ per backend. */
 export type CommonComponents = Omit<Components, "Executor">;
@@ -11,5 +27,21 @@ export type CommonComponents = Omit<Components, "Executor">;
 export function commonComponents(): CommonComponents {
   return {
     SignalHandler,
+    ThreadGroup,
+    Thread,
+    FixedIntervalLoopingCall,
+    FixedIntervalWithTimeoutLoopingCall,
+    DynamicLoopingCall,
+    BackOffLoopingCall,
+    RetryDecorator,
+    LoopingCallDone,
+    LoopingCallTimeOut,
+    Service,
+    Services,
+    Launcher,
+    ServiceLauncher,
+    ProcessLauncher,
+    launch,
+    SignalExit,
   };
 }

@@ -8,6 +8,7 @@
 import type { Backend } from "../backend.ts";
 import { BackendType } from "../backend_type.ts";
 import { commonComponents } from "../components.ts";
+import { AsyncPoolExecutor } from "../../futures/async_pool_executor.ts";
 
 /**
  * Builds the cooperative backend (normally done by the selector, once).
@@ -29,6 +30,7 @@ export function createCooperativeBackend(): Backend {
     launcherIsolation: "process",
     components: Object.freeze({
       ...commonComponents(),
+      Executor: AsyncPoolExecutor,
     }),
   });
 }

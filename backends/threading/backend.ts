@@ -8,6 +8,7 @@
 import type { Backend } from "../backend.ts";
 import { BackendType } from "../backend_type.ts";
 import { commonComponents } from "../components.ts";
+import { WorkerPoolExecutor } from "../../futures/worker_pool_executor.ts";
 
 /**
  * Builds the threading backend (normally done by the selector, once).
@@ -29,6 +30,7 @@ export function createThreadingBackend(): Backend {
     launcherIsolation: "worker",
     components: Object.freeze({
       ...commonComponents(),
+      Executor: WorkerPoolExecutor,
     }),
   });
 }

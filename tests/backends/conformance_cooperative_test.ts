@@ -1,0 +1,3 @@
+import { defineConformanceTests } from "./_conformance.ts";
+
+defineConformanceTests("cooperative");
