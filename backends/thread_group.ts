@@ -10,7 +10,7 @@ import { getLogger } from "./logger.ts";
 import { getBackend } from "./registry.ts";
 import { isTaskRef, loadTask, taskModuleUrl, type TaskRef } from "./task_ref.ts";
 import { deserializeError, type SerializedError } from "./_error_transfer.ts";
-import { spawnFjordWorker } from "./threading/_fjord_worker.ts";
+import { spawnFjordWorker, terminateFjordWorker } from "./threading/_fjord_worker.ts";
 import { DynamicLoopingCall, FixedIntervalLoopingCall } from "./looping_call.ts";
 
 let nextIdent = 1;
@@ -167,7 +167,7 @@ function runInWorker(init: ThreadInit, ident: number, signal: AbortSignal): Prom
     const worker = spawnFjordWorker(THREAD_WORKER, { name: `fjord-thread-${ident}`, data: init });
     const finish = (): void => {
       signal.removeEventListener("abort", onAbort);
-      worker.terminate();
+      terminateFjordWorker(worker);
     };
     const onAbort = (): void => {
       finish();

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- benchmarks report on stdout/stderr by design
 // Shared helpers for fjord's benchmarks. Every bench script prints one JSON object per line on
 // stdout, in the peer kit's format: {"peer", "workload", "metric", "value", "unit"}; diagnostics go
 // to stderr; a failed correctness check exits non-zero. Same definitions as

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- benchmarks report on stdout/stderr by design
 // Runs every fjord benchmark script (bench/w*_*.ts, bench/config_parse.ts) as its own process,
 // collects their JSON lines, and with --peers also runs the peer kit (../shared/peers) on the
 // same workloads in the same session, so ratios compare figures measured side by side.

@@ -12,7 +12,7 @@ import { isFjordWorker } from "../backends/threading/_fjord_worker.ts";
 import type { Config } from "./_conf.ts";
 import { checkTimeout, FileLockImpl } from "./_file_lock.ts";
 import { checkName, lockFilePath, processLockingDisabled } from "./_lock_path.ts";
-import { acquireWithDeadline, type Mutex } from "./_mutex.ts";
+import { acquireWithDeadline, deadlineOf, type Mutex } from "./_mutex.ts";
 import { acquireSlot, releaseSlot, slotOf, tryAcquireSlot } from "./_shared_lock_table.ts";
 import { AcquireLockFailedError } from "./errors.ts";
 import { Semaphores } from "./semaphores.ts";
@@ -198,7 +198,7 @@ export function acquireLock(name: string, o: LockOptions, doLog: boolean): Promi
           // Busy: undo the slot; the slow path waits, keeping the in-process lock it holds
           // (and the file, if only the file was busy).
           if (slot >= 0) releaseSlot(slot);
-          return acquireSlow(name, o, doLog, held, shared, path, file);
+          return acquireSlow(name, o, doLog, mutex, held, shared, path, file);
         }
       }
       if (doLog) {
@@ -211,15 +211,14 @@ export function acquireLock(name: string, o: LockOptions, doLog: boolean): Promi
   if (held === undefined && path === undefined && o.blocking !== false) {
     // Contended internal lock: wait for the mutex without an async frame; the cross-Worker slot
     // is usually free by the time the previous local holder hands the mutex over.
-    const { timeout, clock = systemClock } = o;
-    const start = timeout === undefined ? 0 : clock.now();
-    return acquireWithDeadline(mutex, signal, timeout, clock, `lock "${name}"`).then((h) => {
+    const clock = o.clock ?? systemClock;
+    const deadline = deadlineOf(o.timeout, clock, `lock "${name}"`);
+    return acquireWithDeadline(mutex, signal, deadline, clock).then((h) => {
       if (doLog) getLogger().debug(`Acquired lock "${name}"`);
       if (!shared) return new Handle(name, h, -1, undefined, doLog);
       const slot = slotOf(name);
       if (tryAcquireSlot(slot)) return new Handle(name, h, slot, undefined, doLog);
-      const left = timeout === undefined ? undefined : Math.max(0, timeout - (clock.now() - start));
-      return acquireSlot(slot, signal, left, clock, `lock "${name}"`).then(
+      return acquireSlot(slot, signal, deadline, clock).then(
         () => new Handle(name, h, slot, undefined, doLog),
         (err) => {
           h[Symbol.dispose]();
@@ -228,33 +227,26 @@ export function acquireLock(name: string, o: LockOptions, doLog: boolean): Promi
       );
     });
   }
-  return acquireSlow(name, o, doLog, held, shared, path);
+  return acquireSlow(name, o, doLog, mutex, held, shared, path);
 }
 
 async function acquireSlow(
   name: string,
   o: LockOptions,
   doLog: boolean,
+  mutex: Mutex,
   first: Disposable | undefined,
   shared: boolean,
   path: string | undefined,
   fileLock?: FileLockImpl,
 ): Promise<LockHandle> {
-  const { signal, timeout, clock = systemClock } = o;
+  const { signal, clock = systemClock } = o;
   const blocking = o.blocking !== false;
-  const what = `lock "${name}"`;
-  const deadline = timeout === undefined ? undefined : clock.now() + timeout;
-  const left = (): number | undefined =>
-    deadline === undefined ? undefined : Math.max(0, deadline - clock.now());
+  const deadline = deadlineOf(o.timeout, clock, `lock "${name}"`);
   let held = first;
   if (held === undefined) {
     if (!blocking) throw new AcquireLockFailedError(name);
-    try {
-      held = await acquireWithDeadline(mutex(name, o), signal, timeout, clock, what);
-    } catch (err) {
-      fileLock?.releaseSync();
-      throw err;
-    }
+    held = await acquireWithDeadline(mutex, signal, deadline, clock);
   }
   if (doLog) getLogger().debug(`Acquired lock "${name}"`);
   let slot = -1;
@@ -264,21 +256,16 @@ async function acquireSlow(
       if (!blocking) {
         if (!tryAcquireSlot(s)) throw new AcquireLockFailedError(name);
       } else {
-        await acquireSlot(s, signal, left(), clock, what);
+        await acquireSlot(s, signal, deadline, clock);
       }
       slot = s;
     }
     let file: FileLockImpl | undefined;
     if (path !== undefined) {
       file = fileLock ?? new FileLockImpl(path);
-      const remaining = left();
-      const ok = await file.acquire({
-        blocking,
-        clock,
-        ...(signal !== undefined ? { signal } : {}),
-        ...(remaining !== undefined ? { timeout: remaining } : {}),
-      });
-      if (!ok) throw new AcquireLockFailedError(name);
+      if (!await file.acquireUntil(blocking, signal, deadline, clock)) {
+        throw new AcquireLockFailedError(name);
+      }
       if (doLog) getLogger().debug(`Acquired external semaphore "${name}"`);
     }
     return new Handle(name, held, slot, file, doLog);
@@ -288,8 +275,4 @@ async function acquireSlow(
     held[Symbol.dispose]();
     throw err;
   }
-}
-
-function mutex(name: string, o: LockOptions): Mutex {
-  return (o.semaphores ?? defaultSemaphores).get(name);
 }

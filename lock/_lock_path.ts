@@ -50,6 +50,15 @@ export function checkName(name: unknown, what: string): asserts name is string {
   }
 }
 
+/** Throws a TypeError unless `prefix` is a string (lockWithPrefix / synchronizedWithPrefix). */
+export function checkPrefix(prefix: unknown, what: string): asserts prefix is string {
+  if (typeof prefix !== "string") {
+    throw new TypeError(
+      `Cannot ${what} as 'prefix' must be a string: current value is ${String(prefix)}`,
+    );
+  }
+}
+
 /**
  * The lock file's name: `/` (and `\` on Windows) become `_`; a prefix gets `-` unless it ends
  * with one; a bare `.` or `..` (which would name a directory) becomes `_.` / `_..`; NUL becomes
@@ -65,16 +74,33 @@ export function lockFileName(name: string, prefix: string | undefined): string {
   return file;
 }
 
-/** `<dir>/<file name>`, resolving the directory first (may throw LockPathRequiredError). */
+const NAME_MAX = 255;
+const encoder = new TextEncoder();
+
+/**
+ * `<dir>/<file name>`, resolving the directory (may throw LockPathRequiredError); a file name
+ * longer than 255 bytes throws a RangeError.
+ */
 export function lockFilePath(
   name: string,
   prefix: string | undefined,
   lockPath: string | undefined,
   conf: Config | undefined,
 ): string {
+  const file = lockFileName(name, prefix);
+  // NAME_MAX is 255 bytes on Linux and macOS; a UTF-16 unit is at most 3 UTF-8 bytes.
+  if (file.length > 85) {
+    const bytes = encoder.encode(file).length;
+    if (bytes > NAME_MAX) {
+      throw new RangeError(
+        `Cannot use lock '${name.slice(0, 40)}…' as its lock file name must be at most ` +
+          `${NAME_MAX} bytes: current length is ${bytes} bytes`,
+      );
+    }
+  }
   const dir = findLockDir(lockPath, conf);
   if (dir === undefined) throw new LockPathRequiredError();
   const sep = Deno.build.os === "windows" ? "\\" : "/";
   const base = dir.endsWith("/") || dir.endsWith(sep) ? dir : dir + sep;
-  return base + lockFileName(name, prefix);
+  return base + file;
 }

@@ -2,7 +2,7 @@
 // the Semaphores registry, and waits that also honour a deadline). `mutex.ts` re-exports only
 // the public class.
 
-import type { Clock } from "../backends/clock.ts";
+import { type Clock, systemClock } from "../backends/clock.ts";
 
 interface Waiter {
   resolve: (value: Disposable) => void;
@@ -24,15 +24,14 @@ let releaseMutex: (m: Mutex) => void;
 let observe: (m: Mutex, observer: BusyObserver) => void;
 
 /**
- * Acquires `m`, giving up when `signal` aborts or `timeout` ms pass on `clock`
- * (rejecting with a TimeoutError naming `what`).
+ * Acquires `m`, giving up when `signal` aborts or `deadline` passes on `clock` (rejecting with
+ * the deadline's TimeoutError).
  */
 export let acquireWithDeadline: (
   m: Mutex,
   signal: AbortSignal | undefined,
-  timeout: number | undefined,
-  clock: Clock | undefined,
-  what: string,
+  deadline: Deadline | undefined,
+  clock: Clock,
 ) => Promise<Disposable>;
 
 // One per acquisition: the disposable releases exactly once, so a stale holder calling dispose
@@ -162,7 +161,7 @@ export class Mutex {
       this.#observer?.busy();
       return Promise.resolve(new Releaser(this));
     }
-    return this.#enqueue(signal, undefined, undefined, "");
+    return this.#enqueue(signal, undefined, systemClock);
   }
 
   /**
@@ -189,13 +188,11 @@ export class Mutex {
     return new Releaser(this);
   }
 
-  // Waits with an optional deadline (timeout ms measured on `clock`); `what` names the lock in
-  // the TimeoutError message.
+  // Waits in the queue until granted, `signal` aborts or `deadline` passes on `clock`.
   #enqueue(
     signal: AbortSignal | undefined,
-    timeout: number | undefined,
-    clock: Clock | undefined,
-    what: string,
+    deadline: Deadline | undefined,
+    clock: Clock,
   ): Promise<Disposable> {
     return new Promise<Disposable>((resolve, reject) => {
       const waiter: Waiter = {
@@ -209,27 +206,13 @@ export class Mutex {
       else this.#tail.next = waiter;
       this.#tail = waiter;
       this.#waiting++;
-      if (signal === undefined && timeout === undefined) return;
-      const giveUp = (reason: unknown): void => {
+      if (signal === undefined && deadline === undefined) return;
+      waiter.cleanup = armGiveUp(signal, deadline, clock, (reason) => {
         if (!this.#unlink(waiter)) return;
-        waiter.cleanup?.();
+        waiter.cleanup!();
         reject(reason);
         if (!this.#locked && this.#waiting === 0) this.#observer?.idle();
-      };
-      const onAbort = (): void => giveUp(signal?.reason);
-      let timer: AbortController | undefined;
-      if (timeout !== undefined && clock !== undefined) {
-        timer = new AbortController();
-        clock.sleep(timeout, { signal: timer.signal }).then(
-          () => giveUp(timeoutError(what, timeout)),
-          () => {},
-        );
-      }
-      signal?.addEventListener("abort", onAbort, { once: true });
-      waiter.cleanup = () => {
-        signal?.removeEventListener("abort", onAbort);
-        timer?.abort();
-      };
+      });
     });
   }
 
@@ -258,17 +241,17 @@ export class Mutex {
   }
 
   static {
-    acquireWithDeadline = (m, signal, timeout, clock, what) => {
+    acquireWithDeadline = (m, signal, deadline, clock) => {
       if (signal?.aborted) return Promise.reject(signal.reason);
       if (!m.#locked) {
         m.#locked = true;
         m.#observer?.busy();
         return Promise.resolve(new Releaser(m));
       }
-      if (timeout !== undefined && timeout <= 0) {
-        return Promise.reject(timeoutError(what, timeout));
+      if (deadline !== undefined && deadline.at <= clock.now()) {
+        return Promise.reject(timeoutError(deadline.what, deadline.timeout));
       }
-      return m.#enqueue(signal, timeout, clock, what);
+      return m.#enqueue(signal, deadline, clock);
     };
   }
 }
@@ -276,6 +259,61 @@ export class Mutex {
 /** The TimeoutError every lock wait rejects with when its `timeout` passes. */
 export function timeoutError(what: string, timeout: number): DOMException {
   return new DOMException(`Timed out after ${timeout} ms waiting for ${what}`, "TimeoutError");
+}
+
+/**
+ * A wait's absolute deadline on its clock: one `lock()` call's steps (mutex, cross-Worker slot,
+ * file) share it, and a step that runs out reports the caller's `timeout` and lock.
+ */
+export interface Deadline {
+  /** `clock.now()` value at which the wait gives up. */
+  at: number;
+  /** The caller's timeout (ms), for the error message. */
+  timeout: number;
+  /** What is being waited for, for the error message. */
+  what: string;
+}
+
+/** The deadline `timeout` ms from now on `clock`, or `undefined` without a timeout. */
+export function deadlineOf(
+  timeout: number | undefined,
+  clock: Clock,
+  what: string,
+): Deadline | undefined {
+  return timeout === undefined ? undefined : { at: clock.now() + timeout, timeout, what };
+}
+
+/** Milliseconds left before `d` (>= 0); throws its TimeoutError when none are left. */
+export function msLeft(d: Deadline, clock: Clock): number {
+  const left = d.at - clock.now();
+  if (left <= 0) throw timeoutError(d.what, d.timeout);
+  return left;
+}
+
+/**
+ * Calls `giveUp` with `signal.reason` when the signal aborts, or with the TimeoutError of
+ * `deadline` when it passes on `clock`. Returns the function that disarms both (a waiter granted first).
+ */
+export function armGiveUp(
+  signal: AbortSignal | undefined,
+  deadline: Deadline | undefined,
+  clock: Clock,
+  giveUp: (reason: unknown) => void,
+): () => void {
+  const onAbort = (): void => giveUp(signal!.reason);
+  let timer: AbortController | undefined;
+  if (deadline !== undefined) {
+    timer = new AbortController();
+    clock.sleep(deadline.at - clock.now(), { signal: timer.signal }).then(
+      () => giveUp(timeoutError(deadline.what, deadline.timeout)),
+      () => {},
+    );
+  }
+  signal?.addEventListener("abort", onAbort, { once: true });
+  return () => {
+    signal?.removeEventListener("abort", onAbort);
+    timer?.abort();
+  };
 }
 
 /** Lets a registry observe a mutex it created turning busy and idle. */

@@ -2,10 +2,17 @@
 //
 // Design: one process-wide SharedArrayBuffer (handed to every Web Worker fjord starts, see
 // backends/threading/_fjord_worker.ts) holds SLOTS Int32 lock words. A lock name hashes (FNV-1a)
-// to a slot. Each word is a three-state futex mutex (Drepper, "Futexes are tricky"):
-// 0 = free, 1 = held, 2 = held with (possible) waiters. Waiting uses Atomics.waitAsync, so no
-// thread spins or blocks; the releaser notifies one waiter, and V8 wakes waiters of a word in
-// the order they started waiting.
+// to a slot. Each word is a futex mutex (after Drepper, "Futexes are tricky") that also records
+// its owner: 0 = free, else the holding isolate's id (< 2^30), plus WAITERS (bit 30) once some
+// isolate waits. Waiting uses Atomics.waitAsync, so no thread spins or blocks; the releaser
+// notifies one waiter, and V8 wakes waiters of a word in the order they started waiting.
+//
+// Owner ids make the table robust (like a robust process-shared mutex): when a worker is
+// terminated through terminateFjordWorker() or dies of an uncaught error, its isolate id (and its
+// descendants') leave the registry and releaseSlotsOfDeadIsolates() frees their slots at once,
+// waking a waiter. An acquirer that still finds a slot owned by an id that is no longer live
+// takes it over (a dying thread may run a few instructions after terminate()); a release only
+// clears a word it still owns.
 //
 // Why not a ticket lock (strict FIFO across isolates): a taken ticket must eventually be served,
 // so a waiter could not give up on timeout/abort without leaving something queued. With the
@@ -19,8 +26,8 @@
 // colliding names in one task cannot self-deadlock; the slot is freed when the last local
 // holder releases.
 
-import { sharedBuffer } from "../backends/threading/_fjord_worker.ts";
-import { timeoutError } from "./_mutex.ts";
+import { isIsolateAlive, isolateId, sharedBuffer } from "../backends/threading/_fjord_worker.ts";
+import { type Deadline, msLeft } from "./_mutex.ts";
 import { type Clock, systemClock } from "../backends/clock.ts";
 
 const KEY = "fjord.lock.table";
@@ -29,12 +36,20 @@ const SLOTS = 4096;
 // alive while waiting (a pending waitAsync alone does not).
 const WAIT_SLICE_MS = 1000;
 
+const WAITERS = 1 << 30;
+const OWNER = WAITERS - 1;
+
 let table: Int32Array | undefined;
+// This isolate's id, the value its held words carry (set with the table).
+let me = 0;
 const localHolds = new Int32Array(SLOTS);
 
 /** Creates (or adopts) the shared lock table; called before any worker is spawned. */
 export function ensureLockTable(): Int32Array {
-  table ??= new Int32Array(sharedBuffer(KEY, SLOTS * 4));
+  if (table === undefined) {
+    table = new Int32Array(sharedBuffer(KEY, SLOTS * 4));
+    me = isolateId();
+  }
   return table;
 }
 
@@ -54,62 +69,81 @@ export function tryAcquireSlot(slot: number): boolean {
     localHolds[slot]!++;
     return true;
   }
-  if (Atomics.compareExchange(ensureLockTable(), slot, 0, 1) === 0) {
+  const t = ensureLockTable();
+  if (Atomics.compareExchange(t, slot, 0, me) === 0 || claim(t, slot, 0)) {
     localHolds[slot] = 1;
     return true;
   }
   return false;
 }
 
+// Takes the word if it is free or its owner is no longer live (keeping WAITERS set, and setting
+// it when `mark` is WAITERS). `false` while a live isolate holds it.
+function claim(t: Int32Array, slot: number, mark: number): boolean {
+  for (;;) {
+    const v = Atomics.load(t, slot);
+    if (v !== 0 && isIsolateAlive(v & OWNER)) return false;
+    if (Atomics.compareExchange(t, slot, v, me | mark | (v & WAITERS)) === v) return true;
+  }
+}
+
 /**
- * Waits for `slot`; rejects with `signal.reason` on abort or a TimeoutError after `timeout` ms on
- * `clock`, leaving nothing held.
+ * Waits for `slot`; rejects with `signal.reason` on abort or a TimeoutError once `deadline`
+ * passes on `clock`, leaving nothing held.
  */
 export async function acquireSlot(
   slot: number,
   signal: AbortSignal | undefined,
-  timeout: number | undefined,
-  clock: Clock | undefined,
-  what: string,
+  deadline: Deadline | undefined,
+  clock: Clock,
 ): Promise<void> {
   if (tryAcquireSlot(slot)) return;
   const t = ensureLockTable();
-  const deadline = timeout !== undefined && clock !== undefined ? clock.now() + timeout : undefined;
-  for (;;) {
-    if (localHolds[slot]! > 0) {
-      localHolds[slot]!++;
-      return;
+  let waited = false;
+  try {
+    for (;;) {
+      if (localHolds[slot]! > 0) {
+        localHolds[slot]!++;
+        return;
+      }
+      // Having waited, take the word marked contended: other waiters may still sleep on it.
+      if (claim(t, slot, WAITERS)) {
+        localHolds[slot] = 1;
+        return;
+      }
+      const v = Atomics.load(t, slot);
+      if (v === 0) continue;
+      if ((v & WAITERS) === 0 && Atomics.compareExchange(t, slot, v, v | WAITERS) !== v) continue;
+      if (signal?.aborted) throw signal.reason;
+      const slice = deadline === undefined
+        ? WAIT_SLICE_MS
+        : Math.min(WAIT_SLICE_MS, msLeft(deadline, clock));
+      waited = true;
+      await waitWord(
+        t,
+        slot,
+        v | WAITERS,
+        slice,
+        signal,
+        deadline === undefined || clock === systemClock ? undefined : clock,
+      );
     }
-    // Mark the word contended (2) and take it if it was free meanwhile.
-    if (Atomics.exchange(t, slot, 2) === 0) {
-      localHolds[slot] = 1;
-      return;
-    }
-    if (signal?.aborted) throw signal.reason;
-    let slice = WAIT_SLICE_MS;
-    if (deadline !== undefined) {
-      const left = deadline - clock!.now();
-      if (left <= 0) throw timeoutError(what, timeout!);
-      slice = Math.min(slice, left);
-    }
-    await waitWord(
-      t,
-      slot,
-      slice,
-      signal,
-      deadline === undefined || clock === systemClock ? undefined : clock,
-    );
+  } catch (err) {
+    // The release that woke us may have been meant for us alone: pass it on.
+    if (waited) Atomics.notify(t, slot, 1);
+    throw err;
   }
 }
 
 async function waitWord(
   t: Int32Array,
   slot: number,
+  expected: number,
   ms: number,
   signal: AbortSignal | undefined,
   clock: Clock | undefined,
 ): Promise<void> {
-  const r = Atomics.waitAsync(t, slot, 2, ms);
+  const r = Atomics.waitAsync(t, slot, expected, ms);
   if (!r.async) return;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onAbort: (() => void) | undefined;
@@ -138,9 +172,22 @@ async function waitWord(
 /** Releases one local hold of `slot`; the last local hold frees the word and wakes one waiter. */
 export function releaseSlot(slot: number): void {
   if (--localHolds[slot]! > 0) return;
-  const t = ensureLockTable();
-  if (Atomics.sub(t, slot, 1) !== 1) {
-    Atomics.store(t, slot, 0);
+  const t = table!;
+  const v = Atomics.compareExchange(t, slot, me, 0);
+  // Anything but `me | WAITERS` means another isolate took the word over: nothing to release.
+  if (v === (me | WAITERS) && Atomics.compareExchange(t, slot, v, 0) === v) {
     Atomics.notify(t, slot, 1);
+  }
+}
+
+/** Frees every slot held by an isolate that is no longer live, waking one waiter of each. */
+export function releaseSlotsOfDeadIsolates(): void {
+  const t = ensureLockTable();
+  for (let slot = 0; slot < SLOTS; slot++) {
+    const v = Atomics.load(t, slot);
+    if (v === 0 || isIsolateAlive(v & OWNER)) continue;
+    if (Atomics.compareExchange(t, slot, v, 0) === v && (v & WAITERS) !== 0) {
+      Atomics.notify(t, slot, 1);
+    }
   }
 }

@@ -5,7 +5,18 @@ import type { FileLock } from "./_file_lock.ts";
 
 export type { FileLock, FileLockAcquireOptions } from "./_file_lock.ts";
 
-/** Options for {@linkcode externalLock}. */
+/**
+ * Options for {@linkcode externalLock}.
+ *
+ * @example
+ * ```ts
+ * import { externalLock, type ExternalLockOptions } from "@fjord/fjord/lock";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ExternalLockOptions = { lockPath: "/tmp/locks", lockFilePrefix: "nova" };
+ * assert.equal(externalLock("a/b", options).path, "/tmp/locks/nova-a_b");
+ * ```
+ */
 export interface ExternalLockOptions {
   /** The lock file name prefix (`"nova"` → `nova-<name>`). */
   lockFilePrefix?: string;
@@ -24,6 +35,7 @@ export interface ExternalLockOptions {
  * @param o `lockFilePrefix`, `lockPath`, `conf`.
  * @returns The unacquired {@linkcode FileLock}.
  * @throws {TypeError} When `name` is not a non-empty string.
+ * @throws {RangeError} When the lock file name would exceed 255 bytes.
  * @throws {LockPathRequiredError} When no lock directory is configured.
  *
  * @example

@@ -1,4 +1,5 @@
 import { acquireLock, type LockHandle, type LockOptions } from "./_lock.ts";
+import { checkPrefix } from "./_lock_path.ts";
 
 export type { LockHandle, LockOptions } from "./_lock.ts";
 
@@ -15,7 +16,8 @@ export type { LockHandle, LockOptions } from "./_lock.ts";
  *   `signal`, `timeout` (ms), `conf`, `clock`.
  * @returns A promise of the held {@linkcode LockHandle}.
  * @throws {TypeError} When `name` is not a non-empty string or an option has the wrong type.
- * @throws {RangeError} When `timeout` is negative or NaN.
+ * @throws {RangeError} When `timeout` is negative or NaN, or for `external` locks when the lock
+ *   file name would exceed 255 bytes.
  * @throws {LockPathRequiredError} For `external` locks when no lock directory is configured
  *   (thrown at the call, before anything is held).
  * @throws {AcquireLockFailedError} (through the promise) With `blocking: false` when held elsewhere.
@@ -68,13 +70,7 @@ export function lock(name: string, o?: LockOptions): Promise<LockHandle> {
  * ```
  */
 export function lockWithPrefix(prefix: string): typeof lock {
-  if (typeof prefix !== "string") {
-    throw new TypeError(
-      `Cannot make a prefixed lock as 'prefix' must be a string: current value is ${
-        String(prefix)
-      }`,
-    );
-  }
+  checkPrefix(prefix, "make a prefixed lock");
   return (name: string, o?: LockOptions): Promise<LockHandle> =>
     acquireLock(name, { ...o, lockFilePrefix: o?.lockFilePrefix ?? prefix }, true);
 }

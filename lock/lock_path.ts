@@ -1,7 +1,20 @@
 import type { Config } from "./_conf.ts";
 import { defaults, findLockDir } from "./_lock_path.ts";
 
-/** Options for {@linkcode setDefaults}. */
+/**
+ * Options for {@linkcode setDefaults}.
+ *
+ * @example
+ * ```ts
+ * import { getLockPath, type LockDefaults, setDefaults } from "@fjord/fjord/lock";
+ * import assert from "node:assert/strict";
+ *
+ * const defaults: LockDefaults = { lockPath: "/run/app/locks" };
+ * setDefaults(defaults);
+ * assert.equal(getLockPath(), "/run/app/locks");
+ * setDefaults({ lockPath: undefined });
+ * ```
+ */
 export interface LockDefaults {
   /** The lock directory used when neither the call nor a config names one. */
   lockPath?: string | undefined;

@@ -1,9 +1,22 @@
 import type { Clock } from "../backends/clock.ts";
 import { systemClock } from "../backends/clock.ts";
 import { checkTimeout } from "./_file_lock.ts";
-import { timeoutError } from "./_mutex.ts";
+import { armGiveUp, deadlineOf, timeoutError } from "./_mutex.ts";
 
-/** Options for {@linkcode ReaderWriterLock.readLock} and {@linkcode ReaderWriterLock.writeLock}. */
+/**
+ * Options for {@linkcode ReaderWriterLock.readLock} and {@linkcode ReaderWriterLock.writeLock}.
+ *
+ * @example
+ * ```ts
+ * import { ReaderWriterLock, type ReaderWriterLockOptions } from "@fjord/fjord/lock";
+ * import assert from "node:assert/strict";
+ *
+ * const rw = new ReaderWriterLock();
+ * const options: ReaderWriterLockOptions = { timeout: 1_000 };
+ * using _r = await rw.readLock(options);
+ * assert.equal(rw.readers, 1);
+ * ```
+ */
 export interface ReaderWriterLockOptions {
   /** Gives up waiting: rejects with `signal.reason`, nothing stays held or queued. */
   signal?: AbortSignal;
@@ -181,6 +194,7 @@ export class ReaderWriterLock {
     }
     const what = write ? "write lock" : "read lock";
     if (timeout !== undefined && timeout <= 0) return Promise.reject(timeoutError(what, timeout));
+    const deadline = deadlineOf(timeout, clock, what);
     return new Promise<Disposable>((resolve, reject) => {
       const req: Request = {
         write,
@@ -194,28 +208,14 @@ export class ReaderWriterLock {
       else this.#tail.next = req;
       this.#tail = req;
       this.#queued++;
-      if (signal === undefined && timeout === undefined) return;
-      const giveUp = (reason: unknown): void => {
+      if (signal === undefined && deadline === undefined) return;
+      req.cleanup = armGiveUp(signal, deadline, clock, (reason) => {
         if (!this.#unlink(req)) return;
-        req.cleanup?.();
+        req.cleanup!();
         reject(reason);
         // A writer leaving the head may let the readers behind it in.
         this.#drain();
-      };
-      const onAbort = (): void => giveUp(signal?.reason);
-      let timer: AbortController | undefined;
-      if (timeout !== undefined) {
-        timer = new AbortController();
-        clock.sleep(timeout, { signal: timer.signal }).then(
-          () => giveUp(timeoutError(what, timeout)),
-          () => {},
-        );
-      }
-      signal?.addEventListener("abort", onAbort, { once: true });
-      req.cleanup = () => {
-        signal?.removeEventListener("abort", onAbort);
-        timer?.abort();
-      };
+      });
     });
   }
 

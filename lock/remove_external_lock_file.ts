@@ -3,7 +3,22 @@ import { acquireLock } from "./_lock.ts";
 import { checkName, lockFilePath } from "./_lock_path.ts";
 import { FileLockImpl } from "./_file_lock.ts";
 
-/** Options for {@linkcode removeExternalLockFile}. */
+/**
+ * Options for {@linkcode removeExternalLockFile}.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   removeExternalLockFile,
+ *   type RemoveExternalLockFileOptions,
+ * } from "@fjord/fjord/lock";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const options: RemoveExternalLockFileOptions = { lockPath: dir, lockFilePrefix: "nova" };
+ * await removeExternalLockFile("never-created", options); // a missing file is ignored
+ * await Deno.remove(dir);
+ * ```
+ */
 export interface RemoveExternalLockFileOptions {
   /** The lock file name prefix. */
   lockFilePrefix?: string;
@@ -23,6 +38,7 @@ export interface RemoveExternalLockFileOptions {
  * @param o `lockFilePrefix`, `lockPath`.
  * @returns A promise that settles once the file is gone (or the failure was logged).
  * @throws {TypeError} When `name` is not a non-empty string.
+ * @throws {RangeError} When the lock file name would exceed 255 bytes.
  * @throws {LockPathRequiredError} When no lock directory is configured.
  *
  * @example

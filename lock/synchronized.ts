@@ -1,6 +1,7 @@
 import { systemClock } from "../backends/clock.ts";
 import { getLogger } from "../backends/logger.ts";
 import { acquireLock, type LockHandle, type LockOptions, validateLockArgs } from "./_lock.ts";
+import { checkPrefix } from "./_lock_path.ts";
 import { AcquireLockFailedError } from "./errors.ts";
 
 /**
@@ -98,13 +99,7 @@ function secs(ms: number): string {
  * ```
  */
 export function synchronizedWithPrefix(prefix: string): typeof synchronized {
-  if (typeof prefix !== "string") {
-    throw new TypeError(
-      `Cannot make a prefixed synchronized as 'prefix' must be a string: current value is ${
-        String(prefix)
-      }`,
-    );
-  }
+  checkPrefix(prefix, "make a prefixed synchronized");
   return <A extends unknown[], R>(
     name: string,
     fn: (...a: A) => R | Promise<R>,

@@ -25,7 +25,7 @@ Deno.test("setLogger() routes every level to the new logger", () => {
 
 Deno.test("setLogger() rejects a logger missing a level", () => {
   assert.throws(
-    () => setLogger({ debug() {}, info() {}, warning() {} } as unknown as Logger),
+    () => setLogger({ debug(): void {}, info(): void {}, warning(): void {} } as unknown as Logger),
     /'logger.error' is not a function/,
   );
   assert.equal(getLogger(), consoleLogger);

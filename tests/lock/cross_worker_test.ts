@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { initBackend, resetBackend } from "../../backends/registry.ts";
 import { sharedBuffer, spawnFjordWorker } from "../../backends/threading/_fjord_worker.ts";
 import { lock } from "../../lock/mod.ts";
-import { slotOf } from "../../lock/_shared_lock_table.ts";
+import { ensureLockTable, slotOf } from "../../lock/_shared_lock_table.ts";
 
 const entry = new URL("./_fixtures/lock_worker.ts", import.meta.url);
 
@@ -83,7 +83,10 @@ Deno.test("lock(name) across Workers: timeout and abort give up and leave nothin
     worker!.postMessage({ op: "hold", name: "x-held" });
     assert.equal(await heldThere, "held");
     const t0 = performance.now();
-    await assert.rejects(lock("x-held", { timeout: 50 }), { name: "TimeoutError" });
+    await assert.rejects(lock("x-held", { timeout: 50 }), {
+      name: "TimeoutError",
+      message: 'Timed out after 50 ms waiting for lock "x-held"',
+    });
     assert.ok(performance.now() - t0 >= 45);
     const controller = new AbortController();
     const aborted = lock("x-held", { signal: controller.signal });
@@ -138,6 +141,25 @@ Deno.test("lock(name) slot collisions over-exclude across Workers but never self
       worker!.terminate();
     }
   } finally {
+    resetBackend();
+  }
+});
+
+Deno.test("lock(name) takes over a slot whose owner isolate is gone, never a live owner's", async () => {
+  resetBackend();
+  initBackend("threading");
+  const table = ensureLockTable();
+  const slot = slotOf("orphaned");
+  try {
+    // An id whose registry entry does not hold it: a worker that died after the release scan.
+    Atomics.store(table, slot, 7 * 16_384 + 16_383);
+    await (await lock("orphaned", { blocking: false })).release();
+    assert.equal(Atomics.load(table, slot), 0);
+    // 16 384 is the id of isolates without a registry entry: always treated as live.
+    Atomics.store(table, slot, 16_384);
+    await assert.rejects(lock("orphaned", { blocking: false }), { name: "AcquireLockFailedError" });
+  } finally {
+    Atomics.store(table, slot, 0);
     resetBackend();
   }
 });

@@ -81,6 +81,34 @@ Deno.test("lock() timeout rejects with TimeoutError and leaves nothing held or q
   assert.equal(clock.pending, 0);
 });
 
+Deno.test("lock() granted in the turn its timeout fires keeps the grant: never lost, never double-held", async () => {
+  const clock = new FakeClock();
+  const semaphores = new Semaphores();
+  const held = await lock("race", { semaphores });
+  const waiting = lock("race", { semaphores, timeout: 10, clock });
+  clock.tick(10); // the timeout fires...
+  await held.release(); // ...and the holder hands over in the same turn
+  const granted = await waiting;
+  assert.equal(semaphores.get("race").locked, true);
+  await assert.rejects(lock("race", { semaphores, blocking: false }), AcquireLockFailedError);
+  await granted.release();
+  assert.equal(semaphores.size, 0);
+  assert.equal(clock.pending, 0);
+});
+
+Deno.test("lock() whose timeout won the race holds nothing: a later release frees the name", async () => {
+  const clock = new FakeClock();
+  const semaphores = new Semaphores();
+  const held = await lock("race2", { semaphores });
+  const waiting = lock("race2", { semaphores, timeout: 10, clock });
+  const timedOut = assert.rejects(waiting, { name: "TimeoutError" });
+  await clock.tickAsync(10);
+  await held.release();
+  await timedOut;
+  assert.equal(semaphores.size, 0);
+  await (await lock("race2", { semaphores, blocking: false })).release();
+});
+
 Deno.test("lock() abort rejects with signal.reason and leaves nothing held or queued", async () => {
   const semaphores = new Semaphores();
   const held = await lock("a", { semaphores });
@@ -197,6 +225,31 @@ Deno.test("lock() external: '/' and '..' in names and prefixes never escape the 
   }
 });
 
+Deno.test("lock() external: NUL becomes '_', a file name over 255 bytes is a RangeError at the call", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await (await lock("a\0b", { external: true, lockPath: dir })).release();
+    await Deno.stat(`${dir}/a_b`);
+    // 255 bytes is the longest name the file system takes; the lock works.
+    await (await lock("x".repeat(251), { external: true, lockPath: dir, lockFilePrefix: "p" }))
+      .release();
+    await Deno.stat(`${dir}/p-${"x".repeat(251)}`);
+    const semaphores = new Semaphores();
+    // 2-byte characters: 128 of them are 256 bytes.
+    for (const name of ["x".repeat(256), "é".repeat(128)]) {
+      assert.throws(() => lock(name, { external: true, lockPath: dir, semaphores }), {
+        name: "RangeError",
+        message: /must be at most 255 bytes: current length is 256 bytes/,
+      });
+    }
+    assert.equal(semaphores.size, 0);
+    // Internal locks take any length.
+    await (await lock("x".repeat(10_000))).release();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("lockWithPrefix() names the lock file with the prefix and one '-'", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -233,9 +286,10 @@ Deno.test("lock() external with a timeout gives up on a file held by another ope
     assert.equal(other.tryLockSync(true), true);
     const semaphores = new Semaphores();
     const t0 = performance.now();
+    // One deadline for all steps; the error names the caller's timeout and lock.
     await assert.rejects(
       lock("held", { external: true, lockPath: dir, timeout: 60, semaphores }),
-      { name: "TimeoutError" },
+      { name: "TimeoutError", message: 'Timed out after 60 ms waiting for lock "held"' },
     );
     assert.ok(performance.now() - t0 >= 55);
     assert.equal(semaphores.size, 0);
