@@ -29,11 +29,14 @@ async function writeOut(text: string): Promise<void> {
 }
 
 /**
- * Reads a child's stdout until it closes: event lines go to `onEvent`, the rest to our stdout.
+ * Reads a child's stdout until it closes: event lines go to `onEvent`, the rest to `write`
+ * (our stdout). The service may have left a partial line of its own just before an event, so
+ * an event is found at the last marker of a line (its JSON cannot hold a raw marker).
  */
 export async function pumpChildStdout(
   readable: ReadableStream<Uint8Array>,
   onEvent: (event: unknown) => void,
+  write: (text: string) => Promise<void> = writeOut,
 ): Promise<void> {
   const decoder = new TextDecoder();
   let buf = "";
@@ -42,25 +45,29 @@ export async function pumpChildStdout(
     let out = "";
     let i: number;
     while ((i = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, i + 1);
+      out += takeEvent(buf.slice(0, i + 1), onEvent);
       buf = buf.slice(i + 1);
-      if (line.startsWith(EVENT_MARKER)) {
-        try {
-          onEvent(JSON.parse(line.slice(EVENT_MARKER.length)));
-        } catch {
-          out += line;
-        }
-      } else {
-        out += line;
-      }
     }
-    // A partial line is passed on at once unless it may be the start of an event line.
-    if (buf !== "" && buf[0] !== EVENT_MARKER[0]) {
-      out += buf;
-      buf = "";
-    }
-    if (out !== "") await writeOut(out).catch(() => {});
+    // Pass a partial line on at once, up to where an event line may begin.
+    const hold = buf.indexOf(EVENT_MARKER[0]!);
+    out += hold < 0 ? buf : buf.slice(0, hold);
+    buf = hold < 0 ? "" : buf.slice(hold);
+    if (out !== "") await write(out).catch(() => {});
   }
   buf += decoder.decode();
-  if (buf !== "") await writeOut(buf).catch(() => {});
+  if (buf !== "") await write(takeEvent(buf, onEvent)).catch(() => {});
+}
+
+// Hands a line's event to `onEvent`; returns the text to pass through.
+function takeEvent(line: string, onEvent: (event: unknown) => void): string {
+  const at = line.lastIndexOf(EVENT_MARKER);
+  if (at < 0) return line;
+  let event: unknown;
+  try {
+    event = JSON.parse(line.slice(at + EVENT_MARKER.length));
+  } catch {
+    return line;
+  }
+  onEvent(event);
+  return line.slice(0, at);
 }

@@ -2,6 +2,7 @@
 // the keep-alive timer, and internal access to Services.
 
 import type { RestartMethod, ServiceBase, Services } from "./service.ts";
+import { SignalHandler } from "./signal_handler.ts";
 
 const RESTART_METHODS: readonly string[] = ["reload", "mutate"];
 
@@ -28,7 +29,8 @@ export function describeValue(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-function isServiceLike(value: unknown): value is ServiceBase {
+/** Whether `value` has ServiceBase's four methods. */
+export function isServiceLike(value: unknown): value is ServiceBase {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
   return typeof v.start === "function" && typeof v.stop === "function" &&
@@ -82,14 +84,22 @@ export function servicesStarted(services: Services): Promise<boolean> {
   return startedOf!(services);
 }
 
-/**
- * Keeps the event loop alive while a launcher's wait() runs: pending promises and signal
- * listeners alone do not. Returns the function that releases it.
- */
-export function keepAlive(): () => void {
-  const id = setInterval(() => {}, 2 ** 30);
-  return () => clearInterval(id);
-}
+/** What a launcher does on each signal it handles. */
+export type LauncherSignalActions = Record<"SIGTERM" | "SIGINT" | "SIGHUP", () => void>;
 
-/** The signals a launcher handles in wait(), where the OS supports them. */
-export const LAUNCHER_SIGNALS: readonly Deno.Signal[] = ["SIGTERM", "SIGINT", "SIGHUP"];
+/**
+ * For a launcher's wait(): installs the SIGTERM/SIGINT/SIGHUP handlers (where the OS supports
+ * them) and keeps the event loop alive, which pending promises and signal listeners alone do
+ * not. Returns the function that removes both.
+ */
+export function holdForSignals(actions: LauncherSignalActions): () => void {
+  const handler = new SignalHandler();
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+    if (handler.isSignalSupported(signal)) handler.add(signal, () => actions[signal]());
+  }
+  const id = setInterval(() => {}, 2 ** 30);
+  return () => {
+    handler.clear();
+    clearInterval(id);
+  };
+}

@@ -35,9 +35,7 @@ export type ToWorker =
 
 /** Worker → parent. */
 export type FromWorker =
-  | { ev: "ready" }
   | { ev: "started" }
-  | { ev: "stopped" }
   | {
     ev: "error";
     phase: "load" | "start" | "wait" | "stop" | "uncaught";
@@ -55,6 +53,7 @@ export class LauncherWorkerRuntime {
   #service: ServiceBase | undefined;
   #startCmd = Promise.withResolvers<number | undefined>();
   #stopReq = Promise.withResolvers<boolean>();
+  #mutating: Promise<void> = Promise.resolve();
 
   constructor(init: LauncherWorkerInit, send: (msg: FromWorker) => void) {
     this.#init = init;
@@ -72,7 +71,7 @@ export class LauncherWorkerRuntime {
         this.#stopReq.resolve(cmd.graceful);
         break;
       case "mutate":
-        void this.#mutate();
+        this.#mutating = this.#mutating.then(() => this.#mutate());
         break;
     }
   }
@@ -89,9 +88,9 @@ export class LauncherWorkerRuntime {
     }
     let workerId = init.workerId;
     if (workerId === undefined) {
-      this.#send({ ev: "ready" });
       workerId = await this.#startCmd.promise;
       if (workerId === undefined) return 0;
+      await this.#mutating; // a promoted standby starts with the options mutated so far
     }
     let service: ServiceBase;
     try {
@@ -122,7 +121,6 @@ export class LauncherWorkerRuntime {
     } catch (error) {
       return this.#fail("stop", error);
     }
-    this.#send({ ev: "stopped" });
     return 0;
   }
 

@@ -3,7 +3,7 @@
 
 import type { Clock } from "./clock.ts";
 import { deserializeError } from "./_error_transfer.ts";
-import { spawnFjordWorker } from "./threading/_fjord_worker.ts";
+import { spawnFjordWorker, terminateFjordWorker } from "./threading/_fjord_worker.ts";
 import { pumpChildStdout } from "./_child_io.ts";
 import type { FromWorker, LauncherWorkerInit, ToWorker } from "./_launcher_runtime.ts";
 
@@ -18,8 +18,6 @@ export interface ExitInfo {
 /** One running worker. */
 export interface WorkerHandle {
   readonly pid: number | undefined;
-  /** Resolves when a standby worker has loaded its service module; rejects if it died first. */
-  readonly ready: Promise<void>;
   /** Resolves when the service's start() resolved; rejects if the worker died first. */
   readonly started: Promise<void>;
   /** Resolves when the worker is gone. */
@@ -30,17 +28,16 @@ export interface WorkerHandle {
   /** Re-reads mutable options and calls reset(). */
   mutate(): void;
   /**
-   * Asks the worker to stop (`graceful` passed to the service); kills it when `timeoutMs`
-   * (0 = forever) passes first. Resolves true when it stopped by itself.
+   * Asks the worker to stop gracefully; kills it when `timeoutMs` (0 = forever) passes first.
+   * Resolves true when it stopped by itself.
    */
-  stop(graceful: boolean, timeoutMs: number, clock: Clock): Promise<boolean>;
+  stop(timeoutMs: number, clock: Clock): Promise<boolean>;
   /** Ends the worker at once. */
   kill(): void;
 }
 
 abstract class BaseHandle implements WorkerHandle {
   abstract readonly pid: number | undefined;
-  readonly #ready = Promise.withResolvers<void>();
   readonly #started = Promise.withResolvers<void>();
   readonly #exited = Promise.withResolvers<ExitInfo>();
   #alive = true;
@@ -48,13 +45,9 @@ abstract class BaseHandle implements WorkerHandle {
 
   constructor() {
     // Callers may never look at these; a death must not become an unhandled rejection.
-    this.#ready.promise.catch(() => {});
     this.#started.promise.catch(() => {});
   }
 
-  get ready(): Promise<void> {
-    return this.#ready.promise;
-  }
   get started(): Promise<void> {
     return this.#started.promise;
   }
@@ -67,7 +60,7 @@ abstract class BaseHandle implements WorkerHandle {
 
   protected abstract send(cmd: ToWorker): void;
   abstract kill(): void;
-  protected abstract askStop(graceful: boolean): void;
+  protected abstract askStop(): void;
 
   promote(workerId: number): void {
     this.send({ op: "start", workerId });
@@ -77,9 +70,9 @@ abstract class BaseHandle implements WorkerHandle {
     this.send({ op: "mutate" });
   }
 
-  async stop(graceful: boolean, timeoutMs: number, clock: Clock): Promise<boolean> {
+  async stop(timeoutMs: number, clock: Clock): Promise<boolean> {
     if (!this.#alive) return true;
-    this.askStop(graceful);
+    this.askStop();
     if (timeoutMs <= 0) {
       await this.exited;
       return true;
@@ -97,11 +90,7 @@ abstract class BaseHandle implements WorkerHandle {
 
   protected onEvent(msg: FromWorker): void {
     switch (msg.ev) {
-      case "ready":
-        this.#ready.resolve();
-        break;
       case "started":
-        this.#ready.resolve();
         this.#started.resolve();
         break;
       case "error": {
@@ -123,7 +112,6 @@ abstract class BaseHandle implements WorkerHandle {
       ? info.reason
       : `${info.reason} (${this.#lastError})`;
     const error = new Error(`Worker ${reason}`);
-    this.#ready.reject(error);
     this.#started.reject(error);
     this.#exited.resolve({ ...info, reason });
   }
@@ -142,7 +130,7 @@ export class WebWorkerHandle extends BaseHandle {
     this.#worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const msg = event.data;
       if (msg.ev === "exit") {
-        this.#worker.terminate();
+        terminateFjordWorker(this.#worker);
         this.died({ reason: `exited with status ${msg.code}`, code: msg.code, signal: undefined });
       } else {
         this.onEvent(msg);
@@ -151,11 +139,11 @@ export class WebWorkerHandle extends BaseHandle {
     this.#worker.onerror = (event: ErrorEvent) => {
       // Handled here: an error in a worker must not take the launcher down.
       event.preventDefault();
-      this.#worker.terminate();
+      terminateFjordWorker(this.#worker);
       this.died({ reason: `threw ${event.message}`, code: undefined, signal: undefined });
     };
     this.#worker.onmessageerror = () => {
-      this.#worker.terminate();
+      terminateFjordWorker(this.#worker);
       this.died({ reason: "sent an unreadable message", code: undefined, signal: undefined });
     };
   }
@@ -164,12 +152,12 @@ export class WebWorkerHandle extends BaseHandle {
     if (this.alive) this.#worker.postMessage(cmd);
   }
 
-  protected askStop(graceful: boolean): void {
-    this.send({ op: "stop", graceful });
+  protected askStop(): void {
+    this.send({ op: "stop", graceful: true });
   }
 
   kill(): void {
-    this.#worker.terminate();
+    terminateFjordWorker(this.#worker);
     this.died({ reason: "terminated", code: undefined, signal: undefined });
   }
 }
@@ -219,12 +207,8 @@ export class ProcessHandle extends BaseHandle {
     if (this.alive) this.#write(JSON.stringify(cmd));
   }
 
-  protected askStop(graceful: boolean): void {
-    // A standby child has no SIGTERM-able service yet; the command covers both cases.
-    if (!graceful) {
-      this.send({ op: "stop", graceful: false });
-      return;
-    }
+  protected askStop(): void {
+    // The child's SIGTERM handler stops its service gracefully (or ends a standby).
     try {
       this.#child.kill("SIGTERM");
     } catch {

@@ -10,10 +10,34 @@ import type { RestartMethod, ServiceBase } from "./service.ts";
 import { ServiceLauncher } from "./service_launcher.ts";
 import type { ServiceRef } from "./service_ref.ts";
 
-/** The configuration a launcher takes (a `Config`, or `undefined` for none). */
+/**
+ * The configuration a launcher takes (a `Config`, or `undefined` for none).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Config, type LaunchConfig } from "@fjord/fjord";
+ *
+ * const conf: LaunchConfig = new Config();
+ * assert.ok(conf instanceof Config);
+ * ```
+ */
 export type LaunchConfig = ConstructorParameters<typeof ServiceLauncher>[0];
 
-/** Options for {@linkcode launch}. */
+/**
+ * Options for {@linkcode launch}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { launch, type LaunchOptions, Service, ServiceLauncher } from "@fjord/fjord";
+ *
+ * const options: LaunchOptions = { workers: 1, restartMethod: "mutate" };
+ * const launcher = launch(undefined, new Service(), options);
+ * assert.ok(launcher instanceof ServiceLauncher);
+ * await launcher.stop();
+ * ```
+ */
 export interface LaunchOptions {
   /** How many workers: 1 or omitted → {@linkcode ServiceLauncher}, more → {@linkcode ProcessLauncher}. */
   workers?: number;

@@ -9,7 +9,18 @@ import { checkRestartMethod, checkServiceBase, checkWorkers } from "./_launcher_
 import { prepareConf, refreshConf } from "./_launcher_config.ts";
 import { type RestartMethod, type ServiceBase, Services } from "./service.ts";
 
-/** Options for {@linkcode Launcher}. */
+/**
+ * Options for {@linkcode Launcher}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Launcher, type LauncherOptions } from "@fjord/fjord";
+ *
+ * const options: LauncherOptions = { restartMethod: "mutate" };
+ * assert.ok(new Launcher(undefined, options) instanceof Launcher);
+ * ```
+ */
 export interface LauncherOptions {
   /** What `restart()` does: `"reload"` (default: re-read config, restart services) or `"mutate"`. */
   restartMethod?: RestartMethod;

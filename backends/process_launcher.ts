@@ -9,13 +9,11 @@ import type { Config } from "../config/mod.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { getLogger } from "./logger.ts";
 import { getBackend, getBackendType } from "./registry.ts";
-import { SignalHandler } from "./signal_handler.ts";
 import {
   checkRestartMethod,
   checkWorkers,
   describeValue,
-  keepAlive,
-  LAUNCHER_SIGNALS,
+  holdForSignals,
 } from "./_launcher_common.ts";
 import {
   configSources,
@@ -32,7 +30,18 @@ import { ServiceLauncher } from "./service_launcher.ts";
 import { isServiceRef, type ServiceRef } from "./service_ref.ts";
 import { notifyReady, notifyStopping } from "./systemd.ts";
 
-/** Options for {@linkcode ProcessLauncher}. */
+/**
+ * Options for {@linkcode ProcessLauncher}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProcessLauncher, type ProcessLauncherOptions } from "@fjord/fjord";
+ *
+ * const options: ProcessLauncherOptions = { isolation: "worker", standby: true };
+ * assert.deepEqual(new ProcessLauncher(undefined, options).workers, []);
+ * ```
+ */
 export interface ProcessLauncherOptions {
   /** What SIGHUP does: `"reload"` (default: roll every worker) or `"mutate"` (`reset()` only). */
   restartMethod?: RestartMethod;
@@ -59,7 +68,21 @@ export interface ProcessLauncherOptions {
   standby?: boolean;
 }
 
-/** A worker's state as {@linkcode ProcessLauncher.workers} reports it. */
+/**
+ * A worker's state as {@linkcode ProcessLauncher.workers} reports it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProcessLauncher, Service, type WorkerInfo } from "@fjord/fjord";
+ *
+ * const launcher = new ProcessLauncher(undefined, { noFork: true });
+ * launcher.launchService(new Service());
+ * const [info]: readonly WorkerInfo[] = launcher.workers;
+ * assert.equal(info?.workerId, 0);
+ * await launcher.stop();
+ * ```
+ */
 export interface WorkerInfo {
   /** The worker id (from 0, per service), kept across respawns. */
   workerId: number;
@@ -130,6 +153,19 @@ function granted(descriptor: Deno.PermissionDescriptor): boolean {
  * const launcher = new ProcessLauncher(undefined, { isolation: "worker" });
  * launcher.launchService({ module: new URL("./api.ts", import.meta.url) }, { workers: 4 });
  * Deno.exit(await launcher.wait());
+ * ```
+ *
+ * @example `noFork`: the service runs in this isolate
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProcessLauncher, Service } from "@fjord/fjord";
+ *
+ * const launcher = new ProcessLauncher(undefined, { noFork: true });
+ * launcher.launchService(new Service());
+ * assert.equal(launcher.workers[0]?.pid, Deno.pid);
+ * await launcher.stop();
+ * assert.equal(await launcher.wait(), 0);
+ * assert.equal(launcher.workers[0]?.state, "stopped");
  * ```
  */
 export class ProcessLauncher implements AsyncDisposable {
@@ -282,7 +318,11 @@ export class ProcessLauncher implements AsyncDisposable {
    * @throws {ServiceNotFoundError} When a launched ServiceRef could not be loaded.
    */
   wait(): Promise<number> {
-    if (this.#inner !== undefined) return this.#inner.wait();
+    const inner = this.#inner;
+    if (inner !== undefined) {
+      this.#waiting ??= inner.wait().finally(() => this.#state = "stopped");
+      return this.#waiting;
+    }
     this.#waiting ??= this.#runWait();
     return this.#waiting;
   }
@@ -294,7 +334,10 @@ export class ProcessLauncher implements AsyncDisposable {
    * @returns A promise that resolves when no worker is left.
    */
   stop(): Promise<void> {
-    if (this.#inner !== undefined) return this.#inner.stop();
+    if (this.#inner !== undefined) {
+      if (this.#state === "running") this.#state = "stopping";
+      return this.#inner.stop().finally(() => this.#state = "stopped");
+    }
     return this.#shutdown(true, 0);
   }
 
@@ -439,18 +482,25 @@ export class ProcessLauncher implements AsyncDisposable {
         return;
       }
       slot.restarts++;
-      this.#spawnSlot(spec, slot, true);
       const who = handle.pid === undefined ? "" : ` (pid ${handle.pid})`;
       getLogger().warning(
         `Worker ${slot.workerId} of ${spec.ref.export}${who} ${info.reason}; respawned`,
       );
+      this.#spawnSlot(spec, slot, true);
     });
   }
 
   #refreshStandby(spec: Spec): void {
     if (!this.#standby || this.#state !== "running") return;
     if (spec.standby !== undefined && spec.standby.alive) return;
-    const handle = this.#spawn(spec, undefined);
+    let handle: WorkerHandle;
+    try {
+      handle = this.#spawn(spec, undefined);
+    } catch (error) {
+      // Only a speed-up is lost; deaths are still replaced by fresh workers.
+      getLogger().warning("Cannot start a standby worker", error);
+      return;
+    }
     spec.standby = handle;
     void handle.exited.then(() => {
       if (spec.standby === handle) spec.standby = undefined;
@@ -474,7 +524,10 @@ export class ProcessLauncher implements AsyncDisposable {
     await Promise.all(this.#tasks);
     await refreshConf(this.#conf, this.#restartMethod);
     if (this.#restartMethod === "mutate") {
-      for (const spec of this.#specs) for (const slot of spec.slots) slot.handle?.mutate();
+      for (const spec of this.#specs) {
+        for (const slot of spec.slots) slot.handle?.mutate();
+        spec.standby?.mutate(); // promoted later, it must not start with the old options
+      }
       return;
     }
     const timeoutMs = gracefulTimeoutMs(this.#conf);
@@ -482,28 +535,28 @@ export class ProcessLauncher implements AsyncDisposable {
       spec.spawnTimes = [];
       const oldStandby = spec.standby;
       spec.standby = undefined;
-      if (oldStandby !== undefined) await oldStandby.stop(true, timeoutMs, this.#clock);
+      if (oldStandby !== undefined) await oldStandby.stop(timeoutMs, this.#clock);
       for (const slot of spec.slots) {
         if (this.#state !== "running") return;
         const old = slot.handle;
         if (old === undefined) continue; // being respawned: it gets the new config anyway
         const fresh = this.#spawn(spec, slot.workerId);
         const ok = await fresh.started.then(() => true, () => false);
+        if (this.#state !== "running") return;
         if (!ok) {
           getLogger().error(
             `Reload: the new worker ${slot.workerId} of ${spec.ref.export} failed to start; keeping the old one`,
           );
           continue;
         }
-        if (this.#state !== "running") return;
         if (slot.handle !== old) {
           // The old worker died meanwhile and was respawned with the new config already.
-          await fresh.stop(true, timeoutMs, this.#clock);
+          await fresh.stop(timeoutMs, this.#clock);
           continue;
         }
         this.#attach(spec, slot, fresh);
         slot.state = "running";
-        await old.stop(true, timeoutMs, this.#clock);
+        await old.stop(timeoutMs, this.#clock);
       }
       this.#refreshStandby(spec);
     }
@@ -526,25 +579,26 @@ export class ProcessLauncher implements AsyncDisposable {
     const timeoutMs = gracefulTimeoutMs(this.#conf);
     let clean = true;
     // Spawns and reloads in flight see the state and add no more workers once they settle.
-    while (this.#handles.size > 0 || this.#tasks.size > 0) {
+    do {
       const handles = [...this.#handles];
       if (graceful) {
         const results = await Promise.all(
-          handles.map((h) => h.stop(true, timeoutMs, this.#clock)),
+          handles.map((h) => h.stop(timeoutMs, this.#clock)),
         );
         if (!results.every(Boolean)) clean = false;
       } else {
         for (const h of handles) h.kill();
         await Promise.all(handles.map((h) => h.exited));
       }
-      await Promise.all([...this.#tasks]);
-    }
+      await Promise.all([...this.#tasks, this.#reloading]);
+    } while (this.#handles.size > 0 || this.#tasks.size > 0);
     if (!clean) {
       getLogger().error("Graceful shutdown timeout exceeded, instantaneous exiting");
       code = 1;
     }
     for (const spec of this.#specs) for (const slot of spec.slots) slot.state = "stopped";
     this.#state = "stopped";
+    await Promise.all(this.#notifications);
     this.#finish(this.#forcedCode ?? code);
   }
 
@@ -555,44 +609,32 @@ export class ProcessLauncher implements AsyncDisposable {
   }
 
   async #runWait(): Promise<number> {
-    const handler = new SignalHandler();
-    const release = keepAlive();
+    // Installed even when already stopping: SIGINT still kills the workers.
+    const release = holdForSignals({
+      SIGTERM: () => {
+        if (this.#stopping !== undefined) return; // further SIGTERMs are ignored
+        getLogger().info("Caught SIGTERM, stopping children");
+        void this.#shutdown(true, 0);
+      },
+      SIGINT: () => {
+        getLogger().info("Caught SIGINT signal, instantaneous exiting");
+        void this.#shutdown(false, 1);
+      },
+      SIGHUP: () => {
+        getLogger().info(
+          `Caught SIGHUP, ${this.#restartMethod === "reload" ? "replacing" : "resetting"} workers`,
+        );
+        void this.restart();
+      },
+    });
     try {
-      if (this.#state === "running") {
-        for (const signal of LAUNCHER_SIGNALS) {
-          if (handler.isSignalSupported(signal)) handler.add(signal, (sig) => this.#onSignal(sig));
-        }
-        maybeLogOptions(this.#conf);
-      }
+      if (this.#state === "running") maybeLogOptions(this.#conf);
       const code = await this.#exit.promise;
       if (this.#fatal !== undefined) throw this.#fatal.error;
       return code;
     } finally {
-      handler.clear();
       release();
       await this.#stopping;
-      await Promise.all(this.#notifications);
-    }
-  }
-
-  #onSignal(signal: Deno.Signal): void {
-    const log = getLogger();
-    switch (signal) {
-      case "SIGTERM":
-        if (this.#stopping !== undefined) return; // further SIGTERMs are ignored
-        log.info("Caught SIGTERM, stopping children");
-        void this.#shutdown(true, 0);
-        break;
-      case "SIGINT":
-        log.info("Caught SIGINT signal, instantaneous exiting");
-        void this.#shutdown(false, 1);
-        break;
-      case "SIGHUP":
-        log.info(
-          `Caught SIGHUP, ${this.#restartMethod === "reload" ? "replacing" : "resetting"} workers`,
-        );
-        void this.restart();
-        break;
     }
   }
 }

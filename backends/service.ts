@@ -9,6 +9,7 @@ import { getLogger } from "./logger.ts";
 import {
   checkRestartMethod,
   checkServiceBase,
+  isServiceLike,
   registerServicesInternals,
 } from "./_launcher_common.ts";
 import { ThreadGroup } from "./thread_group.ts";
@@ -46,7 +47,19 @@ export interface ServiceBase {
   reset(): void | Promise<void>;
 }
 
-/** Options for {@linkcode Service}. */
+/**
+ * Options for {@linkcode Service}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Service, type ServiceOptions, ThreadGroup } from "@fjord/fjord";
+ *
+ * const options: ServiceOptions = { threads: 10 };
+ * const service = new Service(options);
+ * assert.ok(service.tg instanceof ThreadGroup);
+ * ```
+ */
 export interface ServiceOptions {
   /** The `ThreadGroup`'s `maxThreads` (default 1000). */
   threads?: number;
@@ -116,7 +129,21 @@ export class Service implements ServiceBase {
   reset(): void | Promise<void> {}
 }
 
-/** How a launcher restarts services on SIGHUP. */
+/**
+ * How a launcher restarts services on SIGHUP: `"reload"` or `"mutate"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type RestartMethod, Services } from "@fjord/fjord";
+ *
+ * const method: RestartMethod = "mutate";
+ * const services = new Services({ restartMethod: method });
+ * await services.restart(); // with mutate: only reset()
+ * await services.stop();
+ * assert.ok(services instanceof Services);
+ * ```
+ */
 export type RestartMethod = "reload" | "mutate";
 
 /**
@@ -136,13 +163,21 @@ export type RestartMethod = "reload" | "mutate";
  * ```
  */
 export function isServiceBase(value: unknown): value is ServiceBase {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.start === "function" && typeof v.stop === "function" &&
-    typeof v.wait === "function" && typeof v.reset === "function";
+  return isServiceLike(value);
 }
 
-/** Options for {@linkcode Services}. */
+/**
+ * Options for {@linkcode Services}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Services, type ServicesOptions } from "@fjord/fjord";
+ *
+ * const options: ServicesOptions = { restartMethod: "reload" };
+ * assert.ok(new Services(options) instanceof Services);
+ * ```
+ */
 export interface ServicesOptions {
   /** What {@linkcode Services.restart} does: `"reload"` (default) or `"mutate"`. */
   restartMethod?: RestartMethod;

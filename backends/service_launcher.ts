@@ -7,14 +7,12 @@
 import type { Config } from "../config/mod.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { getLogger } from "./logger.ts";
-import { SignalHandler } from "./signal_handler.ts";
 import {
   checkRestartMethod,
   checkServiceBase,
   checkWorkers,
   forceStopServices,
-  keepAlive,
-  LAUNCHER_SIGNALS,
+  holdForSignals,
   servicesStarted,
 } from "./_launcher_common.ts";
 import {
@@ -29,7 +27,19 @@ import { isServiceRef, type ServiceRef } from "./service_ref.ts";
 import { SignalExit } from "./signal_exit.ts";
 import { notifyReady, notifyStopping } from "./systemd.ts";
 
-/** Options for {@linkcode ServiceLauncher}. */
+/**
+ * Options for {@linkcode ServiceLauncher}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FakeClock, ServiceLauncher, type ServiceLauncherOptions } from "@fjord/fjord";
+ *
+ * using clock = new FakeClock();
+ * const options: ServiceLauncherOptions = { restartMethod: "reload", clock };
+ * assert.ok(new ServiceLauncher(undefined, options) instanceof ServiceLauncher);
+ * ```
+ */
 export interface ServiceLauncherOptions {
   /** What SIGHUP does: `"reload"` (default) or `"mutate"`. */
   restartMethod?: RestartMethod;
@@ -58,6 +68,18 @@ export interface ServiceLauncherOptions {
  * const launcher = new ServiceLauncher();
  * launcher.launchService(new Service());
  * Deno.exit(await launcher.wait()); // until SIGTERM / SIGINT
+ * ```
+ *
+ * @example `stop()` makes `wait()` resolve 0
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Service, ServiceLauncher } from "@fjord/fjord";
+ *
+ * const launcher = new ServiceLauncher();
+ * launcher.launchService(new Service());
+ * const exitCode = launcher.wait();
+ * await launcher.stop();
+ * assert.equal(await exitCode, 0);
  * ```
  */
 export class ServiceLauncher implements AsyncDisposable {
@@ -158,7 +180,8 @@ export class ServiceLauncher implements AsyncDisposable {
    * @returns A promise that resolves when done (nothing happens once stopping).
    */
   restart(): Promise<void> {
-    this.#reloading = this.#reloading.then(async () => {
+    // A failed restart (already reported to its caller) does not cancel the next one.
+    this.#reloading = this.#reloading.catch(() => {}).then(async () => {
       if (this.#state !== "running") return;
       await Promise.all(this.#loads);
       await refreshConf(this.#conf, this.#restartMethod);
@@ -263,13 +286,24 @@ export class ServiceLauncher implements AsyncDisposable {
   }
 
   async #runWait(): Promise<number> {
-    const handler = new SignalHandler();
-    const release = keepAlive();
+    // Installed even when already stopping: SIGINT still forces the stop.
+    const release = holdForSignals({
+      SIGTERM: () => {
+        if (this.#stopping !== undefined) return; // further SIGTERMs are ignored
+        getLogger().info("Caught SIGTERM, stopping gracefully");
+        void this.#shutdown(true, 0);
+      },
+      SIGINT: () => {
+        getLogger().info("Caught SIGINT signal, instantaneous exiting");
+        void this.#shutdown(false, 1);
+      },
+      SIGHUP: () => {
+        getLogger().info(`Caught SIGHUP, restarting services (${this.#restartMethod})`);
+        this.restart().catch((error) => this.#onServiceError(error));
+      },
+    });
     try {
       if (this.#state === "running") {
-        for (const signal of LAUNCHER_SIGNALS) {
-          if (handler.isSignalSupported(signal)) handler.add(signal, (sig) => this.#onSignal(sig));
-        }
         maybeLogOptions(this.#conf);
         void this.#readyWhenStarted();
       }
@@ -277,7 +311,6 @@ export class ServiceLauncher implements AsyncDisposable {
       if (this.#fatal !== undefined) throw this.#fatal.error;
       return code;
     } finally {
-      handler.clear();
       release();
       if (!this.#abandoned) await this.#stopping;
       await Promise.all(this.#notifications);
@@ -290,25 +323,6 @@ export class ServiceLauncher implements AsyncDisposable {
     if (ok && this.#state === "running" && !this.#readyNotified) {
       this.#readyNotified = true;
       this.#notify(notifyReady);
-    }
-  }
-
-  #onSignal(signal: Deno.Signal): void {
-    const log = getLogger();
-    switch (signal) {
-      case "SIGTERM":
-        if (this.#stopping !== undefined) return; // further SIGTERMs are ignored
-        log.info("Caught SIGTERM, stopping gracefully");
-        void this.#shutdown(true, 0);
-        break;
-      case "SIGINT":
-        log.info("Caught SIGINT signal, instantaneous exiting");
-        void this.#shutdown(false, 1);
-        break;
-      case "SIGHUP":
-        log.info(`Caught SIGHUP, restarting services (${this.#restartMethod})`);
-        this.restart().catch((error) => this.#onServiceError(error));
-        break;
     }
   }
 }

@@ -16,10 +16,15 @@ import { EVENT_MARKER, lines } from "../_child_io.ts";
 
 const encoder = new TextEncoder();
 
+// Written whole and synchronously, so the service's own output cannot land inside an event.
 function send(msg: FromWorker): void {
   const bytes = encoder.encode(`${EVENT_MARKER}${JSON.stringify(msg)}\n`);
   let off = 0;
-  while (off < bytes.length) off += Deno.stdout.writeSync(bytes.subarray(off));
+  try {
+    while (off < bytes.length) off += Deno.stdout.writeSync(bytes.subarray(off));
+  } catch {
+    // The parent is gone (broken pipe): stdin's EOF stops the service gracefully.
+  }
 }
 
 const input = lines(Deno.stdin.readable);

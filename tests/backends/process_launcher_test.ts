@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ProcessLauncher, resetBackend, Service } from "@fjord/fjord";
+import { FakeClock, ProcessLauncher, resetBackend, Service } from "@fjord/fjord";
+import { EVENT_MARKER, pumpChildStdout } from "../../backends/_child_io.ts";
 import {
   alivePids,
   childrenOf,
@@ -86,6 +87,8 @@ for (const c of DEFAULTS) {
       if (e.event === "start") live.add(e.inst);
       else live.delete(e.inst);
       if (live.size === 0) assert.fail(`zero running workers after ${JSON.stringify(e)}`);
+      // One at a time: never more than one extra instance.
+      if (live.size > 3) assert.fail(`${live.size} running instances after ${JSON.stringify(e)}`);
     }
     assert.ok(final.every((e) => e.event === "stop"));
     // Each worker id's new instance started before its old one stopped.
@@ -236,6 +239,44 @@ Deno.test("ProcessLauncher children stop when the parent is SIGKILLed", async ()
   await run.waitEvents("stop", 2, 2_000);
 });
 
+Deno.test("ProcessLauncher children whose parent dies during start() still stop gracefully", async () => {
+  await using run = await Run.start(plan(DEFAULTS[1]!, { service: { startDelay: 3_000 } }));
+  await waitFor(async () => (await childrenOf(run.child.pid)).length === 2, "2 child processes");
+  const pids = await childrenOf(run.child.pid);
+  run.kill("SIGKILL");
+  await run.exit();
+  // Each child reports "started" into a closed pipe, then obeys its stdin's EOF.
+  await run.waitEvents("stop", 2);
+  assert.equal(run.count("start"), 2);
+  assert.ok(run.events().every((e) => e.event !== "stop" || e.extra === "graceful=true"));
+  await waitFor(async () => (await alivePids(pids)).length === 0, "the children to exit");
+});
+
+Deno.test("ProcessLauncher SIGHUP with mutate reaches the standby worker too", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+  const file = `${dir}/svc.conf`;
+  await Deno.writeTextFile(file, "[DEFAULT]\ngraceful_shutdown_timeout = 5\n");
+  await using run = await Run.start(
+    plan(DEFAULTS[1]!, { workers: 1, standby: true, restartMethod: "mutate", configFile: file }),
+    { dir },
+  );
+  await run.waitEvents("start", 1);
+  // The standby is the launcher's second child.
+  await waitFor(async () => (await childrenOf(run.child.pid)).length === 2, "the standby");
+  await Deno.writeTextFile(file, "[DEFAULT]\ngraceful_shutdown_timeout = 7\n");
+  run.kill("SIGHUP");
+  await run.waitEvents("reset", 1);
+  Deno.kill(run.events()[0]!.pid, "SIGKILL");
+  await run.waitEvents("start", 2);
+  assert.deepEqual(
+    run.events().filter((e) => e.event === "start").map((e) => e.extra),
+    ["timeout=5", "timeout=7"],
+  );
+  run.kill("SIGTERM");
+  assert.equal((await run.exit()).code, 0);
+  await assertNothingLeft(run);
+});
+
 Deno.test("ProcessLauncher promotes a standby worker on a death", async () => {
   for (const c of DEFAULTS) {
     // (Deno.exit() in a Web Worker ends it without any event its parent could see.)
@@ -342,3 +383,101 @@ for (const isolation of ["worker", "process"] as const) {
     }
   });
 }
+
+function readEvents(dir: string): ServiceEvent[] {
+  try {
+    return Deno.readTextFileSync(`${dir}/events.log`).trim().split("\n").map((l) => {
+      const [event, id, pid] = l.split(" ");
+      return { event: event!, workerId: Number(id), pid: Number(pid), t: 0, inst: "", extra: "" };
+    });
+  } catch {
+    return [];
+  }
+}
+
+Deno.test("ProcessLauncher.stop() during the respawn throttle's sleep ends it and spawns no more", async () => {
+  resetBackend();
+  const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+  try {
+    // Disposing the clock throws if the throttle's sleep were still pending.
+    using clock = new FakeClock();
+    const launcher = new ProcessLauncher(undefined, { isolation: "worker", clock });
+    launcher.launchService(
+      { module: SERVICE, export: "factory", args: [{ dir, mode: "start-throws" }] },
+      { workers: 1 },
+    );
+    // The clock never moves: the third spawn within "1 s" must wait on it.
+    await waitFor(() => clock.pending === 1, "the throttle's sleep");
+    const failures = readEvents(dir).length;
+    assert.equal(failures, 2);
+    const waiting = launcher.wait();
+    await launcher.stop();
+    assert.equal(await waiting, 0);
+    assert.equal(clock.pending, 0);
+    assert.equal(readEvents(dir).length, failures);
+    assert.deepEqual(launcher.workers.map((w) => w.state), ["stopped"]);
+  } finally {
+    resetBackend();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ProcessLauncher.restart() twice in a row replaces each worker twice; stop() during a reload leaves nothing", async () => {
+  resetBackend();
+  const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+  try {
+    const launcher = new ProcessLauncher(undefined, { isolation: "process" });
+    launcher.launchService({ module: SERVICE, export: "factory", args: [{ dir }] }, {
+      workers: 2,
+    });
+    const running = (): boolean => launcher.workers.every((w) => w.state === "running");
+    await waitFor(() => running() && readEvents(dir).length === 2, "2 running workers");
+    const first = launcher.workers.map((w) => w.pid!);
+    const a = launcher.restart();
+    const b = launcher.restart();
+    await Promise.all([a, b]);
+    const starts = readEvents(dir).filter((e) => e.event === "start");
+    assert.equal(starts.length, 6);
+    // One reload after the other, one worker at a time.
+    assert.deepEqual(starts.slice(2).map((e) => e.workerId), [0, 1, 0, 1]);
+    assert.equal(readEvents(dir).filter((e) => e.event === "stop").length, 4);
+    assert.ok(running());
+    const now = launcher.workers.map((w) => w.pid!);
+    assert.ok(now.every((pid) => !first.includes(pid)));
+    assert.deepEqual(await alivePids(first), []);
+    // A reload that stop() interrupts adds no worker and leaves no process behind.
+    const reload = launcher.restart();
+    await launcher.stop();
+    await reload;
+    assert.equal(await launcher.wait(), 0);
+    assert.deepEqual(launcher.workers.map((w) => w.state), ["stopped", "stopped"]);
+    const pids = new Set(readEvents(dir).map((e) => e.pid));
+    assert.deepEqual(await alivePids(pids), []);
+  } finally {
+    resetBackend();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ProcessLauncher child stdout: events are found after a partial line; other text passes through", async () => {
+  const m = EVENT_MARKER;
+  const chunks = [
+    `partial${m}{"ev":"ready"}\n${m}not json\nplain line\nhalf`,
+    ` a line\n${m.slice(0, 3)}`,
+    `${m.slice(3)}{"ev":"started"}\ntail`,
+  ];
+  const enc = new TextEncoder();
+  const events: unknown[] = [];
+  const writes: string[] = [];
+  await pumpChildStdout(
+    ReadableStream.from(chunks.map((c) => enc.encode(c))),
+    (e) => events.push(e),
+    (text) => {
+      writes.push(text);
+      return Promise.resolve();
+    },
+  );
+  assert.deepEqual(events, [{ ev: "ready" }, { ev: "started" }]);
+  // Each chunk's text goes out at once, a partial line included (not a possible event start).
+  assert.deepEqual(writes, [`partial${m}not json\nplain line\nhalf`, " a line\n", "tail"]);
+});

@@ -153,6 +153,24 @@ for (const backend of ["threading", "cooperative"] as const) {
     ]);
   });
 
+  Deno.test(`ServiceLauncher stops cleanly on SIGTERM during start-up (${backend})`, async () => {
+    await Promise.all([true, false].map(async (instance) => {
+      await using run = await Run.start({
+        backend,
+        launcher: "service",
+        instance,
+        service: { startDelay: 800 },
+      });
+      await waitFor(() => run.stdout.includes("LAUNCHED"), "the launch");
+      run.kill("SIGTERM");
+      const out = await run.exit();
+      assert.equal(out.code, 0, out.stderr);
+      // A service that was built got its graceful stop (a ServiceRef may still have been loading).
+      assert.equal(run.count("stop"), instance ? 1 : run.count("start"));
+      assert.ok(run.events().every((e) => e.event !== "stop" || e.extra === "graceful=true"));
+    }));
+  });
+
   Deno.test(`ServiceLauncher SIGHUP reloads config and restarts; mutate only resets (${backend})`, async () => {
     await Promise.all([
       (async () => {
@@ -191,3 +209,19 @@ for (const backend of ["threading", "cooperative"] as const) {
     ]);
   });
 }
+
+Deno.test("ServiceLauncher.restart() still works after a restart that failed", async () => {
+  let resets = 0;
+  const s = service({
+    reset: () => {
+      if (++resets === 1) throw new Error("reset failed once");
+    },
+  });
+  const launcher = new ServiceLauncher(undefined, { restartMethod: "mutate" });
+  launcher.launchService(s);
+  await assert.rejects(launcher.restart(), /reset failed once/);
+  await launcher.restart();
+  assert.equal(resets, 2);
+  await launcher.stop();
+  assert.equal(await launcher.wait(), 0);
+});
