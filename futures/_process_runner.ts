@@ -13,7 +13,7 @@ const KILL_AFTER_MS = 5000;
 const PERMISSIONS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
 
 /** `--allow-<name>` for every permission this process holds in full. */
-export function inheritedPermissionFlags(): string[] {
+function inheritedPermissionFlags(): string[] {
   const flags: string[] = [];
   for (const name of PERMISSIONS) {
     try {
@@ -52,7 +52,13 @@ export function createProcessRunner(
           }
         }
       } catch {
-        // The pipe broke: the exit below reports it.
+        // The pipe broke, or a frame could not be decoded: the child cannot be talked to any
+        // more, so make sure it goes (it may still be alive) and let the exit below report it.
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // Already gone.
+        }
       }
       const status = await child.status;
       exited = true;

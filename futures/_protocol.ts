@@ -33,7 +33,7 @@ export type ToWorker = RunMessage;
 export type FromWorker = ResultMessage | CrashMessage | ReadyMessage;
 
 /** Length-prefixed frames (uint32 big-endian length, then the payload) over a byte stream. */
-export function frame(payload: Uint8Array): Uint8Array {
+function frame(payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + payload.byteLength);
   new DataView(out.buffer).setUint32(0, payload.byteLength);
   out.set(payload, 4);
@@ -63,11 +63,6 @@ export class FrameReader {
     }
     this.#buf = off === buf.byteLength ? new Uint8Array(0) : buf.slice(off);
     return frames;
-  }
-
-  /** Bytes of an incomplete frame still buffered. */
-  get pending(): number {
-    return this.#buf.byteLength;
   }
 }
 

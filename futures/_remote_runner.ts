@@ -37,6 +37,10 @@ export interface ChannelEvents {
 export type SpawnChannel = (name: string, events: ChannelEvents) => Channel;
 
 const MAX_START_FAILURES = 3;
+// A task that was in flight on this many dying workers fails instead of going back to the
+// queue: a task module that kills its isolate while it loads (a top-level Deno.exit()) would
+// otherwise be re-sent to one fresh worker after another, forever.
+const MAX_CRASHES_PER_TASK = 3;
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -178,7 +182,8 @@ export function createRemoteRunner(
     const requeue: Work[] = [];
     const failed: Work[] = [];
     for (const [id, work] of slot.inflight) {
-      if (running === undefined || running.includes(id)) failed.push(work);
+      const lost = running === undefined || running.includes(id);
+      if (lost || ++work.crashes >= MAX_CRASHES_PER_TASK) failed.push(work);
       else requeue.push(work);
     }
     slot.inflight.clear();
@@ -197,10 +202,13 @@ export function createRemoteRunner(
     }
     host.requeue(requeue);
     for (const work of failed) {
+      const why = work.crashes >= MAX_CRASHES_PER_TASK
+        ? `${reason} (the task was in flight on ${work.crashes} workers that died)`
+        : reason;
       host.complete(
         work,
         false,
-        new WorkerCrashedError(slot.name, reason, cause ? { cause } : undefined),
+        new WorkerCrashedError(slot.name, why, cause ? { cause } : undefined),
       );
     }
   }

@@ -17,6 +17,8 @@ export interface Work {
   startedAt: number;
   /** Already marked running (re-queued after its Worker died before starting it). */
   started: boolean;
+  /** How many workers died while this work was in flight on them (remote pools). */
+  crashes: number;
 }
 
 /** What a runner reports back to its executor. */
@@ -38,10 +40,6 @@ export interface Runner {
   start(work: Work): void;
   /** Releases Workers/processes; called once all work is done. */
   close(): Promise<void>;
-}
-
-export function describeTask(work: Work): string {
-  return work.ref ? `${work.ref.export} from ${work.url}` : (work.fn?.name || "<anonymous>");
 }
 
 /** Options every runner factory receives (already validated by the executor). */

@@ -15,8 +15,6 @@ export interface TaskHost {
   crash(reason: string, error?: unknown): void;
   /** Tells the parent this worker is set up and takes tasks. */
   ready(): void;
-  /** Tasks started and not finished. */
-  readonly busy: number;
   /** Resolves once no task is running and every result was sent. */
   idle(): Promise<void>;
 }
@@ -168,9 +166,6 @@ export function createTaskHost(
     },
     ready(): void {
       send({ t: "ready" }, NO_TRANSFER);
-    },
-    get busy(): number {
-      return running.size + loadingIds.size + (current >= 0 ? 1 : 0);
     },
     idle(): Promise<void> {
       if (running.size === 0 && loadingIds.size === 0 && outbox.length === 0) {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import "./_async_runner.ts";
+import "./_local_runner.ts";
 import { BaseExecutor, type PoolExecutorOptions } from "./executor.ts";
 
 /**

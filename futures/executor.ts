@@ -98,9 +98,6 @@ export interface RemotePoolExecutorOptions extends PoolExecutorOptions {
   denoArgs?: string[];
 }
 
-/** Which runner a {@linkcode BaseExecutor} subclass uses. */
-export type ExecutorKind = "inline" | "async" | "worker" | "process";
-
 function checkCount(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {
@@ -170,7 +167,10 @@ export abstract class BaseExecutor implements Executor {
    * @throws {RangeError} When `maxWorkers` or `tasksPerWorker` is not an integer >= 1.
    * @throws {TypeError} When `checkAndReject` is given and is not a function.
    */
-  protected constructor(kind: ExecutorKind, options: RemotePoolExecutorOptions = {}) {
+  protected constructor(
+    kind: "inline" | "async" | "worker" | "process",
+    options: RemotePoolExecutorOptions = {},
+  ) {
     const { checkAndReject, clock = systemClock } = options;
     if (checkAndReject !== undefined && typeof checkAndReject !== "function") {
       throw new TypeError(
@@ -249,7 +249,11 @@ export abstract class BaseExecutor implements Executor {
         `Cannot submit as 'fn' must be a function or a TaskRef: current value is ${String(fn)}`,
       );
     }
-    this.#checkAndReject?.(this, this.#backlog());
+    if (this.#checkAndReject !== undefined) {
+      this.#checkAndReject(this, this.#backlog());
+      // The callback may have shut the executor down; queueing now could strand the work.
+      if (this.#shutdown) throw new ExecutorShutdownError();
+    }
     const future = new Future<Awaited<T>>();
     const work: Work = {
       future: future as Future<unknown>,
@@ -259,6 +263,7 @@ export abstract class BaseExecutor implements Executor {
       args,
       startedAt: 0,
       started: false,
+      crashes: 0,
     };
     this.#outstanding++;
     futureInternals.onCancel(future, this.#onFutureCancelled);

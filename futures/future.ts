@@ -7,6 +7,7 @@
 import { type Clock, systemClock } from "../backends/clock.ts";
 import { getLogger } from "../backends/logger.ts";
 import { futureInternals } from "./_future_control.ts";
+import { badTimeout } from "./_timeout.ts";
 import { CancelledError } from "./errors.ts";
 
 const PENDING = 0;
@@ -278,15 +279,8 @@ export class Future<T> implements PromiseLike<T> {
 
   #wait(options: FutureWaitOptions): Promise<void> {
     const { timeout, signal, clock = systemClock } = options;
-    if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0)) {
-      return Promise.reject(
-        new RangeError(
-          `Cannot wait for future as 'timeout' must be a number >= 0: current value is ${
-            String(timeout)
-          }`,
-        ),
-      );
-    }
+    const invalid = badTimeout(timeout, "wait for future");
+    if (invalid) return Promise.reject(invalid);
     if (this.#state >= FINISHED) return Promise.resolve();
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {

@@ -7,6 +7,7 @@
 
 import { type Clock, systemClock } from "../backends/clock.ts";
 import { getLogger } from "../backends/logger.ts";
+import { badTimeout } from "./_timeout.ts";
 import type { Executor } from "./executor.ts";
 import type { Future } from "./future.ts";
 import { ExecutorShutdownError, RejectedSubmissionError } from "./errors.ts";
@@ -364,15 +365,8 @@ export class PeriodicWorker implements AsyncDisposable {
    */
   wait(options: PeriodicWorkerWaitOptions = {}): Promise<boolean> {
     const { timeout, signal } = options;
-    if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0)) {
-      return Promise.reject(
-        new RangeError(
-          `Cannot wait for PeriodicWorker as 'timeout' must be a number >= 0: current value is ${
-            String(timeout)
-          }`,
-        ),
-      );
-    }
+    const invalid = badTimeout(timeout, "wait for PeriodicWorker");
+    if (invalid) return Promise.reject(invalid);
     if (this.#dead) return Promise.resolve(true);
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (timeout === 0) return Promise.resolve(false);
@@ -662,9 +656,10 @@ export class PeriodicWorker implements AsyncDisposable {
       return false;
     }
     this.#inflight++;
-    future.addDoneCallback((f) => {
-      if (f.cancelled() && !ran) {
-        // Cancelled by whoever owns the executor: treat as a run that never happened.
+    future.addDoneCallback(() => {
+      if (!ran) {
+        // Cancelled (or failed) without running, e.g. by whoever owns the executor: treat it
+        // as a run that never happened, or start() would wait for it forever.
         if (generation === this.#generation) this.#push(clock.now() + entry.spacing, index);
         this.#finished();
       }

@@ -18,9 +18,10 @@ export type ProcessPoolExecutorOptions = RemotePoolExecutorOptions;
  * `denoArgs` are the children's permission flags; by default every permission this process holds
  * in full is passed on (`--allow-read` is needed to import `file:` task modules). Children exit
  * when their stdin closes (on shutdown, or when this process dies). A child that dies is replaced
- * and the tasks it was running fail with {@linkcode WorkerCrashedError}. An idle pool does not
- * keep this process alive (children are unref'd while they have no work); shut it down to
- * release the children at once.
+ * and the tasks it was running fail with {@linkcode WorkerCrashedError}; the ones it had not
+ * started go to another child (up to 3 dying children per task, then they fail too). An idle
+ * pool does not keep this process alive (children are unref'd while they have no work); shut it
+ * down to release the children at once.
  *
  * @example
  * ```ts ignore

@@ -6,7 +6,7 @@
 
 import type { Clock } from "../backends/clock.ts";
 import { executorInternals } from "./_executor_internals.ts";
-import "./_inline_runner.ts";
+import "./_local_runner.ts";
 import { BaseExecutor } from "./executor.ts";
 
 /** Options for {@linkcode SynchronousExecutor}. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import "./_async_runner.ts";
+import "./_local_runner.ts";
 import "./_worker_runner.ts";
 import { getBackend } from "../backends/registry.ts";
 import { BaseExecutor, type RemotePoolExecutorOptions } from "./executor.ts";

@@ -6,6 +6,7 @@
 
 import { type Clock, systemClock } from "../backends/clock.ts";
 import { futureInternals } from "./_future_control.ts";
+import { badTimeout } from "./_timeout.ts";
 import type { Future } from "./future.ts";
 
 /** Options for {@linkcode waitForAny} and {@linkcode waitForAll}. */
@@ -35,22 +36,17 @@ function partition(fs: Set<Future<unknown>>): DoneAndNotDone {
 
 function waitFor(
   fs: Iterable<Future<unknown>>,
-  needed: (doneCount: number, total: number) => boolean,
+  any: boolean,
   options: WaitOptions,
-  fnName: string,
 ): Promise<DoneAndNotDone> {
   const { timeout, signal, clock = systemClock } = options;
-  if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0)) {
-    return Promise.reject(
-      new RangeError(
-        `Cannot ${fnName} as 'timeout' must be a number >= 0: current value is ${String(timeout)}`,
-      ),
-    );
-  }
+  const invalid = badTimeout(timeout, any ? "wait for any" : "wait for all");
+  if (invalid) return Promise.reject(invalid);
   const all = new Set(fs);
   let doneCount = 0;
+  const needed = (n: number): boolean => any ? n >= 1 : n >= all.size;
   for (const f of all) if (f.done()) doneCount++;
-  if (all.size === 0 || needed(doneCount, all.size)) return Promise.resolve(partition(all));
+  if (all.size === 0 || needed(doneCount)) return Promise.resolve(partition(all));
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const removers: (() => void)[] = [];
@@ -71,12 +67,12 @@ function waitFor(
     // before they are all done (timeout, abort, or waiting for any).
     const onDone = (): void => {
       if (settled) return;
-      if (needed(++doneCount, all.size)) {
+      if (needed(++doneCount)) {
         finish();
         resolve(partition(all));
       }
     };
-    const removable = timeout !== undefined || signal !== undefined || fnName === "wait for any";
+    const removable = timeout !== undefined || signal !== undefined || any;
     for (const f of all) {
       if (f.done()) continue;
       const remove = futureInternals.onDone(f, onDone);
@@ -120,7 +116,7 @@ export function waitForAny(
   fs: Iterable<Future<unknown>>,
   options: WaitOptions = {},
 ): Promise<DoneAndNotDone> {
-  return waitFor(fs, (n) => n >= 1, options, "wait for any");
+  return waitFor(fs, true, options);
 }
 
 /**
@@ -147,5 +143,5 @@ export function waitForAll(
   fs: Iterable<Future<unknown>>,
   options: WaitOptions = {},
 ): Promise<DoneAndNotDone> {
-  return waitFor(fs, (n, total) => n >= total, options, "wait for all");
+  return waitFor(fs, false, options);
 }

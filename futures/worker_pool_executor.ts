@@ -17,9 +17,10 @@ export type WorkerPoolExecutorOptions = Omit<RemotePoolExecutorOptions, "denoArg
  * their name, message, stack and cause. Each Worker is sent up to `tasksPerWorker` tasks ahead
  * (default 32; 2 once tasks take over 1 ms), which makes small tasks cheap; those count as
  * running. A live pool keeps the process running (as any Worker does): shut it down, or use
- * `await using`. A Worker that dies
- * (`self.close()`, `Deno.exit()`, an uncaught error) is replaced: the tasks it was running fail
- * with {@linkcode WorkerCrashedError}, the ones it had not started go to another Worker.
+ * `await using`. A Worker that dies (`self.close()`, `Deno.exit()`, an uncaught error) is
+ * replaced: the tasks it was running fail with {@linkcode WorkerCrashedError}, the ones it had
+ * not started go to another Worker (a task that was on 3 Workers that died fails instead, so a
+ * task module that kills its Worker while it loads cannot make the pool respawn forever).
  * Plain functions are refused with a `TypeError`: closures cannot cross isolates.
  *
  * @example

@@ -218,3 +218,53 @@ Deno.test("AsyncPoolExecutor unwraps transfer()-marked arguments and results", a
   assert.equal(got, 4);
   assert.equal(buf.byteLength, 4, "nothing leaves this isolate");
 });
+
+Deno.test("AsyncPoolExecutor.map() cancels unstarted work when the loop is left early", async () => {
+  await using ex = new AsyncPoolExecutor({ maxWorkers: 1 });
+  const started: number[] = [];
+  const out: number[] = [];
+  for await (
+    const v of ex.map(async (x: number) => {
+      started.push(x);
+      await new Promise((r) => setTimeout(r, 1));
+      return x * 10;
+    }, [1, 2, 3, 4])
+  ) {
+    out.push(v);
+    break;
+  }
+  await ex.shutdown();
+  assert.deepEqual(out, [10]);
+  // Item 2 had already started when 1's result was taken; 3 and 4 were still queued.
+  assert.deepEqual(started, [1, 2]);
+  assert.equal(ex.statistics.cancelled, 2);
+  assert.equal(ex.statistics.executed, 2);
+});
+
+Deno.test("AsyncPoolExecutor.map() throws a refused submission and cancels what it submitted", async () => {
+  await using ex = new AsyncPoolExecutor({ maxWorkers: 1, checkAndReject: rejectWhenReached(2) });
+  const ran: number[] = [];
+  assert.throws(
+    () => ex.map((x: number) => ran.push(x), [1, 2, 3, 4]),
+    RejectedSubmissionError,
+  );
+  await ex.shutdown();
+  assert.deepEqual(ran, []);
+  assert.equal(ex.statistics.cancelled, 3);
+  assert.equal(ex.statistics.executed, 0);
+});
+
+Deno.test("Executor.submit() throws ExecutorShutdownError when checkAndReject shut the executor down", async () => {
+  let ex: AsyncPoolExecutor | undefined;
+  ex = new AsyncPoolExecutor({
+    checkAndReject: () => void ex!.shutdown({ wait: false }),
+  });
+  let ran = false;
+  assert.throws(() =>
+    ex!.submit(() => {
+      ran = true;
+    }), ExecutorShutdownError);
+  await ex.shutdown();
+  assert.equal(ran, false);
+  assert.equal(ex.statistics.executed + ex.statistics.cancelled, 0);
+});

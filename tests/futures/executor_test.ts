@@ -195,7 +195,8 @@ Deno.test("Executor.shutdown({cancelFutures}) cancels queued work on every pool"
     new WorkerPoolExecutor({ maxWorkers: 1, tasksPerWorker: 1 }),
   ];
   for (const ex of pools) {
-    const first = ex.submit(ref("sleepThen"), 30, "ran");
+    // Long enough that `first` is still running when the polling below notices it started.
+    const first = ex.submit(ref("sleepThen"), 500, "ran");
     const queued = Array.from({ length: 3 }, () => ex.submit(ref("add"), 1, 1));
     while (!first.running()) await new Promise((r) => setTimeout(r, 1));
     await ex.shutdown({ cancelFutures: true });

@@ -37,12 +37,16 @@ Deno.test("ProcessPoolExecutor fails a task whose child calls Deno.exit() and re
   {
     await using ex = new ProcessPoolExecutor({ maxWorkers: 1, tasksPerWorker: 4 });
     const first = await ex.submit<number>(ref("pid"));
+    // Pipelined together: `slow` is running (async) when `killer` exits; `after` has not started.
+    const slow = ex.submit(ref("sleepThen"), 300, "never");
     const killer = ex.submit(ref("exitProcess"), 3);
     const after = ex.submit(ref("add"), 1, 2);
     const err = await killer.exception() as WorkerCrashedError;
     assert.ok(err instanceof WorkerCrashedError);
     assert.match(err.message, /Deno\.exit\(3\)/);
+    assert.ok(await slow.exception() instanceof WorkerCrashedError);
     assert.equal(await after, 3);
+    assert.equal(ex.statistics.failures, 2);
     assert.notEqual(await ex.submit<number>(ref("pid")), first);
     assert.ok(log.warnings.some((w) => /Replacing process 1/.test(w)));
   }

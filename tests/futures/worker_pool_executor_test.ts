@@ -67,6 +67,22 @@ Deno.test("WorkerPoolExecutor fails a task that calls Deno.exit() and keeps goin
   assert.equal(await ex.submit(ref("add"), 2, 3), 5);
 });
 
+Deno.test("WorkerPoolExecutor fails a task whose module kills every Worker that imports it", async () => {
+  using log = captureLog();
+  await using ex = new WorkerPoolExecutor({ maxWorkers: 1 });
+  const doomed = {
+    module: new URL("./_fixtures/exit_on_import.ts", import.meta.url),
+    export: "never",
+  };
+  const err = await ex.submit(doomed).exception() as Error;
+  assert.ok(err instanceof WorkerCrashedError);
+  assert.match(err.message, /Deno\.exit\(7\).*in flight on 3 workers that died/);
+  // Three Workers died for it, then the pool gave up on the task, not on itself.
+  assert.equal(log.warnings.filter((l) => /Replacing worker/.test(l)).length, 3);
+  assert.equal(await ex.submit(ref("add"), 2, 5), 7);
+  assert.equal(ex.statistics.failures, 1);
+});
+
 Deno.test("WorkerPoolExecutor replaces a Worker killed by a stray uncaught error", async () => {
   using log = captureLog();
   await using ex = new WorkerPoolExecutor({ maxWorkers: 1 });
@@ -108,7 +124,9 @@ Deno.test("WorkerPoolExecutor.shutdown({wait: false}) still runs queued work and
 
 Deno.test("Future.cancel() on a WorkerPoolExecutor cancels queued tasks only", async () => {
   await using ex = new WorkerPoolExecutor({ maxWorkers: 1, tasksPerWorker: 1 });
-  const running = ex.submit(ref("sleepThen"), 50, "r");
+  // Long enough that the running task cannot finish (and start `queued`) before we cancel,
+  // even when the polling timer below fires late on a loaded machine.
+  const running = ex.submit(ref("sleepThen"), 500, "r");
   const queued = ex.submit(ref("add"), 1, 1);
   while (!running.running()) await new Promise((r) => setTimeout(r, 1));
   assert.equal(running.cancel(), false);
