@@ -13,8 +13,10 @@ import { BackendAlreadySelectedError, ComponentNotFoundError } from "./errors.ts
 import { getLogger } from "./logger.ts";
 import { createCooperativeBackend } from "./cooperative/backend.ts";
 import { createThreadingBackend } from "./threading/backend.ts";
+import { selectedBackendType, setSelectedBackendType } from "./_selection.ts";
 
-let selected: Backend | undefined;
+// The Backend object for the selected type (_selection.ts), built on first use.
+let built: Backend | undefined;
 let defaultHook: (() => BackendType) | undefined;
 
 function create(type: BackendType): Backend {
@@ -86,12 +88,12 @@ export function initBackend(type: BackendType): Backend {
       }`,
     );
   }
-  if (selected !== undefined) {
-    if (selected.type === type) return selected;
-    throw new BackendAlreadySelectedError(selected.type, type);
+  const current = selectedBackendType();
+  if (current !== undefined && current !== type) {
+    throw new BackendAlreadySelectedError(current, type);
   }
-  selected = create(type);
-  return selected;
+  setSelectedBackendType(type);
+  return getBackend();
 }
 
 /**
@@ -114,8 +116,12 @@ export function initBackend(type: BackendType): Backend {
  * ```
  */
 export function getBackend(): Backend {
-  selected ??= create(chooseDefault());
-  return selected;
+  if (built === undefined) {
+    const type = selectedBackendType() ?? chooseDefault();
+    setSelectedBackendType(type);
+    built = create(type);
+  }
+  return built;
 }
 
 /**
@@ -133,7 +139,7 @@ export function getBackend(): Backend {
  * ```
  */
 export function getBackendType(): BackendType | undefined {
-  return selected?.type;
+  return selectedBackendType();
 }
 
 /**
@@ -201,6 +207,7 @@ export function registerBackendDefaultHook(hook: () => BackendType): void {
  * ```
  */
 export function resetBackend(): void {
-  selected = undefined;
+  setSelectedBackendType(undefined);
+  built = undefined;
   defaultHook = undefined;
 }

@@ -22,7 +22,8 @@
 // Entry 0 is reserved for UNTRACKED: the id given when all entries are in use; it is always
 // "live", so locks held by such an isolate are never recovered (the pre-registry behaviour).
 
-import { getBackendType, initBackend } from "../registry.ts";
+// Only the selected type, not registry.ts: that would load every component into every Worker.
+import { selectedBackendType, setSelectedBackendType } from "../_selection.ts";
 import type { BackendType } from "../backend_type.ts";
 import { ensureLockTable, releaseSlotsOfDeadIsolates } from "../../lock/_shared_lock_table.ts";
 
@@ -179,7 +180,7 @@ export function spawnFjordWorker(
     kind: INIT,
     shared: Object.fromEntries(buffers),
     id,
-    backend: getBackendType(),
+    backend: selectedBackendType(),
     data: options.data,
   };
   worker.postMessage(message);
@@ -215,7 +216,9 @@ export function receiveFjordInit<T = unknown>(): Promise<T> {
       for (const [key, buf] of Object.entries(msg.shared)) buffers.set(key, buf);
       selfId = msg.id;
       adopted = true;
-      if (msg.backend !== undefined && getBackendType() === undefined) initBackend(msg.backend);
+      if (msg.backend !== undefined && selectedBackendType() === undefined) {
+        setSelectedBackendType(msg.backend);
+      }
       resolve(msg.data as T);
     };
     self.addEventListener("message", onMessage);

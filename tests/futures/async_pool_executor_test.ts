@@ -255,13 +255,13 @@ Deno.test("AsyncPoolExecutor.map() throws a refused submission and cancels what 
 });
 
 Deno.test("Executor.submit() throws ExecutorShutdownError when checkAndReject shut the executor down", async () => {
-  let ex: AsyncPoolExecutor | undefined;
-  ex = new AsyncPoolExecutor({
-    checkAndReject: () => void ex!.shutdown({ wait: false }),
+  const ex: AsyncPoolExecutor = new AsyncPoolExecutor({
+    // The callback runs during submit(), after `ex` is assigned.
+    checkAndReject: () => void ex.shutdown({ wait: false }),
   });
   let ran = false;
   assert.throws(() =>
-    ex!.submit(() => {
+    ex.submit(() => {
       ran = true;
     }), ExecutorShutdownError);
   await ex.shutdown();
