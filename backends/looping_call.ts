@@ -256,6 +256,78 @@ function fixedSchedule(
   };
 }
 
+// Lets the subclasses below reach the base's private runner without exposing it.
+let loopOf: <T>(call: LoopingCallBase<T>) => LoopRunner<T>;
+
+/**
+ * What every looping call shares (oslo's `LoopingCallBase`): `running`, `stop()`, `wait()` and
+ * `[Symbol.asyncDispose]`. The variants add `start()` with their own schedule.
+ *
+ * @typeParam T The value the function finishes with through {@linkcode LoopingCallDone}.
+ *
+ * @example Stopping any looping call the same way
+ * ```ts
+ * import { FakeClock, FixedIntervalLoopingCall, type LoopingCallBase } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const call: LoopingCallBase = new FixedIntervalLoopingCall(() => {}, { clock })
+ *   .start({ interval: 100 });
+ * assert.equal(call.running, true);
+ * call.stop();
+ * assert.equal(await call.wait(), true);
+ * ```
+ */
+export abstract class LoopingCallBase<T = unknown> implements AsyncDisposable {
+  #loop: LoopRunner<T>;
+
+  static {
+    loopOf = <U>(call: LoopingCallBase<U>): LoopRunner<U> => call.#loop as LoopRunner<U>;
+  }
+
+  /**
+   * Creates the looping call (not started).
+   *
+   * @param kind The variant's name in log lines.
+   * @param busyMessage The message of the error `start()` throws while the loop runs.
+   * @param fn The function to call.
+   * @param clock The clock to read and sleep on.
+   */
+  protected constructor(kind: string, busyMessage: string, fn: () => unknown, clock: Clock) {
+    this.#loop = new LoopRunner<T>(kind, busyMessage, fn, clock);
+  }
+
+  /** Whether the loop is running (from `start()` until it has finished). */
+  get running(): boolean {
+    return this.#loop.running;
+  }
+
+  /**
+   * Stops the loop: a sleeping loop ends at once, a running call is never interrupted (the loop
+   * ends when it returns). Idempotent.
+   */
+  stop(): void {
+    this.#loop.stop();
+  }
+
+  /**
+   * Waits for the loop to end.
+   *
+   * @returns `true` when stopped, or the {@linkcode LoopingCallDone} value.
+   * @throws {Error} When the loop was never started (thrown at once).
+   * @throws {unknown} The error that ended the loop (rejects): the function's, or
+   *   {@linkcode LoopingCallTimeOut} from the timeout and back-off variants.
+   */
+  wait(): Promise<T | true> {
+    return this.#loop.wait();
+  }
+
+  /** Stops the loop and waits for it to end (its error, already logged, is not thrown). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.#loop.dispose();
+  }
+}
+
 /**
  * Calls a function every `interval` milliseconds, start to start (oslo's
  * `FixedIntervalLoopingCall`). An overrun (a call longer than the interval) logs
@@ -285,9 +357,7 @@ function fixedSchedule(
  * assert.deepEqual(starts, [0, 500, 1000]);
  * ```
  */
-export class FixedIntervalLoopingCall<T = unknown> implements AsyncDisposable {
-  #loop: LoopRunner<T>;
-
+export class FixedIntervalLoopingCall<T = unknown> extends LoopingCallBase<T> {
   /**
    * Creates the looping call (not started).
    *
@@ -298,17 +368,12 @@ export class FixedIntervalLoopingCall<T = unknown> implements AsyncDisposable {
    */
   constructor(fn: () => unknown, options?: LoopingCallOptions) {
     checkFunction(fn, "create FixedIntervalLoopingCall");
-    this.#loop = new LoopRunner<T>(
+    super(
       "Fixed interval looping call",
       "A fixed interval looping call can only run one function at a time",
       fn,
       clockOf(options),
     );
-  }
-
-  /** Whether the loop is running (from `start()` until it has finished). */
-  get running(): boolean {
-    return this.#loop.running;
   }
 
   /**
@@ -325,37 +390,13 @@ export class FixedIntervalLoopingCall<T = unknown> implements AsyncDisposable {
     const initialDelay = checkDelay(options.initialDelay ?? 0, what, "initialDelay");
     const stopOnException = checkBoolean(options.stopOnException ?? true, what, "stopOnException");
     const precise = checkBoolean(options.precise ?? false, what, "precise");
-    this.#loop.start({
+    loopOf(this).start({
       precise,
       initialDelay,
       stopOnException,
-      next: fixedSchedule(interval, this.#loop.label),
+      next: fixedSchedule(interval, loopOf(this).label),
     });
     return this;
-  }
-
-  /**
-   * Stops the loop: a sleeping loop ends at once, a running call is never interrupted (the loop
-   * ends when it returns). Idempotent.
-   */
-  stop(): void {
-    this.#loop.stop();
-  }
-
-  /**
-   * Waits for the loop to end.
-   *
-   * @returns `true` when stopped, or the {@linkcode LoopingCallDone} value.
-   * @throws {Error} When the loop was never started (thrown at once).
-   * @throws {unknown} The function's error (rejects), when it ended the loop.
-   */
-  wait(): Promise<T | true> {
-    return this.#loop.wait();
-  }
-
-  /** Stops the loop and waits for it to end (its error, already logged, is not thrown). */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.#loop.dispose();
   }
 }
 
@@ -377,9 +418,7 @@ export class FixedIntervalLoopingCall<T = unknown> implements AsyncDisposable {
  * await assert.rejects(call.wait(), LoopingCallTimeOut);
  * ```
  */
-export class FixedIntervalWithTimeoutLoopingCall<T = unknown> implements AsyncDisposable {
-  #loop: LoopRunner<T>;
-
+export class FixedIntervalWithTimeoutLoopingCall<T = unknown> extends LoopingCallBase<T> {
   /**
    * Creates the looping call (not started).
    *
@@ -389,17 +428,12 @@ export class FixedIntervalWithTimeoutLoopingCall<T = unknown> implements AsyncDi
    */
   constructor(fn: () => unknown, options?: LoopingCallOptions) {
     checkFunction(fn, "create FixedIntervalWithTimeoutLoopingCall");
-    this.#loop = new LoopRunner<T>(
+    super(
       "Fixed interval looping call with timeout checking.",
       "A fixed interval looping call with timeout checking and can only run one function at a time",
       fn,
       clockOf(options),
     );
-  }
-
-  /** Whether the loop is running. */
-  get running(): boolean {
-    return this.#loop.running;
   }
 
   /**
@@ -417,10 +451,10 @@ export class FixedIntervalWithTimeoutLoopingCall<T = unknown> implements AsyncDi
     const timeout = checkDelay(options.timeout ?? 0, what, "timeout");
     const stopOnException = checkBoolean(options.stopOnException ?? true, what, "stopOnException");
     const precise = checkBoolean(options.precise ?? false, what, "precise");
-    const clock = this.#loop.clock;
+    const clock = loopOf(this).clock;
     const startTime = clock.now();
-    const fixed = fixedSchedule(interval, this.#loop.label);
-    this.#loop.start({
+    const fixed = fixedSchedule(interval, loopOf(this).label);
+    loopOf(this).start({
       precise,
       initialDelay,
       stopOnException,
@@ -434,27 +468,6 @@ export class FixedIntervalWithTimeoutLoopingCall<T = unknown> implements AsyncDi
       },
     });
     return this;
-  }
-
-  /** Stops the loop (see {@linkcode FixedIntervalLoopingCall.stop}). Idempotent. */
-  stop(): void {
-    this.#loop.stop();
-  }
-
-  /**
-   * Waits for the loop to end.
-   *
-   * @returns `true` when stopped, or the {@linkcode LoopingCallDone} value.
-   * @throws {Error} When the loop was never started (thrown at once).
-   * @throws {LoopingCallTimeOut} When the timeout passed (rejects).
-   */
-  wait(): Promise<T | true> {
-    return this.#loop.wait();
-  }
-
-  /** Stops the loop and waits for it to end (its error, already logged, is not thrown). */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.#loop.dispose();
   }
 }
 
@@ -482,9 +495,7 @@ export class FixedIntervalWithTimeoutLoopingCall<T = unknown> implements AsyncDi
  * assert.deepEqual(starts, [0, 100, 300]);
  * ```
  */
-export class DynamicLoopingCall<T = unknown> implements AsyncDisposable {
-  #loop: LoopRunner<T>;
-
+export class DynamicLoopingCall<T = unknown> extends LoopingCallBase<T> {
   /**
    * Creates the looping call (not started).
    *
@@ -498,17 +509,12 @@ export class DynamicLoopingCall<T = unknown> implements AsyncDisposable {
     options?: LoopingCallOptions,
   ) {
     checkFunction(fn, "create DynamicLoopingCall");
-    this.#loop = new LoopRunner<T>(
+    super(
       "Dynamic interval looping call",
       "A dynamic interval looping call can only run one function at a time",
       fn,
       clockOf(options),
     );
-  }
-
-  /** Whether the loop is running. */
-  get running(): boolean {
-    return this.#loop.running;
   }
 
   /**
@@ -526,7 +532,7 @@ export class DynamicLoopingCall<T = unknown> implements AsyncDisposable {
       ? undefined
       : checkDelay(options.periodicIntervalMax, what, "periodicIntervalMax");
     const stopOnException = checkBoolean(options.stopOnException ?? true, what, "stopOnException");
-    this.#loop.start({
+    loopOf(this).start({
       precise: false,
       initialDelay,
       stopOnException,
@@ -552,27 +558,6 @@ export class DynamicLoopingCall<T = unknown> implements AsyncDisposable {
       },
     });
     return this;
-  }
-
-  /** Stops the loop (a sleeping loop ends at once; a running call is not interrupted). */
-  stop(): void {
-    this.#loop.stop();
-  }
-
-  /**
-   * Waits for the loop to end.
-   *
-   * @returns `true` when stopped, or the {@linkcode LoopingCallDone} value.
-   * @throws {Error} When the loop was never started (thrown at once).
-   * @throws {unknown} The error that ended the loop (rejects).
-   */
-  wait(): Promise<T | true> {
-    return this.#loop.wait();
-  }
-
-  /** Stops the loop and waits for it to end (its error, already logged, is not thrown). */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.#loop.dispose();
   }
 }
 
@@ -648,8 +633,7 @@ function normalQuantile(u: number): number {
  * assert.deepEqual(starts, [0, 20, 60, 140]);
  * ```
  */
-export class BackOffLoopingCall<T = unknown> implements AsyncDisposable {
-  #loop: LoopRunner<T>;
+export class BackOffLoopingCall<T = unknown> extends LoopingCallBase<T> {
   #random: () => number;
 
   /**
@@ -663,18 +647,13 @@ export class BackOffLoopingCall<T = unknown> implements AsyncDisposable {
     checkFunction(fn, "create BackOffLoopingCall");
     const random = options?.random ?? Math.random;
     checkFunction(random, "create BackOffLoopingCall", "random");
-    this.#random = random;
-    this.#loop = new LoopRunner<T>(
+    super(
       "Dynamic backoff interval looping call",
       "A dynamic backoff interval looping call can only run one function at a time",
       fn,
       clockOf(options),
     );
-  }
-
-  /** Whether the loop is running. */
-  get running(): boolean {
-    return this.#loop.running;
+    this.#random = random;
   }
 
   /**
@@ -701,7 +680,7 @@ export class BackOffLoopingCall<T = unknown> implements AsyncDisposable {
     const random = this.#random;
     let interval = startingInterval;
     let errorTime = 0;
-    this.#loop.start({
+    loopOf(this).start({
       precise: false,
       initialDelay,
       stopOnException: true,
@@ -724,26 +703,5 @@ export class BackOffLoopingCall<T = unknown> implements AsyncDisposable {
       },
     });
     return this;
-  }
-
-  /** Stops the loop (a sleeping loop ends at once; a running call is not interrupted). */
-  stop(): void {
-    this.#loop.stop();
-  }
-
-  /**
-   * Waits for the loop to end.
-   *
-   * @returns `true` when stopped, or the {@linkcode LoopingCallDone} value.
-   * @throws {Error} When the loop was never started (thrown at once).
-   * @throws {LoopingCallTimeOut} When the back-off timeout was reached (rejects).
-   */
-  wait(): Promise<T | true> {
-    return this.#loop.wait();
-  }
-
-  /** Stops the loop and waits for it to end (its error, already logged, is not thrown). */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.#loop.dispose();
   }
 }
