@@ -1,3 +1,6 @@
+import { waitFor } from "../_util.ts";
+
+export { waitFor };
 // Helpers for the launcher tests: run the fixture main program as a real process, read the
 // events its services write, poll for conditions, check /proc for leftover processes.
 
@@ -29,19 +32,6 @@ export interface Plan {
 }
 
 export const DEFAULT_FLAGS = ["--allow-read", "--allow-write", "--allow-env", "--allow-run"];
-
-/** Polls `cond` every 20 ms until it holds; throws naming `what` after `timeoutMs`. */
-export async function waitFor(
-  cond: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await cond())) {
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 interface Proc {
   pid: number;

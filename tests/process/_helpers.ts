@@ -1,5 +1,8 @@
 // Shared helpers for the process tests (not collected: no _test suffix).
 import { consoleLogger, setLogger } from "../../backends/logger.ts";
+import { waitFor } from "../_util.ts";
+
+export { waitFor };
 
 /** Runs `fn` with fjord's logger capturing every line as "level: message"; restores it after. */
 export async function withLogLines<T>(fn: (lines: string[]) => Promise<T>): Promise<T> {
@@ -32,19 +35,6 @@ export async function isRunning(pid: number): Promise<boolean> {
   // "pid (comm) S ...": the state follows the last ')'.
   const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
   return state !== "Z" && state !== "X";
-}
-
-/** Polls `cond` every 10 ms until it holds, or fails after `timeoutMs`. */
-export async function waitFor(
-  cond: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await cond())) {
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** Reads a pid a test child wrote to `path`, once it is there. */

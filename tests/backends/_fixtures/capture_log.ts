@@ -1,6 +1,9 @@
 // Captures fjord's log lines for one test: `using log = captureLog();` then read `log.lines`.
 
 import { getLogger, type Logger, setLogger } from "../../../backends/logger.ts";
+import { waitFor } from "../../_util.ts";
+
+export { waitFor };
 
 export interface CapturedLog extends Disposable {
   readonly lines: { level: keyof Logger; message: string; details: unknown[] }[];
@@ -24,17 +27,4 @@ export function captureLog(): CapturedLog {
     messages: (level) => lines.filter((l) => l.level === level).map((l) => l.message),
     [Symbol.dispose]: () => setLogger(previous),
   };
-}
-
-/** Polls `condition` every few ms until it holds, or throws after `timeoutMs`. */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
