@@ -112,6 +112,7 @@ export class LoopRunner<T> {
 
   async #run(signal: AbortSignal, plan: LoopPlan): Promise<T | true> {
     const { clock, kind, label } = this;
+    const fn = this.#fn;
     const log = getLogger();
     // Like oslo's thread, the loop starts after start() has returned.
     await null;
@@ -126,7 +127,8 @@ export class LoopRunner<T> {
         const started = clock.now();
         let result: unknown;
         try {
-          result = await this.#fn();
+          // Called as a plain function: `this` inside it must not be the runner.
+          result = await fn();
         } catch (err) {
           if (err instanceof LoopingCallDone || plan.stopOnException) throw err;
           log.error(`${kind} ${label} failed`, err);

@@ -7,7 +7,7 @@
 
 import { type Clock, systemClock } from "./clock.ts";
 import { getLogger } from "./logger.ts";
-import { checkDelay, checkFunction, formatMs, LoopRunner } from "./_looping_base.ts";
+import { checkDelay, checkFunction, formatMs, type LoopPlan, LoopRunner } from "./_looping_base.ts";
 
 /**
  * Thrown by a looping call's function to finish the loop: `wait()` resolves with `retvalue`.
@@ -68,7 +68,21 @@ export class LoopingCallTimeOut extends Error {
   }
 }
 
-/** Options for the looping call constructors. */
+/**
+ * Options for the looping call constructors.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, FixedIntervalLoopingCall, type LoopingCallOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const options: LoopingCallOptions = { clock };
+ * const call = new FixedIntervalLoopingCall(() => {}, options).start({ interval: 100 });
+ * call.stop();
+ * assert.equal(await call.wait(), true);
+ * ```
+ */
 export interface LoopingCallOptions {
   /**
    * The clock the loop reads and sleeps on.
@@ -78,7 +92,26 @@ export interface LoopingCallOptions {
   clock?: Clock;
 }
 
-/** Options for {@linkcode FixedIntervalLoopingCall.start}. */
+/**
+ * Options for {@linkcode FixedIntervalLoopingCall.start}.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, FixedIntervalLoopingCall, type FixedIntervalStartOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const starts: number[] = [];
+ * const options: FixedIntervalStartOptions = { interval: 100, initialDelay: 50 };
+ * const call = new FixedIntervalLoopingCall(() => {
+ *   starts.push(clock.now());
+ * }, { clock }).start(options);
+ * await clock.tickAsync(250);
+ * call.stop();
+ * await call.wait();
+ * assert.deepEqual(starts, [50, 150, 250]);
+ * ```
+ */
 export interface FixedIntervalStartOptions {
   /** Milliseconds from the start of one call to the start of the next. */
   interval: number;
@@ -108,7 +141,18 @@ export interface FixedIntervalStartOptions {
   precise?: boolean;
 }
 
-/** Options for {@linkcode FixedIntervalWithTimeoutLoopingCall.start}. */
+/**
+ * Options for {@linkcode FixedIntervalWithTimeoutLoopingCall.start}.
+ *
+ * @example
+ * ```ts
+ * import type { FixedIntervalWithTimeoutStartOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const options: FixedIntervalWithTimeoutStartOptions = { interval: 200, timeout: 500 };
+ * assert.equal(options.timeout, 500);
+ * ```
+ */
 export interface FixedIntervalWithTimeoutStartOptions extends FixedIntervalStartOptions {
   /**
    * Milliseconds after `start()` (initial delay included) after which the loop ends with
@@ -119,7 +163,27 @@ export interface FixedIntervalWithTimeoutStartOptions extends FixedIntervalStart
   timeout?: number;
 }
 
-/** Options for {@linkcode DynamicLoopingCall.start}. */
+/**
+ * Options for {@linkcode DynamicLoopingCall.start}.
+ *
+ * @example
+ * ```ts
+ * import { DynamicLoopingCall, type DynamicStartOptions, FakeClock } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const starts: number[] = [];
+ * const options: DynamicStartOptions = { periodicIntervalMax: 300 };
+ * const call = new DynamicLoopingCall(() => {
+ *   starts.push(clock.now());
+ *   return undefined; // sleep periodicIntervalMax
+ * }, { clock }).start(options);
+ * await clock.tickAsync(600);
+ * call.stop();
+ * await call.wait();
+ * assert.deepEqual(starts, [0, 300, 600]);
+ * ```
+ */
 export interface DynamicStartOptions {
   /**
    * Milliseconds to wait before the first call.
@@ -141,7 +205,19 @@ export interface DynamicStartOptions {
   stopOnException?: boolean;
 }
 
-/** Options for the {@linkcode BackOffLoopingCall} constructor. */
+/**
+ * Options for the {@linkcode BackOffLoopingCall} constructor.
+ *
+ * @example
+ * ```ts
+ * import type { BackOffLoopingCallOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * // A constant source makes the jitter factor exactly `jitter`.
+ * const options: BackOffLoopingCallOptions = { random: () => 0.5 };
+ * assert.equal(options.random?.(), 0.5);
+ * ```
+ */
 export interface BackOffLoopingCallOptions extends LoopingCallOptions {
   /**
    * A uniform random number source in [0, 1), like `Math.random`; the jitter factor is drawn
@@ -153,7 +229,18 @@ export interface BackOffLoopingCallOptions extends LoopingCallOptions {
   random?: () => number;
 }
 
-/** Options for {@linkcode BackOffLoopingCall.start}. */
+/**
+ * Options for {@linkcode BackOffLoopingCall.start}.
+ *
+ * @example
+ * ```ts
+ * import type { BackOffStartOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const options: BackOffStartOptions = { startingInterval: 100, maxInterval: 5000, timeout: 60_000 };
+ * assert.equal(options.jitter, undefined); // 0.75 by default
+ * ```
+ */
 export interface BackOffStartOptions {
   /**
    * Milliseconds to wait before the first call.
@@ -256,6 +343,17 @@ function fixedSchedule(
   };
 }
 
+/** Checks a fixed-interval `start()`'s options and plans the loop on the fixed schedule. */
+function fixedPlan(options: FixedIntervalStartOptions, what: string, label: string): LoopPlan {
+  const interval = checkDelay(options?.interval, what, "interval");
+  return {
+    initialDelay: checkDelay(options.initialDelay ?? 0, what, "initialDelay"),
+    stopOnException: checkBoolean(options.stopOnException ?? true, what, "stopOnException"),
+    precise: checkBoolean(options.precise ?? false, what, "precise"),
+    next: fixedSchedule(interval, label),
+  };
+}
+
 // Lets the subclasses below reach the base's private runner without exposing it.
 let loopOf: <T>(call: LoopingCallBase<T>) => LoopRunner<T>;
 
@@ -297,7 +395,10 @@ export abstract class LoopingCallBase<T = unknown> implements AsyncDisposable {
     this.#loop = new LoopRunner<T>(kind, busyMessage, fn, clock);
   }
 
-  /** Whether the loop is running (from `start()` until it has finished). */
+  /**
+   * Whether the loop is running: from `start()` until the loop has ended. After `stop()` it
+   * stays `true` until the current call returns (await `wait()` before starting again).
+   */
   get running(): boolean {
     return this.#loop.running;
   }
@@ -379,23 +480,15 @@ export class FixedIntervalLoopingCall<T = unknown> extends LoopingCallBase<T> {
   /**
    * Starts the loop: the first call after `initialDelay`, then one every `interval` ms.
    *
-   * @param options The interval in ms, and `initialDelay`, `stopOnException`.
+   * @param options The interval in ms, and `initialDelay`, `stopOnException`, `precise`.
    * @returns This looping call.
    * @throws {Error} When the loop is already running.
    * @throws {RangeError} When `interval` or `initialDelay` is negative or not finite.
+   * @throws {TypeError} When `stopOnException` or `precise` is not a boolean.
    */
   start(options: FixedIntervalStartOptions): this {
-    const what = "start FixedIntervalLoopingCall";
-    const interval = checkDelay(options?.interval, what, "interval");
-    const initialDelay = checkDelay(options.initialDelay ?? 0, what, "initialDelay");
-    const stopOnException = checkBoolean(options.stopOnException ?? true, what, "stopOnException");
-    const precise = checkBoolean(options.precise ?? false, what, "precise");
-    loopOf(this).start({
-      precise,
-      initialDelay,
-      stopOnException,
-      next: fixedSchedule(interval, loopOf(this).label),
-    });
+    const loop = loopOf(this);
+    loop.start(fixedPlan(options, "start FixedIntervalLoopingCall", loop.label));
     return this;
   }
 }
@@ -443,23 +536,18 @@ export class FixedIntervalWithTimeoutLoopingCall<T = unknown> extends LoopingCal
    * @returns This looping call.
    * @throws {Error} When the loop is already running.
    * @throws {RangeError} When a duration is negative or not finite.
+   * @throws {TypeError} When `stopOnException` or `precise` is not a boolean.
    */
   start(options: FixedIntervalWithTimeoutStartOptions): this {
     const what = "start FixedIntervalWithTimeoutLoopingCall";
-    const interval = checkDelay(options?.interval, what, "interval");
-    const initialDelay = checkDelay(options.initialDelay ?? 0, what, "initialDelay");
+    const loop = loopOf(this);
+    const plan = fixedPlan(options, what, loop.label);
     const timeout = checkDelay(options.timeout ?? 0, what, "timeout");
-    const stopOnException = checkBoolean(options.stopOnException ?? true, what, "stopOnException");
-    const precise = checkBoolean(options.precise ?? false, what, "precise");
-    const clock = loopOf(this).clock;
-    const startTime = clock.now();
-    const fixed = fixedSchedule(interval, loopOf(this).label);
-    loopOf(this).start({
-      precise,
-      initialDelay,
-      stopOnException,
+    const startTime = loop.clock.now();
+    loop.start({
+      ...plan,
       next: (result, started, ended) => {
-        const due = fixed(result, started, ended);
+        const due = plan.next(result, started, ended);
         const elapsed = ended - startTime;
         if (timeout > 0 && elapsed > timeout) {
           throw new LoopingCallTimeOut(`Looping call timed out after ${formatMs(elapsed)} ms`);
@@ -524,6 +612,7 @@ export class DynamicLoopingCall<T = unknown> extends LoopingCallBase<T> {
    * @returns This looping call.
    * @throws {Error} When the loop is already running.
    * @throws {RangeError} When a duration is negative or not finite.
+   * @throws {TypeError} When `stopOnException` is not a boolean.
    */
   start(options: DynamicStartOptions = {}): this {
     const what = "start DynamicLoopingCall";

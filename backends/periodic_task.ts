@@ -9,10 +9,31 @@ import { type Clock, systemClock } from "./clock.ts";
 import { getLogger } from "./logger.ts";
 import { type Config, periodicTaskOpts } from "../config/mod.ts";
 
-/** The spacing in ms of a task that does not give one (oslo's `DEFAULT_INTERVAL`, 60 s). */
+/**
+ * The spacing in ms of a task that does not give one (oslo's `DEFAULT_INTERVAL`, 60 s).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_PERIODIC_SPACING } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_PERIODIC_SPACING, 60_000);
+ * ```
+ */
 export const DEFAULT_PERIODIC_SPACING = 60_000;
 
-/** Options for {@linkcode periodicTask} and {@linkcode PeriodicTasks.addPeriodicTask}. */
+/**
+ * Options for {@linkcode periodicTask} and {@linkcode PeriodicTasks.addPeriodicTask}.
+ *
+ * @example
+ * ```ts
+ * import type { PeriodicTaskOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const options: PeriodicTaskOptions = { spacing: 10_000, runImmediately: true, name: "report" };
+ * assert.equal(options.enabled, undefined); // true by default
+ * ```
+ */
 export interface PeriodicTaskOptions {
   /**
    * Milliseconds between runs; `0` means the default (60000, as in oslo); a negative spacing
@@ -48,7 +69,26 @@ export interface PeriodicTaskOptions {
   enabled?: boolean;
 }
 
-/** A periodic task: called with `this` bound to the {@linkcode PeriodicTasks} instance. */
+/**
+ * A periodic task: called with `this` bound to the {@linkcode PeriodicTasks} instance.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, type PeriodicTaskFn, PeriodicTasks } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * class Tasks extends PeriodicTasks {}
+ * using clock = new FakeClock();
+ * const tasks = new Tasks(undefined, { clock });
+ * const seen: unknown[] = [];
+ * const task: PeriodicTaskFn = (context) => {
+ *   seen.push(context);
+ * };
+ * tasks.addPeriodicTask(task, { spacing: 1000, runImmediately: true });
+ * await tasks.runPeriodicTasks("ctx");
+ * assert.deepEqual(seen, ["ctx"]);
+ * ```
+ */
 // deno-lint-ignore no-explicit-any
 export type PeriodicTaskFn = (this: any, context: unknown) => unknown;
 
@@ -62,6 +102,8 @@ interface TaskMeta {
 
 interface TaskEntry {
   fn: PeriodicTaskFn;
+  /** The decorated method's key, looked up on the instance at each run (so overrides run). */
+  key: string | symbol | undefined;
   name: string;
   spacing: number;
   externalProcessOk: boolean;
@@ -107,13 +149,21 @@ function resolveMeta(options: PeriodicTaskOptions, what: string): TaskMeta {
   };
 }
 
-let register: (instance: PeriodicTasks, fn: PeriodicTaskFn, meta: TaskMeta) => void;
+let register: (
+  instance: PeriodicTasks,
+  fn: PeriodicTaskFn,
+  meta: TaskMeta,
+  key: string | symbol,
+) => void;
 
 /**
  * Marks a method of a {@linkcode PeriodicTasks} subclass as a periodic task (a TC39 method
  * decorator, no compiler flag needed). The task is registered on each instance when it is
  * constructed; its first run is `spacing` ms after construction, or at the first
- * `runPeriodicTasks()` with `runImmediately`.
+ * `runPeriodicTasks()` with `runImmediately`. The method is looked up on the instance at each
+ * run, so a subclass's override runs in its place; decorating the override too replaces the
+ * parent's options (in the parent's position in the run order), and an override decorated with
+ * `enabled: false` removes the task.
  *
  * @param options `spacing` (ms), `runImmediately`, `name`, `externalProcessOk`, `enabled`.
  * @returns The decorator.
@@ -161,12 +211,25 @@ export function periodicTask(
           `Cannot register periodic task '${taskMeta.name}' as its class does not extend PeriodicTasks`,
         );
       }
-      register(this, method as unknown as PeriodicTaskFn, taskMeta);
+      register(this, method as unknown as PeriodicTaskFn, taskMeta, context.name);
     });
   };
 }
 
-/** Options for the {@linkcode PeriodicTasks} constructor. */
+/**
+ * Options for the {@linkcode PeriodicTasks} constructor.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, PeriodicTasks, type PeriodicTasksOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * class Tasks extends PeriodicTasks {}
+ * using clock = new FakeClock();
+ * const options: PeriodicTasksOptions = { clock, random: () => 0 };
+ * assert.equal(await new Tasks(undefined, options).runPeriodicTasks(), 60_000);
+ * ```
+ */
 export interface PeriodicTasksOptions {
   /**
    * The clock that decides when tasks are due.
@@ -183,7 +246,24 @@ export interface PeriodicTasksOptions {
   random?: () => number;
 }
 
-/** Options for {@linkcode PeriodicTasks.runPeriodicTasks}. */
+/**
+ * Options for {@linkcode PeriodicTasks.runPeriodicTasks}.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, PeriodicTasks, type RunPeriodicTasksOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * class Tasks extends PeriodicTasks {}
+ * using clock = new FakeClock();
+ * const tasks = new Tasks(undefined, { clock });
+ * tasks.addPeriodicTask(() => {
+ *   throw new Error("broken");
+ * }, { runImmediately: true });
+ * const options: RunPeriodicTasksOptions = { raiseOnError: true };
+ * await assert.rejects(tasks.runPeriodicTasks(undefined, options), { message: "broken" });
+ * ```
+ */
 export interface RunPeriodicTasksOptions {
   /**
    * `true`: a task's error rejects the run (later tasks do not run). `false`: it is logged as
@@ -225,7 +305,7 @@ export interface RunPeriodicTasksOptions {
  */
 export abstract class PeriodicTasks {
   static {
-    register = (instance, fn, meta) => instance.#add(fn, meta);
+    register = (instance, fn, meta, key) => instance.#add(fn, meta, key);
   }
 
   #tasks: TaskEntry[] = [];
@@ -300,8 +380,10 @@ export abstract class PeriodicTasks {
       }
       log.debug(`Running periodic task ${className}.${task.name}`);
       task.lastRun = this.#nearestBoundary(task.lastRun, task.spacing, now);
+      const method = task.key === undefined ? undefined : Reflect.get(this, task.key);
+      const fn = typeof method === "function" ? method as PeriodicTaskFn : task.fn;
       try {
-        await task.fn.call(this, context);
+        await fn.call(this, context);
       } catch (err) {
         if (raiseOnError) throw err;
         log.error(`Error during ${className}.${task.name}`, err);
@@ -321,7 +403,12 @@ export abstract class PeriodicTasks {
     return now - ((now - lastRun) % spacing) + jitterMs;
   }
 
-  #add(fn: PeriodicTaskFn, meta: TaskMeta): void {
+  #add(fn: PeriodicTaskFn, meta: TaskMeta, key?: string | symbol): void {
+    // A decorated override replaces its parent's task, in the parent's place (oslo would run
+    // both, and the parent's twice when the override calls super).
+    let at = key === undefined ? -1 : this.#tasks.findIndex((task) => task.key === key);
+    if (at >= 0) this.#tasks.splice(at, 1);
+    else at = this.#tasks.length;
     const name = meta.name ?? (fn.name || "<anonymous>");
     if (meta.spacing < 0) {
       getLogger().info(`Skipping periodic task ${name} because its interval is negative`);
@@ -331,8 +418,9 @@ export abstract class PeriodicTasks {
       getLogger().info(`Skipping periodic task ${name} because it is disabled`);
       return;
     }
-    this.#tasks.push({
+    this.#tasks.splice(at, 0, {
       fn,
+      key,
       name,
       spacing: meta.spacing,
       externalProcessOk: meta.externalProcessOk,

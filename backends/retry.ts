@@ -8,7 +8,18 @@ import { type Clock, systemClock } from "./clock.ts";
 import { getLogger } from "./logger.ts";
 import { functionLabel } from "./_looping_base.ts";
 
-/** Options for the {@linkcode RetryDecorator} constructor. */
+/**
+ * Options for the {@linkcode RetryDecorator} constructor.
+ *
+ * @example
+ * ```ts
+ * import type { RetryDecoratorOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const options: RetryDecoratorOptions = { maxRetryCount: 3, incSleepTime: 500, exceptions: [TypeError] };
+ * assert.equal(options.maxSleepTime, undefined); // 60000 by default
+ * ```
+ */
 export interface RetryDecoratorOptions {
   /**
    * The most retries per invocation (so at most `maxRetryCount + 1` calls); `-1` retries

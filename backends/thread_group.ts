@@ -11,11 +11,25 @@ import { getBackend } from "./registry.ts";
 import { isTaskRef, loadTask, taskModuleUrl, type TaskRef } from "./task_ref.ts";
 import { deserializeError, type SerializedError } from "./_error_transfer.ts";
 import { spawnFjordWorker, terminateFjordWorker } from "./threading/_fjord_worker.ts";
+// Type only: the entry module itself runs in the Worker.
+import type { ThreadInit } from "./threading/_thread_worker.ts";
 import { DynamicLoopingCall, FixedIntervalLoopingCall } from "./looping_call.ts";
 
 let nextIdent = 1;
 
-/** What a thread's function receives as its last argument. */
+/**
+ * What a thread's function receives as its last argument.
+ *
+ * @example
+ * ```ts
+ * import { type ThreadContext, ThreadGroup } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const tg = new ThreadGroup();
+ * const thread = tg.addThread((ctx: ThreadContext) => ctx.signal.aborted);
+ * assert.equal(await thread.wait(), false);
+ * ```
+ */
 export interface ThreadContext {
   /** Aborted when the thread (or its group) is stopped without grace. */
   signal: AbortSignal;
@@ -90,7 +104,18 @@ export class Thread<T = unknown> {
   }
 }
 
-/** Options for the {@linkcode ThreadGroup} constructor. */
+/**
+ * Options for the {@linkcode ThreadGroup} constructor.
+ *
+ * @example
+ * ```ts
+ * import { ThreadGroup, type ThreadGroupOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ThreadGroupOptions = { maxThreads: 4 };
+ * assert.equal(new ThreadGroup(options).maxThreads, 4);
+ * ```
+ */
 export interface ThreadGroupOptions {
   /**
    * The most threads running at once; one more makes `addThread` throw.
@@ -106,7 +131,26 @@ export interface ThreadGroupOptions {
   clock?: Clock;
 }
 
-/** Options for {@linkcode ThreadGroup.addTimer}. */
+/**
+ * Options for {@linkcode ThreadGroup.addTimer}.
+ *
+ * @example
+ * ```ts
+ * import { type AddTimerOptions, FakeClock, ThreadGroup } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const tg = new ThreadGroup({ clock });
+ * const options: AddTimerOptions = { initialDelay: 500 };
+ * let ticks = 0;
+ * tg.addTimer(1000, () => {
+ *   ticks++;
+ * }, options);
+ * await clock.tickAsync(1500);
+ * await tg.stop();
+ * assert.equal(ticks, 2);
+ * ```
+ */
 export interface AddTimerOptions {
   /**
    * Milliseconds before the first call.
@@ -122,13 +166,39 @@ export interface AddTimerOptions {
   stopOnException?: boolean;
 }
 
-/** Options for {@linkcode ThreadGroup.addDynamicTimer}. */
+/**
+ * Options for {@linkcode ThreadGroup.addDynamicTimer}.
+ *
+ * @example
+ * ```ts
+ * import type { AddDynamicTimerOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const options: AddDynamicTimerOptions = { periodicIntervalMax: 60_000, stopOnException: false };
+ * assert.equal(options.initialDelay, undefined);
+ * ```
+ */
 export interface AddDynamicTimerOptions extends AddTimerOptions {
   /** The longest sleep in ms, and the sleep when the function returns `undefined`. */
   periodicIntervalMax?: number;
 }
 
-/** Options for {@linkcode ThreadGroup.stopTimers}. */
+/**
+ * Options for {@linkcode ThreadGroup.stopTimers}.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, type StopTimersOptions, ThreadGroup } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const tg = new ThreadGroup({ clock });
+ * const timer = tg.addTimer(1000, () => {});
+ * const options: StopTimersOptions = { wait: true };
+ * await tg.stopTimers(options);
+ * assert.equal(timer.running, false);
+ * ```
+ */
 export interface StopTimersOptions {
   /**
    * Whether to wait for each timer's loop to end (errors are logged, not thrown).
@@ -138,7 +208,21 @@ export interface StopTimersOptions {
   wait?: boolean;
 }
 
-/** Options for {@linkcode ThreadGroup.stop}. */
+/**
+ * Options for {@linkcode ThreadGroup.stop}.
+ *
+ * @example
+ * ```ts
+ * import { ThreadGroup, type ThreadGroupStopOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const tg = new ThreadGroup();
+ * const thread = tg.addThread(async () => "finished");
+ * const options: ThreadGroupStopOptions = { graceful: true };
+ * await tg.stop(options);
+ * assert.equal(await thread.wait(), "finished");
+ * ```
+ */
 export interface ThreadGroupStopOptions {
   /**
    * `true`: wait for the timers and threads to end by themselves. `false`: abort every
@@ -147,12 +231,6 @@ export interface ThreadGroupStopOptions {
    * @default {false}
    */
   graceful?: boolean;
-}
-
-interface ThreadInit {
-  module: string;
-  export: string;
-  args: unknown[];
 }
 
 type ThreadReply =

@@ -7,7 +7,8 @@ import { receiveFjordInit } from "./_fjord_worker.ts";
 import { loadTask } from "../task_ref.ts";
 import { serializeError } from "../_error_transfer.ts";
 
-interface ThreadInit {
+/** What the parent sends: the task and its arguments. */
+export interface ThreadInit {
   module: string;
   export: string;
   args: unknown[];

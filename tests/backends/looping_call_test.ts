@@ -500,3 +500,54 @@ Deno.test("LoopingCallTimeOut is a named Error", () => {
   assert.equal(err.name, "LoopingCallTimeOut");
   assert.equal(err.message, "late");
 });
+
+Deno.test("FixedIntervalLoopingCall.stop() from inside the function ends the loop after that call", async () => {
+  using clock = new FakeClock();
+  let calls = 0;
+  const call: FixedIntervalLoopingCall = new FixedIntervalLoopingCall(() => {
+    calls++;
+    call.stop();
+  }, { clock }).start({ interval: 100 });
+  assert.equal(await call.wait(), true);
+  assert.equal(calls, 1);
+  assert.equal(clock.pending, 0);
+});
+
+Deno.test("FixedIntervalLoopingCall calls the function without a `this`", async () => {
+  using clock = new FakeClock();
+  let self: unknown = "unset";
+  const call = new FixedIntervalLoopingCall(function (this: unknown): never {
+    self = this;
+    throw new LoopingCallDone();
+  }, { clock }).start({ interval: 100 });
+  await call.wait();
+  assert.equal(self, undefined);
+});
+
+Deno.test("FixedIntervalLoopingCall.start() may be called again after the loop failed", async () => {
+  using _log = captureLog();
+  using clock = new FakeClock();
+  let n = 0;
+  const call = new FixedIntervalLoopingCall(() => {
+    if (++n === 1) throw new RangeError("first run fails");
+    throw new LoopingCallDone(n);
+  }, { clock });
+  await assert.rejects(call.start({ interval: 100 }).wait(), RangeError);
+  assert.equal(call.running, false);
+  assert.equal(await call.start({ interval: 100 }).wait(), 2);
+});
+
+Deno.test("FixedIntervalLoopingCall.stop() right after start() ends the loop before any call", async () => {
+  using clock = new FakeClock();
+  let calls = 0;
+  const call = new FixedIntervalLoopingCall(() => {
+    calls++;
+  }, { clock }).start({ interval: 100 });
+  call.stop();
+  const first = call.wait();
+  assert.equal(call.wait(), first); // settles once: every wait() is the same promise
+  assert.equal(await first, true);
+  assert.equal(calls, 0);
+  assert.equal(call.running, false);
+  assert.equal(clock.pending, 0);
+});

@@ -201,3 +201,38 @@ Deno.test("periodicTask() rejects bad options and misuse", () => {
     message: "Cannot register periodic task 'tick' as its class does not extend PeriodicTasks",
   });
 });
+
+Deno.test("PeriodicTasks runs a subclass's override of a periodic method once, in its place", async () => {
+  using clock = new FakeClock();
+  class Base extends PeriodicTasks {
+    ran: string[] = [];
+    @periodicTask({ spacing: 100, runImmediately: true })
+    first(): void {
+      this.ran.push("base.first");
+    }
+    @periodicTask({ spacing: 100, runImmediately: true })
+    second(): void {
+      this.ran.push("base.second");
+    }
+  }
+  class Plain extends Base {
+    override first(): void {
+      this.ran.push("plain.first");
+    }
+  }
+  class Decorated extends Base {
+    @periodicTask({ spacing: 300, runImmediately: true })
+    override first(): void {
+      super.first();
+      this.ran.push("decorated.first");
+    }
+    @periodicTask({ enabled: false })
+    override second(): void {}
+  }
+  const plain = new Plain(undefined, { clock });
+  assert.equal(await plain.runPeriodicTasks(), 100);
+  assert.deepEqual(plain.ran, ["plain.first", "base.second"]);
+  const decorated = new Decorated(undefined, { clock });
+  assert.equal(await decorated.runPeriodicTasks(), 300);
+  assert.deepEqual(decorated.ran, ["base.first", "decorated.first"]);
+});

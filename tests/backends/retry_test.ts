@@ -128,3 +128,37 @@ Deno.test("RetryDecorator rejects bad options and functions at the call", () => 
     { name: "TypeError", message: "Cannot wrap as 'fn' is not a function" },
   );
 });
+
+Deno.test("RetryDecorator.wrap() retries subclasses of the listed errors and sync throws", async () => {
+  using _log = captureLog();
+  using clock = new FakeClock();
+  class SubFlaky extends Flaky {}
+  let calls = 0;
+  const wrapped = new RetryDecorator({
+    maxRetryCount: 1,
+    incSleepTime: 10,
+    exceptions: [Flaky],
+    clock,
+  })
+    .wrap((): string => {
+      if (++calls === 1) throw new SubFlaky();
+      return "ok";
+    });
+  const result = wrapped();
+  await clock.runAll();
+  assert.equal(await result, "ok");
+  assert.equal(calls, 2);
+  assert.equal(clock.now(), 10);
+});
+
+Deno.test("RetryDecorator.wrap() rethrows a non-Error throw at once", async () => {
+  using clock = new FakeClock();
+  let calls = 0;
+  const wrapped = new RetryDecorator({ exceptions: [Error], clock }).wrap((): never => {
+    calls++;
+    throw "not an Error";
+  });
+  await assert.rejects(wrapped(), (err) => err === "not an Error");
+  assert.equal(calls, 1);
+  assert.equal(clock.pending, 0);
+});

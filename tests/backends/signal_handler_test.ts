@@ -5,11 +5,19 @@ import { captureLog, waitFor } from "./_fixtures/capture_log.ts";
 const SCRIPT = new URL("./_fixtures/signal_script.ts", import.meta.url);
 
 async function runScript(mode: string): Promise<Deno.CommandOutput> {
-  return await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-lock", "--allow-read", SCRIPT.pathname, mode],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  // A script that does not end by itself is killed, so its test fails instead of hanging.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 60_000);
+  try {
+    return await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-lock", "--allow-read", SCRIPT.pathname, mode],
+      stdout: "piped",
+      stderr: "piped",
+      signal: controller.signal,
+    }).output();
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 Deno.test("SignalHandler.add() runs the handler when the signal arrives", async () => {

@@ -279,6 +279,24 @@ Deno.test("ThreadGroup.stop() terminates Worker threads", async () => {
   resetBackend();
 });
 
+Deno.test("ThreadGroup.stop() really ends a running Worker thread", async () => {
+  useBackend("threading");
+  const tg = new ThreadGroup();
+  const beats = new Int32Array(new SharedArrayBuffer(4));
+  const thread = tg.addThread({ module: TASKS, export: "heartbeat" }, beats);
+  await waitFor(() => Atomics.load(beats, 0) > 2, "the Worker thread to beat");
+  await tg.stop();
+  await assert.rejects(thread.wait(), { name: "AbortError" });
+  // A live Worker beats every 5 ms; a terminated one never again. A beat already under way
+  // when terminate() was called may still land, hence the first pause.
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await pause(100);
+  const after = Atomics.load(beats, 0);
+  await pause(300);
+  assert.equal(Atomics.load(beats, 0), after, "the Worker kept running after stop()");
+  resetBackend();
+});
+
 Deno.test("ThreadGroup.addThread() rejects bad tasks and uncloneable Worker arguments at the call", () => {
   useBackend("threading");
   const tg = new ThreadGroup();
@@ -320,4 +338,36 @@ Deno.test("Thread.stop() before the body began means it never runs", async () =>
   thread.stop();
   await assert.rejects(thread.wait(), { name: "AbortError" });
   assert.equal(ran, false);
+});
+
+Deno.test("ThreadGroup frees a thread's slot when it fails or is stopped", async () => {
+  useBackend("cooperative");
+  using _log = captureLog();
+  const tg = new ThreadGroup({ maxThreads: 1 });
+  await assert.rejects(tg.addThread(() => Promise.reject(new Error("boom"))).wait(), Error);
+  await waitFor(() => tg.threads.length === 0, "the failed thread to leave");
+  const blocked = tg.addThread(({ signal }: { signal: AbortSignal }) =>
+    new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)))
+  );
+  await tg.stop();
+  await assert.rejects(blocked.wait(), { name: "AbortError" });
+  assert.equal(await tg.addThread(() => 7).wait(), 7);
+});
+
+Deno.test("ThreadGroup accepts timers again after stop(), as oslo does", async () => {
+  using clock = new FakeClock();
+  const tg = new ThreadGroup({ clock });
+  tg.addTimer(100, () => {});
+  await tg.stop();
+  assert.equal(tg.timers.length, 0);
+  let ticks = 0;
+  const timer = tg.addTimer(100, () => {
+    ticks++;
+  });
+  await clock.tickAsync(100);
+  assert.equal(ticks, 2);
+  assert.deepEqual(tg.timers, [timer]);
+  await tg.stopTimers({ wait: true });
+  assert.equal(timer.running, false);
+  assert.equal(clock.pending, 0);
 });

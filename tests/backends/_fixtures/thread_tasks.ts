@@ -50,3 +50,14 @@ export function returnsFunction(): () => void {
 }
 
 export const notAFunction = 7;
+
+/** Increments `beats[0]` every 5 ms until aborted (in-isolate) or terminated (Worker). */
+export function heartbeat(beats: Int32Array, ctx: { signal: AbortSignal }): Promise<void> {
+  return new Promise((_resolve, reject) => {
+    const timer = setInterval(() => Atomics.add(beats, 0, 1), 5);
+    ctx.signal.addEventListener("abort", () => {
+      clearInterval(timer);
+      reject(ctx.signal.reason);
+    }, { once: true });
+  });
+}
