@@ -27,6 +27,22 @@ import type { Executor } from "../futures/executor.ts";
 /**
  * The classes and functions a backend provides, looked up by name with
  * {@linkcode getComponent}. Names follow oslo.service's `get_component()`.
+ *
+ * @example Both backends provide the same names
+ * ```ts
+ * import { type Components, initBackend, resetBackend } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * resetBackend();
+ * const components: Components = initBackend("cooperative").components;
+ * assert.equal(typeof components.ThreadGroup, "function");
+ * resetBackend();
+ * assert.deepEqual(
+ *   Object.keys(initBackend("threading").components).sort(),
+ *   Object.keys(components).sort(),
+ * );
+ * resetBackend();
+ * ```
  */
 export interface Components {
   /** Routes OS signals to handlers. */
@@ -73,6 +89,19 @@ export interface Components {
 /**
  * A selected backend: its name, its components, and where it runs work that leaves the calling
  * isolate.
+ *
+ * @example Where the threading backend runs work
+ * ```ts
+ * import { type Backend, initBackend, resetBackend } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * resetBackend();
+ * const backend: Backend = initBackend("threading");
+ * assert.equal(backend.type, "threading");
+ * assert.equal(backend.taskIsolation, "worker");
+ * assert.equal(backend.launcherIsolation, "worker");
+ * resetBackend();
+ * ```
  */
 export interface Backend {
   /** The backend's name. */

@@ -4,7 +4,23 @@
  * @module
  */
 
-/** Options for {@linkcode Clock.sleep}. */
+/**
+ * Options for {@linkcode Clock.sleep}.
+ *
+ * @example Aborting a sleep
+ * ```ts
+ * import { FakeClock, type SleepOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const controller = new AbortController();
+ * const options: SleepOptions = { signal: controller.signal };
+ * const slept = clock.sleep(1000, options);
+ * controller.abort();
+ * await assert.rejects(slept, { name: "AbortError" });
+ * assert.equal(clock.pending, 0);
+ * ```
+ */
 export interface SleepOptions {
   /** Aborting rejects the sleep with `signal.reason` and cancels its timer. */
   signal?: AbortSignal;
@@ -12,6 +28,25 @@ export interface SleepOptions {
 
 /**
  * A source of monotonic time in milliseconds, and sleeps measured against it.
+ *
+ * @example Passing a clock to a timed API
+ * ```ts
+ * import { type Clock, FakeClock, FixedIntervalLoopingCall, systemClock } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * function elapsedSince(start: number, clock: Clock = systemClock): number {
+ *   return clock.now() - start;
+ * }
+ * using clock = new FakeClock();
+ * let calls = 0;
+ * const call = new FixedIntervalLoopingCall(() => void calls++, { clock }).start({ interval: 100 });
+ * await clock.tickAsync(250);
+ * call.stop();
+ * await clock.runAll();
+ * await call.wait();
+ * assert.equal(calls, 3); // at 0, 100 and 200 ms
+ * assert.equal(elapsedSince(0, clock), 250);
+ * ```
  */
 export interface Clock {
   /** The current time in milliseconds (monotonic; only differences are meaningful). */
@@ -23,10 +58,15 @@ export interface Clock {
   sleep(ms: number, options?: SleepOptions): Promise<void>;
 }
 
-function checkDuration(ms: number): void {
+// What every Clock's sleep() does before it waits: validate `ms`, then settle at once when the
+// signal is already aborted or there is nothing to wait for (undefined: the caller must wait).
+function settleAtOnce(ms: number, signal: AbortSignal | undefined): Promise<void> | undefined {
   if (typeof ms !== "number" || Number.isNaN(ms)) {
     throw new TypeError(`Cannot sleep as 'ms' must be a number: current value is ${String(ms)}`);
   }
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (ms <= 0) return Promise.resolve();
+  return undefined;
 }
 
 // setTimeout clamps delays above 2^31-1 ms to 1 ms; chain shorter timers instead.
@@ -50,10 +90,9 @@ export const systemClock: Clock = Object.freeze({
     return performance.now();
   },
   sleep(ms: number, options: SleepOptions = {}): Promise<void> {
-    checkDuration(ms);
     const { signal } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (ms <= 0) return Promise.resolve();
+    const settled = settleAtOnce(ms, signal);
+    if (settled !== undefined) return settled;
     return new Promise<void>((resolve, reject) => {
       const due = performance.now() + ms;
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -150,10 +189,9 @@ export class FakeClock implements Clock, Disposable {
    * @throws {TypeError} When `ms` is not a number.
    */
   sleep(ms: number, options: SleepOptions = {}): Promise<void> {
-    checkDuration(ms);
     const { signal } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (ms <= 0) return Promise.resolve();
+    const settled = settleAtOnce(ms, signal);
+    if (settled !== undefined) return settled;
     return new Promise<void>((resolve, reject) => {
       const sleeper: Sleeper = {
         due: this.#now + ms,

@@ -6,13 +6,32 @@
 
 /**
  * Where fjord's log lines go. Each method takes a preformatted message and optional details.
+ *
+ * @example A logger that keeps warnings
+ * ```ts
+ * import { getLogger, type Logger, setLogger } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const previous = getLogger();
+ * const warnings: string[] = [];
+ * const logger: Logger = {
+ *   debug: () => {},
+ *   info: () => {},
+ *   warning: (message) => void warnings.push(message),
+ *   error: () => {},
+ * };
+ * setLogger(logger);
+ * getLogger().warning("disk almost full");
+ * setLogger(previous);
+ * assert.deepEqual(warnings, ["disk almost full"]);
+ * ```
  */
 export interface Logger {
   /** Fine-grained tracing (lock waited/held, option dumps). */
   debug(message: string, ...details: unknown[]): void;
-  /** Lifecycle events (service started, worker respawned). */
+  /** Lifecycle events (service started, worker respawned, "Forking too fast"). */
   info(message: string, ...details: unknown[]): void;
-  /** Something went wrong but fjord carries on (overruns, "Forking too fast"). */
+  /** Something went wrong but fjord carries on (looping-call overruns). */
   warning(message: string, ...details: unknown[]): void;
   /** Something failed. */
   error(message: string, ...details: unknown[]): void;

@@ -41,7 +41,17 @@ const UNIX_SIGNALS: ReadonlySet<string> = new Set([
 const LINUX_ONLY: ReadonlySet<string> = new Set(["SIGPOLL", "SIGPWR", "SIGSTKFLT"]);
 const DARWIN_ONLY: ReadonlySet<string> = new Set(["SIGEMT", "SIGINFO"]);
 
-/** A function called with the signal that arrived. */
+/**
+ * A function called with the signal that arrived.
+ *
+ * @example
+ * ```ts
+ * import { type SignalCallback, SignalHandler } from "@fjord/fjord";
+ *
+ * const onSignal: SignalCallback = (signal) => console.log(`got ${signal}`);
+ * using _registration = new SignalHandler().add("SIGHUP", onSignal);
+ * ```
+ */
 export type SignalCallback = (signal: Deno.Signal) => void;
 
 /**

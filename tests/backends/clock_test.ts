@@ -187,3 +187,16 @@ Deno.test("systemClock.sleep() aborts at once and clears its timer", async () =>
 Deno.test("systemClock.sleep() rejects a NaN duration", () => {
   assert.throws(() => systemClock.sleep(Number.NaN), TypeError);
 });
+
+Deno.test("systemClock.sleep() with an already aborted signal rejects at once, arming no timer", async () => {
+  const signal = AbortSignal.abort();
+  // A huge duration: had a timer been armed, the test sanitizer would report it.
+  await assert.rejects(systemClock.sleep(60_000, { signal }), (e: unknown) => e === signal.reason);
+});
+
+Deno.test("systemClock.sleep(0) and negative sleeps resolve at once", async () => {
+  const start = systemClock.now();
+  await systemClock.sleep(0);
+  await systemClock.sleep(-5);
+  assert.ok(systemClock.now() - start < 1000);
+});

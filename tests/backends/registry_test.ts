@@ -15,6 +15,7 @@ import {
 } from "../../backends/mod.ts";
 import { consoleLogger } from "../../backends/logger.ts";
 import type { BackendType as BackendTypeName } from "../../backends/mod.ts";
+import { AsyncPoolExecutor, WorkerPoolExecutor } from "../../futures/mod.ts";
 
 function captureWarnings(): { warnings: string[]; [Symbol.dispose](): void } {
   const warnings: string[] = [];
@@ -50,19 +51,41 @@ function withEnv(value: string | undefined, fn: () => void): void {
   }
 }
 
-Deno.test("importing fjord selects no backend", async () => {
+Deno.test("importing mod.ts or any sub-path entry point selects no backend", async () => {
+  const root = new URL("../../", import.meta.url);
+  const entries = [
+    "backends/mod.ts",
+    "lock/mod.ts",
+    "process/mod.ts",
+    "futures/mod.ts",
+    "config/mod.ts",
+    "mod.ts",
+  ].map((p) => new URL(p, root).href);
+  // One child process; a module that selected at import would show on the line of the first
+  // entry point that loads it, so the root (which loads everything) comes last.
   const cmd = new Deno.Command(Deno.execPath(), {
     args: [
       "eval",
-      `import * as f from "${new URL("../../mod.ts", import.meta.url).href}";
-       console.log(String(f.getBackendType()));`,
+      `const r = await import("${new URL("backends/registry.ts", root).href}");
+       for (const m of ${JSON.stringify(entries)}) {
+         await import(m);
+         console.log(m.slice(${root.href.length}) + " " + String(r.getBackendType()));
+       }`,
     ],
+    env: { FJORD_BACKEND: "threading" },
     stdout: "piped",
     stderr: "piped",
   });
   const out = await cmd.output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  assert.equal(new TextDecoder().decode(out.stdout).trim(), "undefined");
+  assert.deepEqual(new TextDecoder().decode(out.stdout).trim().split("\n"), [
+    "backends/mod.ts undefined",
+    "lock/mod.ts undefined",
+    "process/mod.ts undefined",
+    "futures/mod.ts undefined",
+    "config/mod.ts undefined",
+    "mod.ts undefined",
+  ]);
 });
 
 Deno.test("BackendType names both backends and the default is cooperative", () => {
@@ -212,6 +235,39 @@ Deno.test("both backends provide the same component names", () => {
     resetBackend();
     const threading = Object.keys(initBackend("threading").components).sort();
     assert.deepEqual(coop, threading);
+    // The names API.md §1 promises.
+    for (
+      const name of [
+        "Service",
+        "Services",
+        "Launcher",
+        "ServiceLauncher",
+        "ProcessLauncher",
+        "launch",
+        "ThreadGroup",
+        "Thread",
+        "FixedIntervalLoopingCall",
+        "FixedIntervalWithTimeoutLoopingCall",
+        "DynamicLoopingCall",
+        "BackOffLoopingCall",
+        "RetryDecorator",
+        "LoopingCallDone",
+        "LoopingCallTimeOut",
+        "SignalHandler",
+        "SignalExit",
+        "Executor",
+      ]
+    ) assert.ok(coop.includes(name), `missing component ${name}`);
+  });
+});
+
+Deno.test('getComponent("Executor") is each backend\'s default pool executor', () => {
+  withEnv(undefined, () => {
+    initBackend("cooperative");
+    assert.equal(getComponent("Executor"), AsyncPoolExecutor);
+    resetBackend();
+    initBackend("threading");
+    assert.equal(getComponent("Executor"), WorkerPoolExecutor);
   });
 });
 
