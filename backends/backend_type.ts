@@ -22,7 +22,19 @@ export const BackendType: {
   readonly COOPERATIVE: "cooperative";
 } = Object.freeze({ THREADING: "threading", COOPERATIVE: "cooperative" });
 
-/** The name of a backend: `"threading"` or `"cooperative"`. */
+/**
+ * The name of a backend: `"threading"` or `"cooperative"`.
+ *
+ * @example
+ * ```ts
+ * import { type BackendType, isBackendType } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const fromEnv: string = "threading";
+ * const type: BackendType = isBackendType(fromEnv) ? fromEnv : "cooperative";
+ * assert.equal(type, "threading");
+ * ```
+ */
 export type BackendType = typeof BackendType[keyof typeof BackendType];
 
 /**

@@ -45,7 +45,28 @@ export interface ChangedOptions {
   ignored: { group: string; name: string }[];
 }
 
-/** Where {@linkcode Config.load} reads from. */
+/**
+ * Where {@linkcode Config.load} reads from.
+ *
+ * @example
+ * ```ts
+ * import { Config, type ConfigLoadOptions, intOpt } from "@fjord/fjord/config";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/a.conf`, "[DEFAULT]\nworkers = 2\n");
+ * await Deno.writeTextFile(`${dir}/b.conf`, "[DEFAULT]\nworkers = 3\n");
+ * const options: ConfigLoadOptions = {
+ *   args: ["--verbose", `--config-file=${dir}/a.conf`],
+ *   files: [`${dir}/b.conf`],
+ * };
+ * const conf = new Config();
+ * conf.registerOpt(intOpt("workers"));
+ * await conf.load(options);
+ * assert.equal(conf.get("workers"), 2); // files from args are read after `files`
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface ConfigLoadOptions {
   /**
    * Command-line arguments; `--config-file X`, `--config-file=X`, `--config-dir X` and
@@ -64,6 +85,17 @@ export interface ConfigLoadOptions {
  * The sources a {@linkcode Config} was loaded from, exactly as given to
  * {@linkcode Config.load}. Passing them to `load()` of a fresh `Config` (for example in a worker)
  * reads the same files.
+ *
+ * @example
+ * ```ts
+ * import { Config, type ConfigSources } from "@fjord/fjord/config";
+ * import assert from "node:assert/strict";
+ *
+ * const conf = new Config();
+ * await conf.load({ args: ["--debug"] });
+ * const sources: ConfigSources = conf.sources;
+ * assert.deepEqual(sources, { args: ["--debug"], files: [], dirs: [] });
+ * ```
  */
 export interface ConfigSources {
   /** The `args` given to `load()`. */
@@ -74,7 +106,21 @@ export interface ConfigSources {
   readonly dirs: readonly string[];
 }
 
-/** One registered option of a {@linkcode Config}, as listed by {@linkcode Config.listOpts}. */
+/**
+ * One registered option of a {@linkcode Config}, as listed by {@linkcode Config.listOpts}.
+ *
+ * @example
+ * ```ts
+ * import { Config, type RegisteredOpt, strOpt } from "@fjord/fjord/config";
+ * import assert from "node:assert/strict";
+ *
+ * const conf = new Config();
+ * conf.registerOpt(strOpt("url", { secret: true }), "database");
+ * const [entry]: RegisteredOpt[] = conf.listOpts();
+ * assert.equal(entry?.group, "database");
+ * assert.equal(entry?.opt.secret, true);
+ * ```
+ */
 export interface RegisteredOpt {
   /** The group (`"DEFAULT"` for ungrouped options), as first registered. */
   readonly group: string;

@@ -6,7 +6,19 @@
 
 import { ConfigFileParseError } from "./errors.ts";
 
-/** One `key = value` assignment: its value (continuation lines joined with `\n`) and line. */
+/**
+ * One `key = value` assignment: its value (continuation lines joined with `\n`) and line.
+ *
+ * @example
+ * ```ts
+ * import { type IniEntry, parseIni } from "@fjord/fjord/config";
+ * import assert from "node:assert/strict";
+ *
+ * const doc = parseIni("[DEFAULT]\n# comment\nname = \"fjord\"\n");
+ * const entry: IniEntry | undefined = doc.get("DEFAULT")?.get("name")?.[0];
+ * assert.deepEqual(entry, { value: "fjord", line: 3 });
+ * ```
+ */
 export interface IniEntry {
   /** The value, trimmed, one pair of matching surrounding quotes removed. */
   readonly value: string;
@@ -17,6 +29,16 @@ export interface IniEntry {
 /**
  * A parsed file: section name (as written; repeated headers merge) → key (as written, trimmed)
  * → every assignment of that key in file order (repeated keys are all kept).
+ *
+ * @example
+ * ```ts
+ * import { type IniDocument, parseIni } from "@fjord/fjord/config";
+ * import assert from "node:assert/strict";
+ *
+ * const doc: IniDocument = parseIni("[a]\nx = 1\n[b]\ny = 2\n[a]\nx = 3\n");
+ * assert.deepEqual([...doc.keys()], ["a", "b"]);
+ * assert.deepEqual(doc.get("a")?.get("x")?.map((e) => e.value), ["1", "3"]);
+ * ```
  */
 export type IniDocument = ReadonlyMap<string, ReadonlyMap<string, readonly IniEntry[]>>;
 

@@ -4,7 +4,18 @@
  * @module
  */
 
-/** The value type of an option (oslo.config's `StrOpt`, `IntOpt`, ... classes). */
+/**
+ * The value type of an option (oslo.config's `StrOpt`, `IntOpt`, ... classes).
+ *
+ * @example
+ * ```ts
+ * import { listOpt, type OptType, portOpt } from "@fjord/fjord/config";
+ * import assert from "node:assert/strict";
+ *
+ * const types: OptType[] = [portOpt("port").type, listOpt("hosts").type];
+ * assert.deepEqual(types, ["port", "list"]);
+ * ```
+ */
 export type OptType = "string" | "integer" | "float" | "boolean" | "list" | "multistring" | "port";
 
 /**
@@ -50,7 +61,22 @@ export interface Opt<T = unknown> {
   readonly deprecatedName: string | undefined;
 }
 
-/** Settings shared by every option factory. */
+/**
+ * Settings shared by every option factory.
+ *
+ * @example
+ * ```ts
+ * import { Config, type OptOptions, strOpt } from "@fjord/fjord/config";
+ * import assert from "node:assert/strict";
+ *
+ * const options: OptOptions<string> = { default: "s3cr3t", secret: true, help: "API token" };
+ * const token = strOpt("token", options);
+ * assert.equal(token.secret, true);
+ * const conf = new Config();
+ * conf.registerOpt(token);
+ * assert.equal(conf.get("token"), "s3cr3t");
+ * ```
+ */
 export interface OptOptions<T> {
   /**
    * The value used when no file or override sets one. String defaults may use `$name`
@@ -70,13 +96,42 @@ export interface OptOptions<T> {
   deprecatedName?: string;
 }
 
-/** Settings of {@linkcode strOpt}. */
+/**
+ * Settings of {@linkcode strOpt}.
+ *
+ * @example
+ * ```ts
+ * import { Config, ConfigValueError, strOpt, type StrOptOptions } from "@fjord/fjord/config";
+ * import assert from "node:assert/strict";
+ *
+ * const options: StrOptOptions = { default: "info", choices: ["debug", "info", "error"] };
+ * const conf = new Config();
+ * conf.registerOpt(strOpt("level", options));
+ * assert.equal(conf.get("level"), "info");
+ * assert.throws(() => conf.setOverride("level", "trace"), ConfigValueError);
+ * ```
+ */
 export interface StrOptOptions extends OptOptions<string> {
   /** Allowed values. @default {undefined} */
   choices?: readonly string[];
 }
 
-/** Settings of {@linkcode intOpt}, {@linkcode floatOpt} and {@linkcode portOpt}. */
+/**
+ * Settings of {@linkcode intOpt}, {@linkcode floatOpt} and {@linkcode portOpt}.
+ *
+ * @example
+ * ```ts
+ * import { Config, ConfigValueError, intOpt, type NumberOptOptions } from "@fjord/fjord/config";
+ * import assert from "node:assert/strict";
+ *
+ * const options: NumberOptOptions = { default: 4, min: 1, max: 64 };
+ * const conf = new Config();
+ * conf.registerOpt(intOpt("workers", options));
+ * conf.setOverride("workers", "8"); // text is converted
+ * assert.equal(conf.get("workers"), 8);
+ * assert.throws(() => conf.setOverride("workers", 0), ConfigValueError);
+ * ```
+ */
 export interface NumberOptOptions extends OptOptions<number> {
   /** Allowed values. @default {undefined} */
   choices?: readonly number[];
@@ -86,10 +141,38 @@ export interface NumberOptOptions extends OptOptions<number> {
   max?: number;
 }
 
-/** Settings of {@linkcode boolOpt}. */
+/**
+ * Settings of {@linkcode boolOpt}.
+ *
+ * @example
+ * ```ts
+ * import { boolOpt, type BoolOptOptions, Config } from "@fjord/fjord/config";
+ * import assert from "node:assert/strict";
+ *
+ * const options: BoolOptOptions = { default: false, mutable: true };
+ * const conf = new Config();
+ * conf.registerOpt(boolOpt("debug", options));
+ * conf.setOverride("debug", "true");
+ * assert.equal(conf.get("debug"), true);
+ * ```
+ */
 export type BoolOptOptions = OptOptions<boolean>;
 
-/** Settings of {@linkcode listOpt} and {@linkcode multiStrOpt}. */
+/**
+ * Settings of {@linkcode listOpt} and {@linkcode multiStrOpt}.
+ *
+ * @example
+ * ```ts
+ * import { Config, listOpt, type ListOptOptions } from "@fjord/fjord/config";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ListOptOptions = { default: ["http"], choices: ["http", "https"] };
+ * const conf = new Config();
+ * conf.registerOpt(listOpt("schemes", options));
+ * conf.setOverride("schemes", "http, https");
+ * assert.deepEqual(conf.get("schemes"), ["http", "https"]);
+ * ```
+ */
 export interface ListOptOptions extends OptOptions<readonly string[]> {
   /** Allowed items. @default {undefined} */
   choices?: readonly string[];
