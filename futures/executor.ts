@@ -16,11 +16,50 @@ import { Future } from "./future.ts";
 import type { RejectFn } from "./rejection.ts";
 import { ExecutorStatistics } from "./statistics.ts";
 
-/** A function an executor can run: its value (or promise) becomes the future's result. */
+/**
+ * A function an executor can run: its value (or promise) becomes the future's result.
+ *
+ * @typeParam T The result type.
+ *
+ * @example
+ * ```ts
+ * import { SynchronousExecutor, type TaskFn } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * const double: TaskFn<number> = (x: number) => x * 2;
+ * const ex = new SynchronousExecutor();
+ * assert.equal(await ex.submit(double, 21), 42);
+ * ```
+ */
 // deno-lint-ignore no-explicit-any
 export type TaskFn<T = unknown> = (...args: any[]) => T | Promise<T>;
 
-/** Options for {@linkcode Executor.shutdown}. */
+/**
+ * Options for {@linkcode Executor.shutdown}.
+ *
+ * @example Cancelling queued work, letting running work finish
+ * ```ts
+ * import { AsyncPoolExecutor, type ShutdownOptions } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * const ex = new AsyncPoolExecutor({ maxWorkers: 1 });
+ * const started = Promise.withResolvers<void>();
+ * const gate = Promise.withResolvers<string>();
+ * const running = ex.submit(() => {
+ *   started.resolve();
+ *   return gate.promise;
+ * });
+ * const queued = ex.submit(() => "never");
+ * await started.promise;
+ * const options: ShutdownOptions = { wait: true, cancelFutures: true };
+ * const closing = ex.shutdown(options);
+ * assert.ok(queued.cancelled());
+ * gate.resolve("finished");
+ * await closing;
+ * assert.equal(await running, "finished");
+ * assert.equal(ex.alive, false);
+ * ```
+ */
 export interface ShutdownOptions {
   /** Wait until all queued and running work is done and resources are released (default `true`). */
   wait?: boolean;
@@ -75,7 +114,27 @@ export interface Executor extends AsyncDisposable {
   readonly statistics: ExecutorStatistics;
 }
 
-/** Options shared by the pool executors. */
+/**
+ * Options shared by the pool executors.
+ *
+ * @example At most two tasks at once, at most eight waiting
+ * ```ts
+ * import { AsyncPoolExecutor, type PoolExecutorOptions, rejectWhenReached } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * const options: PoolExecutorOptions = { maxWorkers: 2, checkAndReject: rejectWhenReached(8) };
+ * await using ex = new AsyncPoolExecutor(options);
+ * let active = 0;
+ * let peak = 0;
+ * const job = async (): Promise<void> => {
+ *   peak = Math.max(peak, ++active);
+ *   await new Promise((r) => setTimeout(r, 1));
+ *   active--;
+ * };
+ * await Promise.all([1, 2, 3, 4, 5].map(() => ex.submit(job)));
+ * assert.equal(peak, 2);
+ * ```
+ */
 export interface PoolExecutorOptions {
   /** How many tasks run at once (Worker/process pools: how many Workers/processes). */
   maxWorkers?: number;
@@ -85,7 +144,22 @@ export interface PoolExecutorOptions {
   clock?: Clock;
 }
 
-/** Options of the Worker and process pools. */
+/**
+ * Options of the Worker and process pools.
+ *
+ * @example One long CPU task per Worker at a time
+ * ```ts
+ * import { type RemotePoolExecutorOptions, WorkerPoolExecutor } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * const code = "export function square(n) { return n * n; }";
+ * const square = { module: `data:text/javascript,${code}`, export: "square" };
+ * const options: RemotePoolExecutorOptions = { maxWorkers: 2, tasksPerWorker: 1 };
+ * await using ex = new WorkerPoolExecutor(options);
+ * const results = await Promise.all([1, 2, 3].map((n) => ex.submit(square, n)));
+ * assert.deepEqual(results, [1, 4, 9]);
+ * ```
+ */
 export interface RemotePoolExecutorOptions extends PoolExecutorOptions {
   /**
    * How many tasks each Worker/process is sent before earlier ones finish (default 32; the

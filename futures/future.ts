@@ -17,7 +17,27 @@ const FAILED = 3;
 const CANCELLED = 4;
 type State = 0 | 1 | 2 | 3 | 4;
 
-/** Options for {@linkcode Future.result} and {@linkcode Future.exception}. */
+/**
+ * Options for {@linkcode Future.result} and {@linkcode Future.exception}.
+ *
+ * @example Bounding a wait on a fake clock
+ * ```ts
+ * import { FakeClock } from "@fjord/fjord";
+ * import { AsyncPoolExecutor, type FutureWaitOptions } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * await using ex = new AsyncPoolExecutor();
+ * const { promise, resolve } = Promise.withResolvers<number>();
+ * const f = ex.submit(() => promise);
+ * const options: FutureWaitOptions = { timeout: 50, clock };
+ * const waiting = f.result(options);
+ * clock.tick(50);
+ * await assert.rejects(waiting, { name: "TimeoutError" });
+ * resolve(7);
+ * assert.equal(await f.result(options), 7);
+ * ```
+ */
 export interface FutureWaitOptions {
   /** Give up after this many ms: rejects with a `DOMException` named `TimeoutError`. */
   timeout?: number;

@@ -5,7 +5,18 @@
  * @module
  */
 
-/** How a {@linkcode periodic} function is scheduled. */
+/**
+ * How a {@linkcode periodic} function is scheduled (frozen; read it from `fn.periodic`).
+ *
+ * @example
+ * ```ts
+ * import { periodic, type PeriodicSpec } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * const spec: PeriodicSpec = periodic(500)(() => {}).periodic;
+ * assert.deepEqual(spec, { spacing: 500, runImmediately: false, enabled: true });
+ * ```
+ */
 export interface PeriodicSpec {
   /** Milliseconds between runs (how they are measured depends on the schedule strategy). */
   readonly spacing: number;
@@ -15,14 +26,41 @@ export interface PeriodicSpec {
   readonly enabled: boolean;
 }
 
-/** A function marked by {@linkcode periodic}. */
+/**
+ * A function marked by {@linkcode periodic}.
+ *
+ * @example Picking the enabled callbacks
+ * ```ts
+ * import { periodic, type PeriodicFn } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * const fns: PeriodicFn[] = [
+ *   periodic(1000)(function poll() {}),
+ *   periodic(0, { enabled: false })(function legacy() {}),
+ * ];
+ * assert.deepEqual(fns.filter((fn) => fn.periodic.enabled).map((fn) => fn.name), ["poll"]);
+ * ```
+ */
 // deno-lint-ignore no-explicit-any
 export type PeriodicFn = ((...args: any[]) => unknown) & {
   /** Its schedule. */
   readonly periodic: PeriodicSpec;
 };
 
-/** Options for {@linkcode periodic}. */
+/**
+ * Options for {@linkcode periodic}.
+ *
+ * @example A callback turned off by configuration
+ * ```ts
+ * import { periodic, type PeriodicOptions, PeriodicWorker } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * const options: PeriodicOptions = { enabled: false };
+ * const report = periodic(0, options)(() => "report");
+ * assert.equal(report.periodic.enabled, false);
+ * assert.equal(new PeriodicWorker([]).add(report), undefined);
+ * ```
+ */
 export interface PeriodicOptions {
   /** Run once as soon as the worker starts (default `false`). */
   runImmediately?: boolean;

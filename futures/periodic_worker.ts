@@ -14,7 +14,33 @@ import { ExecutorShutdownError, RejectedSubmissionError } from "./errors.ts";
 import { isPeriodic, NeverAgain, type PeriodicFn } from "./periodic.ts";
 import { SynchronousExecutor } from "./synchronous_executor.ts";
 
-/** How the next run of a callback is computed from its last run. */
+/**
+ * How the next run of a callback is computed from its last run: from when it started
+ * (`last_started`), when it finished (`last_finished`), or the next multiple of the spacing after
+ * it finished (`aligned_last_finished`); the `_jitter` variants add up to 5 % of the spacing.
+ *
+ * @example Spacing measured from the end of each run
+ * ```ts
+ * import { FakeClock } from "@fjord/fjord";
+ * import { periodic, PeriodicWorker, type ScheduleStrategy } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const starts: number[] = [];
+ * const slow = periodic(100, { runImmediately: true })(async () => {
+ *   starts.push(clock.now());
+ *   await clock.sleep(50);
+ * });
+ * const scheduleStrategy: ScheduleStrategy = "last_finished";
+ * const worker = new PeriodicWorker([[slow]], { clock, scheduleStrategy });
+ * const running = worker.start();
+ * await clock.tickAsync(300);
+ * worker.stop();
+ * await clock.tickAsync(50);
+ * await running;
+ * assert.deepEqual(starts, [0, 150, 300]);
+ * ```
+ */
 export type ScheduleStrategy =
   | "last_started"
   | "last_started_jitter"
@@ -23,7 +49,33 @@ export type ScheduleStrategy =
   | "aligned_last_finished"
   | "aligned_last_finished_jitter";
 
-/** Options for {@linkcode PeriodicWorker}. */
+/**
+ * Options for {@linkcode PeriodicWorker}.
+ *
+ * @example Reporting failures on a fake clock
+ * ```ts
+ * import { FakeClock } from "@fjord/fjord";
+ * import { periodic, PeriodicWorker, type PeriodicWorkerOptions } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const kinds: unknown[] = [];
+ * const options: PeriodicWorkerOptions = {
+ *   clock,
+ *   scheduleStrategy: "last_started",
+ *   onFailure: (_fn, kind) => kinds.push(kind),
+ * };
+ * const flaky = periodic(100, { runImmediately: true })(() => {
+ *   throw new Error("backend down");
+ * });
+ * const worker = new PeriodicWorker([[flaky]], options);
+ * const running = worker.start();
+ * await clock.tickAsync(100);
+ * worker.stop();
+ * await running;
+ * assert.deepEqual(kinds, ["immediate", "periodic"]);
+ * ```
+ */
 export interface PeriodicWorkerOptions {
   /**
    * Makes the executor callbacks run on, once per `start()`; it is shut down when the worker
@@ -42,7 +94,27 @@ export interface PeriodicWorkerOptions {
   onFailure?: (...args: unknown[]) => void;
 }
 
-/** Options for {@linkcode PeriodicWorker.start}. */
+/**
+ * Options for {@linkcode PeriodicWorker.start}.
+ *
+ * @example Starting empty and adding callbacks later
+ * ```ts
+ * import { FakeClock } from "@fjord/fjord";
+ * import { periodic, PeriodicWorker, type PeriodicWorkerStartOptions } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const worker = new PeriodicWorker([], { clock });
+ * const options: PeriodicWorkerStartOptions = { allowEmpty: true };
+ * const running = worker.start(options);
+ * let runs = 0;
+ * worker.add(periodic(100)(() => runs++));
+ * await clock.tickAsync(100);
+ * worker.stop();
+ * await running;
+ * assert.equal(runs, 1);
+ * ```
+ */
 export interface PeriodicWorkerStartOptions {
   /** Start (and idle) without callbacks, waiting for `add()` (default `false`). */
   allowEmpty?: boolean;
@@ -50,7 +122,23 @@ export interface PeriodicWorkerStartOptions {
   autoStopWhenEmpty?: boolean;
 }
 
-/** Options for {@linkcode PeriodicWorker.wait}. */
+/**
+ * Options for {@linkcode PeriodicWorker.wait}; the timeout runs on the worker's clock.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock } from "@fjord/fjord";
+ * import { periodic, PeriodicWorker, type PeriodicWorkerWaitOptions } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const worker = new PeriodicWorker([[periodic(1000)(() => {})]], { clock });
+ * const options: PeriodicWorkerWaitOptions = { timeout: 50 };
+ * const waited = worker.wait(options);
+ * clock.tick(50);
+ * assert.equal(await waited, false);
+ * ```
+ */
 export interface PeriodicWorkerWaitOptions {
   /** Give up after this many ms (resolves `false`). */
   timeout?: number;

@@ -7,7 +7,22 @@
 import "./_process_runner.ts";
 import { BaseExecutor, type RemotePoolExecutorOptions } from "./executor.ts";
 
-/** Options for {@linkcode ProcessPoolExecutor}. */
+/**
+ * Options for {@linkcode ProcessPoolExecutor}: {@linkcode RemotePoolExecutorOptions}, where
+ * `denoArgs` are the children's `deno run` flags.
+ *
+ * @example One child process with no permissions
+ * ```ts
+ * import { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * const code = "export const pid = () => Deno.pid;";
+ * const pid = { module: `data:text/javascript,${code}`, export: "pid" };
+ * const options: ProcessPoolExecutorOptions = { maxWorkers: 1, denoArgs: [] };
+ * await using ex = new ProcessPoolExecutor(options);
+ * assert.notEqual(await ex.submit(pid), Deno.pid);
+ * ```
+ */
 export type ProcessPoolExecutorOptions = RemotePoolExecutorOptions;
 
 /**

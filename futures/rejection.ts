@@ -11,6 +11,24 @@ import type { Executor } from "./executor.ts";
  * Called by `submit()` before work is queued, with the executor and its backlog (work queued and
  * not yet started, before this submission). Throw (normally a {@linkcode RejectedSubmissionError})
  * to refuse the submission: `submit()` rethrows it synchronously.
+ *
+ * @example Allowing at most one queued item
+ * ```ts
+ * import { AsyncPoolExecutor, RejectedSubmissionError, type RejectFn } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * const atMostOneQueued: RejectFn = (_executor, backlog) => {
+ *   if (backlog >= 1) throw new RejectedSubmissionError(backlog, 1, "busy, try later");
+ * };
+ * await using ex = new AsyncPoolExecutor({ maxWorkers: 1, checkAndReject: atMostOneQueued });
+ * const { promise, resolve } = Promise.withResolvers<void>();
+ * const running = ex.submit(() => promise);
+ * const queued = ex.submit(() => "queued");
+ * assert.throws(() => ex.submit(() => "refused"), { message: "busy, try later" });
+ * resolve();
+ * await running;
+ * assert.equal(await queued, "queued");
+ * ```
  */
 export type RejectFn = (executor: Executor, backlog: number) => void;
 

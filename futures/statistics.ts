@@ -4,7 +4,20 @@
  * @module
  */
 
-/** The counters of an {@linkcode ExecutorStatistics} snapshot. */
+/**
+ * The counters of an {@linkcode ExecutorStatistics} snapshot (omitted ones are 0).
+ *
+ * @example
+ * ```ts
+ * import { ExecutorStatistics, type ExecutorStatisticsInit } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * const init: ExecutorStatisticsInit = { executed: 4, failures: 1, runtime: 100 };
+ * const stats = new ExecutorStatistics(init);
+ * assert.equal(stats.averageRuntime, 25);
+ * assert.equal(stats.cancelled, 0);
+ * ```
+ */
 export interface ExecutorStatisticsInit {
   /** Finished futures that failed. */
   failures?: number;

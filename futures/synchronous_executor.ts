@@ -9,7 +9,22 @@ import { executorInternals } from "./_executor_internals.ts";
 import "./_local_runner.ts";
 import { BaseExecutor } from "./executor.ts";
 
-/** Options for {@linkcode SynchronousExecutor}. */
+/**
+ * Options for {@linkcode SynchronousExecutor}.
+ *
+ * @example Measuring run time on a fake clock
+ * ```ts
+ * import { FakeClock } from "@fjord/fjord";
+ * import { SynchronousExecutor, type SynchronousExecutorOptions } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const options: SynchronousExecutorOptions = { clock };
+ * const ex = new SynchronousExecutor(options);
+ * ex.submit(() => clock.tick(25));
+ * assert.equal(ex.statistics.runtime, 25);
+ * ```
+ */
 export interface SynchronousExecutorOptions {
   /** The clock statistics are measured on (default `systemClock`). */
   clock?: Clock;

@@ -9,7 +9,31 @@ import "./_worker_runner.ts";
 import { getBackend } from "../backends/registry.ts";
 import { BaseExecutor, type RemotePoolExecutorOptions } from "./executor.ts";
 
-/** Options for {@linkcode ThreadPoolExecutor}. */
+/**
+ * Options for {@linkcode ThreadPoolExecutor}: {@linkcode RemotePoolExecutorOptions} without
+ * `denoArgs` (`tasksPerWorker` only matters on the threading backend).
+ *
+ * @example
+ * ```ts
+ * import { initBackend, resetBackend } from "@fjord/fjord";
+ * import { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * resetBackend();
+ * initBackend("cooperative");
+ * const order: string[] = [];
+ * const task = async (s: string): Promise<void> => {
+ *   order.push(`${s} start`);
+ *   await Promise.resolve();
+ *   order.push(`${s} end`);
+ * };
+ * const options: ThreadPoolExecutorOptions = { maxWorkers: 1 };
+ * await using ex = new ThreadPoolExecutor(options);
+ * await Promise.all(["a", "b"].map((s) => ex.submit(task, s)));
+ * assert.deepEqual(order, ["a start", "a end", "b start", "b end"]);
+ * resetBackend();
+ * ```
+ */
 export type ThreadPoolExecutorOptions = Omit<RemotePoolExecutorOptions, "denoArgs">;
 
 /**

@@ -9,7 +9,29 @@ import { futureInternals } from "./_future_control.ts";
 import { badTimeout } from "./_timeout.ts";
 import type { Future } from "./future.ts";
 
-/** Options for {@linkcode waitForAny} and {@linkcode waitForAll}. */
+/**
+ * Options for {@linkcode waitForAny} and {@linkcode waitForAll}.
+ *
+ * @example A bounded wait returns what is done so far
+ * ```ts
+ * import { FakeClock } from "@fjord/fjord";
+ * import { AsyncPoolExecutor, waitForAll, type WaitOptions } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * await using ex = new AsyncPoolExecutor();
+ * const { promise, resolve } = Promise.withResolvers<void>();
+ * const fast = ex.submit(() => 1);
+ * const slow = ex.submit(() => promise);
+ * await fast;
+ * const options: WaitOptions = { timeout: 100, clock };
+ * const waiting = waitForAll([fast, slow], options);
+ * clock.tick(100);
+ * const { done, notDone } = await waiting;
+ * assert.ok(done.has(fast) && notDone.has(slow));
+ * resolve();
+ * ```
+ */
 export interface WaitOptions {
   /** Give up after this many ms and return the partition as it is (no error). */
   timeout?: number;
@@ -19,7 +41,23 @@ export interface WaitOptions {
   clock?: Clock;
 }
 
-/** The futures split by whether they are done (finished, failed or cancelled). */
+/**
+ * The futures split by whether they are done (finished, failed or cancelled).
+ *
+ * @example
+ * ```ts
+ * import { type DoneAndNotDone, SynchronousExecutor, waitForAny } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * const ex = new SynchronousExecutor();
+ * const ok = ex.submit(() => "ok");
+ * const failed = ex.submit(() => { throw new Error("boom"); });
+ * const result: DoneAndNotDone = await waitForAny([ok, failed]);
+ * assert.equal(result.done.size, 2);
+ * assert.equal(result.notDone.size, 0);
+ * await assert.rejects(failed.result(), { message: "boom" });
+ * ```
+ */
 export interface DoneAndNotDone {
   /** Done futures. */
   done: Set<Future<unknown>>;

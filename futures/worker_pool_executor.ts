@@ -7,7 +7,22 @@
 import "./_worker_runner.ts";
 import { BaseExecutor, type RemotePoolExecutorOptions } from "./executor.ts";
 
-/** Options for {@linkcode WorkerPoolExecutor}. */
+/**
+ * Options for {@linkcode WorkerPoolExecutor}: {@linkcode RemotePoolExecutorOptions} without
+ * `denoArgs` (Workers inherit this process's permissions).
+ *
+ * @example
+ * ```ts
+ * import { WorkerPoolExecutor, type WorkerPoolExecutorOptions } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * const code = "export const upper = (s) => s.toUpperCase();";
+ * const upper = { module: `data:text/javascript,${code}`, export: "upper" };
+ * const options: WorkerPoolExecutorOptions = { maxWorkers: 1, tasksPerWorker: 4 };
+ * await using ex = new WorkerPoolExecutor(options);
+ * assert.equal(await ex.submit(upper, "fjord"), "FJORD");
+ * ```
+ */
 export type WorkerPoolExecutorOptions = Omit<RemotePoolExecutorOptions, "denoArgs">;
 
 /**

@@ -30,17 +30,19 @@ import { NoRootWrapSpecifiedError } from "./errors.ts";
  *
  * @example Options for a flaky command that reads its input and must finish in 5 s
  * ```ts
- * import { type ExecuteOptions, LogErrors } from "@fjord/fjord/process";
+ * import { execute, type ExecuteOptions, LogErrors } from "@fjord/fjord/process";
  * import assert from "node:assert/strict";
  *
  * const options: ExecuteOptions = {
  *   input: "payload",
  *   attempts: 3,
+ *   delayOnRetry: false,
  *   checkExitCode: [0, 2],
  *   timeout: 5000,
  *   logErrors: LogErrors.FINAL,
  * };
- * assert.equal(options.attempts, 3);
+ * const { stdout } = await execute(["sh", "-c", "cat; exit 2"], options);
+ * assert.equal(stdout, "payload");
  * ```
  */
 export interface ExecuteOptions {
@@ -90,7 +92,7 @@ export interface ExecuteOptions {
  * What {@linkcode execute} resolves with by default: the decoded output (U+FFFD for bad UTF-8).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { execute, type ExecuteResult } from "@fjord/fjord/process";
  * import assert from "node:assert/strict";
  *
@@ -109,7 +111,7 @@ export interface ExecuteResult {
  * What {@linkcode execute} resolves with given `binary: true`: the raw output bytes.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { execute, type ExecuteBinaryResult } from "@fjord/fjord/process";
  * import assert from "node:assert/strict";
  *
@@ -306,7 +308,7 @@ function plan(cmd: string | string[], options: ExecuteOptions): Plan {
  * @throws {Deno.errors.NotSupported} (rejection) A `prlimit` limit cannot be applied here.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { execute, ProcessExecutionError } from "@fjord/fjord/process";
  * import assert from "node:assert/strict";
  *
@@ -334,7 +336,7 @@ export function execute(
  * @throws {RangeError} When `attempts < 1` or another numeric option is out of range.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { execute } from "@fjord/fjord/process";
  * import assert from "node:assert/strict";
  *
@@ -343,6 +345,7 @@ export function execute(
  * ```
  */
 export function execute(cmd: string | string[], options?: ExecuteOptions): Promise<ExecuteResult>;
+/** @ignore The implementation signature; callers see the two overloads above. */
 export function execute(
   cmd: string | string[],
   options: ExecuteOptions = {},

@@ -4,7 +4,7 @@
  * secret masking; {@linkcode trycmd}; {@linkcode maskPassword}; {@linkcode getWorkerCount}.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { execute, maskPassword } from "@fjord/fjord/process";
  * import assert from "node:assert/strict";
  *

@@ -10,11 +10,12 @@
  * Every value is a non-negative integer; bytes unless noted.
  *
  * @example
- * ```ts ignore
- * import { execute } from "@fjord/fjord/process";
+ * ```ts
+ * import { execute, type ProcessLimits } from "@fjord/fjord/process";
  * import assert from "node:assert/strict";
  *
- * const { stdout } = await execute("ulimit -n", { shell: true, prlimit: { numberFiles: 77 } });
+ * const prlimit: ProcessLimits = { numberFiles: 77 };
+ * const { stdout } = await execute("ulimit -n", { shell: true, prlimit });
  * assert.equal(stdout, "77\n");
  * ```
  */

@@ -12,11 +12,13 @@ import { execute, type ExecuteOptions, type ExecuteResult } from "./execute.ts";
  *
  * @example
  * ```ts
- * import type { TrycmdOptions } from "@fjord/fjord/process";
+ * import { trycmd, type TrycmdOptions } from "@fjord/fjord/process";
  * import assert from "node:assert/strict";
  *
- * const options: TrycmdOptions = { discardWarnings: true, attempts: 2 };
- * assert.equal(options.discardWarnings, true);
+ * const options: TrycmdOptions = { discardWarnings: true };
+ * const { stdout, stderr } = await trycmd(["sh", "-c", "echo deprecated >&2; echo ok"], options);
+ * assert.equal(stdout, "ok\n");
+ * assert.equal(stderr, "");
  * ```
  */
 export interface TrycmdOptions extends ExecuteOptions {
@@ -37,7 +39,7 @@ export interface TrycmdOptions extends ExecuteOptions {
  * @throws {RangeError} For the out-of-range arguments {@linkcode execute} refuses.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { trycmd } from "@fjord/fjord/process";
  * import assert from "node:assert/strict";
  *
