@@ -1,5 +1,7 @@
 // Helpers shared by every test folder.
 
+import { getLogger, setLogger } from "../backends/logger.ts";
+
 /** Polls `cond` every 10 ms until it holds; throws naming `what` after `timeoutMs`. */
 export async function waitFor(
   cond: () => boolean | Promise<boolean>,
@@ -11,4 +13,15 @@ export async function waitFor(
     if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Captures every fjord log line (any level, message only) until disposed. */
+export function captureLog(): { lines: string[] } & Disposable {
+  const previous = getLogger();
+  const lines: string[] = [];
+  const push = (m: string): void => {
+    lines.push(m);
+  };
+  setLogger({ debug: push, info: push, warning: push, error: push });
+  return { lines, [Symbol.dispose]: () => setLogger(previous) };
 }

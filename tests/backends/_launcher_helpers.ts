@@ -1,4 +1,6 @@
 import { waitFor } from "../_util.ts";
+import type { Plan as RunnerPlan } from "./_fixtures/launcher/run_launcher.ts";
+import type { MarkerOptions } from "./_fixtures/launcher/marker_service.ts";
 
 export { waitFor };
 // Helpers for the launcher tests: run the fixture main program as a real process, read the
@@ -16,20 +18,8 @@ export interface ServiceEvent {
   extra: string;
 }
 
-export interface Plan {
-  backend: "threading" | "cooperative";
-  launcher: "service" | "process" | "launch";
-  isolation?: "worker" | "process";
-  workers?: number;
-  instance?: boolean;
-  noFork?: boolean;
-  standby?: boolean;
-  restartMethod?: "reload" | "mutate";
-  configFile?: string;
-  export?: string;
-  module?: string;
-  service?: { mode?: string; startDelay?: number };
-}
+/** A run_launcher.ts plan; `service.dir` is filled in by {@linkcode Run.start}. */
+export type Plan = Omit<RunnerPlan, "service"> & { service?: Omit<MarkerOptions, "dir"> };
 
 export const DEFAULT_FLAGS = ["--allow-read", "--allow-write", "--allow-env", "--allow-run"];
 

@@ -13,6 +13,41 @@ async function readLine(reader: ReadableStreamDefaultReader<string>): Promise<st
   return text.trim();
 }
 
+/** Starts a child process that holds the external lock `name` in `dir` until it is killed. */
+async function holdInChild(
+  dir: string,
+  name: string,
+): Promise<{ child: Deno.ChildProcess } & AsyncDisposable> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      `--allow-read=${dir}`,
+      `--allow-write=${dir}`,
+      fixture("holder_child.ts"),
+      dir,
+      name,
+    ],
+    stdout: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const dispose = async (): Promise<void> => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already dead.
+    }
+    await child.status;
+    await reader.cancel();
+  };
+  try {
+    assert.equal(await readLine(reader), "held");
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+  return { child, [Symbol.asyncDispose]: dispose };
+}
+
 Deno.test("lock() external excludes 4 real processes: 4 x 300 increments end at exactly 1200", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -54,20 +89,8 @@ Deno.test("lock() external excludes 4 real processes: 4 x 300 increments end at 
 for (const mode of ["blocking wait", "polling wait (timeout given)"] as const) {
   Deno.test(`lock() external: a SIGKILLed holder releases within 1 s (${mode})`, async () => {
     const dir = await Deno.makeTempDir();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        `--allow-read=${dir}`,
-        `--allow-write=${dir}`,
-        fixture("holder_child.ts"),
-        dir,
-        "victim",
-      ],
-      stdout: "piped",
-    }).spawn();
     try {
-      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-      assert.equal(await readLine(reader), "held");
+      await using holder = await holdInChild(dir, "victim");
       await assert.rejects(lock("victim", { external: true, lockPath: dir, blocking: false }), {
         name: "AcquireLockFailedError",
       });
@@ -79,20 +102,13 @@ for (const mode of ["blocking wait", "polling wait (timeout given)"] as const) {
       // Let the wait start against the held file before the holder dies.
       await new Promise((r) => setTimeout(r, 50));
       const killedAt = performance.now();
-      child.kill("SIGKILL");
+      holder.child.kill("SIGKILL");
       const held = await waiting;
       const after = performance.now() - killedAt;
       await held.release();
       assert.ok(after < 1000, `took ${after.toFixed(0)} ms`);
-      assert.equal((await child.status).signal, "SIGKILL");
-      await reader.cancel();
+      assert.equal((await holder.child.status).signal, "SIGKILL");
     } finally {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Already dead.
-      }
-      await child.status;
       await Deno.remove(dir, { recursive: true });
     }
   });
@@ -100,40 +116,21 @@ for (const mode of ["blocking wait", "polling wait (timeout given)"] as const) {
 
 Deno.test("FileLock.acquire() resolves false with blocking: false while another process holds it", async () => {
   const dir = await Deno.makeTempDir();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      `--allow-read=${dir}`,
-      `--allow-write=${dir}`,
-      fixture("holder_child.ts"),
-      dir,
-      "f",
-    ],
-    stdout: "piped",
-  }).spawn();
   try {
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    assert.equal(await readLine(reader), "held");
+    await using holder = await holdInChild(dir, "f");
     const file = externalLock("f", { lockPath: dir });
     assert.equal(await file.acquire({ blocking: false }), false);
     assert.equal(file.acquired, false);
     await assert.rejects(file.acquire({ timeout: 30 }), { name: "TimeoutError" });
     assert.equal(file.acquired, false);
-    child.kill("SIGKILL");
-    await child.status;
+    holder.child.kill("SIGKILL");
+    await holder.child.status;
     assert.equal(await file.acquire({ timeout: 5000 }), true);
     assert.equal(file.acquired, true);
     await file.release();
     await file.release();
     assert.equal(file.acquired, false);
-    await reader.cancel();
   } finally {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already dead.
-    }
-    await child.status;
     await Deno.remove(dir, { recursive: true });
   }
 });

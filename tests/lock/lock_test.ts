@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../backends/clock.ts";
-import { consoleLogger, setLogger } from "../../backends/logger.ts";
+import { captureLog } from "../_util.ts";
 import {
   AcquireLockFailedError,
   lock,
@@ -9,15 +9,6 @@ import {
   Semaphores,
   setDefaults,
 } from "../../lock/mod.ts";
-
-function captureLog(): { lines: string[]; [Symbol.dispose](): void } {
-  const lines: string[] = [];
-  const push = (m: string): void => {
-    lines.push(m);
-  };
-  setLogger({ debug: push, info: push, warning: push, error: push });
-  return { lines, [Symbol.dispose]: () => setLogger(consoleLogger) };
-}
 
 Deno.test("lock() grants the same name in FIFO order and excludes the critical section", async () => {
   const order: number[] = [];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../backends/clock.ts";
-import { consoleLogger, setLogger } from "../../backends/logger.ts";
+import { captureLog } from "../_util.ts";
 import {
   AcquireLockFailedError,
   lock,
@@ -8,15 +8,6 @@ import {
   synchronized,
   synchronizedWithPrefix,
 } from "../../lock/mod.ts";
-
-function captureLog(): { lines: string[]; [Symbol.dispose](): void } {
-  const lines: string[] = [];
-  const push = (m: string): void => {
-    lines.push(m);
-  };
-  setLogger({ debug: push, info: push, warning: push, error: push });
-  return { lines, [Symbol.dispose]: () => setLogger(consoleLogger) };
-}
 
 Deno.test("synchronized() serializes calls and passes arguments, this and results through", async () => {
   let counter = 0;

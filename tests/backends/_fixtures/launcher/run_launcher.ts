@@ -5,7 +5,8 @@
 import { Config, initBackend, launch, ProcessLauncher, ServiceLauncher } from "@fjord/fjord";
 import { type MarkerOptions, MarkerService } from "./marker_service.ts";
 
-interface Plan {
+/** What the launcher tests ask this program to run (its one JSON argument). */
+export interface Plan {
   backend: "threading" | "cooperative";
   launcher: "service" | "process" | "launch";
   isolation?: "worker" | "process";
