@@ -17,6 +17,8 @@
  * @module
  */
 
+export * from "./runtime/mod.ts";
+export * from "./service/mod.ts";
 export * from "./backends/mod.ts";
 export * from "./config/mod.ts";
 export * from "./lock/mod.ts";

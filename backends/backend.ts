@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { BackendType } from "./backend_type.ts";
-import type { SignalHandler } from "./signal_handler.ts";
-import type { Thread, ThreadGroup } from "./thread_group.ts";
+import type { BackendType } from "../runtime/backend_type.ts";
+import type { SignalHandler } from "../service/signal_handler.ts";
+import type { Thread, ThreadGroup } from "../service/thread_group.ts";
 import type {
   BackOffLoopingCall,
   DynamicLoopingCall,
@@ -14,14 +14,14 @@ import type {
   FixedIntervalWithTimeoutLoopingCall,
   LoopingCallDone,
   LoopingCallTimeOut,
-} from "./looping_call.ts";
-import type { RetryDecorator } from "./retry.ts";
-import type { Service, Services } from "./service.ts";
-import type { Launcher } from "./launcher.ts";
-import type { ServiceLauncher } from "./service_launcher.ts";
-import type { ProcessLauncher } from "./process_launcher.ts";
-import type { launch } from "./launch.ts";
-import type { SignalExit } from "./signal_exit.ts";
+} from "../service/looping_call.ts";
+import type { RetryDecorator } from "../service/retry.ts";
+import type { Service, Services } from "../service/service.ts";
+import type { Launcher } from "../service/launcher.ts";
+import type { ServiceLauncher } from "../service/service_launcher.ts";
+import type { ProcessLauncher } from "../service/process_launcher.ts";
+import type { launch } from "../service/launch.ts";
+import type { SignalExit } from "../service/signal_exit.ts";
 import type { Executor } from "../futures/executor.ts";
 
 /**

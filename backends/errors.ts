@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { BackendType } from "./backend_type.ts";
+import type { BackendType } from "../runtime/backend_type.ts";
 
 /**
  * Thrown by {@linkcode initBackend} when another backend has already been selected.

@@ -16,25 +16,11 @@
  * @module
  */
 
-export * from "./backend_type.ts";
 export * from "./backend.ts";
 export * from "./errors.ts";
 export * from "./registry.ts";
-export * from "./clock.ts";
-export * from "./logger.ts";
-export * from "./task_ref.ts";
-export * from "./signal_handler.ts";
-export * from "./looping_call.ts";
-export * from "./retry.ts";
-export * from "./thread_group.ts";
-export * from "./periodic_task.ts";
-export * from "./service.ts";
-export * from "./service_ref.ts";
-export * from "./signal_exit.ts";
-export * from "./launcher.ts";
-export * from "./service_launcher.ts";
-export * from "./process_launcher.ts";
-export * from "./launch.ts";
-export * from "./systemd.ts";
-export * from "./cooperative/backend.ts";
-export * from "./threading/backend.ts";
+export * from "./cooperative.ts";
+export * from "./threading.ts";
+// Everything this entry point exported before the runtime/ and service/ folders existed.
+export * from "../runtime/mod.ts";
+export * from "../service/mod.ts";

@@ -7,58 +7,24 @@
  */
 
 import type { Backend, Components } from "./backend.ts";
-import { DEFAULT_BACKEND_TYPE, isBackendType } from "./backend_type.ts";
-import type { BackendType } from "./backend_type.ts";
+import { type BackendType, isBackendType } from "../runtime/backend_type.ts";
 import { BackendAlreadySelectedError, ComponentNotFoundError } from "./errors.ts";
-import { getLogger } from "./logger.ts";
-import { createCooperativeBackend } from "./cooperative/backend.ts";
-import { createThreadingBackend } from "./threading/backend.ts";
-import { selectedBackendType, setSelectedBackendType } from "./_selection.ts";
+import { createCooperativeBackend } from "./cooperative.ts";
+import { createThreadingBackend } from "./threading.ts";
+import {
+  resetSelection,
+  selectBackendType,
+  selectedBackendType,
+  setSelectedBackendType,
+} from "../runtime/selection.ts";
 
-// The Backend object for the selected type (_selection.ts), built on first use.
+export { getBackendType, registerBackendDefaultHook } from "../runtime/selection.ts";
+
+// The Backend object for the selected type (runtime/selection.ts), built on first use.
 let built: Backend | undefined;
-let defaultHook: (() => BackendType) | undefined;
 
 function create(type: BackendType): Backend {
   return type === "threading" ? createThreadingBackend() : createCooperativeBackend();
-}
-
-function readEnv(): string | undefined {
-  try {
-    return Deno.env.get("FJORD_BACKEND");
-  } catch {
-    // Without --allow-env the variable counts as unset.
-    return undefined;
-  }
-}
-
-function chooseDefault(): BackendType {
-  if (defaultHook !== undefined) {
-    let chosen: unknown;
-    try {
-      chosen = defaultHook();
-    } catch (err) {
-      getLogger().warning(
-        `Backend default hook failed; using the default backend '${DEFAULT_BACKEND_TYPE}'`,
-        err,
-      );
-      return DEFAULT_BACKEND_TYPE;
-    }
-    if (isBackendType(chosen)) return chosen;
-    getLogger().warning(
-      `Backend default hook returned '${
-        String(chosen)
-      }', not a backend type; using the default backend '${DEFAULT_BACKEND_TYPE}'`,
-    );
-    return DEFAULT_BACKEND_TYPE;
-  }
-  const env = readEnv();
-  if (env === undefined || env === "") return DEFAULT_BACKEND_TYPE;
-  if (isBackendType(env)) return env;
-  getLogger().warning(
-    `FJORD_BACKEND='${env}' is not a backend type ("threading" or "cooperative"); using the default backend '${DEFAULT_BACKEND_TYPE}'`,
-  );
-  return DEFAULT_BACKEND_TYPE;
 }
 
 /**
@@ -116,30 +82,9 @@ export function initBackend(type: BackendType): Backend {
  * ```
  */
 export function getBackend(): Backend {
-  if (built === undefined) {
-    const type = selectedBackendType() ?? chooseDefault();
-    setSelectedBackendType(type);
-    built = create(type);
-  }
+  const type = selectBackendType();
+  if (built?.type !== type) built = create(type);
   return built;
-}
-
-/**
- * The selected backend's type, without selecting one.
- *
- * @returns The type, or `undefined` when nothing is selected yet.
- *
- * @example
- * ```ts
- * import { getBackendType, resetBackend } from "@fjord/fjord";
- * import assert from "node:assert/strict";
- *
- * resetBackend();
- * assert.equal(getBackendType(), undefined);
- * ```
- */
-export function getBackendType(): BackendType | undefined {
-  return selectedBackendType();
 }
 
 /**
@@ -168,32 +113,6 @@ export function getComponent<K extends keyof Components>(name: K): Components[K]
 }
 
 /**
- * Registers a function that picks the backend when {@linkcode getBackend} selects one without
- * {@linkcode initBackend} having been called. It takes precedence over `FJORD_BACKEND`, and has
- * no effect on a backend already selected.
- *
- * @param hook Returns the backend type to use.
- * @throws {TypeError} When `hook` is not a function.
- *
- * @example
- * ```ts
- * import { getBackend, registerBackendDefaultHook, resetBackend } from "@fjord/fjord";
- * import assert from "node:assert/strict";
- *
- * resetBackend();
- * registerBackendDefaultHook(() => "threading");
- * assert.equal(getBackend().type, "threading");
- * resetBackend();
- * ```
- */
-export function registerBackendDefaultHook(hook: () => BackendType): void {
-  if (typeof hook !== "function") {
-    throw new TypeError(`Cannot register backend default hook as 'hook' is not a function`);
-  }
-  defaultHook = hook;
-}
-
-/**
  * Clears the selected backend and the default hook (for tests).
  *
  * @example
@@ -207,7 +126,6 @@ export function registerBackendDefaultHook(hook: () => BackendType): void {
  * ```
  */
 export function resetBackend(): void {
-  setSelectedBackendType(undefined);
+  resetSelection();
   built = undefined;
-  defaultHook = undefined;
 }

@@ -18,7 +18,7 @@ import {
   waitForAll,
   WorkerPoolExecutor,
 } from "../futures/mod.ts";
-import type { TaskRef } from "../backends/task_ref.ts";
+import type { TaskRef } from "../runtime/task_ref.ts";
 
 const N = 20_000;
 const NOOP: TaskRef = { module: new URL("./_tasks/tasks.ts", import.meta.url), export: "noop" };

@@ -18,7 +18,7 @@ import {
   waitForAll,
   WorkerPoolExecutor,
 } from "../futures/mod.ts";
-import type { TaskRef } from "../backends/task_ref.ts";
+import type { TaskRef } from "../runtime/task_ref.ts";
 
 const TASKS = 32;
 const FIB: TaskRef = { module: new URL("./_tasks/tasks.ts", import.meta.url), export: "fib" };

@@ -5,7 +5,7 @@
  */
 
 import { join } from "node:path";
-import { getLogger } from "../backends/logger.ts";
+import { getLogger } from "../runtime/logger.ts";
 import { parseArgs } from "./_args.ts";
 import { convertValue, showValue } from "./_convert.ts";
 import { showsSecret } from "./_display.ts";

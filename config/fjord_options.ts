@@ -7,7 +7,7 @@
  * @module
  */
 
-import { getLogger } from "../backends/logger.ts";
+import { getLogger } from "../runtime/logger.ts";
 import type { Config } from "./config.ts";
 import { maskPassword } from "../process/mask_password.ts";
 import { showsSecret } from "./_display.ts";

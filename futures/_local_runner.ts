@@ -3,7 +3,7 @@
 // this event loop). An async function's future settles when its promise does; a TaskRef is
 // imported first, so it always completes asynchronously.
 
-import { loadTask } from "../backends/task_ref.ts";
+import { loadTask } from "../runtime/task_ref.ts";
 import { cpuCount, type Runner, runnerFactories, type RunnerHost, type Work } from "./_runner.ts";
 import { isTransferred, unwrapArgs } from "./_transfer_brand.ts";
 

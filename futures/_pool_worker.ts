@@ -2,7 +2,7 @@
 // Deno.exit(), an uncaught error or rejection) are reported to the pool first, so it can fail
 // exactly the tasks that were running and re-send the others to a fresh Worker.
 
-import { receiveFjordInit } from "../backends/threading/_fjord_worker.ts";
+import { receiveFjordInit } from "../runtime/_fjord_worker.ts";
 import { createTaskHost } from "./_task_host.ts";
 import type { FromWorker, ToWorker } from "./_protocol.ts";
 

@@ -3,8 +3,8 @@
 // The child exits on stdin EOF once its running tasks are done, so none outlives its parent.
 // console.log/info/debug go to stderr: stdout belongs to the protocol.
 
-import { initBackend } from "../backends/registry.ts";
-import { isBackendType } from "../backends/backend_type.ts";
+import { isBackendType } from "../runtime/backend_type.ts";
+import { setSelectedBackendType } from "../runtime/selection.ts";
 import { createTaskHost } from "./_task_host.ts";
 import {
   decodePayload,
@@ -15,7 +15,7 @@ import {
 } from "./_protocol.ts";
 
 const backend = Deno.args[0];
-if (backend !== undefined && isBackendType(backend)) initBackend(backend);
+if (backend !== undefined && isBackendType(backend)) setSelectedBackendType(backend);
 
 // deno-lint-ignore no-console
 console.log = console.info = console.debug = console.error;

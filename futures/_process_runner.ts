@@ -1,7 +1,7 @@
 // ProcessPoolExecutor's workers: child `deno run` processes of _process_child.ts, speaking
 // length-prefixed v8-serialized frames over stdin/stdout.
 
-import { getBackend } from "../backends/registry.ts";
+import { selectBackendType } from "../runtime/selection.ts";
 import type { FromWorker } from "./_protocol.ts";
 import { decodePayload, encodeFrame, FrameReader } from "./_protocol.ts";
 import { createRemoteRunner } from "./_remote_runner.ts";
@@ -33,7 +33,7 @@ export function createProcessRunner(
   denoArgs: string[] | undefined,
 ): Runner {
   const flags = denoArgs ?? inheritedPermissionFlags();
-  const backend = getBackend().type;
+  const backend = selectBackendType();
   return createRemoteRunner(host, max, depth, "process", (_name, events) => {
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "--no-prompt", "--no-lock", "--quiet", ...flags, BOOTSTRAP, backend],

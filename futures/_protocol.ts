@@ -2,7 +2,7 @@
 // batches in flat arrays, so one structured clone (or one v8 serialization) moves many tasks.
 
 import { deserialize, serialize } from "node:v8";
-import type { SerializedError } from "../backends/_error_transfer.ts";
+import type { SerializedError } from "../runtime/_error_transfer.ts";
 
 /** Parent → worker: run tasks. `b` = [id, moduleUrl, exportName, args, id, ...]. */
 export interface RunMessage {

@@ -8,8 +8,8 @@
 // So the runner measures how long tasks take (time between results of a busy worker, per
 // task) and sends only 2 ahead (one running, one ready) once tasks take longer than 1 ms.
 
-import { deserializeError, type SerializedError } from "../backends/_error_transfer.ts";
-import { getLogger } from "../backends/logger.ts";
+import { deserializeError, type SerializedError } from "../runtime/_error_transfer.ts";
+import { getLogger } from "../runtime/logger.ts";
 import type { FromWorker, RunMessage } from "./_protocol.ts";
 import type { Runner, RunnerHost, Work } from "./_runner.ts";
 import { unwrapArgs } from "./_transfer_brand.ts";

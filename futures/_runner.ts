@@ -1,7 +1,7 @@
 // The contract between the executor base (queue, statistics, shutdown) and what actually runs
 // started work: inline, as async tasks on this isolate, in Web Workers, or in child processes.
 
-import type { TaskRef } from "../backends/task_ref.ts";
+import type { TaskRef } from "../runtime/task_ref.ts";
 import type { Future } from "./future.ts";
 
 /** One submitted piece of work. */

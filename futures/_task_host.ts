@@ -1,8 +1,8 @@
 // The receiving end of a pool: runs batches of TaskRef tasks inside a Web Worker or a child
 // process, sends results back in batches, and reports which tasks were running if it dies.
 
-import { serializeError } from "../backends/_error_transfer.ts";
-import { loadTask } from "../backends/task_ref.ts";
+import { serializeError } from "../runtime/_error_transfer.ts";
+import { loadTask } from "../runtime/task_ref.ts";
 import type { FromWorker } from "./_protocol.ts";
 import { isTransferred } from "./_transfer_brand.ts";
 

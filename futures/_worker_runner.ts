@@ -1,6 +1,6 @@
 // WorkerPoolExecutor's workers: module Web Workers started with spawnFjordWorker().
 
-import { spawnFjordWorker, terminateFjordWorker } from "../backends/threading/_fjord_worker.ts";
+import { spawnFjordWorker, terminateFjordWorker } from "../runtime/_fjord_worker.ts";
 import type { FromWorker } from "./_protocol.ts";
 import { createRemoteRunner } from "./_remote_runner.ts";
 import { cpuCount, type Runner, runnerFactories, type RunnerHost } from "./_runner.ts";

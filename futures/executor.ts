@@ -5,9 +5,9 @@
  * @module
  */
 
-import { type Clock, systemClock } from "../backends/clock.ts";
-import { getLogger } from "../backends/logger.ts";
-import { isTaskRef, taskModuleUrl, type TaskRef } from "../backends/task_ref.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import { getLogger } from "../runtime/logger.ts";
+import { isTaskRef, taskModuleUrl, type TaskRef } from "../runtime/task_ref.ts";
 import { futureInternals } from "./_future_control.ts";
 import { executorInternals } from "./_executor_internals.ts";
 import { type Runner, runnerFactories, type RunnerHost, type Work } from "./_runner.ts";

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { type Clock, systemClock } from "../backends/clock.ts";
-import { getLogger } from "../backends/logger.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import { getLogger } from "../runtime/logger.ts";
 import { futureInternals } from "./_future_control.ts";
 import { badTimeout } from "./_timeout.ts";
 import { CancelledError } from "./errors.ts";

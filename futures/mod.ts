@@ -20,8 +20,8 @@
  */
 
 // Re-exported so the `clock` options and the TaskRef tasks are documented with this entry point.
-export type { Clock, SleepOptions } from "../backends/clock.ts";
-export type { TaskRef } from "../backends/task_ref.ts";
+export type { Clock, SleepOptions } from "../runtime/clock.ts";
+export type { TaskRef } from "../runtime/task_ref.ts";
 export * from "./errors.ts";
 export * from "./future.ts";
 export * from "./statistics.ts";

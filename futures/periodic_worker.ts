@@ -5,8 +5,8 @@
  * @module
  */
 
-import { type Clock, systemClock } from "../backends/clock.ts";
-import { getLogger } from "../backends/logger.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import { getLogger } from "../runtime/logger.ts";
 import { badTimeout } from "./_timeout.ts";
 import type { Executor } from "./executor.ts";
 import type { Future } from "./future.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Clock } from "../backends/clock.ts";
+import type { Clock } from "../runtime/clock.ts";
 import { executorInternals } from "./_executor_internals.ts";
 import "./_local_runner.ts";
 import { BaseExecutor } from "./executor.ts";

@@ -6,7 +6,7 @@
 
 import "./_local_runner.ts";
 import "./_worker_runner.ts";
-import { getBackend } from "../backends/registry.ts";
+import { selectedIsolation } from "../runtime/selection.ts";
 import { BaseExecutor, type RemotePoolExecutorOptions } from "./executor.ts";
 
 /**
@@ -70,7 +70,7 @@ export class ThreadPoolExecutor extends BaseExecutor {
    * @throws {RangeError} When `maxWorkers` or `tasksPerWorker` is not an integer >= 1.
    */
   constructor(options: ThreadPoolExecutorOptions = {}) {
-    const isolation = getBackend().taskIsolation;
+    const isolation = selectedIsolation().taskIsolation;
     super(isolation === "worker" ? "worker" : "async", options);
     this.isolation = isolation;
   }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type Clock, systemClock } from "../backends/clock.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
 import { futureInternals } from "./_future_control.ts";
 import { badTimeout } from "./_timeout.ts";
 import type { Future } from "./future.ts";

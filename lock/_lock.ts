@@ -5,10 +5,10 @@
 // in reverse. The uncontended internal case completes synchronously and returns an already
 // resolved promise: no async function frame, no extra microtask turn.
 
-import { type Clock, systemClock } from "../backends/clock.ts";
-import { getLogger } from "../backends/logger.ts";
-import { getBackendType } from "../backends/registry.ts";
-import { isFjordWorker } from "../backends/threading/_fjord_worker.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import { getLogger } from "../runtime/logger.ts";
+import { selectedBackendType } from "../runtime/selection.ts";
+import { isFjordWorker } from "../runtime/_fjord_worker.ts";
 import type { Config } from "./_conf.ts";
 import { checkTimeout, FileLockImpl } from "./_file_lock.ts";
 import { checkName, lockFilePath, processLockingDisabled } from "./_lock_path.ts";
@@ -88,7 +88,7 @@ const RESOLVED: Promise<void> = Promise.resolve();
 // Named internal locks engage the cross-Worker table in the threading backend and inside any
 // Worker fjord started; the cooperative backend keeps the pure in-isolate path.
 function sharedEngaged(): boolean {
-  return getBackendType() === "threading" || isFjordWorker();
+  return selectedBackendType() === "threading" || isFjordWorker();
 }
 
 class Handle implements LockHandle {

@@ -2,7 +2,7 @@
 // the Semaphores registry, and waits that also honour a deadline). `mutex.ts` re-exports only
 // the public class.
 
-import { type Clock, systemClock } from "../backends/clock.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
 
 interface Waiter {
   resolve: (value: Disposable) => void;

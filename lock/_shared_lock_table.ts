@@ -26,9 +26,15 @@
 // colliding names in one task cannot self-deadlock; the slot is freed when the last local
 // holder releases.
 
-import { isIsolateAlive, isolateId, sharedBuffer } from "../backends/threading/_fjord_worker.ts";
+import {
+  isIsolateAlive,
+  isolateId,
+  onBeforeSpawn,
+  onIsolatesFreed,
+  sharedBuffer,
+} from "../runtime/_fjord_worker.ts";
 import { type Deadline, msLeft } from "./_mutex.ts";
-import { type Clock, systemClock } from "../backends/clock.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
 
 const KEY = "fjord.lock.table";
 const SLOTS = 4096;
@@ -191,3 +197,8 @@ export function releaseSlotsOfDeadIsolates(): void {
     }
   }
 }
+
+// The table must exist before the first Worker is spawned so that every isolate shares it, and
+// slots held by dead isolates are released as soon as the spawner frees them.
+onBeforeSpawn(ensureLockTable);
+onIsolatesFreed(releaseSlotsOfDeadIsolates);

@@ -1,5 +1,5 @@
-import type { Clock } from "../backends/clock.ts";
-import { systemClock } from "../backends/clock.ts";
+import type { Clock } from "../runtime/clock.ts";
+import { systemClock } from "../runtime/clock.ts";
 import { checkTimeout } from "./_file_lock.ts";
 import { armGiveUp, deadlineOf, timeoutError } from "./_mutex.ts";
 

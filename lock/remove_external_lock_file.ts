@@ -1,4 +1,4 @@
-import { getLogger } from "../backends/logger.ts";
+import { getLogger } from "../runtime/logger.ts";
 import { acquireLock } from "./_lock.ts";
 import { checkName, lockFilePath } from "./_lock_path.ts";
 import { FileLockImpl } from "./_file_lock.ts";

@@ -1,5 +1,5 @@
-import { systemClock } from "../backends/clock.ts";
-import { getLogger } from "../backends/logger.ts";
+import { systemClock } from "../runtime/clock.ts";
+import { getLogger } from "../runtime/logger.ts";
 import { acquireLock, type LockHandle, type LockOptions, validateLockArgs } from "./_lock.ts";
 import { checkPrefix } from "./_lock_path.ts";
 import { AcquireLockFailedError } from "./errors.ts";

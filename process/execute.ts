@@ -4,8 +4,8 @@
  * @module
  */
 
-import { type Clock, systemClock } from "../backends/clock.ts";
-import { getLogger } from "../backends/logger.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import { getLogger } from "../runtime/logger.ts";
 import { ProcessExecutionError, ProcessTimeoutError } from "./errors.ts";
 import { LogErrors } from "./log_errors.ts";
 import { maskPassword } from "./mask_password.ts";

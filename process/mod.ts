@@ -17,7 +17,7 @@
  */
 
 // Re-exported so the `clock` option's type is documented with this entry point.
-export type { Clock, SleepOptions } from "../backends/clock.ts";
+export type { Clock, SleepOptions } from "../runtime/clock.ts";
 export * from "./errors.ts";
 export * from "./execute.ts";
 export * from "./log_errors.ts";

@@ -1,6 +1,6 @@
 // Helpers shared by every test folder.
 
-import { getLogger, setLogger } from "../backends/logger.ts";
+import { getLogger, setLogger } from "../runtime/logger.ts";
 
 /** Polls `cond` every 10 ms until it holds; throws naming `what` after `timeoutMs`. */
 export async function waitFor(

@@ -14,7 +14,7 @@ import {
 } from "../../backends/mod.ts";
 import { captureLog, waitFor } from "./_fixtures/capture_log.ts";
 
-const TASKS = new URL("./_fixtures/thread_tasks.ts", import.meta.url);
+const TASKS = new URL("../service/_fixtures/thread_tasks.ts", import.meta.url);
 
 export function defineConformanceTests(type: BackendType): void {
   const test = (name: string, fn: () => Promise<void> | void): void => {

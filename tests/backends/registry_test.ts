@@ -13,7 +13,7 @@ import {
   resetBackend,
   setLogger,
 } from "../../backends/mod.ts";
-import { consoleLogger } from "../../backends/logger.ts";
+import { consoleLogger } from "../../runtime/logger.ts";
 import type { BackendType as BackendTypeName } from "../../backends/mod.ts";
 import { AsyncPoolExecutor, WorkerPoolExecutor } from "../../futures/mod.ts";
 

@@ -1,6 +1,6 @@
 // Shared helpers for the config tests: temp dirs with files, and a capturing logger.
 
-import { consoleLogger, setLogger } from "../../backends/logger.ts";
+import { consoleLogger, setLogger } from "../../runtime/logger.ts";
 
 /** A temp directory that removes itself on dispose; `write` creates files in it. */
 export interface TempDir extends AsyncDisposable {

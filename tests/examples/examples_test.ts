@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { waitFor } from "../backends/_launcher_helpers.ts";
+import { waitFor } from "../service/_launcher_helpers.ts";
 
 const HTTP = new URL("../../examples/http_service.ts", import.meta.url).pathname;
 const PERIODIC = new URL("../../examples/periodic_service.ts", import.meta.url).pathname;

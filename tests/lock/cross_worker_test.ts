@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { initBackend, resetBackend } from "../../backends/registry.ts";
-import { sharedBuffer, spawnFjordWorker } from "../../backends/threading/_fjord_worker.ts";
+import { sharedBuffer, spawnFjordWorker } from "../../runtime/_fjord_worker.ts";
 import { lock } from "../../lock/mod.ts";
 import { ensureLockTable, slotOf } from "../../lock/_shared_lock_table.ts";
 

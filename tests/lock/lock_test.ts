@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../backends/clock.ts";
+import { FakeClock } from "../../runtime/clock.ts";
 import { captureLog } from "../_util.ts";
 import {
   AcquireLockFailedError,

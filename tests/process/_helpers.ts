@@ -1,5 +1,5 @@
 // Shared helpers for the process tests (not collected: no _test suffix).
-import { consoleLogger, setLogger } from "../../backends/logger.ts";
+import { consoleLogger, setLogger } from "../../runtime/logger.ts";
 import { waitFor } from "../_util.ts";
 
 export { waitFor };

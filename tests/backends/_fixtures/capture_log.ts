@@ -1,6 +1,6 @@
 // Captures fjord's log lines for one test: `using log = captureLog();` then read `log.lines`.
 
-import { getLogger, type Logger, setLogger } from "../../../backends/logger.ts";
+import { getLogger, type Logger, setLogger } from "../../../runtime/logger.ts";
 import { waitFor } from "../../_util.ts";
 
 export { waitFor };

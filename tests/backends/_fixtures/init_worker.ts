@@ -1,4 +1,4 @@
-import { receiveFjordInit, sharedBuffer } from "../../../backends/threading/_fjord_worker.ts";
+import { receiveFjordInit, sharedBuffer } from "../../../runtime/_fjord_worker.ts";
 import { getBackendType } from "../../../backends/registry.ts";
 
 const data = await receiveFjordInit<{ add: number }>();

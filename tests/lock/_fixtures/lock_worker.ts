@@ -2,7 +2,7 @@
 // Web Worker: on each {iters, name, locked} message, increments a shared, non-atomic counter
 // `iters` times (read, yield to the event loop, write back), under lock(name) when `locked`,
 // then replies "done". Without cross-Worker exclusion increments are lost.
-import { receiveFjordInit, sharedBuffer } from "../../../backends/threading/_fjord_worker.ts";
+import { receiveFjordInit, sharedBuffer } from "../../../runtime/_fjord_worker.ts";
 import { lock, type LockHandle } from "../../../lock/mod.ts";
 
 await receiveFjordInit();

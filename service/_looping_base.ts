@@ -1,0 +1,152 @@
+// The loop every looping call shares (oslo's `_common` LoopingCallBase, by composition): an
+// optional initial delay, then call -> decide the next start -> sleep, until stopped, finished
+// with LoopingCallDone, or failed. The variants only supply the `next` policy; the sleeps go
+// through a Clock, so the same code runs on both backends and under FakeClock.
+
+import type { Clock } from "../runtime/clock.ts";
+import { getLogger } from "../runtime/logger.ts";
+import { sleepUntil } from "../runtime/_precise_sleep.ts";
+// A cycle (looping_call.ts imports this file); only used inside functions, so safe.
+import { LoopingCallDone } from "./looping_call.ts";
+
+/**
+ * Decides when the next call starts (an absolute clock time; a past time means at once) from the
+ * finished call's result and its start and end times. Throwing ends the loop with that error.
+ */
+export type NextStart = (result: unknown, started: number, ended: number) => number;
+
+/** What a started loop runs. */
+export interface LoopPlan {
+  initialDelay: number;
+  /** Wake on the due time to a fraction of a millisecond (fixed-interval loops). */
+  precise: boolean;
+  stopOnException: boolean;
+  next: NextStart;
+}
+
+export function formatMs(ms: number): string {
+  return ms.toFixed(2);
+}
+
+export function functionLabel(fn: (...a: never[]) => unknown): string {
+  return fn.name ? `'${fn.name}'` : "<anonymous>";
+}
+
+export function checkDelay(value: unknown, what: string, param: string): number {
+  if (typeof value !== "number" || !(value >= 0) || value === Infinity) {
+    throw new RangeError(
+      `Cannot ${what} as '${param}' must be a finite number >= 0: current value is ${
+        String(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+export function checkFunction(fn: unknown, what: string, param = "fn"): void {
+  if (typeof fn !== "function") {
+    throw new TypeError(`Cannot ${what} as '${param}' is not a function`);
+  }
+}
+
+/** One looping call's state: at most one loop at a time; restartable once finished. */
+export class LoopRunner<T> {
+  readonly kind: string;
+  readonly label: string;
+  readonly clock: Clock;
+  #fn: () => unknown;
+  #busyMessage: string;
+  #controller: AbortController | undefined;
+  #done: Promise<T | true> | undefined;
+  #running = false;
+
+  constructor(kind: string, busyMessage: string, fn: () => unknown, clock: Clock) {
+    this.kind = kind;
+    this.#busyMessage = busyMessage;
+    this.#fn = fn;
+    this.label = functionLabel(fn);
+    this.clock = clock;
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  start(plan: LoopPlan): void {
+    if (this.#running) throw new Error(this.#busyMessage);
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.#running = true;
+    const done = this.#run(controller.signal, plan);
+    // The error was logged; a caller that never waits must not crash the isolate.
+    done.catch(() => {});
+    this.#done = done;
+  }
+
+  stop(): void {
+    this.#controller?.abort();
+  }
+
+  wait(): Promise<T | true> {
+    if (this.#done === undefined) {
+      throw new Error(`Cannot wait for the ${this.kind.toLowerCase()} as it was never started`);
+    }
+    return this.#done;
+  }
+
+  async dispose(): Promise<void> {
+    this.stop();
+    if (this.#done !== undefined) await this.#done.catch(() => {});
+  }
+
+  /** Sleeps until `due`; `false` when stop() woke it. */
+  async #sleep(due: number, signal: AbortSignal, precise: boolean): Promise<boolean> {
+    try {
+      await sleepUntil(this.clock, due, signal, precise);
+      return true;
+    } catch (err) {
+      if (signal.aborted && err === signal.reason) return false;
+      throw err;
+    }
+  }
+
+  async #run(signal: AbortSignal, plan: LoopPlan): Promise<T | true> {
+    const { clock, kind, label } = this;
+    const fn = this.#fn;
+    const log = getLogger();
+    // Like oslo's thread, the loop starts after start() has returned.
+    await null;
+    try {
+      if (
+        plan.initialDelay > 0 &&
+        !await this.#sleep(clock.now() + plan.initialDelay, signal, plan.precise)
+      ) {
+        return true;
+      }
+      while (!signal.aborted) {
+        const started = clock.now();
+        let result: unknown;
+        try {
+          // Called as a plain function: `this` inside it must not be the runner.
+          result = await fn();
+        } catch (err) {
+          if (err instanceof LoopingCallDone || plan.stopOnException) throw err;
+          log.error(`${kind} ${label} failed`, err);
+          result = 0;
+        }
+        if (signal.aborted) break;
+        const ended = clock.now();
+        const due = plan.next(result, started, ended);
+        log.debug(`${kind} ${label} sleeping for ${formatMs(Math.max(0, due - ended))} ms`);
+        if (!await this.#sleep(due, signal, plan.precise)) break;
+      }
+      return true;
+    } catch (err) {
+      if (err instanceof LoopingCallDone) return err.retvalue as T;
+      log.error(`${kind} ${label} failed`, err);
+      throw err;
+    } finally {
+      this.#running = false;
+    }
+  }
+}

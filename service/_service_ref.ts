@@ -1,0 +1,103 @@
+// Loading a ServiceRef: validate its shape, import its module, check the export, build the
+// service (class → new, factory → call with { workerId, conf }).
+
+import type { Config } from "../config/mod.ts";
+import { checkServiceBase, describeValue } from "./_launcher_common.ts";
+import type { ServiceBase } from "./service.ts";
+import { isServiceRef, ServiceNotFoundError, type ServiceRef } from "../runtime/service_ref.ts";
+
+/** A ServiceRef in the plain form sent to another isolate. */
+export interface PlainServiceRef {
+  module: string;
+  export: string;
+  args: unknown[];
+}
+
+/** What a factory export receives first. */
+export interface ServiceContext {
+  workerId: number;
+  conf: Config | undefined;
+}
+
+/** Checks a ServiceRef's shape synchronously and returns its plain form. */
+export function normalizeServiceRef(ref: ServiceRef, parameter = "s"): PlainServiceRef {
+  if (!isServiceRef(ref)) {
+    throw new TypeError(
+      `Cannot launch service as '${parameter}' is not a ServiceRef ({ module: string | URL, export?: string, args?: unknown[] }): current value is ${
+        describeValue(ref)
+      }`,
+    );
+  }
+  const exportName = ref.export ?? "default";
+  if (exportName === "") {
+    throw new TypeError(`Cannot launch service as '${parameter}.export' is empty`);
+  }
+  let module: string;
+  try {
+    module = ref.module instanceof URL ? ref.module.href : new URL(ref.module).href;
+  } catch {
+    throw new TypeError(
+      `Cannot launch service as '${parameter}.module' must be an absolute URL (try new URL("./svc.ts", import.meta.url)): current value is '${ref.module}'`,
+    );
+  }
+  return { module, export: exportName, args: [...(ref.args ?? [])] };
+}
+
+/** Imports the module and returns the export, checked to be a function (class or factory). */
+export async function loadServiceExport(ref: PlainServiceRef): Promise<unknown> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(ref.module);
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    throw new ServiceNotFoundError(ref.module, ref.export, `the module failed to load: ${why}`, {
+      cause,
+    });
+  }
+  if (!Object.hasOwn(mod, ref.export)) {
+    throw new ServiceNotFoundError(ref.module, ref.export, "the module has no such export");
+  }
+  const target = mod[ref.export];
+  if (typeof target !== "function") {
+    throw new ServiceNotFoundError(
+      ref.module,
+      ref.export,
+      `the export is ${describeValue(target)}, not a ServiceBase class or a factory`,
+    );
+  }
+  return target;
+}
+
+function isClass(fn: (...a: unknown[]) => unknown): boolean {
+  if (/^class[\s{]/.test(Function.prototype.toString.call(fn))) return true;
+  // A function whose prototype has the service methods is a (transpiled or ES5) constructor.
+  const proto = (fn as { prototype?: Record<string, unknown> }).prototype;
+  return proto !== undefined && typeof proto.start === "function";
+}
+
+/** Builds the service from a loaded export. */
+export async function buildService(
+  ref: PlainServiceRef,
+  target: unknown,
+  ctx: ServiceContext,
+): Promise<ServiceBase> {
+  const fn = target as (...a: unknown[]) => unknown;
+  let service: unknown;
+  if (isClass(fn)) {
+    service = new (fn as unknown as new (...a: unknown[]) => unknown)(...ref.args);
+  } else {
+    service = await fn(ctx, ...ref.args);
+  }
+  try {
+    checkServiceBase(service, "service");
+  } catch {
+    throw new ServiceNotFoundError(
+      ref.module,
+      ref.export,
+      `it built ${
+        describeValue(service)
+      }, which does not implement ServiceBase (start, stop, wait, reset)`,
+    );
+  }
+  return service;
+}

@@ -1,0 +1,796 @@
+/**
+ * Looping calls (oslo.service `loopingcall`): run a function again and again on a fixed,
+ * dynamic or back-off schedule, in milliseconds, through a {@linkcode Clock}.
+ *
+ * @module
+ */
+
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import { getLogger } from "../runtime/logger.ts";
+import { checkDelay, checkFunction, formatMs, type LoopPlan, LoopRunner } from "./_looping_base.ts";
+
+/**
+ * Thrown by a looping call's function to finish the loop: `wait()` resolves with `retvalue`.
+ *
+ * @example Finishing a loop with a value
+ * ```ts
+ * import { FakeClock, FixedIntervalLoopingCall, LoopingCallDone } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * let n = 0;
+ * const call = new FixedIntervalLoopingCall(() => {
+ *   if (++n === 3) throw new LoopingCallDone(n);
+ * }, { clock }).start({ interval: 100 });
+ * await clock.runAll();
+ * assert.equal(await call.wait(), 3);
+ * ```
+ */
+export class LoopingCallDone extends Error {
+  /** What `wait()` resolves with (`true` when no value was given, as in oslo). */
+  readonly retvalue: unknown;
+
+  /**
+   * Creates the signal to finish a loop.
+   *
+   * @param retvalue The value `wait()` resolves with; `undefined` means `true`.
+   */
+  constructor(retvalue: unknown = true) {
+    super("Looping call done");
+    this.name = "LoopingCallDone";
+    this.retvalue = retvalue;
+  }
+}
+
+/**
+ * Ends a looping call whose time ran out (`FixedIntervalWithTimeoutLoopingCall`,
+ * `BackOffLoopingCall`); `wait()` rejects with it.
+ *
+ * @example
+ * ```ts
+ * import { LoopingCallTimeOut } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new LoopingCallTimeOut("Looping call timed out after 600.00 ms");
+ * assert.equal(err.name, "LoopingCallTimeOut");
+ * ```
+ */
+export class LoopingCallTimeOut extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What timed out and after how long.
+   * @param options `cause`, as for `Error`.
+   */
+  constructor(message = "Looping call timed out", options?: ErrorOptions) {
+    super(message, options);
+    this.name = "LoopingCallTimeOut";
+  }
+}
+
+/**
+ * Options for the looping call constructors.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, FixedIntervalLoopingCall, type LoopingCallOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const options: LoopingCallOptions = { clock };
+ * const call = new FixedIntervalLoopingCall(() => {}, options).start({ interval: 100 });
+ * call.stop();
+ * assert.equal(await call.wait(), true);
+ * ```
+ */
+export interface LoopingCallOptions {
+  /**
+   * The clock the loop reads and sleeps on.
+   *
+   * @default {systemClock}
+   */
+  clock?: Clock;
+}
+
+/**
+ * Options for {@linkcode FixedIntervalLoopingCall.start}.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, FixedIntervalLoopingCall, type FixedIntervalStartOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const starts: number[] = [];
+ * const options: FixedIntervalStartOptions = { interval: 100, initialDelay: 50 };
+ * const call = new FixedIntervalLoopingCall(() => {
+ *   starts.push(clock.now());
+ * }, { clock }).start(options);
+ * await clock.tickAsync(250);
+ * call.stop();
+ * await call.wait();
+ * assert.deepEqual(starts, [50, 150, 250]);
+ * ```
+ */
+export interface FixedIntervalStartOptions {
+  /** Milliseconds from the start of one call to the start of the next. */
+  interval: number;
+  /**
+   * Milliseconds to wait before the first call.
+   *
+   * @default {0}
+   */
+  initialDelay?: number;
+  /**
+   * `true`: an error thrown by the function ends the loop and rejects `wait()`. `false`: it is
+   * logged and the loop goes on.
+   *
+   * @default {true}
+   */
+  stopOnException?: boolean;
+  /**
+   * `true` (system clock only): wake a little early from the timer, then block the isolate with
+   * `Atomics.wait` (no CPU spent) for the last 1–2.5 ms before each call, for sub-millisecond
+   * start times. Nothing else runs in this isolate during that stretch, so use it for loops
+   * whose timing matters more than the isolate's other work (or run the loop in its own
+   * Worker). `false`: plain timers, which fire up to about a millisecond late (more under load);
+   * the schedule still never drifts.
+   *
+   * @default {false}
+   */
+  precise?: boolean;
+}
+
+/**
+ * Options for {@linkcode FixedIntervalWithTimeoutLoopingCall.start}.
+ *
+ * @example
+ * ```ts
+ * import type { FixedIntervalWithTimeoutStartOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const options: FixedIntervalWithTimeoutStartOptions = { interval: 200, timeout: 500 };
+ * assert.equal(options.timeout, 500);
+ * ```
+ */
+export interface FixedIntervalWithTimeoutStartOptions extends FixedIntervalStartOptions {
+  /**
+   * Milliseconds after `start()` (initial delay included) after which the loop ends with
+   * {@linkcode LoopingCallTimeOut}; checked after each call. `0` means no timeout.
+   *
+   * @default {0}
+   */
+  timeout?: number;
+}
+
+/**
+ * Options for {@linkcode DynamicLoopingCall.start}.
+ *
+ * @example
+ * ```ts
+ * import { DynamicLoopingCall, type DynamicStartOptions, FakeClock } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const starts: number[] = [];
+ * const options: DynamicStartOptions = { periodicIntervalMax: 300 };
+ * const call = new DynamicLoopingCall(() => {
+ *   starts.push(clock.now());
+ *   return undefined; // sleep periodicIntervalMax
+ * }, { clock }).start(options);
+ * await clock.tickAsync(600);
+ * call.stop();
+ * await call.wait();
+ * assert.deepEqual(starts, [0, 300, 600]);
+ * ```
+ */
+export interface DynamicStartOptions {
+  /**
+   * Milliseconds to wait before the first call.
+   *
+   * @default {0}
+   */
+  initialDelay?: number;
+  /**
+   * The longest sleep in milliseconds, and the sleep used when the function returns
+   * `undefined`. Without it, returning `undefined` ends the loop with an error.
+   */
+  periodicIntervalMax?: number;
+  /**
+   * `true`: an error thrown by the function ends the loop and rejects `wait()`. `false`: it is
+   * logged and the next call starts at once (as in oslo, a failure counts as a delay of 0).
+   *
+   * @default {true}
+   */
+  stopOnException?: boolean;
+}
+
+/**
+ * Options for the {@linkcode BackOffLoopingCall} constructor.
+ *
+ * @example
+ * ```ts
+ * import type { BackOffLoopingCallOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * // A constant source makes the jitter factor exactly `jitter`.
+ * const options: BackOffLoopingCallOptions = { random: () => 0.5 };
+ * assert.equal(options.random?.(), 0.5);
+ * ```
+ */
+export interface BackOffLoopingCallOptions extends LoopingCallOptions {
+  /**
+   * A uniform random number source in [0, 1), like `Math.random`; the jitter factor is drawn
+   * from a normal distribution (mean `jitter`, standard deviation 0.1) through it. A constant
+   * `() => 0.5` makes the factor exactly `jitter`.
+   *
+   * @default {Math.random}
+   */
+  random?: () => number;
+}
+
+/**
+ * Options for {@linkcode BackOffLoopingCall.start}.
+ *
+ * @example
+ * ```ts
+ * import type { BackOffStartOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const options: BackOffStartOptions = { startingInterval: 100, maxInterval: 5000, timeout: 60_000 };
+ * assert.equal(options.jitter, undefined); // 0.75 by default
+ * ```
+ */
+export interface BackOffStartOptions {
+  /**
+   * Milliseconds to wait before the first call.
+   *
+   * @default {0}
+   */
+  initialDelay?: number;
+  /**
+   * Milliseconds to sleep after a success (times the jitter factor), and the first back-off.
+   *
+   * @default {1000}
+   */
+  startingInterval?: number;
+  /**
+   * Most milliseconds of back-off sleep in one failure streak before the loop ends with
+   * {@linkcode LoopingCallTimeOut} (checked before sleeping). `0` means no limit.
+   *
+   * @default {300000}
+   */
+  timeout?: number;
+  /**
+   * The longest single back-off sleep in milliseconds.
+   *
+   * @default {300000}
+   */
+  maxInterval?: number;
+  /**
+   * The mean of the random factor applied to each sleep; the back-off grows by `2 * jitter`
+   * per failure.
+   *
+   * @default {0.75}
+   */
+  jitter?: number;
+  /**
+   * The shortest back-off sleep in milliseconds.
+   *
+   * @default {1}
+   */
+  minInterval?: number;
+}
+
+function clockOf(options: LoopingCallOptions | undefined): Clock {
+  return options?.clock ?? systemClock;
+}
+
+function checkBoolean(value: unknown, what: string, param: string): boolean {
+  if (typeof value !== "boolean") {
+    throw new TypeError(
+      `Cannot ${what} as '${param}' must be a boolean: current value is ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function checkPositive(value: unknown, what: string, param: string): number {
+  if (typeof value !== "number" || !(value > 0) || value === Infinity) {
+    throw new RangeError(
+      `Cannot ${what} as '${param}' must be a finite number > 0: current value is ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+// How far behind its schedule a fixed-interval loop may fall (because the isolate was busy, or
+// the machine suspended) and still catch up by starting the missed calls at once; beyond this
+// (or one interval, if longer) the missed calls are skipped and the schedule restarts.
+const CATCH_UP_MS = 1000;
+
+/**
+ * The fixed-interval schedule: start-to-start, against the ideal times `anchor + k * interval`
+ * so timer lateness does not accumulate. An overrun (a call longer than the interval) is logged,
+ * the next call starts at once and the schedule restarts from it (oslo's rule). A late wake-up
+ * without an overrun keeps the schedule: a call whose time has passed starts at once.
+ */
+function fixedSchedule(
+  interval: number,
+  label: string,
+): (result: unknown, started: number, ended: number) => number {
+  let anchor: number | undefined;
+  let k = 0;
+  return (_result, started, ended) => {
+    if (anchor === undefined) {
+      anchor = started;
+      k = 0;
+    }
+    // Rounded to the logged precision, as oslo does (it rounds to its 0.01 s).
+    const overrun = Math.round((ended - started - interval) * 100) / 100;
+    if (overrun > 0) {
+      getLogger().warning(`Function ${label} run outlasted interval by ${formatMs(overrun)} ms`);
+      anchor = undefined;
+      return ended;
+    }
+    k += 1;
+    const due = anchor + k * interval;
+    if (ended - due > Math.max(interval, CATCH_UP_MS)) {
+      anchor = undefined;
+      return ended;
+    }
+    return due;
+  };
+}
+
+/** Checks a fixed-interval `start()`'s options and plans the loop on the fixed schedule. */
+function fixedPlan(options: FixedIntervalStartOptions, what: string, label: string): LoopPlan {
+  const interval = checkDelay(options?.interval, what, "interval");
+  return {
+    initialDelay: checkDelay(options.initialDelay ?? 0, what, "initialDelay"),
+    stopOnException: checkBoolean(options.stopOnException ?? true, what, "stopOnException"),
+    precise: checkBoolean(options.precise ?? false, what, "precise"),
+    next: fixedSchedule(interval, label),
+  };
+}
+
+// Lets the subclasses below reach the base's private runner without exposing it.
+let loopOf: <T>(call: LoopingCallBase<T>) => LoopRunner<T>;
+
+/**
+ * What every looping call shares (oslo's `LoopingCallBase`): `running`, `stop()`, `wait()` and
+ * `[Symbol.asyncDispose]`. The variants add `start()` with their own schedule.
+ *
+ * @typeParam T The value the function finishes with through {@linkcode LoopingCallDone}.
+ *
+ * @example Stopping any looping call the same way
+ * ```ts
+ * import { FakeClock, FixedIntervalLoopingCall, type LoopingCallBase } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const call: LoopingCallBase = new FixedIntervalLoopingCall(() => {}, { clock })
+ *   .start({ interval: 100 });
+ * assert.equal(call.running, true);
+ * call.stop();
+ * assert.equal(await call.wait(), true);
+ * ```
+ */
+export abstract class LoopingCallBase<T = unknown> implements AsyncDisposable {
+  #loop: LoopRunner<T>;
+
+  static {
+    loopOf = <U>(call: LoopingCallBase<U>): LoopRunner<U> => call.#loop as LoopRunner<U>;
+  }
+
+  /**
+   * Creates the looping call (not started).
+   *
+   * @param kind The variant's name in log lines.
+   * @param busyMessage The message of the error `start()` throws while the loop runs.
+   * @param fn The function to call.
+   * @param clock The clock to read and sleep on.
+   */
+  protected constructor(kind: string, busyMessage: string, fn: () => unknown, clock: Clock) {
+    this.#loop = new LoopRunner<T>(kind, busyMessage, fn, clock);
+  }
+
+  /**
+   * Whether the loop is running: from `start()` until the loop has ended. After `stop()` it
+   * stays `true` until the current call returns (await `wait()` before starting again).
+   */
+  get running(): boolean {
+    return this.#loop.running;
+  }
+
+  /**
+   * Stops the loop: a sleeping loop ends at once, a running call is never interrupted (the loop
+   * ends when it returns). Idempotent.
+   */
+  stop(): void {
+    this.#loop.stop();
+  }
+
+  /**
+   * Waits for the loop to end.
+   *
+   * @returns `true` when stopped, or the {@linkcode LoopingCallDone} value.
+   * @throws {Error} When the loop was never started (thrown at once).
+   * @throws {unknown} The error that ended the loop (rejects): the function's, or
+   *   {@linkcode LoopingCallTimeOut} from the timeout and back-off variants.
+   */
+  wait(): Promise<T | true> {
+    return this.#loop.wait();
+  }
+
+  /** Stops the loop and waits for it to end (its error, already logged, is not thrown). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.#loop.dispose();
+  }
+}
+
+/**
+ * Calls a function every `interval` milliseconds, start to start (oslo's
+ * `FixedIntervalLoopingCall`). An overrun (a call longer than the interval) logs
+ * "Function 'f' run outlasted interval by X ms", the next call starts at once and the schedule
+ * restarts from it. Otherwise the schedule is kept against the first call's start
+ * (`T0 + k * interval`), so it does not drift: a call whose time passed while the isolate was
+ * busy starts at once; after a lag of more than 1 s (or one interval, if longer) the missed
+ * calls are skipped instead. With `precise: true` on the system clock, the loop wakes a little
+ * early from its timer and blocks the isolate (`Atomics.wait`, no CPU spent) for the last
+ * 1–2.5 ms before each due call, for sub-millisecond accuracy.
+ *
+ * @typeParam T The value the function finishes with through {@linkcode LoopingCallDone}.
+ *
+ * @example Three ticks on a fake clock
+ * ```ts
+ * import { FakeClock, FixedIntervalLoopingCall } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const starts: number[] = [];
+ * const call = new FixedIntervalLoopingCall(() => {
+ *   starts.push(clock.now());
+ * }, { clock }).start({ interval: 500 });
+ * await clock.tickAsync(1000);
+ * call.stop();
+ * assert.equal(await call.wait(), true);
+ * assert.deepEqual(starts, [0, 500, 1000]);
+ * ```
+ */
+export class FixedIntervalLoopingCall<T = unknown> extends LoopingCallBase<T> {
+  /**
+   * Creates the looping call (not started).
+   *
+   * @param fn The function to call; a returned promise is awaited (the call runs until it
+   *   settles). Throw {@linkcode LoopingCallDone} to finish the loop.
+   * @param options `clock`: the clock to use.
+   * @throws {TypeError} When `fn` is not a function.
+   */
+  constructor(fn: () => unknown, options?: LoopingCallOptions) {
+    checkFunction(fn, "create FixedIntervalLoopingCall");
+    super(
+      "Fixed interval looping call",
+      "A fixed interval looping call can only run one function at a time",
+      fn,
+      clockOf(options),
+    );
+  }
+
+  /**
+   * Starts the loop: the first call after `initialDelay`, then one every `interval` ms.
+   *
+   * @param options The interval in ms, and `initialDelay`, `stopOnException`, `precise`.
+   * @returns This looping call.
+   * @throws {Error} When the loop is already running.
+   * @throws {RangeError} When `interval` or `initialDelay` is negative or not finite.
+   * @throws {TypeError} When `stopOnException` or `precise` is not a boolean.
+   */
+  start(options: FixedIntervalStartOptions): this {
+    const loop = loopOf(this);
+    loop.start(fixedPlan(options, "start FixedIntervalLoopingCall", loop.label));
+    return this;
+  }
+}
+
+/**
+ * A {@linkcode FixedIntervalLoopingCall} that also ends with {@linkcode LoopingCallTimeOut}
+ * once more than `timeout` ms have passed since `start()` (checked after each call).
+ *
+ * @typeParam T The value the function finishes with through {@linkcode LoopingCallDone}.
+ *
+ * @example Timing out after 500 ms
+ * ```ts
+ * import { FakeClock, FixedIntervalWithTimeoutLoopingCall, LoopingCallTimeOut } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const call = new FixedIntervalWithTimeoutLoopingCall(() => {}, { clock })
+ *   .start({ interval: 200, timeout: 500 });
+ * await clock.runAll();
+ * await assert.rejects(call.wait(), LoopingCallTimeOut);
+ * ```
+ */
+export class FixedIntervalWithTimeoutLoopingCall<T = unknown> extends LoopingCallBase<T> {
+  /**
+   * Creates the looping call (not started).
+   *
+   * @param fn The function to call; a returned promise is awaited.
+   * @param options `clock`: the clock to use.
+   * @throws {TypeError} When `fn` is not a function.
+   */
+  constructor(fn: () => unknown, options?: LoopingCallOptions) {
+    checkFunction(fn, "create FixedIntervalWithTimeoutLoopingCall");
+    super(
+      "Fixed interval looping call with timeout checking.",
+      "A fixed interval looping call with timeout checking and can only run one function at a time",
+      fn,
+      clockOf(options),
+    );
+  }
+
+  /**
+   * Starts the loop.
+   *
+   * @param options As for {@linkcode FixedIntervalLoopingCall.start}, plus `timeout` in ms.
+   * @returns This looping call.
+   * @throws {Error} When the loop is already running.
+   * @throws {RangeError} When a duration is negative or not finite.
+   * @throws {TypeError} When `stopOnException` or `precise` is not a boolean.
+   */
+  start(options: FixedIntervalWithTimeoutStartOptions): this {
+    const what = "start FixedIntervalWithTimeoutLoopingCall";
+    const loop = loopOf(this);
+    const plan = fixedPlan(options, what, loop.label);
+    const timeout = checkDelay(options.timeout ?? 0, what, "timeout");
+    const startTime = loop.clock.now();
+    loop.start({
+      ...plan,
+      next: (result, started, ended) => {
+        const due = plan.next(result, started, ended);
+        const elapsed = ended - startTime;
+        if (timeout > 0 && elapsed > timeout) {
+          throw new LoopingCallTimeOut(`Looping call timed out after ${formatMs(elapsed)} ms`);
+        }
+        return due;
+      },
+    });
+    return this;
+  }
+}
+
+/**
+ * Calls a function, then sleeps for as many milliseconds as it returned (end to start), then
+ * calls it again (oslo's `DynamicLoopingCall`). Returning `undefined` sleeps
+ * `periodicIntervalMax`; without one, the loop ends with an `Error`.
+ *
+ * @typeParam T The value the function finishes with through {@linkcode LoopingCallDone}.
+ *
+ * @example The function picks its next delay
+ * ```ts
+ * import { DynamicLoopingCall, FakeClock, LoopingCallDone } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const starts: number[] = [];
+ * const call = new DynamicLoopingCall(() => {
+ *   starts.push(clock.now());
+ *   if (starts.length === 3) throw new LoopingCallDone("done");
+ *   return starts.length * 100;
+ * }, { clock }).start();
+ * await clock.runAll();
+ * assert.equal(await call.wait(), "done");
+ * assert.deepEqual(starts, [0, 100, 300]);
+ * ```
+ */
+export class DynamicLoopingCall<T = unknown> extends LoopingCallBase<T> {
+  /**
+   * Creates the looping call (not started).
+   *
+   * @param fn Returns (or resolves to) the milliseconds to sleep before the next call, or
+   *   `undefined` for `periodicIntervalMax`.
+   * @param options `clock`: the clock to use.
+   * @throws {TypeError} When `fn` is not a function.
+   */
+  constructor(
+    fn: () => number | undefined | void | Promise<number | undefined | void>,
+    options?: LoopingCallOptions,
+  ) {
+    checkFunction(fn, "create DynamicLoopingCall");
+    super(
+      "Dynamic interval looping call",
+      "A dynamic interval looping call can only run one function at a time",
+      fn,
+      clockOf(options),
+    );
+  }
+
+  /**
+   * Starts the loop.
+   *
+   * @param options `initialDelay`, `periodicIntervalMax` (ms) and `stopOnException`.
+   * @returns This looping call.
+   * @throws {Error} When the loop is already running.
+   * @throws {RangeError} When a duration is negative or not finite.
+   * @throws {TypeError} When `stopOnException` is not a boolean.
+   */
+  start(options: DynamicStartOptions = {}): this {
+    const what = "start DynamicLoopingCall";
+    const initialDelay = checkDelay(options.initialDelay ?? 0, what, "initialDelay");
+    const max = options.periodicIntervalMax === undefined
+      ? undefined
+      : checkDelay(options.periodicIntervalMax, what, "periodicIntervalMax");
+    const stopOnException = checkBoolean(options.stopOnException ?? true, what, "stopOnException");
+    loopOf(this).start({
+      precise: false,
+      initialDelay,
+      stopOnException,
+      next: (result, _started, ended) => {
+        let delay: number;
+        if (result === undefined) {
+          if (max === undefined) {
+            throw new Error(
+              "A dynamic interval looping call should supply either an interval or periodicIntervalMax",
+            );
+          }
+          delay = max;
+        } else if (typeof result !== "number" || Number.isNaN(result)) {
+          throw new TypeError(
+            `Cannot schedule the next call as the function must return a number of milliseconds or undefined: current value is ${
+              String(result)
+            }`,
+          );
+        } else {
+          delay = max === undefined ? result : Math.min(result, max);
+        }
+        return ended + Math.max(0, delay);
+      },
+    });
+    return this;
+  }
+}
+
+// Acklam's rational approximation of the standard normal quantile (relative error < 1.2e-9):
+// one uniform draw per normal deviate, so a constant random source gives a constant factor.
+const A = [
+  -39.69683028665376,
+  220.9460984245205,
+  -275.9285104469687,
+  138.357751867269,
+  -30.66479806614716,
+  2.506628277459239,
+];
+const B = [
+  -54.47609879822406,
+  161.5858368580409,
+  -155.6989798598866,
+  66.80131188771972,
+  -13.28068155288572,
+];
+const C = [
+  -0.007784894002430293,
+  -0.3223964580411365,
+  -2.400758277161838,
+  -2.549732539343734,
+  4.374664141464968,
+  2.938163982698783,
+];
+const D = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+
+function normalQuantile(u: number): number {
+  const p = Math.min(Math.max(u, 1e-12), 1 - 1e-12);
+  const [a0, a1, a2, a3, a4, a5] = A as [number, number, number, number, number, number];
+  const [b0, b1, b2, b3, b4] = B as [number, number, number, number, number];
+  const [c0, c1, c2, c3, c4, c5] = C as [number, number, number, number, number, number];
+  const [d0, d1, d2, d3] = D as [number, number, number, number];
+  if (p < 0.02425) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) /
+      ((((d0 * q + d1) * q + d2) * q + d3) * q + 1);
+  }
+  if (p > 1 - 0.02425) return -normalQuantile(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return (((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5) * q /
+    (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1);
+}
+
+/**
+ * Calls a function that reports success (truthy) or failure (falsy); after a success it sleeps
+ * `startingInterval`, after each failure it backs off exponentially with jitter, up to
+ * `maxInterval`, and gives up with {@linkcode LoopingCallTimeOut} when a failure streak's sleeps
+ * would exceed `timeout` (oslo's `BackOffLoopingCall`). The function finishes the loop by
+ * throwing {@linkcode LoopingCallDone}; any other error ends it too.
+ *
+ * @typeParam T The value the function finishes with through {@linkcode LoopingCallDone}.
+ *
+ * @example Backing off 20, 40, 80 ms, then timing out
+ * ```ts
+ * import { BackOffLoopingCall, FakeClock, LoopingCallTimeOut } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const starts: number[] = [];
+ * const call = new BackOffLoopingCall(() => {
+ *   starts.push(clock.now());
+ *   return false;
+ * }, { clock, random: () => 0.5 }).start({
+ *   startingInterval: 10, jitter: 1, maxInterval: 80, timeout: 200,
+ * });
+ * await clock.runAll();
+ * await assert.rejects(call.wait(), LoopingCallTimeOut);
+ * assert.deepEqual(starts, [0, 20, 60, 140]);
+ * ```
+ */
+export class BackOffLoopingCall<T = unknown> extends LoopingCallBase<T> {
+  #random: () => number;
+
+  /**
+   * Creates the looping call (not started).
+   *
+   * @param fn Returns (or resolves to) truthy on success, falsy on failure.
+   * @param options `clock` and `random` (a uniform source in [0, 1)).
+   * @throws {TypeError} When `fn` or `random` is not a function.
+   */
+  constructor(fn: () => unknown, options?: BackOffLoopingCallOptions) {
+    checkFunction(fn, "create BackOffLoopingCall");
+    const random = options?.random ?? Math.random;
+    checkFunction(random, "create BackOffLoopingCall", "random");
+    super(
+      "Dynamic backoff interval looping call",
+      "A dynamic backoff interval looping call can only run one function at a time",
+      fn,
+      clockOf(options),
+    );
+    this.#random = random;
+  }
+
+  /**
+   * Starts the loop (state is reset on every start).
+   *
+   * @param options The back-off parameters, in ms (see {@linkcode BackOffStartOptions}).
+   * @returns This looping call.
+   * @throws {Error} When the loop is already running.
+   * @throws {RangeError} When a duration is negative or not finite, or `jitter` is not a
+   *   finite number >= 0.
+   */
+  start(options: BackOffStartOptions = {}): this {
+    const what = "start BackOffLoopingCall";
+    const initialDelay = checkDelay(options.initialDelay ?? 0, what, "initialDelay");
+    const startingInterval = checkPositive(
+      options.startingInterval ?? 1000,
+      what,
+      "startingInterval",
+    );
+    const timeout = checkDelay(options.timeout ?? 300_000, what, "timeout");
+    const maxInterval = checkDelay(options.maxInterval ?? 300_000, what, "maxInterval");
+    const jitter = checkDelay(options.jitter ?? 0.75, what, "jitter");
+    const minInterval = checkDelay(options.minInterval ?? 1, what, "minInterval");
+    const random = this.#random;
+    let interval = startingInterval;
+    let errorTime = 0;
+    loopOf(this).start({
+      precise: false,
+      initialDelay,
+      stopOnException: true,
+      next: (result, _started, ended) => {
+        const factor = Math.abs(jitter + 0.1 * normalQuantile(random()));
+        if (result) {
+          interval = startingInterval;
+          errorTime = 0;
+          return ended + startingInterval * factor;
+        }
+        const idle = Math.min(Math.max(interval * 2 * factor, minInterval), maxInterval);
+        interval = Math.max(interval * 2 * jitter, minInterval);
+        if (timeout > 0 && errorTime + idle > timeout) {
+          throw new LoopingCallTimeOut(
+            `Looping call timed out after ${formatMs(errorTime + idle)} ms`,
+          );
+        }
+        errorTime += idle;
+        return ended + idle;
+      },
+    });
+    return this;
+  }
+}

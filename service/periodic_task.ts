@@ -1,0 +1,430 @@
+/**
+ * Periodic tasks (oslo.service `periodic_task`): methods marked with the {@linkcode periodicTask}
+ * decorator, run when due by {@linkcode PeriodicTasks.runPeriodicTasks}.
+ *
+ * @module
+ */
+
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import { getLogger } from "../runtime/logger.ts";
+import { type Config, periodicTaskOpts } from "../config/mod.ts";
+
+/**
+ * The spacing in ms of a task that does not give one (oslo's `DEFAULT_INTERVAL`, 60 s).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_PERIODIC_SPACING } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_PERIODIC_SPACING, 60_000);
+ * ```
+ */
+export const DEFAULT_PERIODIC_SPACING = 60_000;
+
+/**
+ * Options for {@linkcode periodicTask} and {@linkcode PeriodicTasks.addPeriodicTask}.
+ *
+ * @example
+ * ```ts
+ * import type { PeriodicTaskOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const options: PeriodicTaskOptions = { spacing: 10_000, runImmediately: true, name: "report" };
+ * assert.equal(options.enabled, undefined); // true by default
+ * ```
+ */
+export interface PeriodicTaskOptions {
+  /**
+   * Milliseconds between runs; `0` means the default (60000, as in oslo); a negative spacing
+   * skips the task.
+   *
+   * @default {60000}
+   */
+  spacing?: number;
+  /**
+   * Run at the first `runPeriodicTasks()` instead of `spacing` after construction.
+   *
+   * @default {false}
+   */
+  runImmediately?: boolean;
+  /**
+   * The task's name in logs.
+   *
+   * @default {the method's name}
+   */
+  name?: string;
+  /**
+   * The task may run in another process: it is skipped here when the config option
+   * `run_external_periodic_tasks` is false.
+   *
+   * @default {false}
+   */
+  externalProcessOk?: boolean;
+  /**
+   * `false` skips the task.
+   *
+   * @default {true}
+   */
+  enabled?: boolean;
+}
+
+/**
+ * A periodic task: called with `this` bound to the {@linkcode PeriodicTasks} instance.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, type PeriodicTaskFn, PeriodicTasks } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * class Tasks extends PeriodicTasks {}
+ * using clock = new FakeClock();
+ * const tasks = new Tasks(undefined, { clock });
+ * const seen: unknown[] = [];
+ * const task: PeriodicTaskFn = (context) => {
+ *   seen.push(context);
+ * };
+ * tasks.addPeriodicTask(task, { spacing: 1000, runImmediately: true });
+ * await tasks.runPeriodicTasks("ctx");
+ * assert.deepEqual(seen, ["ctx"]);
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export type PeriodicTaskFn = (this: any, context: unknown) => unknown;
+
+interface TaskMeta {
+  spacing: number;
+  runImmediately: boolean;
+  name: string | undefined;
+  externalProcessOk: boolean;
+  enabled: boolean;
+}
+
+interface TaskEntry {
+  fn: PeriodicTaskFn;
+  /** The decorated method's key, looked up on the instance at each run (so overrides run). */
+  key: string | symbol | undefined;
+  name: string;
+  spacing: number;
+  externalProcessOk: boolean;
+  lastRun: number | undefined;
+}
+
+const decorated = new WeakMap<object, TaskMeta>();
+
+function resolveMeta(options: PeriodicTaskOptions, what: string): TaskMeta {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Cannot ${what} as 'options' must be an object`);
+  }
+  const {
+    spacing = 0,
+    runImmediately = false,
+    name,
+    externalProcessOk = false,
+    enabled = true,
+  } = options;
+  if (typeof spacing !== "number" || !Number.isFinite(spacing)) {
+    throw new RangeError(
+      `Cannot ${what} as 'spacing' must be a finite number: current value is ${String(spacing)}`,
+    );
+  }
+  for (const [key, value] of Object.entries({ runImmediately, externalProcessOk, enabled })) {
+    if (typeof value !== "boolean") {
+      throw new TypeError(
+        `Cannot ${what} as '${key}' must be a boolean: current value is ${String(value)}`,
+      );
+    }
+  }
+  if (name !== undefined && (typeof name !== "string" || name === "")) {
+    throw new TypeError(
+      `Cannot ${what} as 'name' must be a non-empty string: current value is ${String(name)}`,
+    );
+  }
+  return {
+    spacing: spacing === 0 ? DEFAULT_PERIODIC_SPACING : spacing,
+    runImmediately,
+    name,
+    externalProcessOk,
+    enabled,
+  };
+}
+
+let register: (
+  instance: PeriodicTasks,
+  fn: PeriodicTaskFn,
+  meta: TaskMeta,
+  key: string | symbol,
+) => void;
+
+/**
+ * Marks a method of a {@linkcode PeriodicTasks} subclass as a periodic task (a TC39 method
+ * decorator, no compiler flag needed). The task is registered on each instance when it is
+ * constructed; its first run is `spacing` ms after construction, or at the first
+ * `runPeriodicTasks()` with `runImmediately`. The method is looked up on the instance at each
+ * run, so a subclass's override runs in its place; decorating the override too replaces the
+ * parent's options (in the parent's position in the run order), and an override decorated with
+ * `enabled: false` removes the task.
+ *
+ * @param options `spacing` (ms), `runImmediately`, `name`, `externalProcessOk`, `enabled`.
+ * @returns The decorator.
+ * @throws {RangeError} When `spacing` is not a finite number.
+ * @throws {TypeError} When an option has the wrong type, or the decorator is put on anything
+ *   but an instance method.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, PeriodicTasks, periodicTask } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * class Tasks extends PeriodicTasks {
+ *   runs = 0;
+ *   @periodicTask({ spacing: 1000, runImmediately: true })
+ *   heartbeat(): void {
+ *     this.runs++;
+ *   }
+ * }
+ * using clock = new FakeClock();
+ * const tasks = new Tasks(undefined, { clock });
+ * assert.equal(await tasks.runPeriodicTasks(), 1000);
+ * assert.equal(tasks.runs, 1);
+ * ```
+ */
+export function periodicTask(
+  options: PeriodicTaskOptions = {},
+): <This, A extends unknown[], R>(
+  method: (this: This, ...args: A) => R,
+  context: ClassMethodDecoratorContext<This>,
+) => void {
+  const meta = resolveMeta(options, "use periodicTask");
+  return <This, A extends unknown[], R>(
+    method: (this: This, ...args: A) => R,
+    context: ClassMethodDecoratorContext<This>,
+  ): void => {
+    if (context?.kind !== "method" || context.static) {
+      throw new TypeError("Cannot use periodicTask as it only decorates instance methods");
+    }
+    const taskMeta: TaskMeta = { ...meta, name: meta.name ?? String(context.name) };
+    decorated.set(method, taskMeta);
+    context.addInitializer(function (this: This): void {
+      if (!(this instanceof PeriodicTasks)) {
+        throw new TypeError(
+          `Cannot register periodic task '${taskMeta.name}' as its class does not extend PeriodicTasks`,
+        );
+      }
+      register(this, method as unknown as PeriodicTaskFn, taskMeta, context.name);
+    });
+  };
+}
+
+/**
+ * Options for the {@linkcode PeriodicTasks} constructor.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, PeriodicTasks, type PeriodicTasksOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * class Tasks extends PeriodicTasks {}
+ * using clock = new FakeClock();
+ * const options: PeriodicTasksOptions = { clock, random: () => 0 };
+ * assert.equal(await new Tasks(undefined, options).runPeriodicTasks(), 60_000);
+ * ```
+ */
+export interface PeriodicTasksOptions {
+  /**
+   * The clock that decides when tasks are due.
+   *
+   * @default {systemClock}
+   */
+  clock?: Clock;
+  /**
+   * A uniform random source in [0, 1) for oslo's jitter (0–5 % of the spacing, in whole
+   * seconds, so none below 20 s).
+   *
+   * @default {Math.random}
+   */
+  random?: () => number;
+}
+
+/**
+ * Options for {@linkcode PeriodicTasks.runPeriodicTasks}.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, PeriodicTasks, type RunPeriodicTasksOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * class Tasks extends PeriodicTasks {}
+ * using clock = new FakeClock();
+ * const tasks = new Tasks(undefined, { clock });
+ * tasks.addPeriodicTask(() => {
+ *   throw new Error("broken");
+ * }, { runImmediately: true });
+ * const options: RunPeriodicTasksOptions = { raiseOnError: true };
+ * await assert.rejects(tasks.runPeriodicTasks(undefined, options), { message: "broken" });
+ * ```
+ */
+export interface RunPeriodicTasksOptions {
+  /**
+   * `true`: a task's error rejects the run (later tasks do not run). `false`: it is logged as
+   * "Error during Class.name" and the run goes on.
+   *
+   * @default {false}
+   */
+  raiseOnError?: boolean;
+}
+
+/**
+ * The base of a class whose {@linkcode periodicTask}-decorated methods run when due. Call
+ * {@linkcode PeriodicTasks.runPeriodicTasks} from a loop; it returns the ms until the next task
+ * is due, which suits {@linkcode ThreadGroup.addDynamicTimer}.
+ *
+ * Given a `Config`, the constructor registers `[DEFAULT] run_external_periodic_tasks` on it and
+ * reads it at every run; without one, external tasks run.
+ *
+ * @example Driving the tasks from a dynamic timer
+ * ```ts
+ * import { FakeClock, PeriodicTasks, periodicTask, ThreadGroup } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * class Manager extends PeriodicTasks {
+ *   reports = 0;
+ *   @periodicTask({ spacing: 500 })
+ *   async report(): Promise<void> {
+ *     this.reports++;
+ *   }
+ * }
+ * using clock = new FakeClock();
+ * const manager = new Manager(undefined, { clock });
+ * const tg = new ThreadGroup({ clock });
+ * tg.addDynamicTimer(() => manager.runPeriodicTasks(), { periodicIntervalMax: 1000 });
+ * await clock.tickAsync(1600);
+ * await tg.stop();
+ * assert.equal(manager.reports, 3);
+ * ```
+ */
+export abstract class PeriodicTasks {
+  static {
+    register = (instance, fn, meta, key) => instance.#add(fn, meta, key);
+  }
+
+  #tasks: TaskEntry[] = [];
+  #conf: Config | undefined;
+  #clock: Clock;
+  #random: () => number;
+
+  /**
+   * Creates the task set; decorated methods are registered right after this constructor.
+   *
+   * @param conf Where `run_external_periodic_tasks` is registered and read.
+   * @param options `clock`, `random`.
+   * @throws {TypeError} When `random` is not a function.
+   */
+  constructor(conf?: Config, options: PeriodicTasksOptions = {}) {
+    const { clock = systemClock, random = Math.random } = options;
+    if (typeof random !== "function") {
+      throw new TypeError("Cannot create PeriodicTasks as 'random' is not a function");
+    }
+    this.#clock = clock;
+    this.#random = random;
+    this.#conf = conf;
+    conf?.registerOpts(periodicTaskOpts);
+  }
+
+  /**
+   * Adds a task to this instance at run time (its first run is `spacing` after now, or at
+   * the next run with `runImmediately`).
+   *
+   * @param fn The task, called as `fn.call(this, context)`; a decorated method keeps its
+   *   decorator's options unless `options` is given.
+   * @param options The task's options (as for {@linkcode periodicTask}).
+   * @throws {TypeError} When `fn` is not a function or an option has the wrong type.
+   * @throws {RangeError} When `spacing` is not a finite number.
+   */
+  addPeriodicTask(fn: PeriodicTaskFn, options?: PeriodicTaskOptions): void {
+    if (typeof fn !== "function") {
+      throw new TypeError("Cannot add periodic task as 'fn' is not a function");
+    }
+    const meta = options === undefined
+      ? decorated.get(fn) ?? resolveMeta({}, "add periodic task")
+      : resolveMeta(options, "add periodic task");
+    this.#add(fn, meta);
+  }
+
+  /**
+   * Runs every task that is due, one after another, in registration order.
+   *
+   * @param context Passed to each task.
+   * @param options `raiseOnError`.
+   * @returns The milliseconds until the next task is due (at most 60000).
+   * @throws {unknown} A task's error, with `raiseOnError` (rejects).
+   */
+  async runPeriodicTasks(
+    context?: unknown,
+    options: RunPeriodicTasksOptions = {},
+  ): Promise<number> {
+    const raiseOnError = options.raiseOnError ?? false;
+    const log = getLogger();
+    const className = this.constructor.name;
+    let idle = DEFAULT_PERIODIC_SPACING;
+    for (const task of [...this.#tasks]) {
+      if (task.externalProcessOk && !this.#runExternal()) continue;
+      idle = Math.min(idle, task.spacing);
+      const now = this.#clock.now();
+      if (task.lastRun !== undefined) {
+        const left = task.lastRun + task.spacing - now;
+        if (left > 0) {
+          idle = Math.min(idle, left);
+          continue;
+        }
+      }
+      log.debug(`Running periodic task ${className}.${task.name}`);
+      task.lastRun = this.#nearestBoundary(task.lastRun, task.spacing, now);
+      const method = task.key === undefined ? undefined : Reflect.get(this, task.key);
+      const fn = typeof method === "function" ? method as PeriodicTaskFn : task.fn;
+      try {
+        await fn.call(this, context);
+      } catch (err) {
+        if (raiseOnError) throw err;
+        log.error(`Error during ${className}.${task.name}`, err);
+      }
+    }
+    return idle;
+  }
+
+  #runExternal(): boolean {
+    return this.#conf === undefined ? true : this.#conf.get<boolean>("run_external_periodic_tasks");
+  }
+
+  // Keeps runs on a grid anchored at the first run: missed periods are skipped, not replayed.
+  #nearestBoundary(lastRun: number | undefined, spacing: number, now: number): number {
+    if (lastRun === undefined) return now;
+    const jitterMs = Math.trunc((spacing / 1000) * this.#random() / 20) * 1000;
+    return now - ((now - lastRun) % spacing) + jitterMs;
+  }
+
+  #add(fn: PeriodicTaskFn, meta: TaskMeta, key?: string | symbol): void {
+    // A decorated override replaces its parent's task, in the parent's place (oslo would run
+    // both, and the parent's twice when the override calls super).
+    let at = key === undefined ? -1 : this.#tasks.findIndex((task) => task.key === key);
+    if (at >= 0) this.#tasks.splice(at, 1);
+    else at = this.#tasks.length;
+    const name = meta.name ?? (fn.name || "<anonymous>");
+    if (meta.spacing < 0) {
+      getLogger().info(`Skipping periodic task ${name} because its interval is negative`);
+      return;
+    }
+    if (!meta.enabled) {
+      getLogger().info(`Skipping periodic task ${name} because it is disabled`);
+      return;
+    }
+    this.#tasks.splice(at, 0, {
+      fn,
+      key,
+      name,
+      spacing: meta.spacing,
+      externalProcessOk: meta.externalProcessOk,
+      lastRun: meta.runImmediately ? undefined : this.#clock.now(),
+    });
+  }
+}

@@ -1,0 +1,640 @@
+/**
+ * `ProcessLauncher`: runs a service in several supervised workers (Web Workers or child Deno
+ * processes), with oslo's signal handling, rolling reload and respawn throttle.
+ *
+ * @module
+ */
+
+import type { Config } from "../config/mod.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import { getLogger } from "../runtime/logger.ts";
+import { selectedBackendType, selectedIsolation } from "../runtime/selection.ts";
+import {
+  checkRestartMethod,
+  checkWorkers,
+  describeValue,
+  holdForSignals,
+} from "./_launcher_common.ts";
+import {
+  configSources,
+  gracefulTimeoutMs,
+  maybeLogOptions,
+  prepareConf,
+  refreshConf,
+} from "./_launcher_config.ts";
+import { loadServiceExport, normalizeServiceRef, type PlainServiceRef } from "./_service_ref.ts";
+import type { LauncherWorkerInit } from "./_launcher_runtime.ts";
+import { ProcessHandle, WebWorkerHandle, type WorkerHandle } from "./_worker_handle.ts";
+import type { RestartMethod, ServiceBase } from "./service.ts";
+import { ServiceLauncher } from "./service_launcher.ts";
+import { isServiceRef, type ServiceRef } from "../runtime/service_ref.ts";
+import { notifyReady, notifyStopping } from "./systemd.ts";
+
+/**
+ * Options for {@linkcode ProcessLauncher}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProcessLauncher, type ProcessLauncherOptions } from "@fjord/fjord";
+ *
+ * const options: ProcessLauncherOptions = { isolation: "worker", standby: true };
+ * assert.deepEqual(new ProcessLauncher(undefined, options).workers, []);
+ * ```
+ */
+export interface ProcessLauncherOptions {
+  /** What SIGHUP does: `"reload"` (default: roll every worker) or `"mutate"` (`reset()` only). */
+  restartMethod?: RestartMethod;
+  /** Run the service in this isolate instead (same signals and exit codes as ServiceLauncher). */
+  noFork?: boolean;
+  /**
+   * Where workers run: `"worker"` (module Web Workers; the threading backend's default) or
+   * `"process"` (child `deno run` processes; the cooperative backend's default).
+   */
+  isolation?: "worker" | "process";
+  /**
+   * Flags for each child `deno run` (process isolation). Default: `--allow-<name>` for every
+   * permission this process holds in full (queried with `Deno.permissions`), plus read access
+   * to the service module and config files when read is not fully granted.
+   */
+  denoArgs?: string[];
+  /** The clock for the respawn throttle and the graceful shutdown timeout. */
+  clock?: Clock;
+  /**
+   * Keep one pre-started standby worker per service (module imported, config loaded), promoted
+   * when a worker dies: a replacement's `start()` then runs without a worker start-up (default
+   * `false`).
+   */
+  standby?: boolean;
+}
+
+/**
+ * A worker's state as {@linkcode ProcessLauncher.workers} reports it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProcessLauncher, Service, type WorkerInfo } from "@fjord/fjord";
+ *
+ * const launcher = new ProcessLauncher(undefined, { noFork: true });
+ * launcher.launchService(new Service());
+ * const [info]: readonly WorkerInfo[] = launcher.workers;
+ * assert.equal(info?.workerId, 0);
+ * await launcher.stop();
+ * ```
+ */
+export interface WorkerInfo {
+  /** The worker id (from 0, per service), kept across respawns. */
+  workerId: number;
+  /** The child's pid (process isolation), else `undefined`. */
+  pid: number | undefined;
+  /** How many times this worker was respawned after dying. */
+  restarts: number;
+  /** `"starting"`, `"running"`, `"stopping"` or `"stopped"`. */
+  state: string;
+}
+
+type SlotState = "starting" | "running" | "stopping" | "stopped";
+
+interface Slot {
+  workerId: number;
+  handle: WorkerHandle | undefined;
+  restarts: number;
+  state: SlotState;
+}
+
+interface Spec {
+  ref: PlainServiceRef;
+  /** The child's flags (process isolation). */
+  denoArgs: readonly string[];
+  workers: number;
+  slots: Slot[];
+  spawnTimes: number[];
+  standby: WorkerHandle | undefined;
+}
+
+const PERMISSIONS = ["read", "write", "net", "env", "run", "sys", "ffi", "import"] as const;
+
+function denoExecPath(): string {
+  try {
+    return Deno.execPath();
+  } catch {
+    return "deno";
+  }
+}
+
+function granted(descriptor: Deno.PermissionDescriptor): boolean {
+  try {
+    return Deno.permissions.querySync(descriptor).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs a service in `workers` supervised workers. Each worker imports the
+ * {@linkcode ServiceRef}'s module itself and builds the service with its own `workerId` and its
+ * own `Config` loaded from the sources the launcher's was loaded from.
+ *
+ * - A worker that dies (exit, signal, uncaught error, `start()` or `wait()` throwing) is
+ *   respawned with the same `workerId`; more than `workers` spawns within `workers` seconds
+ *   waits 1 s first (logged "Forking too fast, sleeping").
+ * - `wait()` installs the signal handlers: SIGTERM stops every worker gracefully (SIGTERM to a
+ *   child, a stop message to a Web Worker) and resolves 0, or 1 when `graceful_shutdown_timeout`
+ *   expires (stragglers are killed); SIGINT kills every worker and resolves 1; SIGHUP with
+ *   `reload` replaces the workers one at a time (each new one has started before its old one is
+ *   stopped), with `mutate` makes every worker apply mutable options and call `reset()`.
+ * - Child processes stop gracefully when this process dies (their stdin closes).
+ *
+ * @example
+ * ```ts ignore
+ * import { ProcessLauncher } from "@fjord/fjord";
+ *
+ * const launcher = new ProcessLauncher(undefined, { isolation: "worker" });
+ * launcher.launchService({ module: new URL("./api.ts", import.meta.url) }, { workers: 4 });
+ * Deno.exit(await launcher.wait());
+ * ```
+ *
+ * @example `noFork`: the service runs in this isolate
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProcessLauncher, Service } from "@fjord/fjord";
+ *
+ * const launcher = new ProcessLauncher(undefined, { noFork: true });
+ * launcher.launchService(new Service());
+ * assert.equal(launcher.workers[0]?.pid, Deno.pid);
+ * await launcher.stop();
+ * assert.equal(await launcher.wait(), 0);
+ * assert.equal(launcher.workers[0]?.state, "stopped");
+ * ```
+ */
+export class ProcessLauncher implements AsyncDisposable {
+  #conf: Config | undefined;
+  #restartMethod: RestartMethod;
+  #clock: Clock;
+  #isolation: "worker" | "process";
+  #denoArgsOption: string[] | undefined;
+  #standby: boolean;
+  #inner: ServiceLauncher | undefined;
+  #specs: Spec[] = [];
+  #handles = new Set<WorkerHandle>();
+  #tasks = new Set<Promise<unknown>>();
+  #state: "running" | "stopping" | "stopped" = "running";
+  #ac = new AbortController();
+  #exit = Promise.withResolvers<number>();
+  #exited = false;
+  #forcedCode: number | undefined;
+  #stopping: Promise<void> | undefined;
+  #waiting: Promise<number> | undefined;
+  #fatal: { error: unknown } | undefined;
+  #reloading: Promise<void> = Promise.resolve();
+  #notifications: Promise<unknown>[] = [];
+  #readyNotified = false;
+
+  /**
+   * Creates a launcher (selects the backend, whose `launcherIsolation` is the default).
+   *
+   * @param conf The configuration (fjord's service options are registered on it).
+   * @param options See {@linkcode ProcessLauncherOptions}.
+   * @throws {TypeError} When an option has the wrong type or value.
+   */
+  constructor(conf?: Config, options: ProcessLauncherOptions = {}) {
+    this.#restartMethod = checkRestartMethod(options.restartMethod ?? "reload");
+    this.#clock = options.clock ?? systemClock;
+    const isolation = options.isolation ?? selectedIsolation().launcherIsolation;
+    if (isolation !== "worker" && isolation !== "process") {
+      throw new TypeError(
+        `Cannot create ProcessLauncher as 'isolation' must be "worker" or "process": current value is ${
+          describeValue(isolation)
+        }`,
+      );
+    }
+    this.#isolation = isolation;
+    if (
+      options.denoArgs !== undefined &&
+      (!Array.isArray(options.denoArgs) || options.denoArgs.some((a) => typeof a !== "string"))
+    ) {
+      throw new TypeError(
+        `Cannot create ProcessLauncher as 'denoArgs' must be an array of strings: current value is ${
+          describeValue(options.denoArgs)
+        }`,
+      );
+    }
+    this.#denoArgsOption = options.denoArgs === undefined ? undefined : [...options.denoArgs];
+    this.#standby = options.standby ?? false;
+    this.#conf = conf;
+    prepareConf(conf);
+    if (options.noFork) {
+      this.#inner = new ServiceLauncher(conf, {
+        restartMethod: this.#restartMethod,
+        clock: this.#clock,
+      });
+    }
+  }
+
+  /** The workers (one entry per worker slot), as a snapshot. */
+  get workers(): readonly WorkerInfo[] {
+    if (this.#inner !== undefined) {
+      return Object.freeze([
+        Object.freeze({ workerId: 0, pid: Deno.pid, restarts: 0, state: this.#state }),
+      ]);
+    }
+    return Object.freeze(this.#specs.flatMap((spec) =>
+      spec.slots.map((slot) =>
+        Object.freeze({
+          workerId: slot.workerId,
+          pid: slot.handle?.pid,
+          restarts: slot.restarts,
+          state: slot.state,
+        })
+      )
+    ));
+  }
+
+  /**
+   * Starts `workers` workers running the referenced service. The module is first imported
+   * here to check the export; the workers start once it has been.
+   *
+   * @param s A reference to the service (an instance only with `noFork`).
+   * @param options `workers`: how many (default 1).
+   * @throws {TypeError} When `s` is not a well-formed ServiceRef (or an instance without
+   *   `noFork`), or `workers` is not an integer.
+   * @throws {RangeError} When `workers` < 1.
+   * @throws {Deno.errors.NotCapable} With process isolation when `--allow-run` is missing.
+   * @throws {Error} When the launcher is stopping or stopped.
+   */
+  launchService(s: ServiceRef | ServiceBase, options: { workers?: number } = {}): void {
+    const workers = checkWorkers(options.workers, "launch service") ?? 1;
+    if (this.#inner !== undefined) {
+      if (workers > 1) {
+        getLogger().warning(
+          `noFork: running the service in this isolate (workers=${workers} ignored)`,
+        );
+      }
+      this.#inner.launchService(s);
+      return;
+    }
+    if (!isServiceRef(s) || typeof (s as { start?: unknown }).start === "function") {
+      throw new TypeError(
+        `Cannot launch service as a ProcessLauncher needs a ServiceRef ({ module, export?, args? }) unless noFork is set: current value is ${
+          describeValue(s)
+        }`,
+      );
+    }
+    if (this.#state !== "running") {
+      throw new Error(`Cannot launch service as the launcher is ${this.#state}`);
+    }
+    const ref = normalizeServiceRef(s);
+    const denoArgs = this.#isolation === "process" ? this.#checkProcessIsolation(ref) : [];
+    const spec: Spec = {
+      ref,
+      denoArgs,
+      workers,
+      slots: Array.from({ length: workers }, (_, workerId) => ({
+        workerId,
+        handle: undefined,
+        restarts: 0,
+        state: "starting" as SlotState,
+      })),
+      spawnTimes: [],
+      standby: undefined,
+    };
+    this.#specs.push(spec);
+    getLogger().info(`Starting ${workers} workers`);
+    this.#track((async () => {
+      await loadServiceExport(ref);
+      if (this.#state !== "running") return;
+      for (const slot of spec.slots) this.#spawnSlot(spec, slot, false);
+      this.#refreshStandby(spec);
+    })());
+  }
+
+  /**
+   * Waits until the launcher has stopped, handling SIGTERM, SIGINT and SIGHUP meanwhile and
+   * keeping the process alive. Calling it again returns the same promise.
+   *
+   * @returns The exit code: 0 graceful, 1 SIGINT or graceful timeout (2 with `noFork` when the
+   *   service failed).
+   * @throws {ServiceNotFoundError} When a launched ServiceRef could not be loaded.
+   */
+  wait(): Promise<number> {
+    const inner = this.#inner;
+    if (inner !== undefined) {
+      this.#waiting ??= inner.wait().finally(() => this.#state = "stopped");
+      return this.#waiting;
+    }
+    this.#waiting ??= this.#runWait();
+    return this.#waiting;
+  }
+
+  /**
+   * Stops every worker gracefully (bounded by `graceful_shutdown_timeout`, then killed);
+   * `wait()` then resolves 0 (1 after a timeout). Calling it again returns the same promise.
+   *
+   * @returns A promise that resolves when no worker is left.
+   */
+  stop(): Promise<void> {
+    if (this.#inner !== undefined) {
+      if (this.#state === "running") this.#state = "stopping";
+      return this.#inner.stop().finally(() => this.#state = "stopped");
+    }
+    return this.#shutdown(true, 0);
+  }
+
+  /**
+   * What SIGHUP does: `reload` re-reads the config and replaces the workers one at a time;
+   * `mutate` makes each worker apply mutable options and call `reset()`.
+   *
+   * @returns A promise that resolves when done.
+   */
+  restart(): Promise<void> {
+    if (this.#inner !== undefined) return this.#inner.restart();
+    this.#reloading = this.#reloading.then(() => this.#doReload()).catch((error) => {
+      getLogger().error("Reload failed; the old workers keep running", error);
+    });
+    return this.#reloading;
+  }
+
+  /** Stops, then waits for the stop to finish. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+    if (this.#inner === undefined) await this.#exit.promise;
+  }
+
+  #checkProcessIsolation(ref: PlainServiceRef): string[] {
+    const deno = denoExecPath();
+    if (!granted({ name: "run", command: deno })) {
+      throw new Deno.errors.NotCapable(
+        `Cannot launch process workers as running '${deno}' is not allowed: grant --allow-run (or --allow-run=${deno}), or use isolation: "worker"`,
+      );
+    }
+    if (this.#denoArgsOption !== undefined) return this.#denoArgsOption;
+    const args: string[] = [];
+    for (const name of PERMISSIONS) {
+      if (granted({ name } as Deno.PermissionDescriptor)) args.push(`--allow-${name}`);
+    }
+    if (!args.includes("--allow-read")) {
+      const paths: string[] = [];
+      if (ref.module.startsWith("file:")) {
+        paths.push(decodeURIComponent(new URL(ref.module).pathname));
+      }
+      const conf = this.#conf;
+      if (conf !== undefined) paths.push(...conf.configFiles, ...conf.sources.dirs);
+      if (paths.length > 0) args.push(`--allow-read=${paths.join(",")}`);
+    }
+    return args;
+  }
+
+  #track(task: Promise<unknown>): void {
+    const p = task.catch((error) => this.#onFatal(error));
+    this.#tasks.add(p);
+    void p.finally(() => this.#tasks.delete(p));
+  }
+
+  #onFatal(error: unknown): void {
+    getLogger().error("Cannot launch service", error);
+    this.#fatal ??= { error };
+    void this.#shutdown(false, 2);
+  }
+
+  #spawn(spec: Spec, workerId: number | undefined): WorkerHandle {
+    const init: LauncherWorkerInit = {
+      ref: spec.ref,
+      workerId,
+      config: configSources(this.#conf),
+      backend: selectedBackendType(),
+      gracefulTimeoutMs: gracefulTimeoutMs(this.#conf),
+    };
+    const handle = this.#isolation === "worker"
+      ? new WebWorkerHandle(init, `fjord ${spec.ref.export} ${workerId ?? "standby"}`)
+      : new ProcessHandle(init, denoExecPath(), spec.denoArgs);
+    this.#handles.add(handle);
+    void handle.exited.then(() => this.#handles.delete(handle));
+    return handle;
+  }
+
+  #spawnSlot(spec: Spec, slot: Slot, respawn: boolean): void {
+    slot.state = "starting";
+    const delay = this.#throttle(spec, respawn);
+    if (delay === 0) {
+      // The common case stays synchronous: a replacement is under way before anything else runs.
+      this.#spawnNow(spec, slot, respawn);
+      return;
+    }
+    this.#track((async () => {
+      getLogger().info("Forking too fast, sleeping");
+      await this.#clock.sleep(delay, { signal: this.#ac.signal }).catch(() => {});
+      spec.spawnTimes.push(this.#clock.now());
+      this.#spawnNow(spec, slot, respawn);
+    })());
+  }
+
+  #spawnNow(spec: Spec, slot: Slot, respawn: boolean): void {
+    if (this.#state !== "running") {
+      slot.state = "stopped";
+      return;
+    }
+    const standby = spec.standby;
+    let handle: WorkerHandle;
+    if (respawn && standby !== undefined && standby.alive) {
+      spec.standby = undefined;
+      handle = standby;
+      handle.promote(slot.workerId);
+      void handle.started.then(() => this.#refreshStandby(spec), () => {});
+    } else {
+      try {
+        handle = this.#spawn(spec, slot.workerId);
+      } catch (error) {
+        this.#onFatal(error);
+        return;
+      }
+    }
+    this.#attach(spec, slot, handle);
+  }
+
+  // oslo's fork throttle: more than `workers` spawns within `workers` seconds waits 1 s.
+  // Returns the ms to wait; records the spawn time now unless there is a wait.
+  #throttle(spec: Spec, respawn: boolean): number {
+    const times = spec.spawnTimes;
+    const now = this.#clock.now();
+    let delay = 0;
+    if (respawn && times.length > spec.workers && now - times[0]! < spec.workers * 1000) {
+      delay = 1000;
+    }
+    while (times.length > spec.workers) times.shift();
+    if (delay === 0) times.push(now);
+    return delay;
+  }
+
+  #attach(spec: Spec, slot: Slot, handle: WorkerHandle): void {
+    slot.handle = handle;
+    void handle.started.then(() => {
+      if (slot.handle === handle && this.#state === "running") {
+        slot.state = "running";
+        this.#checkReady();
+      }
+    }, () => {});
+    void handle.exited.then((info) => {
+      if (slot.handle !== handle) return;
+      slot.handle = undefined;
+      if (this.#state !== "running") {
+        slot.state = "stopped";
+        return;
+      }
+      slot.restarts++;
+      const who = handle.pid === undefined ? "" : ` (pid ${handle.pid})`;
+      getLogger().warning(
+        `Worker ${slot.workerId} of ${spec.ref.export}${who} ${info.reason}; respawned`,
+      );
+      this.#spawnSlot(spec, slot, true);
+    });
+  }
+
+  #refreshStandby(spec: Spec): void {
+    if (!this.#standby || this.#state !== "running") return;
+    if (spec.standby !== undefined && spec.standby.alive) return;
+    let handle: WorkerHandle;
+    try {
+      handle = this.#spawn(spec, undefined);
+    } catch (error) {
+      // Only a speed-up is lost; deaths are still replaced by fresh workers.
+      getLogger().warning("Cannot start a standby worker", error);
+      return;
+    }
+    spec.standby = handle;
+    void handle.exited.then(() => {
+      if (spec.standby === handle) spec.standby = undefined;
+    });
+  }
+
+  #checkReady(): void {
+    if (this.#readyNotified) return;
+    const all = this.#specs.every((spec) => spec.slots.every((slot) => slot.state === "running"));
+    if (!all) return;
+    this.#readyNotified = true;
+    this.#notify(notifyReady);
+  }
+
+  #notify(fn: () => Promise<boolean>): void {
+    this.#notifications.push(fn().catch(() => false));
+  }
+
+  async #doReload(): Promise<void> {
+    if (this.#state !== "running") return;
+    await Promise.all(this.#tasks);
+    await refreshConf(this.#conf, this.#restartMethod);
+    if (this.#restartMethod === "mutate") {
+      for (const spec of this.#specs) {
+        for (const slot of spec.slots) slot.handle?.mutate();
+        spec.standby?.mutate(); // promoted later, it must not start with the old options
+      }
+      return;
+    }
+    const timeoutMs = gracefulTimeoutMs(this.#conf);
+    for (const spec of this.#specs) {
+      spec.spawnTimes = [];
+      const oldStandby = spec.standby;
+      spec.standby = undefined;
+      if (oldStandby !== undefined) await oldStandby.stop(timeoutMs, this.#clock);
+      for (const slot of spec.slots) {
+        if (this.#state !== "running") return;
+        const old = slot.handle;
+        if (old === undefined) continue; // being respawned: it gets the new config anyway
+        const fresh = this.#spawn(spec, slot.workerId);
+        const ok = await fresh.started.then(() => true, () => false);
+        if (this.#state !== "running") return;
+        if (!ok) {
+          getLogger().error(
+            `Reload: the new worker ${slot.workerId} of ${spec.ref.export} failed to start; keeping the old one`,
+          );
+          continue;
+        }
+        if (slot.handle !== old) {
+          // The old worker died meanwhile and was respawned with the new config already.
+          await fresh.stop(timeoutMs, this.#clock);
+          continue;
+        }
+        this.#attach(spec, slot, fresh);
+        slot.state = "running";
+        await old.stop(timeoutMs, this.#clock);
+      }
+      this.#refreshStandby(spec);
+    }
+  }
+
+  #shutdown(graceful: boolean, code: number): Promise<void> {
+    if (!graceful) {
+      if (this.#stopping !== undefined) this.#forcedCode ??= code;
+      for (const handle of this.#handles) handle.kill();
+    }
+    this.#stopping ??= this.#doStop(graceful, code);
+    return this.#stopping;
+  }
+
+  async #doStop(graceful: boolean, code: number): Promise<void> {
+    this.#state = "stopping";
+    this.#ac.abort();
+    this.#notify(notifyStopping);
+    for (const spec of this.#specs) for (const slot of spec.slots) slot.state = "stopping";
+    const timeoutMs = gracefulTimeoutMs(this.#conf);
+    let clean = true;
+    // Spawns and reloads in flight see the state and add no more workers once they settle.
+    do {
+      const handles = [...this.#handles];
+      if (graceful) {
+        const results = await Promise.all(
+          handles.map((h) => h.stop(timeoutMs, this.#clock)),
+        );
+        if (!results.every(Boolean)) clean = false;
+      } else {
+        for (const h of handles) h.kill();
+        await Promise.all(handles.map((h) => h.exited));
+      }
+      await Promise.all([...this.#tasks, this.#reloading]);
+    } while (this.#handles.size > 0 || this.#tasks.size > 0);
+    if (!clean) {
+      getLogger().error("Graceful shutdown timeout exceeded, instantaneous exiting");
+      code = 1;
+    }
+    for (const spec of this.#specs) for (const slot of spec.slots) slot.state = "stopped";
+    this.#state = "stopped";
+    await Promise.all(this.#notifications);
+    this.#finish(this.#forcedCode ?? code);
+  }
+
+  #finish(code: number): void {
+    if (this.#exited) return;
+    this.#exited = true;
+    this.#exit.resolve(code);
+  }
+
+  async #runWait(): Promise<number> {
+    // Installed even when already stopping: SIGINT still kills the workers.
+    const release = holdForSignals({
+      SIGTERM: () => {
+        if (this.#stopping !== undefined) return; // further SIGTERMs are ignored
+        getLogger().info("Caught SIGTERM, stopping children");
+        void this.#shutdown(true, 0);
+      },
+      SIGINT: () => {
+        getLogger().info("Caught SIGINT signal, instantaneous exiting");
+        void this.#shutdown(false, 1);
+      },
+      SIGHUP: () => {
+        getLogger().info(
+          `Caught SIGHUP, ${this.#restartMethod === "reload" ? "replacing" : "resetting"} workers`,
+        );
+        void this.restart();
+      },
+    });
+    try {
+      if (this.#state === "running") maybeLogOptions(this.#conf);
+      const code = await this.#exit.promise;
+      if (this.#fatal !== undefined) throw this.#fatal.error;
+      return code;
+    } finally {
+      release();
+      await this.#stopping;
+    }
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Retrying a function on chosen errors with a growing delay (oslo.service `RetryDecorator`).
+ *
+ * @module
+ */
+
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import { getLogger } from "../runtime/logger.ts";
+import { functionLabel } from "./_looping_base.ts";
+
+/**
+ * Options for the {@linkcode RetryDecorator} constructor.
+ *
+ * @example
+ * ```ts
+ * import type { RetryDecoratorOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const options: RetryDecoratorOptions = { maxRetryCount: 3, incSleepTime: 500, exceptions: [TypeError] };
+ * assert.equal(options.maxSleepTime, undefined); // 60000 by default
+ * ```
+ */
+export interface RetryDecoratorOptions {
+  /**
+   * The most retries per invocation (so at most `maxRetryCount + 1` calls); `-1` retries
+   * forever.
+   *
+   * @default {-1}
+   */
+  maxRetryCount?: number;
+  /**
+   * Milliseconds added to the delay at each retry: delays are `inc, 2·inc, 3·inc, …`.
+   *
+   * @default {10000}
+   */
+  incSleepTime?: number;
+  /**
+   * The longest delay in milliseconds.
+   *
+   * @default {60000}
+   */
+  maxSleepTime?: number;
+  /**
+   * The error classes that cause a retry (`instanceof`); any other error is thrown at once.
+   * Empty: never retry.
+   *
+   * @default {[]}
+   */
+  // deno-lint-ignore no-explicit-any
+  exceptions?: (new (...args: any[]) => Error)[];
+  /**
+   * The clock the delays sleep on.
+   *
+   * @default {systemClock}
+   */
+  clock?: Clock;
+}
+
+function checkMs(value: number, param: string): number {
+  if (typeof value !== "number" || !(value >= 0) || value === Infinity) {
+    throw new RangeError(
+      `Cannot create RetryDecorator as '${param}' must be a finite number >= 0: current value is ${
+        String(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Wraps functions so that an error of one of the chosen classes makes them sleep and try again:
+ * delays `incSleepTime, 2·incSleepTime, …` capped at `maxSleepTime`, at most `maxRetryCount`
+ * retries. Retries are counted per invocation (oslo counts them across invocations, a bug not
+ * copied here).
+ *
+ * @example Retrying a flaky call
+ * ```ts
+ * import { FakeClock, RetryDecorator } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * let calls = 0;
+ * const fetchIt = new RetryDecorator({
+ *   maxRetryCount: 3, incSleepTime: 100, exceptions: [TypeError], clock,
+ * }).wrap(async (x: number) => {
+ *   if (++calls < 3) throw new TypeError("flaky");
+ *   return x * 2;
+ * });
+ * const result = fetchIt(21);
+ * await clock.runAll();
+ * assert.equal(await result, 42);
+ * assert.equal(clock.now(), 300); // slept 100, then 200
+ * ```
+ */
+export class RetryDecorator {
+  #maxRetryCount: number;
+  #incSleepTime: number;
+  #maxSleepTime: number;
+  // deno-lint-ignore no-explicit-any
+  #exceptions: (new (...args: any[]) => Error)[];
+  #clock: Clock;
+
+  /**
+   * Creates the decorator.
+   *
+   * @param options `maxRetryCount`, `incSleepTime` (ms), `maxSleepTime` (ms), `exceptions`,
+   *   `clock`.
+   * @throws {RangeError} When `maxRetryCount` is not an integer >= -1, or a duration is
+   *   negative or not finite.
+   * @throws {TypeError} When `exceptions` is not an array of classes.
+   */
+  constructor(options: RetryDecoratorOptions = {}) {
+    const {
+      maxRetryCount = -1,
+      incSleepTime = 10_000,
+      maxSleepTime = 60_000,
+      exceptions = [],
+      clock = systemClock,
+    } = options;
+    if (!Number.isInteger(maxRetryCount) || maxRetryCount < -1) {
+      throw new RangeError(
+        `Cannot create RetryDecorator as 'maxRetryCount' must be an integer >= -1: current value is ${maxRetryCount}`,
+      );
+    }
+    if (!Array.isArray(exceptions) || exceptions.some((e) => typeof e !== "function")) {
+      throw new TypeError(
+        "Cannot create RetryDecorator as 'exceptions' must be an array of error classes",
+      );
+    }
+    this.#maxRetryCount = maxRetryCount;
+    this.#incSleepTime = checkMs(incSleepTime, "incSleepTime");
+    this.#maxSleepTime = checkMs(maxSleepTime, "maxSleepTime");
+    this.#exceptions = [...exceptions];
+    this.#clock = clock;
+  }
+
+  /**
+   * Returns a function that calls `fn` and retries it on the chosen errors.
+   *
+   * @typeParam A The arguments.
+   * @typeParam R What `fn` returns.
+   * @param fn The function to retry; a returned promise is awaited.
+   * @returns The retrying function: resolves with `fn`'s result, or rejects with its last
+   *   error (a non-retryable one, or the one after the last retry).
+   * @throws {TypeError} When `fn` is not a function.
+   */
+  wrap<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>): (...args: A) => Promise<R> {
+    if (typeof fn !== "function") {
+      throw new TypeError("Cannot wrap as 'fn' is not a function");
+    }
+    const label = functionLabel(fn);
+    const max = this.#maxRetryCount;
+    const inc = this.#incSleepTime;
+    const cap = this.#maxSleepTime;
+    const exceptions = this.#exceptions;
+    const clock = this.#clock;
+    return async (...args: A): Promise<R> => {
+      let retryCount = 0;
+      let sleepTime = 0;
+      for (;;) {
+        try {
+          return await fn(...args);
+        } catch (err) {
+          if (!exceptions.some((E) => err instanceof E)) throw err;
+          const log = getLogger();
+          log.debug(
+            `Exception which is in the suggested list of exceptions occurred while invoking function: ${label}.`,
+          );
+          if (max !== -1 && retryCount >= max) {
+            log.debug(
+              `Cannot retry ${label} upon suggested exception since retry count (${retryCount}) reached max retry count (${max}).`,
+            );
+            throw err;
+          }
+          retryCount += 1;
+          sleepTime += inc;
+          const delay = Math.min(sleepTime, cap);
+          log.debug(`Retrying ${label} in ${delay.toFixed(2)} ms (retry ${retryCount}).`);
+          await clock.sleep(delay);
+        }
+      }
+    };
+  }
+}

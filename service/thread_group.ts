@@ -1,0 +1,520 @@
+/**
+ * Thread groups (oslo.service `threadgroup`): background tasks and timers owned together, and
+ * stopped together.
+ *
+ * @module
+ */
+
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import { getLogger } from "../runtime/logger.ts";
+import { selectedIsolation } from "../runtime/selection.ts";
+import { isTaskRef, loadTask, taskModuleUrl, type TaskRef } from "../runtime/task_ref.ts";
+import { deserializeError, type SerializedError } from "../runtime/_error_transfer.ts";
+import { spawnFjordWorker, terminateFjordWorker } from "../runtime/_fjord_worker.ts";
+// Type only: the entry module itself runs in the Worker.
+import type { ThreadInit } from "./_thread_worker.ts";
+import { DynamicLoopingCall, FixedIntervalLoopingCall } from "./looping_call.ts";
+
+let nextIdent = 1;
+
+/**
+ * What a thread's function receives as its last argument.
+ *
+ * @example
+ * ```ts
+ * import { type ThreadContext, ThreadGroup } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const tg = new ThreadGroup();
+ * const thread = tg.addThread((ctx: ThreadContext) => ctx.signal.aborted);
+ * assert.equal(await thread.wait(), false);
+ * ```
+ */
+export interface ThreadContext {
+  /** Aborted when the thread (or its group) is stopped without grace. */
+  signal: AbortSignal;
+}
+
+/**
+ * One background task: an async function in this isolate, or a {@linkcode TaskRef} run in a Web
+ * Worker. Created by {@linkcode ThreadGroup.addThread}.
+ *
+ * @typeParam T What the task returns.
+ *
+ * @example Waiting for a thread's result
+ * ```ts
+ * import { Thread } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const thread = new Thread(async () => 42);
+ * assert.equal(await thread.wait(), 42);
+ * ```
+ */
+export class Thread<T = unknown> {
+  /** A number unique among the threads of this isolate. */
+  readonly ident: number;
+  #controller = new AbortController();
+  #done: Promise<T>;
+
+  /**
+   * Starts `body` (after the constructor returns, as a new task).
+   *
+   * @param body Runs the thread; it receives the thread's signal and should stop soon after
+   *   it aborts.
+   * @throws {TypeError} When `body` is not a function.
+   */
+  constructor(body: (signal: AbortSignal) => T | Promise<T>) {
+    if (typeof body !== "function") {
+      throw new TypeError("Cannot create Thread as 'body' is not a function");
+    }
+    this.ident = nextIdent++;
+    const signal = this.#controller.signal;
+    // A thread stopped before its task began never runs it.
+    this.#done = Promise.resolve().then(() => {
+      if (signal.aborted) throw signal.reason;
+      return body(signal);
+    });
+    // Failures are reported to whoever waits (and logged by a ThreadGroup); an unawaited
+    // failure must not crash the isolate.
+    this.#done.catch(() => {});
+  }
+
+  /** Aborted by {@linkcode Thread.stop}. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /**
+   * Waits for the thread to end.
+   *
+   * @returns What the task returned.
+   * @throws {unknown} What the task threw (rejects); a stopped Worker thread rejects with
+   *   `signal.reason`.
+   */
+  wait(): Promise<T> {
+    return this.#done;
+  }
+
+  /**
+   * Aborts the thread's signal; a Worker thread is terminated at once, a function in this
+   * isolate is asked to stop (it ends when it honours the signal). Idempotent.
+   */
+  stop(): void {
+    this.#controller.abort();
+  }
+}
+
+/**
+ * Options for the {@linkcode ThreadGroup} constructor.
+ *
+ * @example
+ * ```ts
+ * import { ThreadGroup, type ThreadGroupOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ThreadGroupOptions = { maxThreads: 4 };
+ * assert.equal(new ThreadGroup(options).maxThreads, 4);
+ * ```
+ */
+export interface ThreadGroupOptions {
+  /**
+   * The most threads running at once; one more makes `addThread` throw.
+   *
+   * @default {1000}
+   */
+  maxThreads?: number;
+  /**
+   * The clock the group's timers use.
+   *
+   * @default {systemClock}
+   */
+  clock?: Clock;
+}
+
+/**
+ * Options for {@linkcode ThreadGroup.addTimer}.
+ *
+ * @example
+ * ```ts
+ * import { type AddTimerOptions, FakeClock, ThreadGroup } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const tg = new ThreadGroup({ clock });
+ * const options: AddTimerOptions = { initialDelay: 500 };
+ * let ticks = 0;
+ * tg.addTimer(1000, () => {
+ *   ticks++;
+ * }, options);
+ * await clock.tickAsync(1500);
+ * await tg.stop();
+ * assert.equal(ticks, 2);
+ * ```
+ */
+export interface AddTimerOptions {
+  /**
+   * Milliseconds before the first call.
+   *
+   * @default {0}
+   */
+  initialDelay?: number;
+  /**
+   * Whether an error ends the timer (else it is logged and the timer goes on).
+   *
+   * @default {true}
+   */
+  stopOnException?: boolean;
+}
+
+/**
+ * Options for {@linkcode ThreadGroup.addDynamicTimer}.
+ *
+ * @example
+ * ```ts
+ * import type { AddDynamicTimerOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const options: AddDynamicTimerOptions = { periodicIntervalMax: 60_000, stopOnException: false };
+ * assert.equal(options.initialDelay, undefined);
+ * ```
+ */
+export interface AddDynamicTimerOptions extends AddTimerOptions {
+  /** The longest sleep in ms, and the sleep when the function returns `undefined`. */
+  periodicIntervalMax?: number;
+}
+
+/**
+ * Options for {@linkcode ThreadGroup.stopTimers}.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, type StopTimersOptions, ThreadGroup } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const tg = new ThreadGroup({ clock });
+ * const timer = tg.addTimer(1000, () => {});
+ * const options: StopTimersOptions = { wait: true };
+ * await tg.stopTimers(options);
+ * assert.equal(timer.running, false);
+ * ```
+ */
+export interface StopTimersOptions {
+  /**
+   * Whether to wait for each timer's loop to end (errors are logged, not thrown).
+   *
+   * @default {false}
+   */
+  wait?: boolean;
+}
+
+/**
+ * Options for {@linkcode ThreadGroup.stop}.
+ *
+ * @example
+ * ```ts
+ * import { ThreadGroup, type ThreadGroupStopOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * const tg = new ThreadGroup();
+ * const thread = tg.addThread(async () => "finished");
+ * const options: ThreadGroupStopOptions = { graceful: true };
+ * await tg.stop(options);
+ * assert.equal(await thread.wait(), "finished");
+ * ```
+ */
+export interface ThreadGroupStopOptions {
+  /**
+   * `true`: wait for the timers and threads to end by themselves. `false`: abort every
+   * thread's signal, terminate Worker threads and drop them.
+   *
+   * @default {false}
+   */
+  graceful?: boolean;
+}
+
+type ThreadReply =
+  | { kind: "result"; value: unknown }
+  | { kind: "error"; error: SerializedError };
+
+const THREAD_WORKER = new URL("./_thread_worker.ts", import.meta.url);
+
+function runInWorker(init: ThreadInit, ident: number, signal: AbortSignal): Promise<unknown> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const worker = spawnFjordWorker(THREAD_WORKER, { name: `fjord-thread-${ident}`, data: init });
+    const finish = (): void => {
+      signal.removeEventListener("abort", onAbort);
+      terminateFjordWorker(worker);
+    };
+    const onAbort = (): void => {
+      finish();
+      reject(signal.reason);
+    };
+    worker.onmessage = (event: MessageEvent<ThreadReply>): void => {
+      finish();
+      const reply = event.data;
+      if (reply.kind === "result") resolve(reply.value);
+      else reject(deserializeError(reply.error));
+    };
+    worker.onmessageerror = (): void => {
+      finish();
+      reject(new TypeError(`Cannot receive the result of thread ${ident} from its Web Worker`));
+    };
+    worker.onerror = (event: ErrorEvent): void => {
+      event.preventDefault();
+      finish();
+      reject(new Error(`Thread ${ident}'s Web Worker failed: ${event.message}`));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * A group of threads and timers that are stopped together (oslo's `ThreadGroup`).
+ *
+ * `addThread(fn, ...args)` runs `fn(...args, { signal })` as an async task in this isolate on
+ * both backends; `addThread(taskRef, ...args)` runs the task in a Web Worker on the threading
+ * backend (arguments and result must be structured-cloneable) and in this isolate on the
+ * cooperative one. Unlike oslo's threading backend, `stop()` really stops: it aborts every
+ * thread's signal and terminates Worker threads. A finished thread leaves `threads`.
+ *
+ * @example Threads and a timer
+ * ```ts
+ * import { FakeClock, ThreadGroup } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * using clock = new FakeClock();
+ * const tg = new ThreadGroup({ clock });
+ * const thread = tg.addThread(async (a: number, b: number) => a + b, 1, 2);
+ * assert.equal(await thread.wait(), 3);
+ * let ticks = 0;
+ * tg.addTimer(1000, () => { ticks++; });
+ * await clock.tickAsync(2000);
+ * await tg.stop();
+ * assert.equal(ticks, 3);
+ * assert.equal(tg.threads.length, 0);
+ * ```
+ */
+export class ThreadGroup implements AsyncDisposable {
+  #maxThreads: number;
+  #clock: Clock;
+  #workers: boolean;
+  #threads: Thread[] = [];
+  #timers: (FixedIntervalLoopingCall | DynamicLoopingCall)[] = [];
+
+  /**
+   * Creates an empty group (resolves the backend).
+   *
+   * @param options `maxThreads` (default 1000) and the timers' `clock`.
+   * @throws {RangeError} When `maxThreads` is not an integer >= 1.
+   */
+  constructor(options: ThreadGroupOptions = {}) {
+    const { maxThreads = 1000, clock = systemClock } = options;
+    if (!Number.isInteger(maxThreads) || maxThreads < 1) {
+      throw new RangeError(
+        `Cannot create ThreadGroup as 'maxThreads' must be an integer >= 1: current value is ${maxThreads}`,
+      );
+    }
+    this.#maxThreads = maxThreads;
+    this.#clock = clock;
+    this.#workers = selectedIsolation().taskIsolation === "worker";
+  }
+
+  /** The running threads (a snapshot). */
+  get threads(): readonly Thread[] {
+    return [...this.#threads];
+  }
+
+  /** The timers added and not yet removed by `stopTimers()`/`stop()` (a snapshot). */
+  get timers(): readonly (FixedIntervalLoopingCall | DynamicLoopingCall)[] {
+    return [...this.#timers];
+  }
+
+  /** The most threads running at once. */
+  get maxThreads(): number {
+    return this.#maxThreads;
+  }
+
+  /**
+   * Starts a thread running `fn(...args, { signal })` in this isolate.
+   *
+   * @typeParam T What `fn` returns.
+   * @param fn The task; its last argument is a {@linkcode ThreadContext}.
+   * @param args The arguments before the context.
+   * @returns The thread.
+   * @throws {RangeError} When `maxThreads` threads are running.
+   * @throws {TypeError} When `fn` is neither a function nor a TaskRef.
+   */
+  // deno-lint-ignore no-explicit-any
+  addThread<T>(fn: (...args: any[]) => T | Promise<T>, ...args: unknown[]): Thread<T>;
+  /**
+   * Starts a thread running the exported function `task` names, called as
+   * `fn(...args, { signal })`: in a Web Worker on the threading backend (arguments and result
+   * must be structured-cloneable; stopping terminates the Worker), else in this isolate.
+   *
+   * @param task The module URL and export name.
+   * @param args The arguments before the context.
+   * @returns The thread.
+   * @throws {RangeError} When `maxThreads` threads are running.
+   * @throws {TypeError} When `task` is malformed, or an argument cannot be cloned to a Worker.
+   */
+  addThread(task: TaskRef, ...args: unknown[]): Thread;
+  // deno-lint-ignore no-explicit-any
+  addThread(fn: TaskRef | ((...args: any[]) => unknown), ...args: unknown[]): Thread {
+    let body: (signal: AbortSignal) => unknown;
+    if (typeof fn === "function") {
+      body = (signal) => fn(...args, { signal });
+    } else if (isTaskRef(fn)) {
+      const module = taskModuleUrl(fn, "task");
+      const ref = { module, export: fn.export };
+      if (this.#workers) {
+        try {
+          structuredClone(args);
+        } catch (cause) {
+          throw new TypeError(
+            "Cannot add thread as its arguments cannot be sent to a Web Worker (they must be structured-cloneable)",
+            { cause },
+          );
+        }
+        body = (signal) => runInWorker({ ...ref, args }, thread.ident, signal);
+      } else {
+        body = async (signal) => (await loadTask(ref))(...args, { signal });
+      }
+    } else {
+      throw new TypeError("Cannot add thread as 'fn' is neither a function nor a TaskRef");
+    }
+    if (this.#threads.length >= this.#maxThreads) {
+      throw new RangeError(
+        `Cannot add thread as the group already runs 'maxThreads' threads: current value is ${this.#maxThreads}`,
+      );
+    }
+    const thread: Thread = new Thread(body);
+    this.#threads.push(thread);
+    thread.wait().then(
+      () => this.#threadDone(thread),
+      (err) => {
+        this.#threadDone(thread);
+        if (!thread.signal.aborted) getLogger().error(`Thread ${thread.ident} failed`, err);
+      },
+    );
+    return thread;
+  }
+
+  /**
+   * Starts a {@linkcode FixedIntervalLoopingCall} calling `fn` every `interval` ms and keeps it
+   * in `timers`.
+   *
+   * @param interval Milliseconds from the start of one call to the start of the next.
+   * @param fn The function (a returned promise is awaited).
+   * @param options `initialDelay` (ms), `stopOnException`.
+   * @returns The started timer.
+   * @throws {RangeError} When a duration is negative or not finite.
+   * @throws {TypeError} When `fn` is not a function.
+   */
+  addTimer(
+    interval: number,
+    fn: () => unknown,
+    options: AddTimerOptions = {},
+  ): FixedIntervalLoopingCall {
+    const timer = new FixedIntervalLoopingCall(fn, { clock: this.#clock }).start({
+      interval,
+      ...options,
+    });
+    this.#timers.push(timer);
+    return timer;
+  }
+
+  /**
+   * Starts a {@linkcode DynamicLoopingCall} (the function returns the next delay in ms) and
+   * keeps it in `timers`.
+   *
+   * @param fn Returns the milliseconds until the next call, or `undefined`.
+   * @param options `initialDelay`, `periodicIntervalMax` (ms), `stopOnException`.
+   * @returns The started timer.
+   * @throws {RangeError} When a duration is negative or not finite.
+   * @throws {TypeError} When `fn` is not a function.
+   */
+  addDynamicTimer(
+    fn: () => number | undefined | void | Promise<number | undefined | void>,
+    options: AddDynamicTimerOptions = {},
+  ): DynamicLoopingCall {
+    const timer = new DynamicLoopingCall(fn, { clock: this.#clock }).start(options);
+    this.#timers.push(timer);
+    return timer;
+  }
+
+  /**
+   * Stops every timer and removes them from `timers`.
+   *
+   * @param options `wait`: also wait for each timer's loop to end (errors are logged as
+   *   "Error waiting on timer.").
+   * @returns A promise that resolves when done.
+   */
+  async stopTimers(options: StopTimersOptions = {}): Promise<void> {
+    const timers = this.#timers.splice(0);
+    for (const timer of timers) timer.stop();
+    if (options.wait) {
+      for (const timer of timers) {
+        try {
+          await timer.wait();
+        } catch (err) {
+          getLogger().error("Error waiting on timer.", err);
+        }
+      }
+    }
+  }
+
+  /**
+   * Stops the group's timers and threads.
+   *
+   * @param options `graceful: true` waits for timers and threads to end by themselves (errors
+   *   logged as "Error waiting on thread."); the default aborts every thread's signal,
+   *   terminates Worker threads and drops them from `threads` at once.
+   * @returns A promise that resolves when done.
+   */
+  async stop(options: ThreadGroupStopOptions = {}): Promise<void> {
+    const graceful = options.graceful ?? false;
+    await this.stopTimers({ wait: graceful });
+    if (graceful) {
+      for (const thread of [...this.#threads]) {
+        try {
+          await thread.wait();
+        } catch (err) {
+          getLogger().error("Error waiting on thread.", err);
+        }
+      }
+    } else {
+      for (const thread of this.#threads.splice(0)) thread.stop();
+    }
+  }
+
+  /**
+   * Waits for the threads running now to end (their errors were logged), then for every
+   * timer's loop (stop them first, or this waits as long as they run).
+   *
+   * @returns A promise that resolves when all have ended.
+   * @throws {unknown} The first timer's error (rejects).
+   */
+  async wait(): Promise<void> {
+    await Promise.allSettled(this.#threads.map((t) => t.wait()));
+    for (const timer of [...this.#timers]) await timer.wait();
+  }
+
+  /**
+   * Stops the group without grace and waits for its in-isolate threads to settle.
+   *
+   * @returns A promise that resolves when done.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    const threads = [...this.#threads];
+    const timers = [...this.#timers];
+    await this.stop();
+    await Promise.allSettled([...threads.map((t) => t.wait()), ...timers.map((t) => t.wait())]);
+  }
+
+  #threadDone(thread: Thread): void {
+    const i = this.#threads.indexOf(thread);
+    if (i >= 0) this.#threads.splice(i, 1);
+  }
+}

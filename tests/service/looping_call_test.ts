@@ -1,0 +1,553 @@
+import assert from "node:assert/strict";
+import {
+  BackOffLoopingCall,
+  type Clock,
+  DynamicLoopingCall,
+  FakeClock,
+  FixedIntervalLoopingCall,
+  FixedIntervalWithTimeoutLoopingCall,
+  LoopingCallDone,
+  LoopingCallTimeOut,
+  systemClock,
+} from "../../backends/mod.ts";
+import { captureLog, waitFor } from "../backends/_fixtures/capture_log.ts";
+
+// Reference vector 1: fixed 500 ms, the function takes 300 ms.
+Deno.test("FixedIntervalLoopingCall.start() calls start-to-start and sleeps the rest", async () => {
+  using log = captureLog();
+  using clock = new FakeClock();
+  const starts: number[] = [];
+  const call = new FixedIntervalLoopingCall(async function work(): Promise<void> {
+    starts.push(clock.now());
+    await clock.sleep(300);
+  }, { clock }).start({ interval: 500 });
+  assert.equal(call.running, true);
+  await clock.tickAsync(1700);
+  call.stop();
+  await clock.runAll();
+  assert.equal(await call.wait(), true);
+  assert.equal(call.running, false);
+  assert.deepEqual(starts, [0, 500, 1000, 1500]);
+  const sleeps = log.messages("debug").filter((m) => m.includes("sleeping"));
+  assert.deepEqual(sleeps.slice(0, 3), [
+    "Fixed interval looping call 'work' sleeping for 200.00 ms",
+    "Fixed interval looping call 'work' sleeping for 200.00 ms",
+    "Fixed interval looping call 'work' sleeping for 200.00 ms",
+  ]);
+  assert.deepEqual(log.messages("warning"), []);
+});
+
+// Reference vector 2: fixed 500 ms, the function takes 700 ms.
+Deno.test("FixedIntervalLoopingCall.start() logs an overrun and starts the next call at once", async () => {
+  using log = captureLog();
+  using clock = new FakeClock();
+  const starts: number[] = [];
+  const call = new FixedIntervalLoopingCall(async function slow(): Promise<void> {
+    starts.push(clock.now());
+    await clock.sleep(700);
+  }, { clock }).start({ interval: 500 });
+  await clock.tickAsync(1500);
+  call.stop();
+  await clock.runAll();
+  assert.equal(await call.wait(), true);
+  assert.deepEqual(starts, [0, 700, 1400]);
+  // The third call ends after stop(): like oslo, the loop exits without judging it.
+  assert.deepEqual(log.messages("warning"), [
+    "Function 'slow' run outlasted interval by 200.00 ms",
+    "Function 'slow' run outlasted interval by 200.00 ms",
+  ]);
+});
+
+Deno.test("FixedIntervalLoopingCall.start() keeps the schedule anchored and re-anchors after an overrun", async () => {
+  using _log = captureLog();
+  using clock = new FakeClock();
+  const durations = [30, 80, 10, 150, 10, 10];
+  const starts: number[] = [];
+  const call = new FixedIntervalLoopingCall(async () => {
+    starts.push(clock.now());
+    const d = durations[starts.length - 1];
+    if (d === undefined) throw new LoopingCallDone("end");
+    await clock.sleep(d);
+  }, { clock }).start({ interval: 100 });
+  await clock.runAll();
+  assert.equal(await call.wait(), "end");
+  // 0, 100, 200 on the grid; the call at 300 takes 150, so the next starts at once at 450 and
+  // the grid moves there: 550, 650.
+  assert.deepEqual(starts, [0, 100, 200, 300, 450, 550, 650]);
+});
+
+/** A clock whose sleeps wake `late(n)` ms after their due time (the n-th sleep). */
+function lateClock(fake: FakeClock, late: (n: number) => number): Clock {
+  let n = 0;
+  return {
+    now: () => fake.now(),
+    sleep: (ms, options) => fake.sleep(ms + late(n++), options),
+  };
+}
+
+Deno.test("FixedIntervalLoopingCall does not drift when wake-ups are late", async () => {
+  using fake = new FakeClock();
+  const clock = lateClock(fake, () => 3);
+  const starts: number[] = [];
+  const call = new FixedIntervalLoopingCall(() => {
+    starts.push(clock.now());
+    if (starts.length === 50) throw new LoopingCallDone();
+  }, { clock }).start({ interval: 10 });
+  await fake.runAll();
+  await call.wait();
+  // Every tick is 3 ms late, none later: the schedule is T0 + k * 10, not the last start + 10.
+  assert.deepEqual(starts.slice(1), Array.from({ length: 49 }, (_, i) => (i + 1) * 10 + 3));
+});
+
+Deno.test("FixedIntervalLoopingCall catches up after a short stall and skips after a long one", async () => {
+  using fake = new FakeClock();
+  // The 2nd sleep wakes 25 ms late (caught up), the 6th 2500 ms late (skipped).
+  const clock = lateClock(fake, (n) => n === 1 ? 25 : n === 5 ? 2500 : 0);
+  const starts: number[] = [];
+  const call = new FixedIntervalLoopingCall(() => {
+    starts.push(clock.now());
+    if (starts.length === 10) throw new LoopingCallDone();
+  }, { clock }).start({ interval: 10 });
+  await fake.runAll();
+  await call.wait();
+  assert.deepEqual(starts, [0, 10, 45, 45, 45, 50, 2560, 2560, 2570, 2580]);
+});
+
+// Reference vector 3: stop() during a long sleep.
+Deno.test("FixedIntervalLoopingCall.stop() wakes a sleeping loop at once", async () => {
+  using clock = new FakeClock();
+  let calls = 0;
+  const call = new FixedIntervalLoopingCall(() => {
+    calls++;
+  }, { clock }).start({ interval: 10_000 });
+  await clock.tickAsync(200);
+  assert.equal(clock.pending, 1);
+  call.stop();
+  assert.equal(await call.wait(), true);
+  assert.equal(clock.pending, 0);
+  assert.equal(calls, 1);
+  assert.equal(clock.now(), 200);
+});
+
+Deno.test("FixedIntervalLoopingCall.stop() wakes a real-clock sleep at once", async () => {
+  const call = new FixedIntervalLoopingCall(() => {}).start({ interval: 60_000 });
+  await waitFor(() => true, "a turn");
+  const t0 = performance.now();
+  call.stop();
+  assert.equal(await call.wait(), true);
+  assert.ok(performance.now() - t0 < 1000);
+});
+
+Deno.test("FixedIntervalLoopingCall.stop() never interrupts a running call", async () => {
+  using clock = new FakeClock();
+  let finished = false;
+  const call = new FixedIntervalLoopingCall(async () => {
+    await clock.sleep(300);
+    finished = true;
+  }, { clock }).start({ interval: 500 });
+  await clock.tickAsync(100);
+  call.stop();
+  call.stop(); // idempotent
+  let settled = false;
+  const waiting = call.wait().then((v) => {
+    settled = true;
+    return v;
+  });
+  await clock.runMicrotasks();
+  assert.equal(settled, false);
+  await clock.tickAsync(200);
+  assert.equal(await waiting, true);
+  assert.equal(finished, true);
+});
+
+// Reference vector 4.
+Deno.test("FixedIntervalLoopingCall.start() throws while the loop is running", async () => {
+  using clock = new FakeClock();
+  const call = new FixedIntervalLoopingCall(() => {}, { clock }).start({ interval: 100 });
+  assert.throws(
+    () => call.start({ interval: 100 }),
+    { name: "Error", message: "A fixed interval looping call can only run one function at a time" },
+  );
+  call.stop();
+  await call.wait();
+});
+
+Deno.test("FixedIntervalLoopingCall.start() may be called again once the loop has ended", async () => {
+  using clock = new FakeClock();
+  let n = 0;
+  const call = new FixedIntervalLoopingCall(() => {
+    n++;
+    throw new LoopingCallDone(n);
+  }, { clock });
+  assert.equal(await call.start({ interval: 100 }).wait(), 1);
+  assert.equal(await call.start({ interval: 100 }).wait(), 2);
+});
+
+// Reference vector 5.
+Deno.test("FixedIntervalLoopingCall.wait() resolves with the LoopingCallDone value", async () => {
+  using clock = new FakeClock();
+  const call = new FixedIntervalLoopingCall<number>(() => {
+    throw new LoopingCallDone(42);
+  }, { clock }).start({ interval: 100 });
+  assert.equal(await call.wait(), 42);
+  const bare = new FixedIntervalLoopingCall(() => {
+    throw new LoopingCallDone();
+  }, { clock }).start({ interval: 100 });
+  assert.equal(await bare.wait(), true);
+  assert.equal(new LoopingCallDone().retvalue, true);
+});
+
+Deno.test("FixedIntervalLoopingCall.wait() rejects with the function's error, which is logged", async () => {
+  using log = captureLog();
+  using clock = new FakeClock();
+  const boom = new RangeError("boom");
+  const call = new FixedIntervalLoopingCall(function failing(): never {
+    throw boom;
+  }, { clock }).start({ interval: 100 });
+  await assert.rejects(call.wait(), (err) => err === boom);
+  assert.deepEqual(log.messages("error"), ["Fixed interval looping call 'failing' failed"]);
+  assert.equal(log.lines.find((l) => l.level === "error")?.details[0], boom);
+});
+
+Deno.test("FixedIntervalLoopingCall.start({stopOnException: false}) logs errors and goes on", async () => {
+  using log = captureLog();
+  using clock = new FakeClock();
+  let n = 0;
+  const call = new FixedIntervalLoopingCall(() => {
+    if (++n === 4) throw new LoopingCallDone("four");
+    throw new Error(`fail ${n}`);
+  }, { clock }).start({ interval: 100, stopOnException: false });
+  await clock.runAll();
+  assert.equal(await call.wait(), "four");
+  assert.equal(log.messages("error").length, 3);
+  assert.equal(clock.now(), 300);
+});
+
+Deno.test("FixedIntervalLoopingCall.start({initialDelay}) waits before the first call", async () => {
+  using clock = new FakeClock();
+  const starts: number[] = [];
+  const call = new FixedIntervalLoopingCall(() => {
+    starts.push(clock.now());
+    if (starts.length === 3) throw new LoopingCallDone();
+  }, { clock }).start({ interval: 100, initialDelay: 250 });
+  await clock.runAll();
+  await call.wait();
+  assert.deepEqual(starts, [250, 350, 450]);
+});
+
+Deno.test("FixedIntervalLoopingCall.stop() during the initial delay ends the loop without a call", async () => {
+  using clock = new FakeClock();
+  let calls = 0;
+  const call = new FixedIntervalLoopingCall(() => {
+    calls++;
+  }, { clock }).start({ interval: 100, initialDelay: 1000 });
+  await clock.tickAsync(10);
+  call.stop();
+  assert.equal(await call.wait(), true);
+  assert.equal(calls, 0);
+});
+
+Deno.test("FixedIntervalLoopingCall.wait() throws before start()", () => {
+  const call = new FixedIntervalLoopingCall(() => {});
+  assert.throws(() => call.wait(), /never started/);
+});
+
+Deno.test("FixedIntervalLoopingCall rejects bad arguments at the call", () => {
+  assert.throws(
+    () => new FixedIntervalLoopingCall(42 as unknown as () => void),
+    {
+      name: "TypeError",
+      message: "Cannot create FixedIntervalLoopingCall as 'fn' is not a function",
+    },
+  );
+  const call = new FixedIntervalLoopingCall(() => {});
+  assert.throws(() => call.start({ interval: -1 }), {
+    name: "RangeError",
+    message:
+      "Cannot start FixedIntervalLoopingCall as 'interval' must be a finite number >= 0: current value is -1",
+  });
+  assert.throws(() => call.start({ interval: 10, initialDelay: NaN }), RangeError);
+  assert.throws(
+    () => call.start({ interval: 10, stopOnException: "no" as unknown as boolean }),
+    TypeError,
+  );
+  assert.throws(
+    () => call.start({ interval: 10, precise: "yes" as unknown as boolean }),
+    TypeError,
+  );
+  assert.equal(call.running, false);
+});
+
+Deno.test("FixedIntervalLoopingCall.start({precise: true}) keeps the real-clock schedule", async () => {
+  const starts: number[] = [];
+  const call = new FixedIntervalLoopingCall(() => {
+    starts.push(performance.now());
+    if (starts.length === 5) throw new LoopingCallDone("done");
+  }).start({ interval: 20, precise: true });
+  assert.equal(await call.wait(), "done");
+  // Generous bounds: a loaded CI machine may stall a tick, but none may start early.
+  for (let k = 1; k < starts.length; k++) {
+    const lateness = starts[k]! - (starts[0]! + 20 * k);
+    assert.ok(lateness >= -0.05, `tick ${k} started ${-lateness} ms early`);
+    assert.ok(lateness < 1000, `tick ${k} started ${lateness} ms late`);
+  }
+});
+
+Deno.test("FixedIntervalLoopingCall[Symbol.asyncDispose]() stops and waits", async () => {
+  using clock = new FakeClock();
+  let calls = 0;
+  {
+    await using _call = new FixedIntervalLoopingCall(() => {
+      calls++;
+    }, { clock }).start({ interval: 100 });
+    await clock.tickAsync(250);
+  }
+  assert.equal(calls, 3);
+  assert.equal(clock.pending, 0);
+});
+
+Deno.test("FixedIntervalLoopingCall never starts a call early on the system clock", async () => {
+  const starts: number[] = [];
+  const call = new FixedIntervalLoopingCall(() => {
+    starts.push(systemClock.now());
+    if (starts.length === 8) throw new LoopingCallDone();
+  }).start({ interval: 15 });
+  await call.wait();
+  // The schedule is anchored on the loop's clock reading just before the first call, a hair
+  // before that call's own reading; 0.5 ms absorbs the gap, a timer firing early would not fit.
+  const t0 = starts[0]!;
+  starts.forEach((t, k) =>
+    assert.ok(t >= t0 + k * 15 - 0.5, `tick ${k} early by ${t0 + k * 15 - t} ms`)
+  );
+});
+
+// Reference vector 6.
+Deno.test("FixedIntervalWithTimeoutLoopingCall.wait() rejects with LoopingCallTimeOut after the timeout", async () => {
+  using _log = captureLog();
+  using clock = new FakeClock();
+  const starts: number[] = [];
+  const call = new FixedIntervalWithTimeoutLoopingCall(() => {
+    starts.push(clock.now());
+  }, { clock }).start({ interval: 200, timeout: 500 });
+  await clock.runAll();
+  await assert.rejects(call.wait(), {
+    name: "LoopingCallTimeOut",
+    message: "Looping call timed out after 600.00 ms",
+  });
+  assert.deepEqual(starts, [0, 200, 400, 600]);
+});
+
+Deno.test("FixedIntervalWithTimeoutLoopingCall counts the initial delay in the timeout", async () => {
+  using _log = captureLog();
+  using clock = new FakeClock();
+  const starts: number[] = [];
+  const call = new FixedIntervalWithTimeoutLoopingCall(() => {
+    starts.push(clock.now());
+  }, { clock }).start({ interval: 100, initialDelay: 300, timeout: 450 });
+  await clock.runAll();
+  await assert.rejects(call.wait(), LoopingCallTimeOut);
+  assert.deepEqual(starts, [300, 400, 500]);
+});
+
+Deno.test("FixedIntervalWithTimeoutLoopingCall without timeout runs until stopped", async () => {
+  using clock = new FakeClock();
+  let calls = 0;
+  const call = new FixedIntervalWithTimeoutLoopingCall(() => {
+    calls++;
+  }, { clock }).start({ interval: 100 });
+  await clock.tickAsync(10_000);
+  call.stop();
+  assert.equal(await call.wait(), true);
+  assert.equal(calls, 101);
+  assert.throws(() => call.start({ interval: 1, timeout: -5 }), RangeError);
+});
+
+Deno.test("DynamicLoopingCall.start() sleeps what the function returns, end to start", async () => {
+  using clock = new FakeClock();
+  const starts: number[] = [];
+  const call = new DynamicLoopingCall(async () => {
+    starts.push(clock.now());
+    await clock.sleep(50);
+    if (starts.length === 4) throw new LoopingCallDone("ok");
+    return 100;
+  }, { clock }).start();
+  await clock.runAll();
+  assert.equal(await call.wait(), "ok");
+  assert.deepEqual(starts, [0, 150, 300, 450]);
+});
+
+Deno.test("DynamicLoopingCall.start({periodicIntervalMax}) caps the delay and fills in undefined", async () => {
+  using clock = new FakeClock();
+  const starts: number[] = [];
+  const results = [1000, undefined, 10];
+  const call = new DynamicLoopingCall(() => {
+    starts.push(clock.now());
+    if (starts.length > results.length) throw new LoopingCallDone();
+    return results[starts.length - 1];
+  }, { clock }).start({ periodicIntervalMax: 300, initialDelay: 5 });
+  await clock.runAll();
+  await call.wait();
+  assert.deepEqual(starts, [5, 305, 605, 615]);
+});
+
+Deno.test("DynamicLoopingCall.wait() rejects when the function returns undefined without periodicIntervalMax", async () => {
+  using _log = captureLog();
+  using clock = new FakeClock();
+  const call = new DynamicLoopingCall(() => undefined, { clock }).start();
+  await assert.rejects(call.wait(), {
+    name: "Error",
+    message:
+      "A dynamic interval looping call should supply either an interval or periodicIntervalMax",
+  });
+  const bad = new DynamicLoopingCall(() => "soon" as unknown as number, { clock }).start();
+  await assert.rejects(bad.wait(), TypeError);
+});
+
+// Reference vector 7: failures count as a delay of 0, a hot loop that still yields.
+Deno.test("DynamicLoopingCall.start({stopOnException: false}) retries a failure at once without starving the isolate", async () => {
+  using log = captureLog();
+  let calls = 0;
+  const call = new DynamicLoopingCall(() => {
+    calls++;
+    throw new Error("always");
+  }).start({ stopOnException: false });
+  let timerFired = false;
+  setTimeout(() => timerFired = true, 1);
+  await waitFor(() => timerFired && calls >= 100, "100 failing calls and a timer");
+  call.stop();
+  assert.equal(await call.wait(), true);
+  assert.ok(log.messages("error").length >= 100);
+});
+
+Deno.test("DynamicLoopingCall.start() throws while running", async () => {
+  using clock = new FakeClock();
+  const call = new DynamicLoopingCall(() => 100, { clock }).start();
+  assert.throws(() => call.start(), {
+    message: "A dynamic interval looping call can only run one function at a time",
+  });
+  call.stop();
+  assert.equal(await call.wait(), true);
+});
+
+// Reference vector 8, with a constant random source (the jitter factor is exactly `jitter`).
+Deno.test("BackOffLoopingCall backs off exponentially and times out before sleeping too long", async () => {
+  using _log = captureLog();
+  using clock = new FakeClock();
+  const starts: number[] = [];
+  const call = new BackOffLoopingCall(() => {
+    starts.push(clock.now());
+    return false;
+  }, { clock, random: () => 0.5 }).start({
+    startingInterval: 10,
+    jitter: 1,
+    maxInterval: 80,
+    timeout: 200,
+  });
+  await clock.runAll();
+  await assert.rejects(call.wait(), {
+    name: "LoopingCallTimeOut",
+    message: "Looping call timed out after 220.00 ms",
+  });
+  // Gaps 20, 40, 80; the next (capped) 80 would bring the streak to 220 > 200.
+  assert.deepEqual(starts, [0, 20, 60, 140]);
+});
+
+Deno.test("BackOffLoopingCall resets the back-off after a success", async () => {
+  using clock = new FakeClock();
+  const outcomes = [false, false, true, false];
+  const starts: number[] = [];
+  const call = new BackOffLoopingCall(() => {
+    starts.push(clock.now());
+    const ok = outcomes[starts.length - 1];
+    if (ok === undefined) throw new LoopingCallDone("done");
+    return ok;
+  }, { clock, random: () => 0.5 }).start({ startingInterval: 100, jitter: 0.75 });
+  await clock.runAll();
+  assert.equal(await call.wait(), "done");
+  // fail: 100*2*0.75 = 150; fail: interval 150 -> 225; success: 100*0.75 = 75; fail: 150.
+  assert.deepEqual(starts, [0, 150, 375, 450, 600]);
+});
+
+Deno.test("BackOffLoopingCall draws the jitter factor from a normal distribution around jitter", async () => {
+  using clock = new FakeClock();
+  const starts: number[] = [];
+  const draws = [0.975, 0.025]; // ±1.96 standard deviations
+  const call = new BackOffLoopingCall(() => {
+    starts.push(clock.now());
+    if (starts.length === 3) throw new LoopingCallDone();
+    return true;
+  }, { clock, random: () => draws.shift()! }).start({ startingInterval: 1000, jitter: 1 });
+  await clock.runAll();
+  await call.wait();
+  assert.ok(Math.abs(starts[1]! - 1196) < 0.5, `first gap ${starts[1]}`);
+  assert.ok(Math.abs(starts[2]! - starts[1]! - 804) < 0.5, `second gap ${starts[2]! - starts[1]!}`);
+});
+
+Deno.test("BackOffLoopingCall rejects bad arguments at the call", () => {
+  assert.throws(
+    () => new BackOffLoopingCall(() => true, { random: 3 as unknown as () => number }),
+    TypeError,
+  );
+  const call = new BackOffLoopingCall(() => true);
+  assert.throws(() => call.start({ startingInterval: 0 }), RangeError);
+  assert.throws(() => call.start({ jitter: -1 }), RangeError);
+  assert.equal(call.running, false);
+});
+
+Deno.test("LoopingCallTimeOut is a named Error", () => {
+  const err = new LoopingCallTimeOut("late");
+  assert.ok(err instanceof Error);
+  assert.equal(err.name, "LoopingCallTimeOut");
+  assert.equal(err.message, "late");
+});
+
+Deno.test("FixedIntervalLoopingCall.stop() from inside the function ends the loop after that call", async () => {
+  using clock = new FakeClock();
+  let calls = 0;
+  const call: FixedIntervalLoopingCall = new FixedIntervalLoopingCall(() => {
+    calls++;
+    call.stop();
+  }, { clock }).start({ interval: 100 });
+  assert.equal(await call.wait(), true);
+  assert.equal(calls, 1);
+  assert.equal(clock.pending, 0);
+});
+
+Deno.test("FixedIntervalLoopingCall calls the function without a `this`", async () => {
+  using clock = new FakeClock();
+  let self: unknown = "unset";
+  const call = new FixedIntervalLoopingCall(function (this: unknown): never {
+    self = this;
+    throw new LoopingCallDone();
+  }, { clock }).start({ interval: 100 });
+  await call.wait();
+  assert.equal(self, undefined);
+});
+
+Deno.test("FixedIntervalLoopingCall.start() may be called again after the loop failed", async () => {
+  using _log = captureLog();
+  using clock = new FakeClock();
+  let n = 0;
+  const call = new FixedIntervalLoopingCall(() => {
+    if (++n === 1) throw new RangeError("first run fails");
+    throw new LoopingCallDone(n);
+  }, { clock });
+  await assert.rejects(call.start({ interval: 100 }).wait(), RangeError);
+  assert.equal(call.running, false);
+  assert.equal(await call.start({ interval: 100 }).wait(), 2);
+});
+
+Deno.test("FixedIntervalLoopingCall.stop() right after start() ends the loop before any call", async () => {
+  using clock = new FakeClock();
+  let calls = 0;
+  const call = new FixedIntervalLoopingCall(() => {
+    calls++;
+  }, { clock }).start({ interval: 100 });
+  call.stop();
+  const first = call.wait();
+  assert.equal(call.wait(), first); // settles once: every wait() is the same promise
+  assert.equal(await first, true);
+  assert.equal(calls, 0);
+  assert.equal(call.running, false);
+  assert.equal(clock.pending, 0);
+});

@@ -1,0 +1,483 @@
+import assert from "node:assert/strict";
+import { FakeClock, ProcessLauncher, resetBackend, Service } from "@fjord/fjord";
+import { EVENT_MARKER, pumpChildStdout } from "../../runtime/_child_io.ts";
+import {
+  alivePids,
+  childrenOf,
+  type Plan,
+  Run,
+  SERVICE,
+  type ServiceEvent,
+  waitFor,
+} from "./_launcher_helpers.ts";
+
+type Combo = { backend: "threading" | "cooperative"; isolation: "worker" | "process" };
+// The backends' defaults, then the cross combinations.
+const DEFAULTS: Combo[] = [
+  { backend: "threading", isolation: "worker" },
+  { backend: "cooperative", isolation: "process" },
+];
+const CROSS: Combo[] = [
+  { backend: "threading", isolation: "process" },
+  { backend: "cooperative", isolation: "worker" },
+];
+
+function plan(c: Combo, extra: Partial<Plan> = {}): Plan {
+  return { backend: c.backend, launcher: "process", isolation: c.isolation, workers: 2, ...extra };
+}
+
+/** Asserts no process started by `run` is left (its children, the pids its services logged). */
+async function assertNothingLeft(run: Run): Promise<void> {
+  const pids = new Set(run.events().map((e) => e.pid));
+  pids.delete(run.child.pid);
+  await waitFor(
+    async () =>
+      (await alivePids(pids)).length === 0 && (await childrenOf(run.child.pid)).length === 0,
+    "every worker process to be gone",
+    5_000,
+  );
+}
+
+for (const c of [...DEFAULTS, ...CROSS]) {
+  Deno.test(`ProcessLauncher SIGTERM stops ${c.isolation} workers gracefully and exits 0 (${c.backend})`, async () => {
+    await using run = await Run.start(plan(c));
+    await run.waitEvents("start", 2);
+    run.kill("SIGTERM");
+    const out = await run.exit();
+    assert.equal(out.code, 0, out.stderr);
+    const stops = run.events().filter((e) => e.event === "stop");
+    assert.deepEqual(stops.map((e) => e.workerId).sort(), [0, 1]);
+    assert.ok(stops.every((e) => e.extra.includes("graceful=true")));
+    const starts = run.events().filter((e) => e.event === "start");
+    if (c.isolation === "process") {
+      assert.equal(new Set(starts.map((e) => e.pid)).size, 2);
+      assert.ok(starts.every((e) => e.pid !== run.child.pid));
+    } else {
+      assert.ok(starts.every((e) => e.pid === run.child.pid));
+    }
+    await assertNothingLeft(run);
+  });
+}
+
+for (const c of DEFAULTS) {
+  Deno.test(`ProcessLauncher SIGINT kills ${c.isolation} workers at once and exits 1 (${c.backend})`, async () => {
+    await using run = await Run.start(plan(c, { service: { mode: "hang-stop" } }));
+    await run.waitEvents("start", 2);
+    run.kill("SIGINT");
+    const out = await run.exit();
+    assert.equal(out.code, 1, out.stderr);
+    assert.match(out.stdout, /Caught SIGINT/);
+    await assertNothingLeft(run);
+  });
+
+  Deno.test(`ProcessLauncher SIGHUP replaces ${c.isolation} workers one at a time, never zero running (${c.backend})`, async () => {
+    await using run = await Run.start(plan(c));
+    await run.waitEvents("start", 2);
+    run.kill("SIGHUP");
+    await waitFor(() => run.count("stop") >= 2 && run.count("start") >= 4, "the rolling reload");
+    run.kill("SIGTERM");
+    const out = await run.exit();
+    assert.equal(out.code, 0, out.stderr);
+    const events = run.events().filter((e) => e.event === "start" || e.event === "stop");
+    events.sort((a, b) => a.t - b.t);
+    // Walk the timeline up to the final SIGTERM stops: at least one instance runs throughout.
+    const live = new Set<string>();
+    const final = events.slice(-2);
+    for (const e of events.slice(0, -2)) {
+      if (e.event === "start") live.add(e.inst);
+      else live.delete(e.inst);
+      if (live.size === 0) assert.fail(`zero running workers after ${JSON.stringify(e)}`);
+      // One at a time: never more than one extra instance.
+      if (live.size > 3) assert.fail(`${live.size} running instances after ${JSON.stringify(e)}`);
+    }
+    assert.ok(final.every((e) => e.event === "stop"));
+    // Each worker id's new instance started before its old one stopped.
+    for (const id of [0, 1]) {
+      const mine = events.filter((e) => e.workerId === id);
+      const [first, second] = [
+        mine[0]!,
+        mine.find((e) => e.event === "start" && e.inst !== mine[0]!.inst)!,
+      ];
+      const oldStop = mine.find((e) => e.event === "stop" && e.inst === first.inst)!;
+      assert.ok(
+        second.t <= oldStop.t,
+        `worker ${id}: new start ${second.t} before old stop ${oldStop.t}`,
+      );
+    }
+    await assertNothingLeft(run);
+  });
+
+  Deno.test(`ProcessLauncher SIGHUP with mutate resets ${c.isolation} workers in place (${c.backend})`, async () => {
+    await using run = await Run.start(plan(c, { restartMethod: "mutate" }));
+    await run.waitEvents("start", 2);
+    run.kill("SIGHUP");
+    await run.waitEvents("reset", 2);
+    run.kill("SIGTERM");
+    const out = await run.exit();
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(run.count("start"), 2);
+  });
+
+  Deno.test(`ProcessLauncher graceful_shutdown_timeout kills hung ${c.isolation} workers and exits 1 (${c.backend})`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+    await Deno.writeTextFile(`${dir}/svc.conf`, "[DEFAULT]\ngraceful_shutdown_timeout = 1\n");
+    await using run = await Run.start(
+      plan(c, { service: { mode: "hang-stop" }, configFile: `${dir}/svc.conf` }),
+      { dir },
+    );
+    await run.waitEvents("start", 2);
+    assert.ok(run.events().every((e) => e.event !== "start" || e.extra === "timeout=1"));
+    const t0 = performance.now();
+    run.kill("SIGTERM");
+    const out = await run.exit();
+    assert.equal(out.code, 1, out.stderr);
+    assert.ok(performance.now() - t0 >= 900);
+    assert.match(out.stderr, /Graceful shutdown timeout exceeded/);
+    await assertNothingLeft(run);
+  });
+
+  Deno.test(`ProcessLauncher throttles a ${c.isolation} service whose start() always throws (${c.backend})`, async () => {
+    await using run = await Run.start(plan(c, { workers: 1, service: { mode: "start-throws" } }));
+    await waitFor(() => run.output.includes("Forking too fast"), "the throttle");
+    const t0 = performance.now();
+    const n0 = run.count("start-failed");
+    await new Promise((r) => setTimeout(r, 1500));
+    const rate = (run.count("start-failed") - n0) / ((performance.now() - t0) / 1000);
+    assert.ok(rate <= 2.5, `respawn rate ${rate}/s`);
+    assert.match(run.stderr, /start\(\) failed: Error: start failed on purpose/);
+    run.kill("SIGTERM");
+    assert.equal((await run.exit()).code, 0);
+    await assertNothingLeft(run);
+  });
+
+  Deno.test(`ProcessLauncher reports a bad ServiceRef before starting ${c.isolation} workers (${c.backend})`, async () => {
+    for (const exp of ["nope", "notAService"]) {
+      await using run = await Run.start(plan(c, { export: exp }));
+      const out = await run.exit();
+      assert.equal(out.code, 99, out.stderr);
+      assert.match(
+        out.stdout,
+        new RegExp(`REJECTED ServiceNotFoundError: .*'${exp}'.*marker_service\\.ts`),
+      );
+      assert.equal(run.events().length, 0);
+    }
+  });
+
+  Deno.test(`ProcessLauncher stops cleanly on SIGTERM during ${c.isolation} worker start-up (${c.backend})`, async () => {
+    await using run = await Run.start(plan(c, { service: { startDelay: 800 } }));
+    await waitFor(() => run.stdout.includes("LAUNCHED"), "the launch");
+    run.kill("SIGTERM");
+    const out = await run.exit();
+    assert.equal(out.code, 0, out.stderr);
+    await assertNothingLeft(run);
+  });
+}
+
+Deno.test("ProcessLauncher respawns a SIGKILLed worker process with the same workerId", async () => {
+  await using run = await Run.start(plan(DEFAULTS[1]!));
+  await run.waitEvents("start", 2);
+  const victim = run.events().find((e) => e.workerId === 1)!;
+  Deno.kill(victim.pid, "SIGKILL");
+  await run.waitEvents("start", 3);
+  const again = run.events().filter((e) => e.event === "start").at(-1)!;
+  assert.equal(again.workerId, 1);
+  assert.notEqual(again.pid, victim.pid);
+  await waitFor(() => run.output.includes("killed by signal SIGKILL"), "the logged reason");
+  run.kill("SIGTERM");
+  assert.equal((await run.exit()).code, 0);
+  await assertNothingLeft(run);
+});
+
+Deno.test("ProcessLauncher respawns a Web Worker that threw, and a child that exited", async () => {
+  await Promise.all([
+    (async () => {
+      await using run = await Run.start(plan(DEFAULTS[0]!, { service: { mode: "throw-later" } }));
+      await run.waitEvents("start", 4);
+      const starts = run.events().filter((e) => e.event === "start");
+      assert.deepEqual(starts.map((e) => e.workerId).sort(), [0, 0, 1, 1]);
+      await waitFor(() => run.output.includes("thrown later on purpose"), "the logged reason");
+      run.kill("SIGTERM");
+      assert.equal((await run.exit()).code, 0);
+    })(),
+    (async () => {
+      await using run = await Run.start(plan(DEFAULTS[1]!, { service: { mode: "exit-later" } }));
+      await run.waitEvents("start", 4);
+      await waitFor(() => run.output.includes("exited with status 3"), "the logged reason");
+      run.kill("SIGTERM");
+      assert.equal((await run.exit()).code, 0);
+      await assertNothingLeft(run);
+    })(),
+  ]);
+});
+
+Deno.test("ProcessLauncher respawns a worker whose wait() threw", async () => {
+  await using run = await Run.start(
+    plan(DEFAULTS[1]!, { workers: 1, service: { mode: "wait-throws" } }),
+  );
+  await run.waitEvents("start", 2);
+  await waitFor(
+    () => run.output.includes("wait() failed: Error: wait failed on purpose"),
+    "the reason",
+  );
+  run.kill("SIGTERM");
+  assert.equal((await run.exit()).code, 0);
+});
+
+Deno.test("ProcessLauncher children stop when the parent is SIGKILLed", async () => {
+  await using run = await Run.start(plan(DEFAULTS[1]!));
+  await run.waitEvents("start", 2);
+  const pids = run.events().map((e) => e.pid);
+  run.kill("SIGKILL");
+  await run.exit();
+  const t0 = performance.now();
+  await waitFor(
+    async () => (await alivePids(pids)).length === 0,
+    "orphaned workers to exit",
+    2_000,
+  );
+  assert.ok(performance.now() - t0 < 2_000);
+  await run.waitEvents("stop", 2, 2_000);
+});
+
+Deno.test("ProcessLauncher children whose parent dies during start() still stop gracefully", async () => {
+  await using run = await Run.start(plan(DEFAULTS[1]!, { service: { startDelay: 3_000 } }));
+  await waitFor(async () => (await childrenOf(run.child.pid)).length === 2, "2 child processes");
+  const pids = await childrenOf(run.child.pid);
+  run.kill("SIGKILL");
+  await run.exit();
+  // Each child reports "started" into a closed pipe, then obeys its stdin's EOF.
+  await run.waitEvents("stop", 2);
+  assert.equal(run.count("start"), 2);
+  assert.ok(run.events().every((e) => e.event !== "stop" || e.extra === "graceful=true"));
+  await waitFor(async () => (await alivePids(pids)).length === 0, "the children to exit");
+});
+
+Deno.test("ProcessLauncher SIGHUP with mutate reaches the standby worker too", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+  const file = `${dir}/svc.conf`;
+  await Deno.writeTextFile(file, "[DEFAULT]\ngraceful_shutdown_timeout = 5\n");
+  await using run = await Run.start(
+    plan(DEFAULTS[1]!, { workers: 1, standby: true, restartMethod: "mutate", configFile: file }),
+    { dir },
+  );
+  await run.waitEvents("start", 1);
+  // The standby is the launcher's second child.
+  await waitFor(async () => (await childrenOf(run.child.pid)).length === 2, "the standby");
+  await Deno.writeTextFile(file, "[DEFAULT]\ngraceful_shutdown_timeout = 7\n");
+  run.kill("SIGHUP");
+  await run.waitEvents("reset", 1);
+  Deno.kill(run.events()[0]!.pid, "SIGKILL");
+  await run.waitEvents("start", 2);
+  assert.deepEqual(
+    run.events().filter((e) => e.event === "start").map((e) => e.extra),
+    ["timeout=5", "timeout=7"],
+  );
+  run.kill("SIGTERM");
+  assert.equal((await run.exit()).code, 0);
+  await assertNothingLeft(run);
+});
+
+Deno.test("ProcessLauncher promotes a standby worker on a death", async () => {
+  for (const c of DEFAULTS) {
+    // (Deno.exit() in a Web Worker ends it without any event its parent could see.)
+    const mode = c.isolation === "worker" ? "throw-later" : "exit-later";
+    await using run = await Run.start(plan(c, { standby: true, service: { mode } }));
+    await run.waitEvents("start", 4);
+    await waitFor(() => /respawned/.test(run.output), "the logged deaths");
+    run.kill("SIGTERM");
+    assert.equal((await run.exit()).code, 0);
+    await assertNothingLeft(run);
+  }
+});
+
+Deno.test("ProcessLauncher without --allow-run names the flag for process isolation", async () => {
+  await using run = await Run.start(plan(DEFAULTS[1]!), {
+    flags: ["--allow-read", "--allow-write", "--allow-env"],
+  });
+  const out = await run.exit();
+  assert.notEqual(out.code, 0);
+  assert.match(out.stderr, /--allow-run/);
+  assert.equal(run.events().length, 0);
+});
+
+Deno.test("ProcessLauncher noFork runs the service in this process with the same signals", async () => {
+  await using run = await Run.start(plan(DEFAULTS[1]!, { noFork: true, instance: true }));
+  await run.waitEvents("start", 1);
+  assert.equal(run.events()[0]!.pid, run.child.pid);
+  run.kill("SIGTERM");
+  assert.equal((await run.exit()).code, 0);
+  assert.equal(run.count("stop"), 1);
+});
+
+Deno.test("ProcessLauncher.launchService() rejects instances and bad worker counts", () => {
+  resetBackend();
+  try {
+    const launcher = new ProcessLauncher(undefined, { isolation: "worker" });
+    assert.throws(() => launcher.launchService(new Service()), TypeError);
+    assert.throws(() => launcher.launchService({ module: SERVICE }, { workers: 0 }), RangeError);
+    assert.throws(() => launcher.launchService({ module: SERVICE }, { workers: 1.5 }), TypeError);
+    assert.throws(() => launcher.launchService({ module: "./relative.ts" }), TypeError);
+    assert.throws(
+      () => new ProcessLauncher(undefined, { isolation: "thread" as "worker" }),
+      TypeError,
+    );
+    assert.throws(
+      () => new ProcessLauncher(undefined, { restartMethod: "x" as "reload" }),
+      TypeError,
+    );
+    assert.deepEqual(launcher.workers, []);
+  } finally {
+    resetBackend();
+  }
+});
+
+for (const isolation of ["worker", "process"] as const) {
+  Deno.test(`ProcessLauncher.workers reports ids, pids, restarts and states; stop() leaves nothing (${isolation})`, async () => {
+    resetBackend();
+    const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+    try {
+      const launcher = new ProcessLauncher(undefined, { isolation });
+      launcher.launchService(
+        { module: SERVICE, export: "factory", args: [{ dir }] },
+        { workers: 2 },
+      );
+      const read = (): ServiceEvent[] => {
+        try {
+          return Deno.readTextFileSync(`${dir}/events.log`).trim().split("\n").map((l) => {
+            const [event, id, pid] = l.split(" ");
+            return {
+              event: event!,
+              workerId: Number(id),
+              pid: Number(pid),
+              t: 0,
+              inst: "",
+              extra: "",
+            };
+          });
+        } catch {
+          return [];
+        }
+      };
+      await waitFor(
+        () => launcher.workers.every((w) => w.state === "running") && read().length === 2,
+        "2 running workers",
+      );
+      const infos = launcher.workers;
+      assert.deepEqual(infos.map((w) => w.workerId), [0, 1]);
+      assert.deepEqual(infos.map((w) => w.restarts), [0, 0]);
+      if (isolation === "process") {
+        assert.deepEqual(new Set(infos.map((w) => w.pid)), new Set(read().map((e) => e.pid)));
+      } else {
+        assert.deepEqual(infos.map((w) => w.pid), [undefined, undefined]);
+      }
+      const stopping = launcher.stop();
+      assert.equal(launcher.stop(), stopping);
+      await stopping;
+      assert.equal(await launcher.wait(), 0);
+      assert.equal(await launcher.wait(), 0);
+      assert.deepEqual(launcher.workers.map((w) => w.state), ["stopped", "stopped"]);
+      if (isolation === "process") assert.deepEqual(await alivePids(infos.map((w) => w.pid!)), []);
+    } finally {
+      resetBackend();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+function readEvents(dir: string): ServiceEvent[] {
+  try {
+    return Deno.readTextFileSync(`${dir}/events.log`).trim().split("\n").map((l) => {
+      const [event, id, pid] = l.split(" ");
+      return { event: event!, workerId: Number(id), pid: Number(pid), t: 0, inst: "", extra: "" };
+    });
+  } catch {
+    return [];
+  }
+}
+
+Deno.test("ProcessLauncher.stop() during the respawn throttle's sleep ends it and spawns no more", async () => {
+  resetBackend();
+  const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+  try {
+    // Disposing the clock throws if the throttle's sleep were still pending.
+    using clock = new FakeClock();
+    const launcher = new ProcessLauncher(undefined, { isolation: "worker", clock });
+    launcher.launchService(
+      { module: SERVICE, export: "factory", args: [{ dir, mode: "start-throws" }] },
+      { workers: 1 },
+    );
+    // The clock never moves: the third spawn within "1 s" must wait on it.
+    await waitFor(() => clock.pending === 1, "the throttle's sleep");
+    const failures = readEvents(dir).length;
+    assert.equal(failures, 2);
+    const waiting = launcher.wait();
+    await launcher.stop();
+    assert.equal(await waiting, 0);
+    assert.equal(clock.pending, 0);
+    assert.equal(readEvents(dir).length, failures);
+    assert.deepEqual(launcher.workers.map((w) => w.state), ["stopped"]);
+  } finally {
+    resetBackend();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ProcessLauncher.restart() twice in a row replaces each worker twice; stop() during a reload leaves nothing", async () => {
+  resetBackend();
+  const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+  try {
+    const launcher = new ProcessLauncher(undefined, { isolation: "process" });
+    launcher.launchService({ module: SERVICE, export: "factory", args: [{ dir }] }, {
+      workers: 2,
+    });
+    const running = (): boolean => launcher.workers.every((w) => w.state === "running");
+    await waitFor(() => running() && readEvents(dir).length === 2, "2 running workers");
+    const first = launcher.workers.map((w) => w.pid!);
+    const a = launcher.restart();
+    const b = launcher.restart();
+    await Promise.all([a, b]);
+    const starts = readEvents(dir).filter((e) => e.event === "start");
+    assert.equal(starts.length, 6);
+    // One reload after the other, one worker at a time.
+    assert.deepEqual(starts.slice(2).map((e) => e.workerId), [0, 1, 0, 1]);
+    assert.equal(readEvents(dir).filter((e) => e.event === "stop").length, 4);
+    assert.ok(running());
+    const now = launcher.workers.map((w) => w.pid!);
+    assert.ok(now.every((pid) => !first.includes(pid)));
+    assert.deepEqual(await alivePids(first), []);
+    // A reload that stop() interrupts adds no worker and leaves no process behind.
+    const reload = launcher.restart();
+    await launcher.stop();
+    await reload;
+    assert.equal(await launcher.wait(), 0);
+    assert.deepEqual(launcher.workers.map((w) => w.state), ["stopped", "stopped"]);
+    const pids = new Set(readEvents(dir).map((e) => e.pid));
+    assert.deepEqual(await alivePids(pids), []);
+  } finally {
+    resetBackend();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ProcessLauncher child stdout: events are found after a partial line; other text passes through", async () => {
+  const m = EVENT_MARKER;
+  const chunks = [
+    `partial${m}{"ev":"ready"}\n${m}not json\nplain line\nhalf`,
+    ` a line\n${m.slice(0, 3)}`,
+    `${m.slice(3)}{"ev":"started"}\ntail`,
+  ];
+  const enc = new TextEncoder();
+  const events: unknown[] = [];
+  const writes: string[] = [];
+  await pumpChildStdout(
+    ReadableStream.from(chunks.map((c) => enc.encode(c))),
+    (e) => events.push(e),
+    (text) => {
+      writes.push(text);
+      return Promise.resolve();
+    },
+  );
+  assert.deepEqual(events, [{ ev: "ready" }, { ev: "started" }]);
+  // Each chunk's text goes out at once, a partial line included (not a possible event start).
+  assert.deepEqual(writes, [`partial${m}not json\nplain line\nhalf`, " a line\n", "tail"]);
+});
