@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { FakeClock } from "../../runtime/clock.ts";
+import {
+  DEFAULT_RESTART_POLICY,
+  resolveRestartPolicy,
+  RestartTracker,
+} from "../../runtime/restart_policy.ts";
+
+Deno.test("RestartTracker restarts at once first, then backs off exponentially up to the cap", () => {
+  using clock = new FakeClock();
+  const policy = resolveRestartPolicy({
+    maxRestarts: 10,
+    window: 60_000,
+    backoff: { initial: 100, factor: 2, max: 350 },
+  });
+  const t = new RestartTracker(policy, clock);
+  const delays = [];
+  for (let i = 0; i < 5; i++) {
+    const d = t.onDeath();
+    assert.ok(d.restart);
+    delays.push(d.delay);
+  }
+  assert.deepEqual(delays, [0, 100, 200, 350, 350]);
+});
+
+Deno.test("RestartTracker gives up when restarts within the window exceed maxRestarts", () => {
+  using clock = new FakeClock();
+  const t = new RestartTracker(resolveRestartPolicy({ maxRestarts: 2, window: 1000 }), clock);
+  assert.equal(t.onDeath().restart, true);
+  assert.equal(t.onDeath().restart, true);
+  const third = t.onDeath();
+  assert.deepEqual(third, { restart: false, restarts: 3 });
+});
+
+Deno.test("RestartTracker forgets restarts older than the window", () => {
+  using clock = new FakeClock();
+  const t = new RestartTracker(resolveRestartPolicy({ maxRestarts: 1, window: 1000 }), clock);
+  assert.equal(t.onDeath().restart, true);
+  clock.tick(1001);
+  const again = t.onDeath();
+  assert.ok(again.restart);
+  assert.equal(again.delay, 0);
+  assert.equal(t.recent, 1);
+});
+
+Deno.test("resolveRestartPolicy fills defaults and rejects bad fields by name", () => {
+  assert.equal(resolveRestartPolicy(undefined), DEFAULT_RESTART_POLICY);
+  assert.equal(resolveRestartPolicy({ maxRestarts: Infinity }).maxRestarts, Infinity);
+  assert.throws(() => resolveRestartPolicy({ maxRestarts: 1.5 }), {
+    name: "RangeError",
+    message: /restart\.maxRestarts/,
+  });
+  assert.throws(() => resolveRestartPolicy({ window: 0 }), { name: "RangeError" });
+  assert.throws(
+    () => resolveRestartPolicy({ backoff: { factor: "2" as unknown as number } }),
+    { name: "TypeError", message: /restart\.backoff\.factor/ },
+  );
+  assert.throws(() => resolveRestartPolicy({ backoff: { initial: 500, max: 100 } }), {
+    name: "RangeError",
+    message: /restart\.backoff\.max/,
+  });
+});
