@@ -24,7 +24,7 @@ export const outcomes: Record<string, number> = {};
 
 const MESSAGE_BOUND = 1000;
 const CALL_BOUND_MS = 30_000;
-const TIME_BOUND_MS = 10 * 60_000;
+const TIME_BOUND_MS = 20 * 60_000;
 
 /** Errors the scenario itself injects (abort reasons, throwing callbacks). */
 class Injected extends Error {
