@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console
 // `deno task chaos [--short] [filter...]`: runs every scenario in chaos/scenarios/, checks through
 // /proc that nothing it started is left running, and prints one summary table ending in
 // "N passed, N failed".

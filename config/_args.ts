@@ -1,28 +1,29 @@
 // The command-line arguments Config.load() understands: --config-file and --config-dir, each as
 // `--flag value` or `--flag=value`, repeatable. Everything else belongs to the application.
 
-/** Files and directories named by `args`, in order. */
-export interface ParsedArgs {
-  files: string[];
-  dirs: string[];
+import { quote } from "./_clip.ts";
+
+/** One `--config-file` or `--config-dir`, in command-line order. */
+export interface ConfigArg {
+  kind: "file" | "dir";
+  path: string;
 }
 
-const FLAGS = { "--config-file": "files", "--config-dir": "dirs" } as const;
+const FLAGS = { "--config-file": "file", "--config-dir": "dir" } as const;
 
-/** Extracts `--config-file` / `--config-dir` values from `args`. */
-export function parseArgs(args: readonly string[]): ParsedArgs {
-  const out: ParsedArgs = { files: [], dirs: [] };
+/** Extracts `--config-file` / `--config-dir` values from `args`, in command-line order. */
+export function parseArgs(args: readonly string[]): ConfigArg[] {
+  const out: ConfigArg[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (typeof arg !== "string") {
       throw new TypeError(
-        `Cannot load config as 'args[${i}]' must be a string: current value is ${String(arg)}`,
+        `Cannot load config as 'args[${i}]' must be a string: current value is ${quote(arg)}`,
       );
     }
     const eq = arg.indexOf("=");
     const flag = eq < 0 ? arg : arg.slice(0, eq);
     if (!Object.hasOwn(FLAGS, flag)) continue;
-    const target = FLAGS[flag as keyof typeof FLAGS];
     let value: string | undefined;
     if (eq >= 0) {
       value = arg.slice(eq + 1);
@@ -32,12 +33,10 @@ export function parseArgs(args: readonly string[]): ParsedArgs {
     }
     if (value === undefined || value === "" || (eq < 0 && value.startsWith("--"))) {
       throw new TypeError(
-        `Cannot load config as '${flag}' needs a path: current value is ${
-          JSON.stringify(value ?? null)
-        }`,
+        `Cannot load config as '${flag}' needs a path: current value is ${quote(value ?? null)}`,
       );
     }
-    out[target].push(value);
+    out.push({ kind: FLAGS[flag as keyof typeof FLAGS], path: value });
   }
   return out;
 }

@@ -5,13 +5,15 @@
  */
 
 import { join } from "node:path";
-import { getLogger } from "../runtime/logger.ts";
 import { parseArgs } from "./_args.ts";
+import { type ConfigLogger, consoleConfigLogger } from "./config_logger.ts";
 import { convertValue, showValue } from "./_convert.ts";
 import { showsSecret } from "./_display.ts";
-import { hasTemplate, substitute } from "./_substitute.ts";
+import { clip, quote } from "./_clip.ts";
+import { hasTemplate, substitute, SubstitutionTooLong } from "./_substitute.ts";
 import {
   ConfigFileNotFoundError,
+  ConfigFileReadError,
   ConfigSubstitutionError,
   DuplicateOptError,
   NoSuchOptError,
@@ -69,16 +71,41 @@ export interface ChangedOptions {
  */
 export interface ConfigLoadOptions {
   /**
-   * Command-line arguments; `--config-file X`, `--config-file=X`, `--config-dir X` and
-   * `--config-dir=X` are used (repeatable), everything else is ignored (it belongs to the
-   * application), e.g. `Deno.args`.
+   * Command-line arguments, e.g. `Deno.args`; `--config-file X`, `--config-file=X`,
+   * `--config-dir X` and `--config-dir=X` are used (repeatable), everything else is ignored (it
+   * belongs to the application). As in oslo.config they apply in command-line order, later wins:
+   * a directory's `*.conf` files (sorted) take the directory's place in that order. They are
+   * read after `dirs` and `files`.
    * @default {[]}
    */
   args?: readonly string[];
-  /** Config files, read after the directories' files, in order (later wins). @default {[]} */
+  /** Config files, read in order (later wins) after the `dirs` files. @default {[]} */
   files?: readonly string[];
-  /** Directories whose `*.conf` files are read first, in sorted order. @default {[]} */
+  /** Directories whose `*.conf` files are read first, each in sorted order. @default {[]} */
   dirs?: readonly string[];
+}
+
+/**
+ * Settings of a new {@linkcode Config}.
+ *
+ * @example
+ * ```ts
+ * import { Config, type ConfigOptions } from "@fjord/fjord/config";
+ * import assert from "node:assert/strict";
+ *
+ * const seen: string[] = [];
+ * const options: ConfigOptions = {
+ *   logger: { debug() {}, info() {}, warning: (m) => seen.push(m) },
+ * };
+ * assert.equal(new Config(options).logger, options.logger);
+ * ```
+ */
+export interface ConfigOptions {
+  /**
+   * Where the Config reports deprecated option names, `mutate()` changes and `logOptions()`
+   * dumps. @default {consoleConfigLogger}
+   */
+  logger?: ConfigLogger;
 }
 
 /**
@@ -162,7 +189,10 @@ interface Resolution {
 
 const RECURSION = "recursive substitution: ";
 // Chains of `$name` references deeper than this are reported instead of risking the JS stack.
-const MAX_DEPTH = 64;
+const MAX_DEPTH = 32;
+// A value with substitutions may grow to this many UTF-16 code units (1 MiB of them); beyond,
+// `$a$a$a…` chains would double memory at every level (issue: 816 MiB, then V8's RangeError).
+const MAX_LENGTH = 1024 * 1024;
 
 function groupKey(group: string): string {
   return group === DEFAULT_GROUP ? group : group.toLowerCase();
@@ -177,7 +207,7 @@ function checkGroup(method: string, group: unknown): string {
   if (typeof group !== "string" || group === "" || /[\]\r\n]/.test(group)) {
     throw new TypeError(
       `Cannot ${method} as 'group' must be a non-empty string without ']' or line breaks: current value is ${
-        JSON.stringify(group)
+        quote(group)
       }`,
     );
   }
@@ -187,12 +217,26 @@ function checkGroup(method: string, group: unknown): string {
 function checkOptName(method: string, name: unknown): string {
   if (typeof name !== "string" || name === "") {
     throw new TypeError(
-      `Cannot ${method} as 'name' must be a non-empty string: current value is ${
-        JSON.stringify(name)
-      }`,
+      `Cannot ${method} as 'name' must be a non-empty string: current value is ${quote(name)}`,
     );
   }
   return name;
+}
+
+function checkLogger(method: string, logger: unknown): ConfigLogger {
+  for (const level of ["debug", "info", "warning"] as const) {
+    const fn = typeof logger === "object" && logger !== null
+      ? (logger as Record<string, unknown>)[level]
+      : undefined;
+    if (typeof fn !== "function") {
+      throw new TypeError(
+        `Cannot ${method} as 'logger.${level}' must be a function: current value is ${
+          clip(String(fn))
+        }`,
+      );
+    }
+  }
+  return logger as ConfigLogger;
 }
 
 function isOpt(value: unknown): value is Opt {
@@ -253,7 +297,7 @@ async function listConfDir(dir: string): Promise<string[]> {
     if (error instanceof Deno.errors.NotFound) {
       throw new ConfigFileNotFoundError(dir, { cause: error });
     }
-    throw error;
+    throw new ConfigFileReadError(dir, { cause: error });
   }
   // Code-unit order, like Python's sorted(): independent of locale.
   return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((name) => join(dir, name));
@@ -267,7 +311,7 @@ async function readConfigFile(file: string): Promise<IniDocument> {
     if (error instanceof Deno.errors.NotFound) {
       throw new ConfigFileNotFoundError(file, { cause: error });
     }
-    throw error;
+    throw new ConfigFileReadError(file, { cause: error });
   }
   return parseIni(text, file);
 }
@@ -288,11 +332,14 @@ function normalize(doc: IniDocument): Map<string, Map<string, string[]>> {
 }
 
 async function readSources(sources: ConfigSources): Promise<Loaded> {
-  const fromArgs = parseArgs(sources.args);
-  const dirs = [...sources.dirs, ...fromArgs.dirs];
   const configFiles: string[] = [];
-  for (const dir of dirs) configFiles.push(...await listConfDir(dir));
-  configFiles.push(...sources.files, ...fromArgs.files);
+  for (const dir of sources.dirs) configFiles.push(...await listConfDir(dir));
+  configFiles.push(...sources.files);
+  // oslo.config: `--config-file` and `--config-dir` apply in command-line order, later wins.
+  for (const { kind, path } of parseArgs(sources.args)) {
+    if (kind === "dir") configFiles.push(...await listConfDir(path));
+    else configFiles.push(path);
+  }
   const docs = await Promise.all(configFiles.map(readConfigFile));
   return { sources, configFiles: Object.freeze(configFiles), files: docs.map(normalize) };
 }
@@ -300,7 +347,7 @@ async function readSources(sources: ConfigSources): Promise<Loaded> {
 function checkSources(o: ConfigLoadOptions | undefined): ConfigSources {
   if (o !== undefined && (typeof o !== "object" || o === null)) {
     throw new TypeError(
-      `Cannot load config as 'options' must be an object: current value is ${String(o)}`,
+      `Cannot load config as 'options' must be an object: current value is ${quote(o)}`,
     );
   }
   const list = (field: "args" | "files" | "dirs"): readonly string[] => {
@@ -309,7 +356,7 @@ function checkSources(o: ConfigLoadOptions | undefined): ConfigSources {
     if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
       throw new TypeError(
         `Cannot load config as '${field}' must be an array of strings: current value is ${
-          String(value)
+          quote(Array.isArray(value) ? `[${value.map((v) => typeof v).join(", ")}]` : value)
         }`,
       );
     }
@@ -324,12 +371,19 @@ function checkSources(o: ConfigLoadOptions | undefined): ConfigSources {
  * A set of registered options and the values they take from defaults, config files and
  * overrides (oslo.config's `ConfigOpts`).
  *
- * Precedence, later wins: the option's default < {@linkcode Config.setDefault} < `--config-dir`
- * files (`*.conf`, sorted) < `--config-file` / `files` in order < {@linkcode Config.setOverride}.
+ * Precedence, later wins: the option's default < {@linkcode Config.setDefault} < the files of
+ * `dirs` (`*.conf`, sorted) < `files` in order < the `--config-file` / `--config-dir` arguments
+ * in command-line order (oslo.config) < {@linkcode Config.setOverride}.
  * Options registered without a group live in `[DEFAULT]`; there is no inheritance between
  * sections. Section names other than `DEFAULT` match group names case-insensitively; option
  * names are written in files with `_` where the name has `-`. Unknown sections and keys in files
  * are ignored.
+ *
+ * `$name` / `${group.name}` substitution is capped: a chain of references may be at most 32
+ * deep, and a value after substitution at most 1 048 576 characters (1 Mi UTF-16 code units);
+ * beyond either, the option fails with a `ConfigSubstitutionError` (a `ConfigValueError`) instead
+ * of growing without bound. Error messages quote at most 200 characters of any key or value (the
+ * error's fields keep them whole).
  *
  * @example Loading a file
  * ```ts
@@ -369,19 +423,61 @@ export class Config {
   // shown as `***` like secrets. Only grows, so a value that once held a secret stays hidden.
   #secretDerived = new Set<Entry>();
 
+  #logger: ConfigLogger;
+
   /**
    * Creates an empty configuration: no options, no files.
+   *
+   * @param options Where its messages go.
+   * @throws {TypeError} When `options.logger` lacks `debug`, `info` or `warning`.
    *
    * @example
    * ```ts
    * import { Config } from "@fjord/fjord/config";
    * import assert from "node:assert/strict";
    *
-   * assert.deepEqual(new Config().configFiles, []);
+   * const warnings: string[] = [];
+   * const conf = new Config({
+   *   logger: { debug() {}, info() {}, warning: (m) => warnings.push(m) },
+   * });
+   * assert.deepEqual(conf.configFiles, []);
    * ```
    */
-  constructor() {
+  constructor(options: ConfigOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Cannot create Config as 'options' must be an object: current value is ${String(options)}`,
+      );
+    }
+    this.#logger = options.logger === undefined
+      ? consoleConfigLogger
+      : checkLogger("create Config", options.logger);
     showsSecret.set(this, (name, group) => this.#hides(this.#entry("show option", name, group)));
+  }
+
+  /**
+   * Where this Config reports deprecated names, `mutate()` changes and (by default)
+   * `logOptions()` dumps: the `logger` given to the constructor or set here, else
+   * {@linkcode consoleConfigLogger}.
+   *
+   * @example
+   * ```ts
+   * import { Config } from "@fjord/fjord/config";
+   * import assert from "node:assert/strict";
+   *
+   * const conf = new Config();
+   * const lines: string[] = [];
+   * conf.logger = { debug: (m) => lines.push(m), info: (m) => lines.push(m), warning: (m) => lines.push(m) };
+   * assert.equal(typeof conf.logger.warning, "function");
+   * ```
+   */
+  get logger(): ConfigLogger {
+    return this.#logger;
+  }
+
+  /** @throws {TypeError} When `logger` lacks `debug`, `info` or `warning`. */
+  set logger(logger: ConfigLogger) {
+    this.#logger = checkLogger("set logger", logger);
   }
 
   /** Whether `entry`'s value is shown as `***` (a secret, or a value with a secret substituted). */
@@ -396,8 +492,8 @@ export class Config {
 
   /**
    * The files read by the last successful {@linkcode Config.load} / {@linkcode Config.reload},
-   * in reading order: each `--config-dir`'s `*.conf` files (sorted), then `files` and
-   * `--config-file` files.
+   * in reading order (later wins): the `dirs` files, `files`, then the files named by `args` in
+   * command-line order (a `--config-dir` stands for its `*.conf` files, sorted).
    *
    * @example
    * ```ts
@@ -675,6 +771,7 @@ export class Config {
    * @throws {TypeError} At the call, when an argument is malformed (e.g. `--config-file`
    * without a path).
    * @throws {ConfigFileNotFoundError} (rejects) When a file or directory does not exist.
+   * @throws {ConfigFileReadError} (rejects) When a file or directory cannot be read.
    * @throws {ConfigFileParseError} (rejects) When a file is not valid INI.
    * @throws {ConfigValueError} (rejects) When a value is invalid for its option.
    * @throws {RequiredOptError} (rejects) When a required option has no value.
@@ -709,6 +806,7 @@ export class Config {
    *
    * @returns What changed (`ignored` is always empty).
    * @throws {ConfigFileNotFoundError} (rejects) When a file has disappeared.
+   * @throws {ConfigFileReadError} (rejects) When a file or directory can no longer be read.
    * @throws {ConfigFileParseError} (rejects) When a file no longer parses.
    * @throws {ConfigValueError} (rejects) When a value is invalid.
    * @throws {RequiredOptError} (rejects) When a required option has no value.
@@ -748,6 +846,7 @@ export class Config {
    *
    * @returns What changed, and which non-mutable options' new values were ignored.
    * @throws {ConfigFileNotFoundError} (rejects) When a file has disappeared.
+   * @throws {ConfigFileReadError} (rejects) When a file or directory can no longer be read.
    * @throws {ConfigFileParseError} (rejects) When a file no longer parses.
    * @throws {ConfigValueError} (rejects) When a value is invalid.
    * @throws {RequiredOptError} (rejects) When a required option has no value.
@@ -798,7 +897,7 @@ export class Config {
       }
       this.#commit(loaded, values, false);
       const changed = this.#diff(before, values);
-      const log = getLogger();
+      const log = this.#logger;
       for (const c of changed) {
         log.info(
           `Option [${c.group}] ${c.name} changed from [${asText(c.old)}] to [${asText(c.new)}]`,
@@ -868,7 +967,7 @@ export class Config {
     for (const m of messages) {
       if (this.#warned.has(m)) continue;
       this.#warned.add(m);
-      getLogger().warning(m);
+      this.#logger.warning(m);
     }
   }
 
@@ -929,8 +1028,10 @@ export class Config {
   #resolve(entry: Entry, r: Resolution): unknown {
     if (r.cache.has(entry)) return r.cache.get(entry);
     if (r.stack.includes(entry)) {
-      const chain = [...r.stack.slice(r.stack.indexOf(entry)), entry]
-        .map((e) => `[${e.group}] ${e.opt.name}`).join(" -> ");
+      const chain = clip(
+        [...r.stack.slice(r.stack.indexOf(entry)), entry]
+          .map((e) => `[${e.group}] ${e.opt.name}`).join(" -> "),
+      );
       const start = r.stack[r.stack.length - 1]!;
       throw new ConfigSubstitutionError(
         start.opt.name,
@@ -939,13 +1040,13 @@ export class Config {
         `${RECURSION}${chain}`,
       );
     }
-    if (r.stack.length >= MAX_DEPTH) {
+    if (r.stack.length > MAX_DEPTH) {
       const start = r.stack[0]!;
       throw new ConfigSubstitutionError(
         start.opt.name,
         start.group,
         showValue(start.opt, ""),
-        `substitutions nested more than ${MAX_DEPTH} deep`,
+        `substitutions nested more than ${MAX_DEPTH} deep (the limit)`,
       );
     }
     r.stack.push(entry);
@@ -983,33 +1084,45 @@ export class Config {
   }
 
   #substituteText(entry: Entry, text: string, r: Resolution): string {
-    return substitute(text, (ref) => {
-      const target = this.#lookupRef(entry, ref);
-      if (target === undefined) {
+    try {
+      return substitute(text, (ref) => this.#substituteRef(entry, text, ref, r), MAX_LENGTH);
+    } catch (error) {
+      if (!(error instanceof SubstitutionTooLong)) throw error;
+      throw new ConfigSubstitutionError(
+        entry.opt.name,
+        entry.group,
+        showValue(this.#shownOpt(entry), text),
+        `the value after substitution is longer than ${MAX_LENGTH} characters (the limit)`,
+      );
+    }
+  }
+
+  #substituteRef(entry: Entry, text: string, ref: string, r: Resolution): string {
+    const target = this.#lookupRef(entry, ref);
+    if (target === undefined) {
+      throw new ConfigSubstitutionError(
+        entry.opt.name,
+        entry.group,
+        showValue(entry.opt, text),
+        `'$${clip(ref)}' references an unknown option`,
+      );
+    }
+    try {
+      const text = asText(this.#resolve(target, r));
+      if (this.#hides(target)) this.#secretDerived.add(entry);
+      return text;
+    } catch (error) {
+      if (error instanceof ConfigSubstitutionError && error.reason.startsWith(RECURSION)) {
+        // Recursion detected deeper down: report it against the outermost value.
         throw new ConfigSubstitutionError(
           entry.opt.name,
           entry.group,
           showValue(entry.opt, text),
-          `'$${ref}' references an unknown option`,
+          error.reason,
         );
       }
-      try {
-        const text = asText(this.#resolve(target, r));
-        if (this.#hides(target)) this.#secretDerived.add(entry);
-        return text;
-      } catch (error) {
-        if (error instanceof ConfigSubstitutionError && error.reason.startsWith(RECURSION)) {
-          // Recursion detected deeper down: report it against the outermost value.
-          throw new ConfigSubstitutionError(
-            entry.opt.name,
-            entry.group,
-            showValue(entry.opt, text),
-            error.reason,
-          );
-        }
-        throw error;
-      }
-    });
+      throw error;
+    }
   }
 
   #lookupRef(entry: Entry, ref: string): Entry | undefined {

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { clip, quote } from "./_clip.ts";
+
 /**
  * A configuration file does not follow the oslo.config INI dialect.
  *
@@ -37,7 +39,7 @@ export class ConfigFileParseError extends Error {
    * @param options Standard error options (`cause`).
    */
   constructor(file: string, line: number, reason: string, options?: ErrorOptions) {
-    super(`Failed to parse ${file}:${line}: ${reason}`, options);
+    super(`Failed to parse ${clip(file)}:${line}: ${reason}`, options);
     this.name = "ConfigFileParseError";
     this.file = file;
     this.line = line;
@@ -71,8 +73,43 @@ export class ConfigFileNotFoundError extends Error {
    * @param options Standard error options (`cause`).
    */
   constructor(file: string, options?: ErrorOptions) {
-    super(`Config file not found: ${file}`, options);
+    super(`Config file not found: ${clip(file)}`, options);
     this.name = "ConfigFileNotFoundError";
+    this.file = file;
+  }
+}
+
+/**
+ * A config file or directory exists (or may) but cannot be read: no permission (`--allow-read`
+ * or the file mode), a directory given as a file or a file given as a directory, a name too long.
+ * The OS error is the `cause`.
+ *
+ * @example
+ * ```ts
+ * import { Config, ConfigFileReadError } from "@fjord/fjord/config";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await assert.rejects(new Config().load({ files: [dir] }), ConfigFileReadError); // a directory
+ * await Deno.remove(dir);
+ * ```
+ */
+export class ConfigFileReadError extends Error {
+  /** The file or directory, as given. */
+  readonly file: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param file The file or directory that could not be read.
+   * @param options Standard error options; `cause` is the OS error.
+   */
+  constructor(file: string, options?: ErrorOptions) {
+    const cause = options?.cause;
+    const why = cause instanceof Error ? cause.message : String(cause);
+    const hint = cause instanceof Deno.errors.NotCapable ? " (run with --allow-read)" : "";
+    super(`Cannot read config file ${clip(file)}: ${clip(why)}${hint}`, options);
+    this.name = "ConfigFileReadError";
     this.file = file;
   }
 }
@@ -118,7 +155,7 @@ export class ConfigValueError extends Error {
     options?: ErrorOptions,
   ) {
     super(
-      `Invalid value for option [${group}] ${option}: ${JSON.stringify(value)}: ${reason}`,
+      `Invalid value for option [${clip(group)}] ${clip(option)}: ${quote(value)}: ${reason}`,
       options,
     );
     this.name = "ConfigValueError";
@@ -192,7 +229,7 @@ export class RequiredOptError extends Error {
    * @param options Standard error options (`cause`).
    */
   constructor(option: string, group: string, options?: ErrorOptions) {
-    super(`Value required for option [${group}] ${option} but none was set`, options);
+    super(`Value required for option [${clip(group)}] ${clip(option)} but none was set`, options);
     this.name = "RequiredOptError";
     this.option = option;
     this.group = group;
@@ -224,7 +261,7 @@ export class NoSuchOptError extends Error {
    * @param options Standard error options (`cause`).
    */
   constructor(option: string, group: string, options?: ErrorOptions) {
-    super(`No such option [${group}] ${option}`, options);
+    super(`No such option [${clip(group)}] ${clip(option)}`, options);
     this.name = "NoSuchOptError";
     this.option = option;
     this.group = group;
@@ -262,7 +299,9 @@ export class DuplicateOptError extends Error {
    */
   constructor(option: string, group: string, difference: string, options?: ErrorOptions) {
     super(
-      `Cannot register option [${group}] ${option}: a different option with this name is already registered (${difference})`,
+      `Cannot register option [${clip(group)}] ${
+        clip(option)
+      }: a different option with this name is already registered (${difference})`,
       options,
     );
     this.name = "DuplicateOptError";

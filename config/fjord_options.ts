@@ -7,9 +7,9 @@
  * @module
  */
 
-import { getLogger } from "../runtime/logger.ts";
 import type { Config } from "./config.ts";
-import { maskPassword } from "../process/mask_password.ts";
+import type { ConfigLogger } from "./config_logger.ts";
+import { maskSecrets } from "./_mask.ts";
 import { showsSecret } from "./_display.ts";
 import { boolOpt, intOpt, type Opt, strOpt } from "./opts.ts";
 
@@ -111,47 +111,54 @@ function show(value: unknown): string {
   return String(value);
 }
 
-// The application's own arguments may hold secrets. maskPassword() masks `--password=x` in one
-// argument; for `--password x` (or `password -p x`) an argument is hidden when maskPassword() would
+// The application's own arguments may hold secrets. maskSecrets() masks `--password=x` in one
+// argument; for `--password x` (or `password -p x`) an argument is hidden when maskSecrets() would
 // mask it as the value following the arguments before it.
 function maskArgs(args: readonly string[]): string[] {
   const probe = "\u0001";
   return args.map((arg, i) =>
-    i > 0 && !maskPassword(`${args.slice(0, i).join(" ")} ${probe}`).endsWith(probe)
+    i > 0 && !maskSecrets(`${args.slice(0, i).join(" ")} ${probe}`, "***").endsWith(probe)
       ? "***"
-      : maskPassword(arg)
+      : maskSecrets(arg, "***")
   );
 }
 
 /**
- * Logs every registered option and its value at debug level through `getLogger()`, framed like
- * oslo.config's `log_opt_values` (the sources first, then `name = value` for `[DEFAULT]` and
+ * Logs every registered option and its value at debug level, framed like oslo.config's
+ * `log_opt_values` (the sources first, then `name = value` for `[DEFAULT]` and
  * `group.name = value` for other groups). Secret values, and values into which a secret was
  * substituted (`$db_password`), are logged as `***`, and so are secrets in the command-line
  * arguments (as `maskPassword` finds them); an option whose value is invalid is logged with the
  * error instead of failing.
  *
  * @param conf The configuration to log.
+ * @param options `logger`: where to log; default `conf.logger` (whose default,
+ * `consoleConfigLogger`, drops debug lines: pass a logger to see the dump).
+ * @throws {TypeError} When `options.logger` lacks `debug`.
  *
  * @example
  * ```ts
- * import { consoleLogger, setLogger } from "@fjord/fjord";
  * import { Config, logOptions, strOpt } from "@fjord/fjord/config";
  * import assert from "node:assert/strict";
  *
  * const lines: string[] = [];
  * const keep = (m: string) => lines.push(m);
- * setLogger({ debug: keep, info: keep, warning: keep, error: keep });
  * const conf = new Config();
  * conf.registerOpts([strOpt("user", { default: "admin" }), strOpt("password", { default: "s3", secret: true })]);
- * logOptions(conf);
- * setLogger(consoleLogger);
+ * logOptions(conf, { logger: { debug: keep, info: keep, warning: keep } });
  * assert.ok(lines.includes("user = admin"));
  * assert.ok(lines.includes("password = ***"));
  * ```
  */
-export function logOptions(conf: Config): void {
-  const log = getLogger();
+export function logOptions(conf: Config, options: { logger?: ConfigLogger } = {}): void {
+  const log = options?.logger ?? conf.logger;
+  if (typeof log?.debug !== "function") {
+    throw new TypeError(
+      `Cannot log options as 'logger.debug' must be a function: current value is ${
+        String(log?.debug)
+      }`,
+    );
+  }
   const stars = "*".repeat(80);
   log.debug(stars);
   log.debug("Configuration options gathered from:");

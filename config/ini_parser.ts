@@ -4,6 +4,7 @@
  * @module
  */
 
+import { clip } from "./_clip.ts";
 import { ConfigFileParseError } from "./errors.ts";
 
 /**
@@ -113,7 +114,11 @@ export function parseIni(text: string, file = "<string>"): IniDocument {
   const flush = (): void => {
     if (key === undefined) return;
     if (section === undefined) {
-      throw new ConfigFileParseError(file, keyLine, `assignment to '${key}' outside any [section]`);
+      throw new ConfigFileParseError(
+        file,
+        keyLine,
+        `assignment to '${clip(key)}' outside any [section]`,
+      );
     }
     let entries = section.get(key);
     if (entries === undefined) section.set(key, entries = []);

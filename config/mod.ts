@@ -28,3 +28,4 @@ export * from "./errors.ts";
 export * from "./ini_parser.ts";
 export * from "./sample.ts";
 export * from "./fjord_options.ts";
+export * from "./config_logger.ts";

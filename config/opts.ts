@@ -4,6 +4,8 @@
  * @module
  */
 
+import { clip, quote } from "./_clip.ts";
+
 /**
  * The value type of an option (oslo.config's `StrOpt`, `IntOpt`, ... classes).
  *
@@ -184,7 +186,7 @@ function checkName(kind: string, name: unknown): asserts name is string {
   if (typeof name !== "string" || !NAME_RE.test(name)) {
     throw new TypeError(
       `Cannot create ${kind} as 'name' must be a letter or '_' followed by letters, digits, '_', '-' or '.': current value is ${
-        JSON.stringify(name)
+        quote(name)
       }`,
     );
   }
@@ -193,7 +195,7 @@ function checkName(kind: string, name: unknown): asserts name is string {
 function checkString(kind: string, field: string, value: unknown): void {
   if (value !== undefined && typeof value !== "string") {
     throw new TypeError(
-      `Cannot create ${kind} as '${field}' must be a string: current value is ${String(value)}`,
+      `Cannot create ${kind} as '${field}' must be a string: current value is ${quote(value)}`,
     );
   }
 }
@@ -201,7 +203,7 @@ function checkString(kind: string, field: string, value: unknown): void {
 function checkBool(kind: string, field: string, value: unknown): void {
   if (value !== undefined && typeof value !== "boolean") {
     throw new TypeError(
-      `Cannot create ${kind} as '${field}' must be a boolean: current value is ${String(value)}`,
+      `Cannot create ${kind} as '${field}' must be a boolean: current value is ${quote(value)}`,
     );
   }
 }
@@ -214,7 +216,7 @@ function checkNumber(kind: string, field: string, value: unknown, integer: boole
     throw new TypeError(
       `Cannot create ${kind} as '${field}' must be a finite ${
         integer ? "integer" : "number"
-      }: current value is ${String(value)}`,
+      }: current value is ${quote(value)}`,
     );
   }
 }
@@ -224,7 +226,7 @@ function checkStringArray(kind: string, field: string, value: unknown): void {
   if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
     throw new TypeError(
       `Cannot create ${kind} as '${field}' must be an array of strings: current value is ${
-        String(value)
+        quote(value)
       }`,
     );
   }
@@ -294,7 +296,7 @@ function numeric(
     if (!Array.isArray(o.choices)) {
       throw new TypeError(
         `Cannot create ${kind} as 'choices' must be an array: current value is ${
-          String(o.choices)
+          quote(String(o.choices))
         }`,
       );
     }
@@ -332,7 +334,7 @@ function numeric(
     if (o.choices !== undefined && !o.choices.includes(o.default)) {
       throw new RangeError(
         `Cannot create ${kind} as 'default' must be one of ${
-          JSON.stringify(o.choices)
+          clip(JSON.stringify(o.choices))
         }: current value is ${o.default}`,
       );
     }
@@ -382,8 +384,8 @@ export function strOpt(name: string, options: StrOptOptions = {}): Opt<string> {
   ) {
     throw new RangeError(
       `Cannot create ${kind} as 'default' must be one of ${
-        JSON.stringify(options.choices)
-      }: current value is ${JSON.stringify(options.default)}`,
+        clip(JSON.stringify(options.choices))
+      }: current value is ${quote(options.default)}`,
     );
   }
   return build(
@@ -521,8 +523,8 @@ function listLike(
     if (bad !== undefined) {
       throw new RangeError(
         `Cannot create ${kind} as every 'default' item must be one of ${
-          JSON.stringify(options.choices)
-        }: current value is ${JSON.stringify(bad)}`,
+          clip(JSON.stringify(options.choices))
+        }: current value is ${quote(bad)}`,
       );
     }
   }

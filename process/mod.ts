@@ -1,7 +1,8 @@
 /**
  * Process execution for Deno, after oslo.concurrency's `processutils`: {@linkcode execute} with
  * exit-code checks, retries, timeouts that kill the whole process group, resource limits and
- * secret masking; {@linkcode trycmd}; {@linkcode maskPassword}; {@linkcode getWorkerCount}.
+ * secret masking; {@linkcode sshExecute} over the system `ssh` client; {@linkcode trycmd};
+ * {@linkcode maskPassword}; {@linkcode getWorkerCount}.
  *
  * @example
  * ```ts
@@ -23,5 +24,6 @@ export * from "./execute.ts";
 export * from "./log_errors.ts";
 export * from "./mask_password.ts";
 export * from "./process_limits.ts";
+export * from "./ssh_execute.ts";
 export * from "./trycmd.ts";
 export * from "./worker_count.ts";

@@ -1,8 +1,8 @@
 // The launchers' use of Config: fjord's service options, the graceful shutdown timeout, option
 // logging, and the sources a worker loads its own Config from.
 
-import { Config } from "../config/mod.ts";
-import type { ChangedOptions, ConfigSources } from "../config/mod.ts";
+import { Config, consoleConfigLogger } from "../config/mod.ts";
+import type { ChangedOptions, ConfigLogger, ConfigSources } from "../config/mod.ts";
 import { logOptions, serviceOpts } from "../config/fjord_options.ts";
 import { getLogger } from "../runtime/logger.ts";
 
@@ -10,8 +10,17 @@ export type { ConfigSources };
 
 const DEFAULT_GRACEFUL_TIMEOUT_S = 60;
 
-/** Registers fjord's service options on `conf` (idempotent). */
+// Config is a leaf and does not know fjord's logger: a Config without a logger of its own
+// reports through whatever setLogger() installed, as before config took a sink.
+const fjordLogger: ConfigLogger = {
+  debug: (m) => getLogger().debug(m),
+  info: (m) => getLogger().info(m),
+  warning: (m) => getLogger().warning(m),
+};
+
+/** Registers fjord's service options on `conf` (idempotent); routes its messages to fjord's log. */
 export function prepareConf(conf: Config | undefined): void {
+  if (conf !== undefined && conf.logger === consoleConfigLogger) conf.logger = fjordLogger;
   conf?.registerOpts(serviceOpts);
 }
 

@@ -1,6 +1,6 @@
 // Shared helpers for the config tests: temp dirs with files, and a capturing logger.
 
-import { consoleLogger, setLogger } from "../../runtime/logger.ts";
+import type { ConfigLogger } from "../../config/mod.ts";
 
 /** A temp directory that removes itself on dispose; `write` creates files in it. */
 export interface TempDir extends AsyncDisposable {
@@ -23,23 +23,20 @@ export async function tempDir(): Promise<TempDir> {
   };
 }
 
-/** Captured log lines as `LEVEL message`; restores the console logger on dispose. */
-export interface CapturedLog extends Disposable {
+/** Captured log lines as `LEVEL message`, and the logger that captures them. */
+export interface CapturedLog {
   readonly lines: string[];
+  readonly logger: ConfigLogger;
 }
 
 export function captureLog(): CapturedLog {
   const lines: string[] = [];
-  setLogger({
-    debug: (m) => lines.push(`DEBUG ${m}`),
-    info: (m) => lines.push(`INFO ${m}`),
-    warning: (m) => lines.push(`WARNING ${m}`),
-    error: (m) => lines.push(`ERROR ${m}`),
-  });
   return {
     lines,
-    [Symbol.dispose](): void {
-      setLogger(consoleLogger);
+    logger: {
+      debug: (m) => lines.push(`DEBUG ${m}`),
+      info: (m) => lines.push(`INFO ${m}`),
+      warning: (m) => lines.push(`WARNING ${m}`),
     },
   };
 }

@@ -149,7 +149,8 @@ Deno.test("Config.load() applies sources in order: default < setDefault < dirs <
   conf.setOverride("f", "override");
   await conf.load({
     files: [f1],
-    args: [`--config-file=${f2}`, "--config-dir", `${dir.path}/conf.d`],
+    dirs: [`${dir.path}/conf.d`],
+    args: [`--config-file=${f2}`],
   });
   assert.deepEqual(
     ["a", "b", "c", "d", "e", "f"].map((n) => conf.get(n)),
@@ -468,8 +469,8 @@ Deno.test("Config.load() detects recursive substitution instead of overflowing t
 Deno.test("Config.load() reads a deprecatedName from files and logs a deprecation warning once", async () => {
   await using dir = await tempDir();
   const file = await dir.write("a.conf", "[DEFAULT]\nold_workers = 3\nnew_only = 1\n[DEFAULT]\n");
-  using log = captureLog();
-  const conf = new Config();
+  const log = captureLog();
+  const conf = new Config({ logger: log.logger });
   conf.registerOpt(intOpt("workers", { deprecatedName: "old_workers" }));
   await conf.load({ files: [file] });
   assert.equal(conf.get("workers"), 3);
@@ -537,8 +538,8 @@ Deno.test("Config.reload() that fails to parse keeps every old value and rejects
 Deno.test("Config.mutate() applies only mutable options, reports and logs the rest", async () => {
   await using dir = await tempDir();
   const file = await dir.write("a.conf", "[DEFAULT]\nworkers = 2\ntimeout = 5\ndebug = false\n");
-  using log = captureLog();
-  const conf = new Config();
+  const log = captureLog();
+  const conf = new Config({ logger: log.logger });
   conf.registerOpts([
     intOpt("workers"),
     intOpt("timeout", { mutable: true }),
@@ -657,7 +658,8 @@ Deno.test("Config hides a secret substituted into another option's value (errors
     "a.conf",
     "[DEFAULT]\ndb_password = hunter3\n[db]\nurl = mysql://u:${DEFAULT.db_password}@h\n",
   );
-  using log = captureLog();
+  const log = captureLog();
+  conf.logger = log.logger;
   const result = await conf.mutate();
   assert.deepEqual(result, {
     changed: [

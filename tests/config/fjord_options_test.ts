@@ -53,8 +53,8 @@ Deno.test("logOptions() logs sources and every option at debug level with secret
   );
   await conf.load({ args: ["--config-file", file] });
   conf.registerOpt(intOpt("port"), "db"); // registered late with a bad value
-  using log = captureLog();
-  logOptions(conf);
+  const log = captureLog();
+  logOptions(conf, { logger: log.logger });
   const stars = "DEBUG " + "*".repeat(80);
   assert.deepEqual(log.lines, [
     stars,
@@ -93,8 +93,8 @@ Deno.test("logOptions() masks secrets in the command-line arguments and substitu
       "me",
     ],
   });
-  using log = captureLog();
-  logOptions(conf);
+  const log = captureLog();
+  logOptions(conf, { logger: log.logger });
   assert.equal(
     log.lines[2],
     `DEBUG command line args: ["--config-file", ${

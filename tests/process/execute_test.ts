@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { FakeClock } from "../../runtime/clock.ts";
 import {
   execute,
+  type ExecuteLogLevel,
   LogErrors,
   NoRootWrapSpecifiedError,
   ProcessExecutionError,
@@ -291,22 +292,30 @@ Deno.test("execute() retries a missing program too, then rejects with the OS err
   });
 });
 
-Deno.test("execute() logErrors: DEFAULT dumps nothing, ALL every attempt, FINAL the last", async () => {
-  const dumps = async (logErrors: LogErrors): Promise<string[]> =>
+Deno.test("execute() logErrors: DEFAULT dumps nothing, ALL every attempt, FINAL the last, at loglevel", async () => {
+  const dumps = async (logErrors: LogErrors, loglevel?: ExecuteLogLevel): Promise<string[]> =>
     await withLogLines(async (lines) => {
       await rejection(
-        execute(["sh", "-c", "exit 7"], { attempts: 3, delayOnRetry: false, logErrors }),
+        execute(["sh", "-c", "exit 7"], {
+          attempts: 3,
+          delayOnRetry: false,
+          logErrors,
+          ...(loglevel && { loglevel }),
+        }),
       );
-      return lines.filter((l) => l.startsWith("warning: "));
+      return lines.filter((l) => l.includes("\ncommand: "));
     });
   assert.equal((await dumps(LogErrors.DEFAULT)).length, 0);
   assert.equal((await dumps(LogErrors.ALL)).length, 3);
   const final = await dumps(LogErrors.FINAL);
-  assert.equal(final.length, 1);
-  assert.equal(
-    final[0],
+  assert.deepEqual(final, [
+    "debug: None\ncommand: 'sh -c exit 7'\nexit code: 7\nstdout: ''\nstderr: ''",
+  ]);
+  const warned = await dumps(LogErrors.FINAL, "warning");
+  assert.deepEqual(warned, [
     "warning: None\ncommand: 'sh -c exit 7'\nexit code: 7\nstdout: ''\nstderr: ''",
-  );
+  ]);
+  assert.match((await dumps(LogErrors.ALL, "error"))[2]!, /^error: None\n/);
 });
 
 // --- timeout and abort ----------------------------------------------------------------------

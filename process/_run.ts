@@ -1,0 +1,566 @@
+// The machinery behind execute() and sshExecute(): argument checks (plan), spawning with the
+// setsid / prlimit wrappers, feeding stdin, collecting output, timeouts and aborts that kill the
+// process group, exit-code checks and retries.
+
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import { getLogger } from "../runtime/logger.ts";
+import { clip } from "../config/_clip.ts";
+import { ProcessExecutionError, ProcessTimeoutError } from "./errors.ts";
+import type {
+  ExecuteBinaryResult,
+  ExecuteLogLevel,
+  ExecuteOptions,
+  ExecuteResult,
+} from "./execute.ts";
+import { LogErrors } from "./log_errors.ts";
+import { maskPassword } from "./mask_password.ts";
+import {
+  limitEntries,
+  type LimitEntry,
+  prlimitAvailable,
+  prlimitPrefix,
+  setPrlimitAvailable,
+  ulimitPrefix,
+} from "./_prlimit.ts";
+import { pyRepr } from "./_repr.ts";
+import { isEffectiveRoot, shellSplit } from "./_root.ts";
+import { setSetsidAvailable, setsidAvailable, setsidExecError } from "./_setsid.ts";
+import { signalNumber } from "./_signals.ts";
+import { resolveForWrapper } from "./_which.ts";
+import { NoRootWrapSpecifiedError } from "./errors.ts";
+
+const KILL_GRACE_MS = 2000;
+const SHELL = "/bin/sh";
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+export interface Plan {
+  /** The argv to run, without any prlimit wrapper. */
+  argv: string[];
+  /** The argv to show in logs and errors, without any prlimit wrapper. */
+  shown: string[];
+  limits: LimitEntry[] | undefined;
+  allowed: ((code: number) => boolean) | undefined;
+  attempts: number;
+  delayOnRetry: boolean;
+  logErrors: LogErrors;
+  binary: boolean;
+  input: Uint8Array | undefined;
+  options: ExecuteOptions;
+  clock: Clock;
+  /** The program name has whitespace and there is no shell (`execute("ls -la")`). */
+  spacedProgram: boolean;
+  /** Names the runner in `Running cmd (<label>): …` (`subprocess`, `SSH`). */
+  label: string;
+  /** Logs one line at the call's `loglevel`. */
+  log: (message: string) => void;
+}
+
+const LEVELS: readonly ExecuteLogLevel[] = ["debug", "info", "warning", "error"];
+
+function typeName(value: unknown): string {
+  // Hostile input may be huge: quote at most 200 characters of it.
+  return typeof value === "string" ? JSON.stringify(clip(value)) : clip(String(value));
+}
+
+// Deno cannot pass NUL in argv, environment or cwd (C strings), and a name with `=` or an empty
+// name would be split differently by the child's libc (`A=B` + `1` arrives as `A` = `B=1`).
+function checkNul(param: string, value: string): void {
+  if (value.includes("\0")) fail(param, "free of NUL characters", value);
+}
+
+function checkEnv(env: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (name === "" || name.includes("=") || name.includes("\0")) {
+      fail("env", "keyed by names that are non-empty and contain no '=' or NUL", name);
+    }
+    if (typeof value !== "string") fail(`env.${clip(name)}`, "a string", value);
+    checkNul(`env.${clip(name)}`, value);
+  }
+}
+
+function fail(param: string, must: string, value: unknown, Kind = TypeError): never {
+  throw new Kind(
+    `Cannot execute as '${param}' must be ${must}: current value is ${typeName(value)}`,
+  );
+}
+
+function allowedCodes(check: ExecuteOptions["checkExitCode"]): Plan["allowed"] {
+  // bool before number, as oslo checks it.
+  if (check === undefined || check === true) return (code) => code === 0;
+  if (check === false) return undefined;
+  if (typeof check === "number") {
+    if (!Number.isInteger(check)) fail("checkExitCode", "an integer", check);
+    return (code) => code === check;
+  }
+  if (Array.isArray(check)) {
+    if (!check.every((c) => Number.isInteger(c))) {
+      fail("checkExitCode", "a boolean, an integer or a list of integers", `[${check}]`);
+    }
+    const set = new Set(check);
+    return (code) => set.has(code);
+  }
+  return fail("checkExitCode", "a boolean, an integer or a list of integers", check);
+}
+
+/** Checks `cmd` and `options` (everything that can fail before a spawn) and plans the run. */
+export function plan(cmd: string | string[], options: ExecuteOptions, label = "subprocess"): Plan {
+  if (typeof options !== "object" || options === null) {
+    fail("options", "an object", options);
+  }
+  let words: string[];
+  if (typeof cmd === "string") words = [cmd];
+  else if (Array.isArray(cmd)) words = [...cmd];
+  else return fail("cmd", "a string or an array of strings", cmd);
+  if (words.length === 0 || words[0] === "") fail("cmd", "a non-empty command", cmd);
+  for (const w of words) if (typeof w !== "string") fail("cmd", "made of strings", w);
+  for (const w of words) checkNul("cmd", w);
+
+  const {
+    attempts = 1,
+    delayOnRetry = true,
+    logErrors = LogErrors.DEFAULT,
+    binary = false,
+    shell = false,
+    input,
+    env,
+    timeout,
+    runAsRoot = false,
+    rootHelper = "",
+    loglevel = "debug",
+    cwd,
+  } = options;
+  if (!LEVELS.includes(loglevel)) {
+    fail("loglevel", `one of ${LEVELS.map((l) => `"${l}"`).join(", ")}`, loglevel, RangeError);
+  }
+  if (cwd !== undefined) {
+    if (typeof cwd !== "string") fail("cwd", "a string", cwd);
+    checkNul("cwd", cwd);
+  }
+  if (typeof attempts !== "number") fail("attempts", "a number", attempts);
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    fail("attempts", "an integer >= 1", attempts, RangeError);
+  }
+  if (logErrors !== 0 && logErrors !== 1 && logErrors !== 2) {
+    fail("logErrors", "one of LogErrors.DEFAULT, ALL, FINAL (0, 1, 2)", logErrors, RangeError);
+  }
+  if (timeout !== undefined) {
+    if (typeof timeout !== "number" || Number.isNaN(timeout)) fail("timeout", "a number", timeout);
+    if (timeout <= 0) fail("timeout", "> 0", timeout, RangeError);
+  }
+  if (input !== undefined && typeof input !== "string" && !(input instanceof Uint8Array)) {
+    fail("input", "a string or a Uint8Array", input);
+  }
+  if (env !== undefined) {
+    if (typeof env !== "object" || env === null) fail("env", "an object", env);
+    checkEnv(env);
+  }
+  if (typeof rootHelper !== "string") fail("rootHelper", "a string", rootHelper);
+  checkNul("rootHelper", rootHelper);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    fail("signal", "an AbortSignal", options.signal);
+  }
+  for (const name of ["onExecute", "onCompletion"] as const) {
+    const callback = options[name];
+    if (callback !== undefined && typeof callback !== "function") {
+      fail(name, "a function", callback);
+    }
+  }
+  const allowed = allowedCodes(options.checkExitCode);
+  const limits = options.prlimit === undefined ? undefined : limitEntries(options.prlimit);
+
+  const spacedProgram = !shell && /\s/.test(words[0]!);
+  let argv: string[];
+  let shown: string[];
+  if (shell) {
+    // Popen(shell=True) semantics: the first item is the script, the rest are $0, $1, ...
+    if (runAsRoot && !isEffectiveRoot()) {
+      if (rootHelper === "") throw new NoRootWrapSpecifiedError();
+      words[0] = `${rootHelper} ${words[0]}`;
+    }
+    argv = [SHELL, "-c", ...words];
+    shown = words;
+  } else {
+    if (runAsRoot && !isEffectiveRoot()) {
+      if (rootHelper === "") throw new NoRootWrapSpecifiedError();
+      words.unshift(...shellSplit(rootHelper));
+    }
+    argv = shown = words;
+  }
+  return {
+    argv,
+    shown,
+    limits: limits?.length ? limits : undefined,
+    allowed,
+    attempts,
+    delayOnRetry,
+    logErrors,
+    binary,
+    input: typeof input === "string" ? encoder.encode(input) : input,
+    options,
+    clock: options.clock ?? systemClock,
+    spacedProgram,
+    label,
+    log: (message) => getLogger()[loglevel](message),
+  };
+}
+
+function randomRetryDelay(): number {
+  // oslo: random.randint(20, 200) / 100.0 seconds.
+  return (20 + Math.floor(Math.random() * 181)) * 10;
+}
+
+function dump(err: ProcessExecutionError): string {
+  if (err.exitCode === undefined && err.cause !== undefined) {
+    const cause = err.cause as { code?: unknown; name?: unknown };
+    return `Got an OSError\ncommand: ${pyRepr(err.cmd)}\nerrno: ${
+      String(cause.code ?? cause.name)
+    }`;
+  }
+  return `${pyRepr(err.description)}\ncommand: ${pyRepr(err.cmd)}\nexit code: ${err.exitCode}` +
+    `\nstdout: ${pyRepr(err.stdout)}\nstderr: ${pyRepr(err.stderr)}`;
+}
+
+export async function run(p: Plan): Promise<ExecuteResult | ExecuteBinaryResult> {
+  const log = p.log;
+  for (let left = p.attempts - 1;; left--) {
+    try {
+      return await attempt(p);
+    } catch (err) {
+      if (!(err instanceof ProcessExecutionError)) throw err;
+      if (p.logErrors === LogErrors.ALL || (p.logErrors === LogErrors.FINAL && left === 0)) {
+        log(dump(err));
+      }
+      if (left === 0) {
+        log(`${pyRepr(err.cmd)} failed. Not Retrying.`);
+        throw err;
+      }
+      log(`${pyRepr(err.cmd)} failed. Retrying.`);
+      if (p.delayOnRetry) {
+        await p.clock.sleep(
+          randomRetryDelay(),
+          p.options.signal ? { signal: p.options.signal } : {},
+        );
+      } else if (p.options.signal?.aborted) {
+        throw p.options.signal.reason;
+      }
+    }
+  }
+}
+
+interface Spawned {
+  child: Deno.ChildProcess;
+  display: string;
+  /** The program is wrapped in util-linux setsid (whose exec failures need translating). */
+  setsid: boolean;
+}
+
+function spawn(p: Plan, grouped: boolean, trySetsid = true, tryPrlimit = true): Spawned {
+  let prefix: string[] = [];
+  if (p.limits !== undefined) {
+    if (!tryPrlimit || prlimitAvailable() === false) {
+      const wrapper = ulimitPrefix(p.limits);
+      if (typeof wrapper === "string") throw new Deno.errors.NotSupported(wrapper);
+      prefix = wrapper;
+    } else {
+      prefix = prlimitPrefix(p.limits);
+    }
+  }
+  // A new session (so a process group to kill) for a timeout or abort; see _setsid.ts.
+  const setsid = grouped && trySetsid && setsidAvailable() !== false;
+  if (setsid) prefix = ["setsid", ...prefix];
+  const argv = prefix.length
+    ? [...prefix, resolveForWrapper(p.argv[0]!, p.options.env), ...p.argv.slice(1)]
+    : p.argv;
+  if (setsid) prefix = prefix.slice(1); // not shown: an implementation detail
+  const display = maskPassword(
+    prefix.length ? [...prefix, ...p.shown].join(" ") : p.shown.join(" "),
+  );
+  const { cwd, env } = p.options;
+  // Deno looks a wrapper up in `env.PATH` when there is one: not finding it there says nothing
+  // about fjord's own PATH, so it is not remembered for other calls.
+  const ownPath = env === undefined || !Object.hasOwn(env, "PATH");
+  p.log(`Running cmd (${p.label}): ${display}`);
+  try {
+    const child = new Deno.Command(argv[0]!, {
+      args: argv.slice(1),
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      ...(cwd !== undefined && { cwd }),
+      ...(env !== undefined && { env, clearEnv: true }),
+      ...(grouped && !setsid && { detached: true }),
+    }).spawn();
+    if (prefix[0] === "prlimit") setPrlimitAvailable(true);
+    if (setsid) setSetsidAvailable(true);
+    return { child, display, setsid };
+  } catch (err) {
+    if (err instanceof Deno.errors.NotCapable && setsid) {
+      // --allow-run names the program but not setsid: Deno's detached option needs no permission.
+      return spawn(p, grouped, false, tryPrlimit);
+    }
+    if (err instanceof Deno.errors.NotCapable) {
+      const program = maskPassword(argv[0]!);
+      throw new Deno.errors.NotCapable(
+        `Cannot run '${program}' as the --allow-run permission does not cover it: run again with ` +
+          `--allow-run (or --allow-run=${program})`,
+        { cause: maskError(err) },
+      );
+    }
+    // NotFound may also mean a missing `cwd`: a wrapper is known to be missing only once the
+    // same spawn works without it.
+    if (err instanceof Deno.errors.NotFound && setsid) {
+      const spawned = spawn(p, grouped, false, tryPrlimit);
+      if (ownPath) setSetsidAvailable(false);
+      return spawned;
+    }
+    if (err instanceof Deno.errors.NotFound && argv[0] === "prlimit" && prefix.length) {
+      const spawned = spawn(p, grouped, trySetsid, false);
+      if (ownPath) setPrlimitAvailable(false);
+      return spawned;
+    }
+    // Deno's message names the program, which may hold a secret (a whole command line given as
+    // one program name): mask it, and the cause, which Deno prints with the error.
+    const message = maskPassword(err instanceof Error ? err.message : String(err)) +
+      (err instanceof Deno.errors.NotFound ? spacedHint(p) : "");
+    throw new ProcessExecutionError({ cmd: display, description: message }, {
+      cause: maskError(err),
+    });
+  }
+}
+
+/**
+ * For a program that was not found: when its name has a space and no shell was asked for, the
+ * caller most likely meant a command line (`execute("ls -la")`).
+ */
+function spacedHint(p: Plan): string {
+  return p.spacedProgram ? ": pass arguments as separate strings, or set shell: true" : "";
+}
+
+/** Masks an error's message (and the message in its stack) in place. */
+function maskError(err: unknown): unknown {
+  if (err instanceof Error) {
+    const masked = maskPassword(err.message);
+    if (masked !== err.message) {
+      if (err.stack !== undefined) err.stack = err.stack.replace(err.message, masked);
+      err.message = masked;
+    }
+  }
+  return err;
+}
+
+async function feed(
+  stdin: WritableStream<Uint8Array>,
+  input: Uint8Array | undefined,
+): Promise<void> {
+  try {
+    if (input === undefined || input.length === 0) {
+      await stdin.close();
+    } else {
+      const writer = stdin.getWriter();
+      await writer.write(input);
+      await writer.close();
+    }
+  } catch {
+    // The child exited (or closed stdin) without reading it all: EPIPE, as communicate() ignores.
+  }
+}
+
+let warnedScopedKill = false;
+
+/** Signals the child's process group; `false` when only the child itself could be signalled. */
+function killGroup(child: Deno.ChildProcess, signal: Deno.Signal): boolean {
+  let grouped = false;
+  try {
+    Deno.kill(-child.pid, signal);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotCapable && !warnedScopedKill) {
+      warnedScopedKill = true;
+      getLogger().warning(
+        "Cannot signal a child's process group as Deno.kill() needs --allow-run without a " +
+          "program list: only the child itself is killed, its descendants may keep running",
+      );
+    }
+    // Otherwise ESRCH: every member of the group has exited, or the setsid wrapper has not
+    // called setsid() yet (the timeout fired right after the spawn). Signal the child itself.
+    grouped = !(err instanceof Deno.errors.NotCapable);
+  }
+  try {
+    child.kill(signal);
+  } catch {
+    // Already exited.
+  }
+  return grouped;
+}
+
+/** The child's exit status and output, as `Deno.ChildProcess.output()` gives them. */
+interface Output {
+  code: number;
+  signal: Deno.Signal | null;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+}
+
+/** Reads a stream to its end, or to `reader.cancel()` (then with what arrived so far). */
+async function collect(
+  stream: ReadableStream<Uint8Array>,
+  readers: ReadableStreamDefaultReader<Uint8Array>[],
+): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  readers.push(reader);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.length;
+  }
+  return all;
+}
+
+async function attempt(p: Plan): Promise<ExecuteResult | ExecuteBinaryResult> {
+  const { options, clock } = p;
+  const { signal, timeout, onExecute, onCompletion } = options;
+  const log = p.log;
+  const grouped = signal !== undefined || (timeout !== undefined && timeout !== Infinity);
+  const started = clock.now();
+  const { child, display, setsid } = spawn(p, grouped);
+
+  let stopped: "timeout" | "abort" | undefined;
+  let killing: Promise<void> | undefined;
+  let cancelTimer: AbortController | undefined;
+  let onAbort: (() => void) | undefined;
+  let out: Output;
+  try {
+    if (onExecute !== undefined) {
+      try {
+        onExecute(child);
+      } catch (err) {
+        if (grouped) killGroup(child, "SIGKILL");
+        else child.kill("SIGKILL");
+        await Promise.allSettled([
+          child.stdin.close(),
+          child.stdout.cancel(),
+          child.stderr.cancel(),
+        ]);
+        await child.status;
+        throw err;
+      }
+    }
+    // The grouped path reads the pipes itself so it can stop reading after a kill; the default
+    // path keeps Deno's output() (one less layer on the hot path).
+    const readers: ReadableStreamDefaultReader<Uint8Array>[] = [];
+    let collecting: Promise<[Deno.CommandStatus, Uint8Array, Uint8Array, void]> | undefined;
+    if (grouped) {
+      collecting = Promise.all([
+        child.status,
+        collect(child.stdout, readers),
+        collect(child.stderr, readers),
+        feed(child.stdin, p.input),
+      ]);
+      const stop = (why: "timeout" | "abort"): void => {
+        if (stopped !== undefined) return;
+        stopped = why;
+        killing = (async () => {
+          killGroup(child, "SIGTERM");
+          let grace = new AbortController();
+          await Promise.race([
+            child.status,
+            clock.sleep(KILL_GRACE_MS, { signal: grace.signal }).catch(() => {}),
+          ]);
+          grace.abort();
+          // Also when the child is gone: descendants that ignored SIGTERM may still hold the pipes.
+          const wholeGroup = killGroup(child, "SIGKILL");
+          await child.status;
+          if (wholeGroup) {
+            // The pipes close once the group is dead; a descendant that left the group (its own
+            // setsid) may hold them longer: stop reading after another grace period.
+            grace = new AbortController();
+            await Promise.race([
+              collecting,
+              clock.sleep(KILL_GRACE_MS, { signal: grace.signal }).catch(() => {}),
+            ]);
+            grace.abort();
+          }
+          for (const reader of readers) reader.cancel().catch(() => {});
+        })();
+      };
+      if (timeout !== undefined && timeout !== Infinity) {
+        cancelTimer = new AbortController();
+        clock.sleep(timeout, { signal: cancelTimer.signal }).then(() => stop("timeout"), () => {});
+      }
+      if (signal !== undefined) {
+        onAbort = () => stop("abort");
+        signal.addEventListener("abort", onAbort, { once: true });
+        // Aborted during onExecute: the event has already fired.
+        if (signal.aborted) stop("abort");
+      }
+    }
+    try {
+      if (grouped) {
+        const [status, stdout, stderr] = await collecting!;
+        out = { code: status.code, signal: status.signal, stdout, stderr };
+      } else {
+        [out] = await Promise.all([child.output(), feed(child.stdin, p.input)]);
+      }
+    } finally {
+      cancelTimer?.abort();
+      if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
+      await killing;
+    }
+  } finally {
+    onCompletion?.(child);
+  }
+
+  const seconds = ((clock.now() - started) / 1000).toFixed(3);
+  if (stopped === "timeout") {
+    log(`CMD "${display}" reached timeout in ${seconds}s`);
+    throw new ProcessTimeoutError(display, timeout!);
+  }
+  if (stopped === "abort") {
+    log(`CMD "${display}" aborted in ${seconds}s`);
+    throw signal!.reason;
+  }
+  const notStarted = setsid && out.signal === null
+    ? setsidExecError(out.code, out.stderr)
+    : undefined;
+  if (notStarted !== undefined) {
+    const shownProgram = maskPassword(p.argv[0]!);
+    log(`CMD "${display}" could not start: ${notStarted.message}`);
+    throw new ProcessExecutionError(
+      {
+        cmd: display,
+        description: `Failed to spawn '${shownProgram}': ${notStarted.message}` +
+          (notStarted instanceof Deno.errors.NotFound ? spacedHint(p) : ""),
+      },
+      { cause: notStarted },
+    );
+  }
+  const exitCode = out.signal === null ? out.code : -signalNumber(out.signal, out.code);
+  log(`CMD "${display}" returned: ${exitCode} in ${seconds}s`);
+  if (p.allowed !== undefined && !p.allowed(exitCode)) {
+    throw new ProcessExecutionError({
+      exitCode,
+      signal: out.signal ?? undefined,
+      stdout: maskPassword(decoder.decode(out.stdout)),
+      stderr: maskPassword(decoder.decode(out.stderr)),
+      cmd: display,
+    });
+  }
+  if (p.binary) return { stdout: out.stdout, stderr: out.stderr };
+  return { stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
