@@ -1,5 +1,5 @@
 // The receiving end of a pool: runs batches of TaskRef tasks inside a Web Worker or a child
-// process, sends results back in batches, and reports which tasks were running if it dies.
+// process, sends results back in batches, and tells which tasks were running if it dies.
 
 import { serializeError } from "../runtime/_error_transfer.ts";
 import { loadTask } from "../runtime/task_ref.ts";
@@ -11,8 +11,8 @@ type Fn = (...args: unknown[]) => unknown;
 export interface TaskHost {
   /** Runs a batch: [id, moduleUrl, exportName, args, ...]. */
   handle(batch: unknown[]): void;
-  /** Flushes finished results, then tells the parent which tasks die with this worker. */
-  crash(reason: string, error?: unknown): void;
+  /** The isolate is ending: flushes finished results and returns the ids of the tasks lost. */
+  ending(): number[];
   /** Tells the parent this worker is set up and takes tasks. */
   ready(): void;
   /** Resolves once no task is running and every result was sent. */
@@ -150,19 +150,17 @@ export function createTaskHost(
         );
       }
     },
-    crash(reason: string, error?: unknown): void {
-      if (crashed) return;
-      flush();
-      crashed = true;
-      const ids = [...running];
-      if (current >= 0) ids.push(current);
-      const msg: FromWorker = { t: "crash", running: ids, reason };
-      if (error !== undefined) msg.error = serializeError(error);
+    ending(): number[] {
+      if (crashed) return [];
       try {
-        send(msg, NO_TRANSFER);
+        flush();
       } catch {
         // The channel is gone; the parent fails everything in flight instead.
       }
+      crashed = true;
+      const ids = [...running];
+      if (current >= 0) ids.push(current);
+      return ids;
     },
     ready(): void {
       send({ t: "ready" }, NO_TRANSFER);

@@ -4,7 +4,7 @@
  * @module
  */
 
-import "./_worker_runner.ts";
+import "./_isolate_runner.ts";
 import { BaseExecutor, type RemotePoolExecutorOptions } from "./executor.ts";
 
 /**

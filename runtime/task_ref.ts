@@ -5,6 +5,8 @@
  * @module
  */
 
+import { loadExport } from "./_module_loader.ts";
+
 /**
  * A function exported by a module, named so that any isolate can import it.
  *
@@ -134,24 +136,13 @@ export function taskModuleUrl(ref: TaskRef, parameter = "task"): string {
  * assert.equal(fn(21), 42);
  * ```
  */
-export async function loadTask(ref: TaskRef): Promise<(...args: unknown[]) => unknown> {
+export function loadTask(ref: TaskRef): Promise<(...args: unknown[]) => unknown> {
   const url = taskModuleUrl(ref);
-  let mod: Record<string, unknown>;
-  try {
-    mod = await import(url);
-  } catch (cause) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    throw new TaskNotFoundError(url, ref.export, `the module failed to load: ${why}`, { cause });
-  }
-  const fn = mod[ref.export];
-  if (typeof fn !== "function") {
-    throw new TaskNotFoundError(
-      url,
-      ref.export,
-      fn === undefined
-        ? "the module has no such export"
-        : `the export is a ${typeof fn}, not a function`,
-    );
-  }
-  return fn as (...args: unknown[]) => unknown;
+  return loadExport(
+    url,
+    ref.export,
+    (reason, cause) =>
+      new TaskNotFoundError(url, ref.export, reason, cause === undefined ? undefined : { cause }),
+    (value) => `the export is a ${typeof value}, not a function`,
+  );
 }

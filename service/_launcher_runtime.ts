@@ -1,6 +1,6 @@
 // What runs inside a launcher worker (a Web Worker or a child process): load the worker's own
-// Config and the service, start it, report, and obey the parent's commands. The transport
-// (postMessage or stdin/stdout) is the caller's.
+// Config and the service, start it, report, and obey the parent's commands. The transport is the
+// isolate guest's (_launcher_entry.ts connects it).
 
 import type { BackendType } from "../runtime/backend_type.ts";
 import { type SerializedError, serializeError } from "../runtime/_error_transfer.ts";
@@ -38,10 +38,9 @@ export type FromWorker =
   | { ev: "started" }
   | {
     ev: "error";
-    phase: "load" | "start" | "wait" | "stop" | "uncaught";
+    phase: "load" | "start" | "wait" | "stop";
     error: SerializedError;
-  }
-  | { ev: "exit"; code: number };
+  };
 
 const NEVER: Promise<never> = new Promise<never>(() => {});
 

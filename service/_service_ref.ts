@@ -5,6 +5,7 @@ import type { Config } from "../config/mod.ts";
 import { checkServiceBase, describeValue } from "./_launcher_common.ts";
 import type { ServiceBase } from "./service.ts";
 import { isServiceRef, ServiceNotFoundError, type ServiceRef } from "../runtime/service_ref.ts";
+import { loadExport } from "../runtime/_module_loader.ts";
 
 /** A ServiceRef in the plain form sent to another isolate. */
 export interface PlainServiceRef {
@@ -44,28 +45,19 @@ export function normalizeServiceRef(ref: ServiceRef, parameter = "s"): PlainServ
 }
 
 /** Imports the module and returns the export, checked to be a function (class or factory). */
-export async function loadServiceExport(ref: PlainServiceRef): Promise<unknown> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = await import(ref.module);
-  } catch (cause) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    throw new ServiceNotFoundError(ref.module, ref.export, `the module failed to load: ${why}`, {
-      cause,
-    });
-  }
-  if (!Object.hasOwn(mod, ref.export)) {
-    throw new ServiceNotFoundError(ref.module, ref.export, "the module has no such export");
-  }
-  const target = mod[ref.export];
-  if (typeof target !== "function") {
-    throw new ServiceNotFoundError(
-      ref.module,
-      ref.export,
-      `the export is ${describeValue(target)}, not a ServiceBase class or a factory`,
-    );
-  }
-  return target;
+export function loadServiceExport(ref: PlainServiceRef): Promise<unknown> {
+  return loadExport(
+    ref.module,
+    ref.export,
+    (reason, cause) =>
+      new ServiceNotFoundError(
+        ref.module,
+        ref.export,
+        reason,
+        cause === undefined ? undefined : { cause },
+      ),
+    (value) => `the export is ${describeValue(value)}, not a ServiceBase class or a factory`,
+  );
 }
 
 function isClass(fn: (...a: unknown[]) => unknown): boolean {

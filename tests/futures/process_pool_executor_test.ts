@@ -65,7 +65,7 @@ Deno.test("ProcessPoolExecutor fails its work when children cannot start (bad de
   await using ex = new ProcessPoolExecutor({ maxWorkers: 1, denoArgs: ["--no-such-flag"] });
   const err = await ex.submit(ref("add"), 1, 2).exception() as Error;
   assert.ok(err instanceof WorkerCrashedError);
-  assert.match(err.message, /before they were ready; the last: it exited with code/);
+  assert.match(err.message, /before they were ready; the last: it exited with status/);
   assert.throws(() => ex.submit(() => 1), TypeError);
   assert.ok(ex.submit(ref("add"), 1, 1) !== undefined);
   assert.equal(log.errors.length, 1);
@@ -76,7 +76,7 @@ Deno.test("ProcessPoolExecutor fails the tasks of a child killed by SIGKILL and 
   await using ex = new ProcessPoolExecutor({ maxWorkers: 1 });
   const err = await ex.submit(ref("killSelf")).exception() as Error;
   assert.ok(err instanceof WorkerCrashedError);
-  assert.match(err.message, /killed by SIGKILL/);
+  assert.match(err.message, /killed by signal SIGKILL/);
   assert.equal(await ex.submit(ref("add"), 4, 4), 8);
   assert.equal(log.warnings.length, 1);
 });

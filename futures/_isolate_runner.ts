@@ -1,0 +1,87 @@
+// The pools' workers: WorkerPoolExecutor's Web Workers and ProcessPoolExecutor's child processes,
+// both started by the isolate host on the pool entry module. What differs is policy: a child gets
+// the permissions this process holds (or `denoArgs`), may be unref'd while idle, and is given
+// time to finish its running tasks when the pool shuts down; a Web Worker is terminated at once.
+
+import { serializeError } from "../runtime/_error_transfer.ts";
+import { startIsolate } from "../runtime/_isolate_host.ts";
+import type { FromWorker, ToWorker } from "./_protocol.ts";
+import { createRemoteRunner } from "./_remote_runner.ts";
+import { cpuCount, type Runner, runnerFactories, type RunnerHost } from "./_runner.ts";
+
+const ENTRY = new URL("./_pool_entry.ts", import.meta.url);
+const KILL_AFTER_MS = 5000;
+
+const PERMISSIONS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
+
+/** `--allow-<name>` for every permission this process holds in full. */
+function inheritedPermissionFlags(): string[] {
+  const flags: string[] = [];
+  for (const name of PERMISSIONS) {
+    try {
+      const status = Deno.permissions.querySync({ name } as Deno.PermissionDescriptor);
+      if (status.state === "granted") flags.push(`--allow-${name}`);
+    } catch {
+      // A permission this Deno does not know: nothing to pass on.
+    }
+  }
+  return flags;
+}
+
+/** A pool runner whose workers are isolates of the given kind. */
+export function createIsolateRunner(
+  host: RunnerHost,
+  isolation: "worker" | "process",
+  max: number,
+  depth: number,
+  denoArgs: string[] | undefined,
+): Runner {
+  const flags = isolation === "process"
+    ? ["--no-prompt", "--no-lock", "--quiet", ...(denoArgs ?? inheritedPermissionFlags())]
+    : [];
+  return createRemoteRunner(host, max, depth, isolation, (name, events) => {
+    const isolate = startIsolate<ToWorker, FromWorker>({
+      isolation,
+      entry: ENTRY,
+      data: undefined,
+      name: `fjord pool ${name}`,
+      denoArgs: flags,
+      onMessage: (msg) => events.message(msg),
+    });
+    void isolate.exited.then((exit) => {
+      const reason = `it ${exit.reason}`;
+      if (Array.isArray(exit.detail)) {
+        const msg: FromWorker = { t: "crash", running: exit.detail as number[], reason };
+        if (exit.error !== undefined) msg.error = serializeError(exit.error);
+        events.message(msg);
+      } else {
+        events.exit(reason);
+      }
+    });
+    return {
+      post: (msg, transfer) => isolate.post(msg, transfer),
+      setActive: (active) => isolate.setActive(active),
+      async terminate(): Promise<void> {
+        if (isolation === "worker") {
+          // Also releases cross-Worker locks a crashed or stopped pool Worker still held.
+          isolate.kill();
+        } else {
+          // Shutting down is work too: keep this process alive until the child has gone, and
+          // let it finish its running tasks first.
+          isolate.setActive(true);
+          isolate.closeInput();
+          const timer = setTimeout(() => isolate.kill(), KILL_AFTER_MS);
+          await isolate.exited;
+          clearTimeout(timer);
+          return;
+        }
+        await isolate.exited;
+      },
+    };
+  });
+}
+
+runnerFactories.worker = (host, o) =>
+  createIsolateRunner(host, "worker", o.maxWorkers ?? cpuCount(), o.tasksPerWorker, undefined);
+runnerFactories.process = (host, o) =>
+  createIsolateRunner(host, "process", o.maxWorkers ?? cpuCount(), o.tasksPerWorker, o.denoArgs);

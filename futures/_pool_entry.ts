@@ -1,0 +1,18 @@
+// The entry module of every pool worker, a Web Worker (WorkerPoolExecutor) or a child process
+// (ProcessPoolExecutor) alike. The isolate guest is connected first: a task that ends its isolate
+// (self.close(), Deno.exit(), an uncaught error or rejection) is reported to the pool with the ids
+// of the tasks that die with it, so it fails exactly those and re-sends the others. A child
+// exits once its input ends (the pool shut down, or died) and its running tasks are done.
+
+import { connectGuest } from "../runtime/_isolate_guest.ts";
+import { createTaskHost } from "./_task_host.ts";
+import type { FromWorker, ToWorker } from "./_protocol.ts";
+
+const guest = await connectGuest<ToWorker, FromWorker>();
+const host = createTaskHost((msg, transfer) => guest.send(msg, transfer));
+guest.onEnding = () => host.ending();
+guest.onMessage = (msg) => {
+  if (msg.t === "run") host.handle(msg.b);
+};
+guest.onInputEnd = () => void host.idle().then(() => guest.exit(0));
+host.ready();
