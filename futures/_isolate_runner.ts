@@ -3,14 +3,17 @@
 // the permissions this process holds (or `denoArgs`), may be unref'd while idle, and is given
 // time to finish its running tasks when the pool shuts down; a Web Worker is terminated at once.
 
-import { serializeError } from "../runtime/_error_transfer.ts";
 import { startIsolate } from "../runtime/_isolate_host.ts";
+import type { Clock } from "../runtime/clock.ts";
+import type { ResolvedRestartPolicy } from "../runtime/restart_policy.ts";
 import type { FromWorker, ToWorker } from "./_protocol.ts";
-import { createRemoteRunner } from "./_remote_runner.ts";
+import { type Channel, type ChannelEvents, createRemoteRunner } from "./_remote_runner.ts";
 import { cpuCount, type Runner, runnerFactories, type RunnerHost } from "./_runner.ts";
 
 const ENTRY = new URL("./_pool_entry.ts", import.meta.url);
 const KILL_AFTER_MS = 5000;
+// How much of a child's stderr is kept for BrokenExecutorError.stderr.
+const STDERR_TAIL_BYTES = 4096;
 
 const PERMISSIONS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
 
@@ -35,11 +38,13 @@ export function createIsolateRunner(
   max: number,
   depth: number,
   denoArgs: string[] | undefined,
+  restart: ResolvedRestartPolicy,
+  clock: Clock,
 ): Runner {
   const flags = isolation === "process"
     ? ["--no-prompt", "--no-lock", "--quiet", ...(denoArgs ?? inheritedPermissionFlags())]
     : [];
-  return createRemoteRunner(host, max, depth, isolation, (name, events) => {
+  const spawn = (name: string, events: ChannelEvents): Channel => {
     const isolate = startIsolate<ToWorker, FromWorker>({
       isolation,
       entry: ENTRY,
@@ -47,20 +52,22 @@ export function createIsolateRunner(
       name: `fjord pool ${name}`,
       denoArgs: flags,
       onMessage: (msg) => events.message(msg),
+      stderrTail: isolation === "process" ? STDERR_TAIL_BYTES : 0,
+      exitWithParent: true,
     });
     void isolate.exited.then((exit) => {
-      const reason = `it ${exit.reason}`;
-      if (Array.isArray(exit.detail)) {
-        const msg: FromWorker = { t: "crash", running: exit.detail as number[], reason };
-        if (exit.error !== undefined) msg.error = serializeError(exit.error);
-        events.message(msg);
-      } else {
-        events.exit(reason);
-      }
+      events.exit(`it ${exit.reason}`, {
+        running: Array.isArray(exit.detail) ? exit.detail as number[] : undefined,
+        exitCode: exit.code,
+        signal: exit.signal,
+        error: exit.error,
+        stderr: isolation === "process" ? isolate.stderrTail() : undefined,
+      });
     });
     return {
       post: (msg, transfer) => isolate.post(msg, transfer),
       setActive: (active) => isolate.setActive(active),
+      kill: () => isolate.kill(),
       async terminate(): Promise<void> {
         if (isolation === "worker") {
           // Also releases cross-Worker locks a crashed or stopped pool Worker still held.
@@ -78,10 +85,27 @@ export function createIsolateRunner(
         await isolate.exited;
       },
     };
-  });
+  };
+  return createRemoteRunner(host, max, depth, isolation, spawn, restart, clock);
 }
 
 runnerFactories.worker = (host, o) =>
-  createIsolateRunner(host, "worker", o.maxWorkers ?? cpuCount(), o.tasksPerWorker, undefined);
+  createIsolateRunner(
+    host,
+    "worker",
+    o.maxWorkers ?? cpuCount(),
+    o.tasksPerWorker,
+    undefined,
+    o.restart,
+    o.clock,
+  );
 runnerFactories.process = (host, o) =>
-  createIsolateRunner(host, "process", o.maxWorkers ?? cpuCount(), o.tasksPerWorker, o.denoArgs);
+  createIsolateRunner(
+    host,
+    "process",
+    o.maxWorkers ?? cpuCount(),
+    o.tasksPerWorker,
+    o.denoArgs,
+    o.restart,
+    o.clock,
+  );

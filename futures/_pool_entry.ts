@@ -14,5 +14,7 @@ guest.onEnding = () => host.ending();
 guest.onMessage = (msg) => {
   if (msg.t === "run") host.handle(msg.b);
 };
-guest.onInputEnd = () => void host.idle().then(() => guest.exit(0));
+// Input ends when the pool closes (after its tasks are done) or when the parent died: either
+// way nobody waits for a result any more, and a hung task must not keep the child alive.
+guest.onInputEnd = () => guest.exit(0);
 host.ready();

@@ -71,6 +71,17 @@ export interface StartIsolateOptions<Out> {
   onMessage(msg: Out): void;
   /** Each log record the guest forwards. Default: dropped. */
   onLog?(record: LogRecord): void;
+  /**
+   * Process isolation: keep the last this many bytes the child writes to stderr (still passed
+   * on to this process's stderr), for `IsolateHandle.stderrTail()`. Default 0: inherited.
+   */
+  stderrTail?: number;
+  /**
+   * Process isolation: the kernel SIGKILLs the child when this process dies, even while the
+   * child is stuck in a synchronous loop (Linux `PR_SET_PDEATHSIG` through util-linux
+   * `setpriv`, when it is installed; otherwise the child only sees its stdin end).
+   */
+  exitWithParent?: boolean;
 }
 
 /** A running isolate. */
@@ -92,6 +103,8 @@ export interface IsolateHandle<In> {
   kill(): void;
   /** Whether it keeps this process alive (a child can be unref'd; a Worker always does). */
   setActive(active: boolean): void;
+  /** The last bytes the child wrote to stderr (see `stderrTail`), decoded; "" otherwise. */
+  stderrTail(): string;
 }
 
 /** Describes an end for the log. */
@@ -207,19 +220,69 @@ function startWorker<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle<
       finish(exitOf("terminated", undefined, undefined, undefined));
     },
     setActive(): void {},
+    stderrTail: () => "",
   };
+}
+
+let setprivPath: string | null | undefined;
+
+// util-linux `setpriv`, which can set the parent-death signal before exec'ing deno.
+function setpriv(): string | null {
+  if (setprivPath !== undefined) return setprivPath;
+  setprivPath = null;
+  if (Deno.build.os !== "linux") return null;
+  for (const path of ["/usr/bin/setpriv", "/bin/setpriv"]) {
+    try {
+      if (Deno.statSync(path).isFile) return setprivPath = path;
+    } catch {
+      // Not there, or no read permission to look: try the next one.
+    }
+  }
+  return null;
+}
+
+// Passes a child's stderr on to ours while keeping its last `max` bytes.
+function tailStderr(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+): { tail: () => string; done: Promise<void> } {
+  let tail = new Uint8Array(0);
+  const done = (async () => {
+    try {
+      for await (const chunk of stream) {
+        let off = 0;
+        while (off < chunk.byteLength) {
+          off += await Deno.stderr.write(chunk.subarray(off)).catch(() => chunk.byteLength);
+        }
+        const joined = new Uint8Array(Math.min(max, tail.byteLength + chunk.byteLength));
+        const keepOld = joined.byteLength - Math.min(chunk.byteLength, joined.byteLength);
+        joined.set(tail.subarray(tail.byteLength - keepOld), 0);
+        joined.set(chunk.subarray(chunk.byteLength - (joined.byteLength - keepOld)), keepOld);
+        tail = joined;
+      }
+    } catch {
+      // The pipe broke: the child is gone.
+    }
+  })();
+  return { tail: () => new TextDecoder().decode(tail), done };
 }
 
 // Bounds the wait for a dead child's last frames: a grandchild may hold its stdout open.
 const DRAIN_MS = 200;
 
 function startProcess<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle<In> {
-  const child = new Deno.Command(options.denoPath ?? Deno.execPath(), {
-    args: ["run", ...(options.denoArgs ?? []), options.entry.href],
+  const deno = options.denoPath ?? Deno.execPath();
+  const args = ["run", ...(options.denoArgs ?? []), options.entry.href];
+  const wrapper = options.exitWithParent ? setpriv() : null;
+  const tailBytes = options.stderrTail ?? 0;
+  const child = new Deno.Command(wrapper ?? deno, {
+    args: wrapper === null ? args : ["--pdeathsig", "SIGKILL", "--", deno, ...args],
     stdin: "piped",
     stdout: "piped",
-    stderr: "inherit",
+    stderr: tailBytes > 0 ? "piped" : "inherit",
   }).spawn();
+  const stderr = tailBytes > 0 ? tailStderr(child.stderr, tailBytes) : undefined;
+  const stderrTail = stderr?.tail ?? ((): string => "");
   const writer = child.stdin.getWriter();
   const write = (envelope: unknown): void => {
     writer.write(encodeFrame(envelope)).catch(() => {});
@@ -254,7 +317,10 @@ function startProcess<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle
   })();
   const exited = child.status.then(async (status) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([pump, new Promise((r) => timer = setTimeout(r, DRAIN_MS))]);
+    await Promise.race([
+      Promise.all([pump, stderr?.done]),
+      new Promise((r) => timer = setTimeout(r, DRAIN_MS)),
+    ]);
     clearTimeout(timer);
     alive = false;
     void writer.close().catch(() => {});
@@ -295,6 +361,7 @@ function startProcess<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle
       if (active) child.ref();
       else child.unref();
     },
+    stderrTail,
   };
 }
 

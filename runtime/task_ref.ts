@@ -8,20 +8,46 @@
 import { loadExport } from "./_module_loader.ts";
 
 /**
+ * The function type of a {@linkcode TaskRef} that does not say which function it names: its
+ * arguments are not checked and its result is `unknown`. (A brand, never a value.)
+ *
+ * @example
+ * ```ts
+ * import type { TaskRef, UntypedTask } from "@fjord/fjord";
+ *
+ * const ref: TaskRef<UntypedTask> = { module: "file:///tasks.ts", export: "anything" };
+ * const same: TaskRef = ref;
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export type UntypedTask = ((...args: any[]) => unknown) & { readonly __untypedTask: true };
+
+/**
  * A function exported by a module, named so that any isolate can import it.
+ *
+ * `F` is the type of the function it names, for the type checker only (nothing checks it at run
+ * time): with `TaskRef<typeof fib>`, `submit(ref, ...args)` checks the arguments and types the
+ * result. A plain `{ module, export }` object is a `TaskRef` of any `F`.
+ *
+ * @typeParam F The exported function's type (default: unchecked).
  *
  * @example
  * ```ts
  * import type { TaskRef } from "@fjord/fjord";
  *
  * const fib: TaskRef = { module: new URL("./tasks.ts", import.meta.url), export: "fib" };
+ * // Typed: submit(typedFib, "x") fails `deno check`, and the result is a number.
+ * const typedFib: TaskRef<(n: number) => number> = { module: fib.module, export: "fib" };
  * ```
  */
-export interface TaskRef {
+// deno-lint-ignore no-explicit-any
+export interface TaskRef<F extends (...args: any[]) => unknown = UntypedTask> {
   /** An absolute module URL (`file:`, `https:`, `data:` ...), as a string or `URL`. */
   module: string | URL;
   /** The name of the exported function. */
   export: string;
+  /** Type-level only: the function's type. Never set it. */
+  readonly __task?: F;
 }
 
 /**
