@@ -11,9 +11,10 @@
 //
 // Pipelining pays for tiny tasks but hurts long ones: tasks queued behind a slow task in one
 // worker cannot move to an idle one. So the runner measures how long tasks take (time between
-// results of a busy worker, per task) and sends 2 ahead once tasks take over 1 ms, 1 once they
-// take over 4 ms, and only 1 until the first result tells (so a fresh pool's first batch of
-// long tasks is spread over all its workers instead of queued on the first one ready).
+// results of a busy worker, per task) and sends 2 ahead once tasks take over 1 ms (1 once fewer
+// are waiting than there are workers), and only 1 until the first result tells (so a fresh
+// pool's first batch of long tasks is spread over all its workers instead of queued on the first
+// one ready).
 
 import { deserializeError, type SerializedError } from "../runtime/_error_transfer.ts";
 import type { Clock } from "../runtime/clock.ts";
@@ -104,7 +105,6 @@ function updateActive(slot: Slot): void {
 const NO_TRANSFER: Transferable[] = [];
 const LONG_TASK_MS = 1;
 const LONG_TASK_DEPTH = 2;
-const VERY_LONG_TASK_MS = 4;
 
 export function createRemoteRunner(
   host: RunnerHost,
@@ -126,12 +126,18 @@ export function createRemoteRunner(
   // Estimated ms per task (moving average); -1 until the first result. Real time, not the
   // executor's Clock: this measures how long workers compute, which a fake clock cannot tell.
   let perTaskMs = -1;
+  // Long tasks are sent 2 ahead (hiding the round trip) only while more are waiting than there
+  // are workers; the last ones go 1 at a time to whichever worker is free first, so no worker
+  // sits idle while another still has a queued long task.
+  let backlog = 0;
   const effectiveDepth = (): number =>
-    perTaskMs < 0 || perTaskMs > VERY_LONG_TASK_MS
+    perTaskMs < 0
       ? 1
-      : perTaskMs > LONG_TASK_MS
+      : perTaskMs <= LONG_TASK_MS
+      ? depth
+      : backlog > slots.length
       ? Math.min(depth, LONG_TASK_DEPTH)
-      : depth;
+      : 1;
   let broken: BrokenExecutorError | undefined;
 
   function add(): void {
@@ -158,9 +164,11 @@ export function createRemoteRunner(
       });
     } catch (err) {
       slots.splice(slots.indexOf(slot), 1);
-      giveUp(new BrokenExecutorError(`${name} could not be started (${errorText(err)})`, undefined, {
-        cause: err,
-      }));
+      giveUp(
+        new BrokenExecutorError(`${name} could not be started (${errorText(err)})`, undefined, {
+          cause: err,
+        }),
+      );
     }
   }
 
@@ -297,7 +305,11 @@ export function createRemoteRunner(
       host.complete(
         work,
         false,
-        new WorkerCrashedError(slot.name, why, info.error ? { ...facts, cause: info.error } : facts),
+        new WorkerCrashedError(
+          slot.name,
+          why,
+          info.error ? { ...facts, cause: info.error } : facts,
+        ),
       );
     }
   }
@@ -346,7 +358,8 @@ export function createRemoteRunner(
 
   return {
     acceptsFunctions: false,
-    freeSlots(): number {
+    freeSlots(waiting: number): number {
+      backlog = waiting;
       if (broken !== undefined) return Number.MAX_SAFE_INTEGER;
       ensure();
       let free = 0;

@@ -46,8 +46,11 @@ export interface RunnerHost {
 export interface Runner {
   /** Accepts plain functions (not only TaskRefs). */
   readonly acceptsFunctions: boolean;
-  /** How many more items can start now. */
-  freeSlots(): number;
+  /**
+   * How many more items can start now, given `backlog` items waiting in the executor's queue
+   * (remote runners pipeline long tasks only while the backlog keeps every worker busy).
+   */
+  freeSlots(backlog: number): number;
   /** Runs `work` (claimed) and reports through the host, calling `host.running()` first. */
   start(work: Work): void;
   /**

@@ -7,12 +7,8 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
-import { type RestartPolicy, resolveRestartPolicy } from "../runtime/restart_policy.ts";
-import {
-  isTaskRef,
-  taskModuleUrl,
-  type TaskRef,
-} from "../runtime/task_ref.ts";
+import { resolveRestartPolicy, type RestartPolicy } from "../runtime/restart_policy.ts";
+import { isTaskRef, taskModuleUrl, type TaskRef } from "../runtime/task_ref.ts";
 import { futureInternals } from "./_future_control.ts";
 import { executorInternals } from "./_executor_internals.ts";
 import { type Runner, runnerFactories, type RunnerHost, type Work } from "./_runner.ts";
@@ -966,7 +962,8 @@ export abstract class BaseExecutor implements Executor {
   }
 
   #backlog(): number {
-    return Math.max(0, this.#queue.length - this.#head - this.#runner.freeSlots());
+    const waiting = this.#queue.length - this.#head;
+    return Math.max(0, waiting - this.#runner.freeSlots(waiting));
   }
 
   #scheduleDrain(): void {
@@ -984,7 +981,7 @@ export abstract class BaseExecutor implements Executor {
     try {
       const queue = this.#queue;
       const runner = this.#runner;
-      while (this.#head < queue.length && runner.freeSlots() > 0) {
+      while (this.#head < queue.length && runner.freeSlots(queue.length - this.#head) > 0) {
         const work = queue[this.#head]!;
         queue[this.#head++] = undefined;
         if (!work.started) {
