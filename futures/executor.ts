@@ -61,7 +61,7 @@ export type AnyFunction = (...args: any[]) => any;
  * await using ex = new AsyncPoolExecutor();
  * const options: SubmitOptions = { timeout: 50 };
  * const slow = () => new Promise<string>((r) => setTimeout(() => r("late"), 200));
- * await assert.rejects(ex.submitWith(options, slow), { name: "TimeoutError" });
+ * await assert.rejects(ex.submitWith(options, slow).result(), { name: "TimeoutError" });
  * assert.equal(await ex.submitWith(options, () => "quick"), "quick");
  * await new Promise((r) => setTimeout(r, 200)); // let the abandoned task's timer end
  * ```
@@ -338,9 +338,10 @@ export interface PoolExecutorOptions {
 export interface RemotePoolExecutorOptions extends PoolExecutorOptions {
   /**
    * How many tasks each Worker/process is sent before earlier ones finish (default 32; the
-   * pool drops to 2 by itself once tasks take over 1 ms each). Pipelining is what makes small
-   * tasks cheap; tasks sent ahead count as running and can no longer be cancelled. Use 1 for
-   * long, uneven CPU tasks to balance them best.
+   * pool sends 1 until the first result and drops to 2 by itself once tasks take over 1 ms, 1
+   * when fewer tasks wait than there are workers). A worker runs one task at a time; the ones
+   * sent ahead wait there (not `running()`, no longer cancellable). Pipelining is what makes
+   * small tasks cheap; use 1 for long, uneven tasks to balance them best.
    */
   tasksPerWorker?: number;
   /** Extra `deno run` flags for child processes (process pool only). */
@@ -567,7 +568,7 @@ export abstract class BaseExecutor implements Executor {
    * const stop = new AbortController();
    * const hung = ex.submitWith({ signal: stop.signal }, () => new Promise(() => {}));
    * stop.abort();
-   * await assert.rejects(hung, { name: "AbortError" });
+   * await assert.rejects(hung.result(), { name: "AbortError" });
    * assert.equal(await ex.submit(() => "the slot is free again"), "the slot is free again");
    * ```
    */
