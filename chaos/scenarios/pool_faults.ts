@@ -4,7 +4,7 @@
 // while its process pool runs (no child may survive). Each check is one count; every broken
 // promise is one failure line.
 
-import type { Scenario } from "../scenario.ts";
+import type { Scenario, ScenarioResult } from "../scenario.ts";
 import {
   BrokenExecutorError,
   ProcessPoolExecutor,
@@ -214,7 +214,7 @@ const CHECKS: [string, Check][] = [
 const scenario: Scenario = {
   name: "pool: children killed, tasks hung, parents killed",
   iterations: { full: 10, short: 1 },
-  async run({ iterations }) {
+  async run({ iterations }): Promise<ScenarioResult> {
     setLogger({ debug: quiet, info: quiet, warning: quiet, error: quiet });
     const failures: string[] = [];
     let count = 0;

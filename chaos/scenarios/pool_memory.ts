@@ -2,7 +2,7 @@
 // process's RSS must stay flat after warm-up (no per-task leak in futures, queues, statistics or
 // the message plumbing). The short run pushes 5 000 tasks per pool.
 
-import type { Scenario } from "../scenario.ts";
+import type { Scenario, ScenarioResult } from "../scenario.ts";
 import {
   AsyncPoolExecutor,
   type BaseExecutor,
@@ -57,7 +57,7 @@ async function push(
 const scenario: Scenario = {
   name: "pool: 300 000 tasks per pool, RSS flat after warm-up",
   iterations: { full: 300_000, short: 5_000 },
-  async run({ iterations }) {
+  async run({ iterations }): Promise<ScenarioResult> {
     const failures: string[] = [];
     let count = 0;
     const add = (a: number, b: number): number => a + b;
