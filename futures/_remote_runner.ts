@@ -407,9 +407,10 @@ export function createRemoteRunner(
       const { works } = remove(slot);
       if (slot.channel.kill) slot.channel.kill();
       closers.push(slot.channel.terminate().catch(() => {}));
-      // The others never started: they go back to the queue, not counted as crashes.
+      // The others never started: they go back to the queue, not counted as crashes. The
+      // replacement starts when queued work asks for it (not during a shutdown that stops all).
       host.requeue(works.filter((w) => w !== work && !w.future.done()));
-      replace();
+      host.kick();
     },
     *started(): Iterable<Work> {
       for (const slot of [...slots]) yield* slot.works.slice(slot.head);
