@@ -372,7 +372,6 @@ export class ThreadGroup implements AsyncDisposable {
     task: TaskRef<(...args: [...A, ThreadContext]) => T | Promise<T>>,
     ...args: A
   ): Thread<Awaited<T>>;
-  // deno-lint-ignore no-explicit-any
   addThread(
     // deno-lint-ignore no-explicit-any
     fn: TaskRef<(...args: any[]) => unknown> | ((...args: any[]) => unknown),
