@@ -336,7 +336,6 @@ export class ThreadGroup implements AsyncDisposable {
   /**
    * Starts a thread running `fn(...args, { signal })` in this isolate.
    *
-   * @typeParam A The arguments before the context (checked against `fn`).
    * @typeParam T What `fn` returns.
    * @param fn The task; its last argument is a {@linkcode ThreadContext}.
    * @param args The arguments before the context.
@@ -344,10 +343,8 @@ export class ThreadGroup implements AsyncDisposable {
    * @throws {RangeError} When `maxThreads` threads are running.
    * @throws {TypeError} When `fn` is neither a function nor a TaskRef.
    */
-  addThread<A extends unknown[], T>(
-    fn: (...args: [...A, ThreadContext]) => T | Promise<T>,
-    ...args: A
-  ): Thread<T>;
+  // deno-lint-ignore no-explicit-any
+  addThread<T>(fn: (...args: any[]) => T | Promise<T>, ...args: unknown[]): Thread<T>;
   /**
    * Starts a thread running the exported function `task` names, called as
    * `fn(...args, { signal })`: in a Web Worker on the threading backend (arguments and result
@@ -360,23 +357,8 @@ export class ThreadGroup implements AsyncDisposable {
    * @throws {TypeError} When `task` is malformed, or an argument cannot be cloned to a Worker.
    */
   addThread(task: TaskRef, ...args: unknown[]): Thread;
-  /**
-   * Starts a thread running the function a typed `task` names (see the TaskRef overload), with
-   * the arguments and result checked against its type.
-   *
-   * @param task The module URL and export name, typed `TaskRef<typeof fn>`.
-   * @param args The arguments before the context.
-   * @returns The thread.
-   */
-  addThread<A extends unknown[], T>(
-    task: TaskRef<(...args: [...A, ThreadContext]) => T | Promise<T>>,
-    ...args: A
-  ): Thread<Awaited<T>>;
-  addThread(
-    // deno-lint-ignore no-explicit-any
-    fn: TaskRef<(...args: any[]) => unknown> | ((...args: any[]) => unknown),
-    ...args: unknown[]
-  ): Thread {
+  // deno-lint-ignore no-explicit-any
+  addThread(fn: TaskRef | ((...args: any[]) => unknown), ...args: unknown[]): Thread {
     let body: (signal: AbortSignal) => unknown;
     if (typeof fn === "function") {
       body = (signal) => fn(...args, { signal });

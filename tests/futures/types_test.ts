@@ -10,7 +10,6 @@ import {
   WorkerPoolExecutor,
 } from "../../futures/mod.ts";
 import type * as Tasks from "./_fixtures/tasks.ts";
-import { type ThreadContext, ThreadGroup } from "../../service/thread_group.ts";
 
 const TASKS = new URL("./_fixtures/tasks.ts", import.meta.url);
 const add: TaskRef<typeof Tasks.add> = { module: TASKS, export: "add" };
@@ -76,25 +75,4 @@ Deno.test("untyped TaskRefs take any arguments; submit<R>() names their result t
   // @ts-expect-error an untyped TaskRef's result is unknown until named
   const n: Future<number> = ex.submit(untyped, 1, 2);
   assert.equal(await n, 3);
-});
-
-Deno.test("ThreadGroup.addThread() checks the arguments before the context and types the result", async () => {
-  const tg = new ThreadGroup();
-  const scale = (n: number, by: number, _ctx: ThreadContext): number => n * by;
-  const product: number = await tg.addThread(scale, 6, 7).wait();
-  assert.equal(product, 42);
-  // @ts-expect-error a string where the function takes a number
-  const wrong = tg.addThread(scale, 6, "7");
-  assert.equal(await wrong.wait(), 42);
-  // @ts-expect-error the result is a number
-  const text: string = await tg.addThread(scale, 1, 1).wait();
-  assert.equal(text, 1);
-  const addRef: TaskRef<(a: number, b: number, ctx: ThreadContext) => number> = {
-    module: TASKS,
-    export: "add",
-  };
-  assert.equal(await tg.addThread(addRef, 2, 3).wait(), 5);
-  // @ts-expect-error a string where the task takes a number
-  await tg.addThread(addRef, 2, "3").wait();
-  await tg.wait();
 });
