@@ -3,16 +3,18 @@
 // (self.close(), Deno.exit(), an uncaught error or rejection) is reported to the pool with the ids
 // of the tasks that die with it, so it fails exactly those and re-sends the others. A child
 // exits once its input ends (the pool shut down, or died) and its running tasks are done.
+// No top-level await: a Worker that ends while its entry module is still evaluating leaks.
 
 import { connectGuest } from "../runtime/_isolate_guest.ts";
 import { createTaskHost } from "./_task_host.ts";
 import type { FromWorker, ToWorker } from "./_protocol.ts";
 
-const guest = await connectGuest<ToWorker, FromWorker>();
-const host = createTaskHost((msg, transfer) => guest.send(msg, transfer));
-guest.onEnding = () => host.ending();
-guest.onMessage = (msg) => {
-  if (msg.t === "run") host.handle(msg.b);
-};
-guest.onInputEnd = () => void host.idle().then(() => guest.exit(0));
-host.ready();
+void connectGuest<ToWorker, FromWorker>().then((guest) => {
+  const host = createTaskHost((msg, transfer) => guest.send(msg, transfer));
+  guest.onEnding = () => host.ending();
+  guest.onMessage = (msg) => {
+    if (msg.t === "run") host.handle(msg.b);
+  };
+  guest.onInputEnd = () => void host.idle().then(() => guest.exit(0));
+  host.ready();
+});

@@ -10,7 +10,7 @@
 // signal, the OOM killer, a V8 fatal error, `terminate()`) the host sees from the outside.
 
 import { type SerializedError, serializeError } from "./_error_transfer.ts";
-import { isFjordWorker, receiveFjordInit } from "./_fjord_worker.ts";
+import { receiveFjordInit } from "./_fjord_worker.ts";
 import { encodeFrame, FrameReader, writeAllSync } from "./_frames.ts";
 import { setSelectedBackendType } from "./selection.ts";
 import type { BackendType } from "./backend_type.ts";
@@ -219,7 +219,8 @@ async function connect(): Promise<Guest<unknown, unknown>> {
       onMessage = fn;
       if (fn === undefined) return;
       for (const msg of queue.splice(0)) fn(msg);
-      if (inputEnded) inputEnd();
+      // Later: the program sets onInputEnd right after onMessage.
+      if (inputEnded) queueMicrotask(inputEnd);
     },
   });
   return guest;
@@ -251,9 +252,4 @@ function readProcessInput(
     inputEnd();
   })();
   return init.promise;
-}
-
-/** Whether this isolate runs as a guest of fjord's isolate host (a launcher or pool worker). */
-export function isGuest(): boolean {
-  return connected !== undefined || isFjordWorker();
 }
