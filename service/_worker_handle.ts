@@ -11,6 +11,7 @@ import {
   startIsolate,
 } from "../runtime/_isolate_host.ts";
 import type { FromWorker, LauncherWorkerInit, ToWorker } from "./_launcher_runtime.ts";
+import { refreshSnapshot } from "./_launcher_config.ts";
 
 /** How a worker ended. */
 export interface ExitInfo {
@@ -62,11 +63,13 @@ export class IsolateWorkerHandle implements WorkerHandle {
   readonly #started = Promise.withResolvers<void>();
   readonly #exited: Promise<ExitInfo>;
   readonly #isolate: IsolateHandle<ToWorker>;
+  readonly #init: LauncherWorkerInit;
   #lastError: string | undefined;
 
   constructor(init: LauncherWorkerInit, options: WorkerHandleOptions) {
     // Callers may never look at it; a death must not become an unhandled rejection.
     this.#started.promise.catch(() => {});
+    this.#init = init;
     this.#isolate = startIsolate<ToWorker, FromWorker>({
       isolation: options.isolation,
       entry: ENTRY,
@@ -104,7 +107,8 @@ export class IsolateWorkerHandle implements WorkerHandle {
   }
 
   mutate(): void {
-    this.#send({ op: "mutate" });
+    // The parent has applied the mutate to its Config: the worker takes its values from there.
+    this.#send({ op: "mutate", config: refreshSnapshot(this.#init.config) });
   }
 
   async stop(timeoutMs: number, clock: Clock): Promise<boolean> {
