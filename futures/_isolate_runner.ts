@@ -3,6 +3,7 @@
 // the permissions this process holds (or `denoArgs`), may be unref'd while idle, and is given
 // time to finish its running tasks when the pool shuts down; a Web Worker is terminated at once.
 
+import * as v8 from "node:v8";
 import { serializeError } from "../runtime/_error_transfer.ts";
 import { startIsolate } from "../runtime/_isolate_host.ts";
 import type { FromWorker, ToWorker } from "./_protocol.ts";
@@ -46,6 +47,7 @@ export function createIsolateRunner(
       data: undefined,
       name: `fjord pool ${name}`,
       denoArgs: flags,
+      codec: v8, // tasks take and return any structured-cloneable value
       onMessage: (msg) => events.message(msg),
     });
     void isolate.exited.then((exit) => {

@@ -5,11 +5,13 @@
 // exits once its input ends (the pool shut down, or died) and its running tasks are done.
 // No top-level await: a Worker that ends while its entry module is still evaluating leaks.
 
+import * as v8 from "node:v8";
 import { connectGuest } from "../runtime/_isolate_guest.ts";
 import { createTaskHost } from "./_task_host.ts";
 import type { FromWorker, ToWorker } from "./_protocol.ts";
 
-void connectGuest<ToWorker, FromWorker>().then((guest) => {
+// Tasks take and return any structured-cloneable value: v8 frames in a child process.
+void connectGuest<ToWorker, FromWorker>(v8).then((guest) => {
   const host = createTaskHost((msg, transfer) => guest.send(msg, transfer));
   guest.onEnding = () => host.ending();
   guest.onMessage = (msg) => {

@@ -5,8 +5,8 @@
 import type { BackendType } from "../runtime/backend_type.ts";
 import { type SerializedError, serializeError } from "../runtime/_error_transfer.ts";
 import { getLogger } from "../runtime/logger.ts";
-import { applySnapshot } from "../config/_snapshot.ts";
-import { type ConfigSnapshot, loadWorkerConfig } from "./_launcher_config.ts";
+// Not _launcher_config.ts: a worker gets fjord's options in the snapshot and need not load them.
+import { applySnapshot, configFromSnapshot, type ConfigSnapshot } from "../config/_snapshot.ts";
 import { setCurrentWorker } from "./current_worker.ts";
 import { buildService, loadServiceExport, type PlainServiceRef } from "./_service_ref.ts";
 import type { ServiceBase } from "./service.ts";
@@ -18,8 +18,8 @@ export interface LauncherWorkerInit {
   ref: PlainServiceRef;
   /** The worker id, or undefined for a standby worker that waits for a "start" command. */
   workerId: number | undefined;
-  /** The parent's Config (undefined: the parent has none). */
-  config: ConfigSnapshot | undefined;
+  /** The parent's Config (or one with fjord's service options only). */
+  config: ConfigSnapshot;
   backend: BackendType | undefined;
   /** Bounds a child's own graceful stop when its parent died (0 = forever). */
   gracefulTimeoutMs: number;
@@ -79,7 +79,7 @@ export class LauncherWorkerRuntime {
     const init = this.#init;
     let target: unknown;
     try {
-      this.#conf = loadWorkerConfig(init.config);
+      this.#conf = configFromSnapshot(init.config);
       target = await loadServiceExport(init.ref);
     } catch (error) {
       return this.#fail("load", error);
@@ -129,7 +129,7 @@ export class LauncherWorkerRuntime {
 
   async #mutate(config: ConfigSnapshot | undefined): Promise<void> {
     try {
-      if (config !== undefined && this.#conf !== undefined) applySnapshot(this.#conf, config);
+      if (config !== undefined) applySnapshot(this.#conf, config);
       await this.#service?.reset();
     } catch (error) {
       getLogger().error("Error resetting service on SIGHUP", error);
