@@ -2,19 +2,23 @@
 // (ProcessPoolExecutor) alike. The isolate guest is connected first: a task that ends its isolate
 // (self.close(), Deno.exit(), an uncaught error or rejection) is reported to the pool with the ids
 // of the tasks that die with it, so it fails exactly those and re-sends the others. A child
-// exits once its input ends (the pool shut down, or died) and its running tasks are done.
+// exits once its input ends (the pool shut down after its tasks, or died).
+// No top-level await: a Worker that ends while its entry module is still evaluating leaks.
 
+import * as v8 from "node:v8";
 import { connectGuest } from "../runtime/_isolate_guest.ts";
 import { createTaskHost } from "./_task_host.ts";
 import type { FromWorker, ToWorker } from "./_protocol.ts";
 
-const guest = await connectGuest<ToWorker, FromWorker>();
-const host = createTaskHost((msg, transfer) => guest.send(msg, transfer));
-guest.onEnding = () => host.ending();
-guest.onMessage = (msg) => {
-  if (msg.t === "run") host.handle(msg.b);
-};
-// Input ends when the pool closes (after its tasks are done) or when the parent died: either
-// way nobody waits for a result any more, and a hung task must not keep the child alive.
-guest.onInputEnd = () => guest.exit(0);
-host.ready();
+// Tasks take and return any structured-cloneable value: v8 frames in a child process.
+void connectGuest<ToWorker, FromWorker>(v8).then((guest) => {
+  const host = createTaskHost((msg, transfer) => guest.send(msg, transfer));
+  guest.onEnding = () => host.ending();
+  guest.onMessage = (msg) => {
+    if (msg.t === "run") host.handle(msg.b);
+  };
+  // Input ends when the pool closes (after its tasks are done) or when the parent died: either
+  // way nobody waits for a result any more, and a hung task must not keep the child alive.
+  guest.onInputEnd = () => guest.exit(0);
+  host.ready();
+});

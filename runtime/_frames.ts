@@ -8,16 +8,36 @@
 // reaches the parent's stdout as it was written. The magic starts with a byte (0x1e, record
 // separator) that text output does not contain, so passed-through text is never held back.
 
-import { deserialize, serialize } from "node:v8";
+/**
+ * How a frame's payload is encoded. v8 serialization (node:v8, structured-clone semantics) for
+ * programs that move arbitrary values (pools); JSON by default, because loading node:v8 costs a
+ * child process ~12 ms of its start. A v8 payload begins with 0xff (the version tag), a JSON one
+ * never does, so the reader tells them apart; it needs the v8 codec only to read v8 payloads.
+ */
+export interface Codec {
+  serialize(value: unknown): Uint8Array;
+  deserialize(payload: Uint8Array): unknown;
+}
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
+
+/** Plain JSON: for messages made of strings, numbers, booleans, null, arrays and objects. */
+export const JSON_CODEC: Codec = {
+  serialize: (value) => textEncoder.encode(JSON.stringify(value)),
+  deserialize: (payload) => JSON.parse(textDecoder.decode(payload)),
+};
+
+const V8_VERSION_TAG = 0xff;
 
 const MAGIC = [0x1e, 0x66, 0x6a, 0x01] as const; // "\x1efj\x01"
 const HEADER = MAGIC.length + 4;
 
 /** Encodes `msg` as one frame; throws a `DataCloneError` DOMException when it cannot be cloned. */
-export function encodeFrame(msg: unknown): Uint8Array {
+export function encodeFrame(msg: unknown, codec: Codec = JSON_CODEC): Uint8Array {
   let payload: Uint8Array;
   try {
-    payload = serialize(msg);
+    payload = codec.serialize(msg);
   } catch (err) {
     // Same error a Worker's postMessage throws, so callers see one kind of clone failure.
     throw new DOMException(err instanceof Error ? err.message : String(err), "DataCloneError");
@@ -32,6 +52,12 @@ export function encodeFrame(msg: unknown): Uint8Array {
 /** Splits a byte stream into frames (decoded) and the bytes between them (passed through). */
 export class FrameReader {
   #buf: Uint8Array = new Uint8Array(0);
+  #v8: Codec | undefined;
+
+  /** `v8`: the codec for v8 payloads (else only JSON ones can be read). */
+  constructor(v8?: Codec) {
+    this.#v8 = v8;
+  }
 
   /**
    * Adds a chunk: bytes that are not part of a frame go to `out`, decoded frames to `msg`, in
@@ -73,7 +99,9 @@ export class FrameReader {
       if (avail < HEADER + len) break;
       const payload = buf.subarray(off + HEADER, off + HEADER + len);
       off += HEADER + len;
-      msg(deserialize(payload));
+      if (payload[0] !== V8_VERSION_TAG) msg(JSON_CODEC.deserialize(payload));
+      else if (this.#v8 !== undefined) msg(this.#v8.deserialize(payload));
+      else throw new TypeError("Cannot read a v8-serialized frame without the v8 codec");
     }
     this.#buf = off === buf.byteLength ? new Uint8Array(0) : buf.slice(off);
   }

@@ -10,8 +10,8 @@
 // signal, the OOM killer, a V8 fatal error, `terminate()`) the host sees from the outside.
 
 import { type SerializedError, serializeError } from "./_error_transfer.ts";
-import { isFjordWorker, receiveFjordInit } from "./_fjord_worker.ts";
-import { encodeFrame, FrameReader, writeAllSync } from "./_frames.ts";
+import { receiveFjordInit } from "./_fjord_worker.ts";
+import { type Codec, encodeFrame, FrameReader, JSON_CODEC, writeAllSync } from "./_frames.ts";
 import { setSelectedBackendType } from "./selection.ts";
 import type { BackendType } from "./backend_type.ts";
 
@@ -75,9 +75,13 @@ interface Scope {
 
 let connected: Promise<Guest<unknown, unknown>> | undefined;
 
-/** Connects this isolate to its host (once; later calls return the same guest). */
-export function connectGuest<In, Out>(): Promise<Guest<In, Out>> {
-  connected ??= connect();
+/**
+ * Connects this isolate to its host (once; later calls return the same guest). `codec` encodes
+ * what a child process sends (default JSON; a program that sends arbitrary values passes
+ * node:v8, and so must its host).
+ */
+export function connectGuest<In, Out>(codec: Codec = JSON_CODEC): Promise<Guest<In, Out>> {
+  connected ??= connect(codec);
   return connected as Promise<Guest<In, Out>>;
 }
 
@@ -86,7 +90,7 @@ function inWorker(): boolean {
   return typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === "function";
 }
 
-async function connect(): Promise<Guest<unknown, unknown>> {
+async function connect(codec: Codec): Promise<Guest<unknown, unknown>> {
   const worker = inWorker();
   const scope = globalThis as unknown as Scope;
   const realExit = Deno.exit;
@@ -100,7 +104,7 @@ async function connect(): Promise<Guest<unknown, unknown>> {
       scope.postMessage(envelope, transfer ?? []);
       return;
     }
-    const frame = encodeFrame(envelope); // a clone failure throws to the caller
+    const frame = encodeFrame(envelope, codec); // a clone failure throws to the caller
     try {
       writeAllSync(Deno.stdout, frame);
     } catch {
@@ -206,7 +210,7 @@ async function connect(): Promise<Guest<unknown, unknown>> {
   } else {
     // Natural end of the event loop: the program returned without calling exit().
     scope.addEventListener("unload", () => report("return", 0, undefined));
-    init = await readProcessInput(deliver, inputEnd);
+    init = await readProcessInput(codec, deliver, inputEnd);
     if (init.backend !== undefined) setSelectedBackendType(init.backend);
   }
   (guest as { data: unknown }).data = init.data;
@@ -219,7 +223,8 @@ async function connect(): Promise<Guest<unknown, unknown>> {
       onMessage = fn;
       if (fn === undefined) return;
       for (const msg of queue.splice(0)) fn(msg);
-      if (inputEnded) inputEnd();
+      // Later: the program sets onInputEnd right after onMessage.
+      if (inputEnded) queueMicrotask(inputEnd);
     },
   });
   return guest;
@@ -227,12 +232,13 @@ async function connect(): Promise<Guest<unknown, unknown>> {
 
 // Reads stdin frames: resolves with the init frame, then delivers messages until EOF.
 function readProcessInput(
+  codec: Codec,
   deliver: (msg: unknown) => void,
   inputEnd: () => void,
 ): Promise<GuestInit> {
   const init = Promise.withResolvers<GuestInit>();
   void (async () => {
-    const reader = new FrameReader();
+    const reader = new FrameReader(codec);
     let got = false;
     try {
       for await (const chunk of Deno.stdin.readable) {
@@ -251,9 +257,4 @@ function readProcessInput(
     inputEnd();
   })();
   return init.promise;
-}
-
-/** Whether this isolate runs as a guest of fjord's isolate host (a launcher or pool worker). */
-export function isGuest(): boolean {
-  return connected !== undefined || isFjordWorker();
 }

@@ -12,7 +12,7 @@
 
 import { deserializeError } from "./_error_transfer.ts";
 import { fjordWorkerIsolateId, spawnFjordWorker, terminateFjordWorker } from "./_fjord_worker.ts";
-import { encodeFrame, FrameReader } from "./_frames.ts";
+import { type Codec, encodeFrame, FrameReader, JSON_CODEC } from "./_frames.ts";
 import {
   type GuestEnd,
   type GuestEndCause,
@@ -67,6 +67,11 @@ export interface StartIsolateOptions<Out> {
   /** Process isolation: the `deno` executable and the flags before the entry module. */
   denoPath?: string;
   denoArgs?: readonly string[];
+  /**
+   * Process isolation: how messages are encoded (default JSON). Pass node:v8 to move arbitrary
+   * structured-cloneable values; the guest must connect with the same codec.
+   */
+  codec?: Codec;
   /** Each program message from the guest. */
   onMessage(msg: Out): void;
   /** Each log record the guest forwards. Default: dropped. */
@@ -284,15 +289,16 @@ function startProcess<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle
   const stderr = tailBytes > 0 ? tailStderr(child.stderr, tailBytes) : undefined;
   const stderrTail = stderr?.tail ?? ((): string => "");
   const writer = child.stdin.getWriter();
+  const codec = options.codec ?? JSON_CODEC;
   const write = (envelope: unknown): void => {
-    writer.write(encodeFrame(envelope)).catch(() => {});
+    writer.write(encodeFrame(envelope, codec)).catch(() => {});
   };
   const init: GuestInit = { backend: selectedBackendType(), data: options.data };
   write([K_INIT, init]);
   let alive = true;
   let ended: GuestEnd | undefined;
   const pump = (async () => {
-    const reader = new FrameReader();
+    const reader = new FrameReader(codec);
     // In order, one write after another: the user's output must reach stdout as it was written.
     let writing: Promise<void> = Promise.resolve();
     const pass = (bytes: Uint8Array): void => {
@@ -342,7 +348,7 @@ function startProcess<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle
     exited,
     post(msg: In): void {
       // Encoded now, so a clone failure throws here as postMessage would.
-      const frame = encodeFrame([K_MSG, msg]);
+      const frame = encodeFrame([K_MSG, msg], codec);
       if (alive) writer.write(frame).catch(() => {});
     },
     closeInput(): void {

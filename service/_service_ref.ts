@@ -60,6 +60,51 @@ export function loadServiceExport(ref: PlainServiceRef): Promise<unknown> {
   );
 }
 
+// How long the parent's check of a ServiceRef may hold back the workers: a module that is still
+// evaluating (one that launches itself from its top level) would make it wait on itself.
+const CHECK_HOLD_MS = 100;
+
+function isMainModule(url: string): boolean {
+  try {
+    return url === Deno.mainModule;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Imports the referenced module in the parent to check its export, then calls `spawn` (at most
+ * once). The main module is not imported again (it may be waiting on its own launcher); any other
+ * module still evaluating after a short hold lets the workers start, which report a bad export
+ * themselves. A failed check goes to `fail`. The returned promise settles within the hold, so a
+ * stop never waits on a module that waits on itself.
+ */
+export function checkThenSpawn(
+  ref: PlainServiceRef,
+  fail: (error: unknown) => void,
+  spawn: () => void,
+): Promise<void> {
+  if (isMainModule(ref.module)) {
+    spawn();
+    return Promise.resolve();
+  }
+  let done = false;
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const once = (fn: () => void): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    fn();
+    resolve();
+  };
+  const timer = setTimeout(() => once(spawn), CHECK_HOLD_MS);
+  loadServiceExport(ref).then(() => once(spawn), (error) => {
+    if (done) fail(error);
+    else once(() => fail(error));
+  });
+  return promise;
+}
+
 function isClass(fn: (...a: unknown[]) => unknown): boolean {
   if (/^class[\s{]/.test(Function.prototype.toString.call(fn))) return true;
   // A function whose prototype has the service methods is a (transpiled or ES5) constructor.

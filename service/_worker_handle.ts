@@ -11,6 +11,9 @@ import {
   startIsolate,
 } from "../runtime/_isolate_host.ts";
 import type { FromWorker, LauncherWorkerInit, ToWorker } from "./_launcher_runtime.ts";
+import { refreshSnapshot } from "./_launcher_config.ts";
+import { getLogger } from "../runtime/logger.ts";
+import { makeLogOrigin } from "../runtime/_log_origin.ts";
 
 /** How a worker ended. */
 export interface ExitInfo {
@@ -51,7 +54,7 @@ export interface WorkerHandleOptions {
   /** Process isolation: the `deno` executable and the flags for `deno run`. */
   denoPath?: string;
   denoArgs?: readonly string[];
-  /** A log record the worker forwarded. */
+  /** A log record the worker forwarded. Default: the launcher's logger, with its origin. */
   onLog?(record: LogRecord): void;
 }
 
@@ -62,11 +65,15 @@ export class IsolateWorkerHandle implements WorkerHandle {
   readonly #started = Promise.withResolvers<void>();
   readonly #exited: Promise<ExitInfo>;
   readonly #isolate: IsolateHandle<ToWorker>;
+  readonly #init: LauncherWorkerInit;
   #lastError: string | undefined;
+  #workerId: number | undefined;
 
   constructor(init: LauncherWorkerInit, options: WorkerHandleOptions) {
     // Callers may never look at it; a death must not become an unhandled rejection.
     this.#started.promise.catch(() => {});
+    this.#init = init;
+    this.#workerId = init.workerId;
     this.#isolate = startIsolate<ToWorker, FromWorker>({
       isolation: options.isolation,
       entry: ENTRY,
@@ -75,7 +82,7 @@ export class IsolateWorkerHandle implements WorkerHandle {
       ...(options.denoPath !== undefined ? { denoPath: options.denoPath } : {}),
       ...(options.denoArgs !== undefined ? { denoArgs: options.denoArgs } : {}),
       onMessage: (msg) => this.#onEvent(msg),
-      ...(options.onLog !== undefined ? { onLog: options.onLog } : {}),
+      onLog: options.onLog ?? ((record) => this.#log(record)),
     });
     this.#exited = this.#isolate.exited.then((exit) => {
       const reason = this.#lastError === undefined
@@ -100,11 +107,13 @@ export class IsolateWorkerHandle implements WorkerHandle {
   }
 
   promote(workerId: number): void {
+    this.#workerId = workerId;
     this.#send({ op: "start", workerId });
   }
 
   mutate(): void {
-    this.#send({ op: "mutate" });
+    // The parent has applied the mutate to its Config: the worker takes its values from there.
+    this.#send({ op: "mutate", config: refreshSnapshot(this.#init.config) });
   }
 
   async stop(timeoutMs: number, clock: Clock): Promise<boolean> {
@@ -127,6 +136,17 @@ export class IsolateWorkerHandle implements WorkerHandle {
 
   kill(): void {
     this.#isolate.kill();
+  }
+
+  #log(record: LogRecord): void {
+    const origin = makeLogOrigin({
+      time: record.time,
+      workerId: this.#workerId,
+      pid: this.#isolate.pid,
+      isolateId: this.#isolate.isolateId,
+      service: this.#init.ref.export,
+    });
+    getLogger()[record.level](record.message, origin);
   }
 
   #send(cmd: ToWorker): void {
