@@ -8,6 +8,10 @@ import type { Future } from "./future.ts";
 export interface FutureInternals {
   /** PENDING → RUNNING; `false` when the future was cancelled (then it must not run). */
   setRunning(future: Future<unknown>): boolean;
+  /** PENDING and handed to a worker: not cancellable any more; `false` when not pending. */
+  claim(future: Future<unknown>): boolean;
+  /** Settles as cancelled whatever the state (a running task stopped by shutdown's timeout). */
+  forceCancel(future: Future<unknown>): void;
   /** Settles with a value (no-op once done). */
   setResult<T>(future: Future<T>, value: T): void;
   /** Settles with a failure (no-op once done). */

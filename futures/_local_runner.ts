@@ -31,9 +31,16 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 /** A runner that calls work in this isolate, at most `max` at a time. */
 export function createLocalRunner(host: RunnerHost, max: number): Runner {
   let running = 0;
+  // What runs now (for shutdown's timeout).
+  const live = new Set<Work>();
+  // Work stopped (timed out, aborted) while its promise is pending: its slot is already free and
+  // its outcome is ignored (code on this isolate cannot be interrupted).
+  const stopped = new Set<Work>();
 
   function settle(work: Work, ok: boolean, value: unknown): void {
+    if (stopped.size > 0 && stopped.delete(work)) return;
     running--;
+    live.delete(work);
     host.complete(work, ok, ok && isTransferred(value) ? value.value : value);
   }
 
@@ -62,8 +69,17 @@ export function createLocalRunner(host: RunnerHost, max: number): Runner {
     freeSlots: () => max - running,
     start(work: Work): void {
       running++;
+      live.add(work);
+      host.running(work);
       run(work);
     },
+    stop(work: Work): void {
+      if (work.future.done() || stopped.has(work)) return;
+      stopped.add(work);
+      running--;
+      live.delete(work);
+    },
+    started: () => live,
     close: () => Promise.resolve(),
   };
 }

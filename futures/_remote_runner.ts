@@ -1,45 +1,71 @@
-// The parent side of the Worker and process pools: keeps `max` workers, sends each up to `depth`
-// tasks ahead (pipelining: one message round trip per batch, not per task), matches results to
-// futures, and replaces a worker that dies: tasks it was running fail with WorkerCrashedError,
-// tasks it had not started yet go back to the head of the queue.
+// The parent side of the Worker and process pools: keeps `max` workers, sends each tasks ahead
+// (pipelining: one message per batch, not a round trip per task), matches results to futures,
+// stops a task that timed out by terminating its worker, and replaces workers that die under the
+// pool's restart policy (a pool whose workers keep dying becomes broken).
 //
-// Pipelining pays for tiny tasks (one message per batch instead of a round trip per task) but
-// hurts long ones: tasks queued behind a slow task in one worker cannot move to an idle one.
-// So the runner measures how long tasks take (time between results of a busy worker, per
-// task) and sends only 2 ahead (one running, one ready) once tasks take longer than 1 ms.
+// A worker runs the tasks it is sent one at a time, in order (see _task_host.ts): a task that
+// returns a promise holds back the ones behind it. So each worker has exactly one running task,
+// the head of its FIFO, and `max` bounds the running tasks of the pool, async tasks included.
+// Tasks behind the head are claimed (no longer cancellable) but not running; they become running
+// when the head's result arrives. A synchronous batch still runs in one turn of the worker.
+//
+// Pipelining pays for tiny tasks but hurts long ones: tasks queued behind a slow task in one
+// worker cannot move to an idle one. So the runner measures how long tasks take (time between
+// results of a busy worker, per task) and sends 2 ahead once tasks take over 1 ms (1 once fewer
+// are waiting than there are workers), and only 1 until the first result tells (so a fresh
+// pool's first batch of long tasks is spread over all its workers instead of queued on the first
+// one ready).
 
 import { deserializeError, type SerializedError } from "../runtime/_error_transfer.ts";
+import type { Clock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
+import { type ResolvedRestartPolicy, RestartTracker } from "../runtime/restart_policy.ts";
 import type { FromWorker, RunMessage } from "./_protocol.ts";
 import type { Runner, RunnerHost, Work } from "./_runner.ts";
 import { unwrapArgs } from "./_transfer_brand.ts";
-import { WorkerCrashedError } from "./errors.ts";
+import { BrokenExecutorError, WorkerCrashedError } from "./errors.ts";
 
 /** One Worker or child process, as the runner sees it. */
 export interface Channel {
   /** Sends a message, moving `transfer`; throws synchronously when it cannot be cloned. */
   post(msg: RunMessage, transfer: Transferable[]): void;
-  /** Stops the worker and releases its resources. */
+  /** Stops the worker gracefully (after its running tasks) and releases its resources. */
   terminate(): Promise<void>;
   /**
    * Whether the worker should keep this process alive (it has work, or is starting). Optional:
    * Web Workers cannot be unref'd; child processes can.
    */
   setActive?(active: boolean): void;
+  /**
+   * Ends the worker at once (a Worker is terminated, a child SIGKILLed), whatever it runs; its
+   * `exit` event may still follow and is ignored. Default: `terminate()`.
+   */
+  kill?(): void;
+}
+
+/** How a worker ended, as far as its channel knows. */
+export interface ChannelExit {
+  /** The ids of the tasks that died with it, when the worker could say (else: its head). */
+  running?: number[] | undefined;
+  exitCode?: number | undefined;
+  signal?: string | undefined;
+  /** What killed it (an uncaught error, a rejection). */
+  error?: Error | undefined;
+  /** The last few KB it wrote to stderr (child processes). */
+  stderr?: string | undefined;
 }
 
 export interface ChannelEvents {
   message(msg: FromWorker): void;
-  /** The worker died without (or after) a crash message. */
-  exit(reason: string): void;
+  /** The worker died (or was stopped); `reason` completes "Pool process 2 died: …". */
+  exit(reason: string, info?: ChannelExit): void;
 }
 
 export type SpawnChannel = (name: string, events: ChannelEvents) => Channel;
 
-const MAX_START_FAILURES = 3;
-// A task that was in flight on this many dying workers fails instead of going back to the
-// queue: a task module that kills its isolate while it loads (a top-level Deno.exit()) would
-// otherwise be re-sent to one fresh worker after another, forever.
+// A task that was in flight (not running) on this many dying workers fails instead of going
+// back to the queue: a task module that kills its isolate while it loads (a top-level
+// Deno.exit()) would otherwise be re-sent to one fresh worker after another, forever.
 const MAX_CRASHES_PER_TASK = 3;
 
 function errorText(err: unknown): string {
@@ -51,7 +77,10 @@ interface Slot {
   channel: Channel;
   ready: boolean;
   dead: boolean;
-  inflight: Map<number, Work>;
+  /** Task ids and works sent to it, in run order, from `head` on; `works[head]` runs. */
+  ids: number[];
+  works: Work[];
+  head: number;
   batch: unknown[];
   batchWorks: Work[];
   /** What each batched task's arguments move (NO_TRANSFER when nothing). */
@@ -62,10 +91,12 @@ interface Slot {
   active: boolean;
 }
 
+const size = (slot: Slot): number => slot.ids.length - slot.head;
+
 // An idle pool must not keep the program running; a starting or busy worker must, or a program
 // awaiting a future could exit first.
 function updateActive(slot: Slot): void {
-  const want = !slot.ready || slot.inflight.size > 0;
+  const want = !slot.ready || size(slot) > 0;
   if (want === slot.active || slot.dead) return;
   slot.active = want;
   slot.channel.setActive?.(want);
@@ -81,22 +112,33 @@ export function createRemoteRunner(
   depth: number,
   label: string,
   spawn: SpawnChannel,
+  restart: ResolvedRestartPolicy,
+  clock: Clock,
 ): Runner {
   const slots: Slot[] = [];
   const closers: Promise<void>[] = [];
+  const restartTimers = new Set<ReturnType<typeof setTimeout>>();
+  const tracker = new RestartTracker(restart, clock);
   let nextId = 1;
   let spawned = 0;
   let closed = false;
   let flushScheduled = false;
-  // Workers that died before they were ready, in a row: a pool whose workers cannot start
-  // (permissions, a broken install) must fail its work rather than respawn forever.
-  let startFailures = 0;
-  // Estimated ms per task (moving average). Real time, not the executor's Clock: this measures
-  // how long workers compute, which a fake clock cannot tell.
-  let perTaskMs = 0;
+  // Estimated ms per task (moving average); -1 until the first result. Real time, not the
+  // executor's Clock: this measures how long workers compute, which a fake clock cannot tell.
+  let perTaskMs = -1;
+  // Long tasks are sent 2 ahead (hiding the round trip) only while more are waiting than there
+  // are workers; the last ones go 1 at a time to whichever worker is free first, so no worker
+  // sits idle while another still has a queued long task.
+  let backlog = 0;
   const effectiveDepth = (): number =>
-    perTaskMs > LONG_TASK_MS ? Math.min(depth, LONG_TASK_DEPTH) : depth;
-  let broken: Error | undefined;
+    perTaskMs < 0
+      ? 1
+      : perTaskMs <= LONG_TASK_MS
+      ? depth
+      : backlog > slots.length
+      ? Math.min(depth, LONG_TASK_DEPTH)
+      : 1;
+  let broken: BrokenExecutorError | undefined;
 
   function add(): void {
     const name = `${label} ${++spawned}`;
@@ -105,7 +147,9 @@ export function createRemoteRunner(
       channel: undefined as unknown as Channel,
       ready: false,
       dead: false,
-      inflight: new Map(),
+      ids: [],
+      works: [],
+      head: 0,
       batch: [],
       batchWorks: [],
       batchTransfers: [],
@@ -116,12 +160,12 @@ export function createRemoteRunner(
     try {
       slot.channel = spawn(name, {
         message: (msg) => onMessage(slot, msg),
-        exit: (reason) => onCrash(slot, undefined, reason, undefined),
+        exit: (reason, info) => onExit(slot, reason, info ?? {}),
       });
     } catch (err) {
       slots.splice(slots.indexOf(slot), 1);
       giveUp(
-        new WorkerCrashedError(name, `it could not be started (${errorText(err)})`, {
+        new BrokenExecutorError(`${name} could not be started (${errorText(err)})`, undefined, {
           cause: err,
         }),
       );
@@ -129,15 +173,21 @@ export function createRemoteRunner(
   }
 
   function ensure(): void {
-    while (!closed && broken === undefined && slots.length < max) add();
+    while (!closed && broken === undefined && slots.length + restartTimers.size < max) add();
   }
 
-  function giveUp(error: Error): void {
+  function giveUp(error: BrokenExecutorError): void {
     if (broken !== undefined) return;
     broken = error;
-    getLogger().error(`Cannot start pool ${label}s: failing its work`, error);
-    // Queued work now fails at once instead of waiting for a worker that will never come.
-    host.kick();
+    for (const t of restartTimers) clearTimeout(t);
+    restartTimers.clear();
+    getLogger().error(`Giving up on the ${label} pool`, error);
+    host.broke(error);
+  }
+
+  // Marks the new head of `slot` running (its timeout starts now).
+  function startHead(slot: Slot): void {
+    if (slot.head < slot.ids.length) host.running(slot.works[slot.head]!);
   }
 
   function onMessage(slot: Slot, msg: FromWorker): void {
@@ -146,69 +196,120 @@ export function createRemoteRunner(
       const b = msg.b;
       const now = performance.now();
       const sample = (now - slot.busySince) / (b.length / 3);
-      perTaskMs = perTaskMs === 0 ? sample : perTaskMs * 0.7 + sample * 0.3;
+      perTaskMs = perTaskMs < 0 ? sample : perTaskMs * 0.7 + sample * 0.3;
       for (let i = 0; i < b.length; i += 3) {
         const id = b[i] as number;
-        const work = slot.inflight.get(id);
-        if (work === undefined) continue;
-        slot.inflight.delete(id);
+        let at = slot.head;
+        if (slot.ids[at] !== id) {
+          at = slot.ids.indexOf(id, slot.head);
+          if (at < 0) continue;
+        }
+        const work = slot.works[at]!;
+        if (at === slot.head) {
+          slot.works[at] = undefined as unknown as Work;
+          slot.head++;
+        } else {
+          // Out of order (not expected from a serial worker): drop it from the middle.
+          slot.ids.splice(at, 1);
+          slot.works.splice(at, 1);
+        }
         if (b[i + 1]) host.complete(work, true, b[i + 2]);
         else host.complete(work, false, deserializeError(b[i + 2] as SerializedError));
       }
+      if (slot.head === slot.ids.length) {
+        slot.ids = [];
+        slot.works = [];
+        slot.head = 0;
+      } else startHead(slot);
       slot.busySince = now;
       host.kick();
       updateActive(slot);
     } else if (msg.t === "ready") {
       slot.ready = true;
-      startFailures = 0;
       host.kick();
       queueMicrotask(() => updateActive(slot));
     } else if (msg.t === "crash") {
-      onCrash(slot, msg.running, msg.reason, msg.error);
+      const info: ChannelExit = { running: msg.running };
+      if (msg.error) info.error = deserializeError(msg.error);
+      onExit(slot, msg.reason, info);
     }
   }
 
-  function onCrash(
-    slot: Slot,
-    running: number[] | undefined,
-    reason: string,
-    error: SerializedError | undefined,
-  ): void {
-    if (slot.dead) return;
+  // Removes a dead slot; returns its unfinished works and their ids, in run order.
+  function remove(slot: Slot): { works: Work[]; ids: number[] } {
     slot.dead = true;
-    slots.splice(slots.indexOf(slot), 1);
+    const at = slots.indexOf(slot);
+    if (at >= 0) slots.splice(at, 1);
+    const works = slot.works.slice(slot.head);
+    const ids = slot.ids.slice(slot.head);
+    slot.ids = [];
+    slot.works = [];
+    slot.head = 0;
+    return { works, ids };
+  }
+
+  function replace(): void {
+    if (closed || broken !== undefined) return;
+    ensure();
+    host.kick();
+  }
+
+  function onExit(slot: Slot, reason: string, info: ChannelExit): void {
+    if (slot.dead) return;
+    const wasReady = slot.ready;
+    const { works, ids } = remove(slot);
     closers.push(slot.channel.terminate().catch(() => {}));
-    const cause = error ? deserializeError(error) : undefined;
+    // Which tasks died with it: what the worker said, else the one it was running.
+    const lost = new Set(info.running ?? (ids.length > 0 ? [ids[0]!] : []));
     const requeue: Work[] = [];
     const failed: Work[] = [];
-    for (const [id, work] of slot.inflight) {
-      const lost = running === undefined || running.includes(id);
-      if (lost || ++work.crashes >= MAX_CRASHES_PER_TASK) failed.push(work);
+    for (let i = 0; i < works.length; i++) {
+      const work = works[i]!;
+      if (work.future.done()) continue;
+      if (lost.has(ids[i]!) || ++work.crashes >= MAX_CRASHES_PER_TASK) failed.push(work);
       else requeue.push(work);
     }
-    slot.inflight.clear();
-    if (!slot.ready && ++startFailures >= MAX_START_FAILURES) {
-      giveUp(
-        new WorkerCrashedError(
-          slot.name,
-          `${MAX_START_FAILURES} workers in a row died before they were ready; the last: ${reason}`,
-          cause ? { cause } : undefined,
-        ),
-      );
-    }
+    const stderr = info.stderr;
     if (!closed && broken === undefined) {
-      getLogger().warning(`Replacing ${slot.name}, which died: ${reason}`);
-      ensure();
+      const decision = tracker.onDeath();
+      if (!decision.restart) {
+        giveUp(
+          new BrokenExecutorError(
+            `(${slot.name}${wasReady ? "" : ", before it was ready"}) died: ${reason}; ${
+              decision.restarts - 1
+            } restarts within ${restart.window} ms`,
+            stderr,
+            info.error ? { cause: info.error } : undefined,
+          ),
+        );
+      } else {
+        getLogger().warning(
+          `Replacing ${slot.name}, which died${wasReady ? "" : " before it was ready"}: ${reason}`,
+        );
+        if (decision.delay === 0) ensure();
+        else {
+          const timer = setTimeout(() => {
+            restartTimers.delete(timer);
+            replace();
+          }, decision.delay);
+          restartTimers.add(timer);
+        }
+      }
     }
     host.requeue(requeue);
+    const facts = { exitCode: info.exitCode, signal: info.signal };
     for (const work of failed) {
-      const why = work.crashes >= MAX_CRASHES_PER_TASK
-        ? `${reason} (the task was in flight on ${work.crashes} workers that died)`
-        : reason;
+      const why = lost.has(ids[works.indexOf(work)]!)
+        ? reason
+        : `${reason} (the task was in flight on ${work.crashes} workers that died)`;
       host.complete(
         work,
         false,
-        new WorkerCrashedError(slot.name, why, cause ? { cause } : undefined),
+        new WorkerCrashedError(
+          slot.name,
+          why,
+          info.error ? { ...facts, cause: info.error } : facts,
+        ),
       );
     }
   }
@@ -235,22 +336,35 @@ export function createRemoteRunner(
         try {
           slot.channel.post({ t: "run", b: item }, transfers[i]!);
         } catch (err) {
-          slot.inflight.delete(item[0] as number);
+          const id = item[0] as number;
+          const at = slot.ids.indexOf(id, slot.head);
+          const wasHead = at === slot.head;
+          if (at >= 0) {
+            slot.ids.splice(at, 1);
+            slot.works.splice(at, 1);
+          }
           host.complete(works[i]!, false, err);
+          if (wasHead) startHead(slot);
         }
       }
       updateActive(slot);
     }
   }
 
+  function find(work: Work): Slot | undefined {
+    for (const slot of slots) if (slot.works.includes(work)) return slot;
+    return undefined;
+  }
+
   return {
     acceptsFunctions: false,
-    freeSlots(): number {
+    freeSlots(waiting: number): number {
+      backlog = waiting;
       if (broken !== undefined) return Number.MAX_SAFE_INTEGER;
       ensure();
       let free = 0;
       const d = effectiveDepth();
-      for (const slot of slots) if (slot.ready) free += Math.max(0, d - slot.inflight.size);
+      for (const slot of slots) if (slot.ready) free += Math.max(0, d - size(slot));
       return free;
     },
     start(work: Work): void {
@@ -261,8 +375,8 @@ export function createRemoteRunner(
       let best: Slot | undefined;
       const d = effectiveDepth();
       for (const slot of slots) {
-        if (!slot.ready || slot.inflight.size >= d) continue;
-        if (best === undefined || slot.inflight.size < best.inflight.size) best = slot;
+        if (!slot.ready || size(slot) >= d) continue;
+        if (best === undefined || size(slot) < size(best)) best = slot;
       }
       if (best === undefined) {
         // Not reachable through the executor (it checks freeSlots first); keep the work safe.
@@ -270,20 +384,41 @@ export function createRemoteRunner(
         return;
       }
       const id = nextId++;
-      if (best.inflight.size === 0) best.busySince = performance.now();
-      best.inflight.set(id, work);
+      const first = size(best) === 0;
+      if (first) best.busySince = performance.now();
+      best.ids.push(id);
+      best.works.push(work);
       const moved: Transferable[] = [];
       best.batch.push(id, work.url, work.ref!.export, unwrapArgs(work.args, moved));
       best.batchWorks.push(work);
       best.batchTransfers.push(moved.length > 0 ? moved : NO_TRANSFER);
       updateActive(best);
+      if (first) host.running(work);
       if (!flushScheduled) {
         flushScheduled = true;
         queueMicrotask(flush);
       }
     },
+    stop(work: Work): void {
+      const slot = find(work);
+      // Queued behind another task on its worker: it cannot be taken back; its result will be
+      // ignored (the caller settles the future now).
+      if (slot === undefined || slot.works[slot.head] !== work) return;
+      const { works } = remove(slot);
+      if (slot.channel.kill) slot.channel.kill();
+      closers.push(slot.channel.terminate().catch(() => {}));
+      // The others never started: they go back to the queue, not counted as crashes. The
+      // replacement starts when queued work asks for it (not during a shutdown that stops all).
+      host.requeue(works.filter((w) => w !== work && !w.future.done()));
+      host.kick();
+    },
+    *started(): Iterable<Work> {
+      for (const slot of [...slots]) yield* slot.works.slice(slot.head);
+    },
     async close(): Promise<void> {
       closed = true;
+      for (const t of restartTimers) clearTimeout(t);
+      restartTimers.clear();
       const all = slots.splice(0);
       for (const slot of all) slot.dead = true;
       await Promise.all([...all.map((s) => s.channel.terminate()), ...closers]);

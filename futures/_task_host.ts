@@ -1,5 +1,5 @@
 // The receiving end of a pool: runs batches of TaskRef tasks inside a Web Worker or a child
-// process, sends results back in batches, and reports which tasks were running if it dies.
+// process, sends results back in batches, and tells which tasks were running if it dies.
 
 import { serializeError } from "../runtime/_error_transfer.ts";
 import { loadTask } from "../runtime/task_ref.ts";
@@ -11,8 +11,8 @@ type Fn = (...args: unknown[]) => unknown;
 export interface TaskHost {
   /** Runs a batch: [id, moduleUrl, exportName, args, ...]. */
   handle(batch: unknown[]): void;
-  /** Flushes finished results, then tells the parent which tasks die with this worker. */
-  crash(reason: string, error?: unknown): void;
+  /** The isolate is ending: flushes finished results and returns the ids of the tasks lost. */
+  ending(): number[];
   /** Tells the parent this worker is set up and takes tasks. */
   ready(): void;
   /** Resolves once no task is running and every result was sent. */
@@ -31,9 +31,15 @@ export function createTaskHost(
 ): TaskHost {
   const cache = new Map<string, Fn>();
   const loading = new Map<string, Promise<Fn>>();
-  const running = new Set<number>();
-  // Waiting for their module to load: not started, so a crash re-queues them.
-  const loadingIds = new Set<number>();
+  // Tasks run one at a time, in the order sent: [id, url, name, args, ...] from `head` on. A task
+  // that returns a promise (or whose module is still loading) holds back the ones behind it
+  // until it settles, so a pool's concurrency bound holds for async tasks too, while a batch of
+  // synchronous tasks still runs in one turn.
+  let queue: unknown[] = [];
+  let head = 0;
+  // The task holding the queue back: its promise is pending (`asyncId`) or its module loads.
+  let blocked = false;
+  let asyncId = -1;
   let current = -1;
   let outbox: unknown[] = [];
   // What each result in the outbox moves (NO_TRANSFER when nothing).
@@ -41,6 +47,8 @@ export function createTaskHost(
   let flushScheduled = false;
   let idleWaiters: (() => void)[] = [];
   let crashed = false;
+
+  const isIdle = (): boolean => !blocked && head === queue.length;
 
   function flush(): void {
     flushScheduled = false;
@@ -63,7 +71,7 @@ export function createTaskHost(
         }
       }
     }
-    if (running.size === 0 && loadingIds.size === 0 && idleWaiters.length > 0) {
+    if (isIdle() && idleWaiters.length > 0) {
       const ws = idleWaiters;
       idleWaiters = [];
       for (const w of ws) w();
@@ -85,7 +93,14 @@ export function createTaskHost(
     }
   }
 
-  function run(id: number, fn: Fn, args: unknown[]): void {
+  function unblock(): void {
+    blocked = false;
+    asyncId = -1;
+    pump();
+  }
+
+  // Runs `fn`; true when it settled synchronously (else it blocks the queue until it does).
+  function run(id: number, fn: Fn, args: unknown[]): boolean {
     let r: unknown;
     current = id;
     try {
@@ -93,22 +108,59 @@ export function createTaskHost(
     } catch (err) {
       current = -1;
       push(id, 0, err);
-      return;
+      return true;
     }
     current = -1;
-    if (isThenable(r)) {
-      running.add(id);
-      r.then(
-        (v) => {
-          running.delete(id);
-          push(id, 1, v);
+    if (!isThenable(r)) {
+      push(id, 1, r);
+      return true;
+    }
+    blocked = true;
+    asyncId = id;
+    r.then(
+      (v) => {
+        push(id, 1, v);
+        unblock();
+      },
+      (e) => {
+        push(id, 0, e);
+        unblock();
+      },
+    );
+    return false;
+  }
+
+  function pump(): void {
+    while (!blocked && !crashed && head < queue.length) {
+      const id = queue[head] as number;
+      const url = queue[head + 1] as string;
+      const name = queue[head + 2] as string;
+      const args = queue[head + 3] as unknown[];
+      queue[head + 3] = undefined;
+      head += 4;
+      const fn = cache.get(`${url}#${name}`);
+      if (fn !== undefined) {
+        run(id, fn, args);
+        continue;
+      }
+      // Not started while its module loads: a crash now re-queues it.
+      blocked = true;
+      load(url, name).then(
+        (f) => {
+          if (crashed) return;
+          blocked = false;
+          if (run(id, f, args)) pump();
         },
-        (e) => {
-          running.delete(id);
-          push(id, 0, e);
+        (err) => {
+          push(id, 0, err);
+          unblock();
         },
       );
-    } else push(id, 1, r);
+    }
+    if (head === queue.length) {
+      queue = [];
+      head = 0;
+    }
   }
 
   function load(url: string, name: string): Promise<Fn> {
@@ -127,50 +179,33 @@ export function createTaskHost(
 
   return {
     handle(batch: unknown[]): void {
-      for (let i = 0; i < batch.length && !crashed; i += 4) {
-        const id = batch[i] as number;
-        const url = batch[i + 1] as string;
-        const name = batch[i + 2] as string;
-        const args = batch[i + 3] as unknown[];
-        const fn = cache.get(`${url}#${name}`);
-        if (fn !== undefined) {
-          run(id, fn, args);
-          continue;
-        }
-        loadingIds.add(id);
-        load(url, name).then(
-          (f) => {
-            loadingIds.delete(id);
-            if (!crashed) run(id, f, args);
-          },
-          (err) => {
-            loadingIds.delete(id);
-            push(id, 0, err);
-          },
-        );
-      }
-    },
-    crash(reason: string, error?: unknown): void {
       if (crashed) return;
-      flush();
-      crashed = true;
-      const ids = [...running];
-      if (current >= 0) ids.push(current);
-      const msg: FromWorker = { t: "crash", running: ids, reason };
-      if (error !== undefined) msg.error = serializeError(error);
+      if (head === queue.length && !blocked) {
+        queue = batch;
+        head = 0;
+      } else {
+        for (let i = 0; i < batch.length; i++) queue.push(batch[i]);
+      }
+      pump();
+    },
+    ending(): number[] {
+      if (crashed) return [];
       try {
-        send(msg, NO_TRANSFER);
+        flush();
       } catch {
         // The channel is gone; the parent fails everything in flight instead.
       }
+      crashed = true;
+      const ids: number[] = [];
+      if (asyncId >= 0) ids.push(asyncId);
+      if (current >= 0) ids.push(current);
+      return ids;
     },
     ready(): void {
       send({ t: "ready" }, NO_TRANSFER);
     },
     idle(): Promise<void> {
-      if (running.size === 0 && loadingIds.size === 0 && outbox.length === 0) {
-        return Promise.resolve();
-      }
+      if (isIdle() && outbox.length === 0) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
   };

@@ -88,8 +88,28 @@ export class RejectedSubmissionError extends Error {
 }
 
 /**
+ * Facts about how a pool worker ended, for {@linkcode WorkerCrashedError}.
+ *
+ * @example
+ * ```ts
+ * import { WorkerCrashedError, type WorkerExitInfo } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * const info: WorkerExitInfo = { signal: "SIGKILL" };
+ * assert.equal(new WorkerCrashedError("process 1", "it was killed", info).signal, "SIGKILL");
+ * ```
+ */
+export interface WorkerExitInfo extends ErrorOptions {
+  /** The exit code, when the worker exited with one. */
+  exitCode?: number | undefined;
+  /** The signal that killed a child process (e.g. `"SIGKILL"`). */
+  signal?: string | undefined;
+}
+
+/**
  * Fails the futures a pool worker (a Web Worker or a child process) was running when it died;
- * the pool replaces the worker and carries on.
+ * the pool replaces the worker and carries on. Only the task(s) running on the worker fail:
+ * tasks it had been sent but not started go to another worker.
  *
  * @example
  * ```ts
@@ -98,22 +118,64 @@ export class RejectedSubmissionError extends Error {
  *
  * const err = new WorkerCrashedError("worker 1", "it called self.close()");
  * assert.match(err.message, /worker 1/);
+ * assert.equal(err.exitCode, undefined);
  * ```
  */
 export class WorkerCrashedError extends Error {
-  /** Which pool worker died. */
+  /** Which pool worker died (`"worker 3"`, `"process 2"`). */
   readonly worker: string;
+  /** Its exit code, when it exited with one (`Deno.exit(n)`, a child's status). */
+  readonly exitCode: number | undefined;
+  /** The signal that killed a child process, e.g. `"SIGKILL"`. */
+  readonly signal: string | undefined;
 
   /**
    * Creates the error from its facts.
    *
    * @param worker Which pool worker died.
    * @param reason Why it died.
-   * @param options `cause`: the error that killed it, when known.
+   * @param info `exitCode`, `signal`, and `cause` (the error that killed it), when known.
    */
-  constructor(worker: string, reason: string, options?: ErrorOptions) {
+  constructor(worker: string, reason: string, info: WorkerExitInfo = {}) {
+    const { exitCode, signal, ...options } = info;
     super(`Pool ${worker} died: ${reason}`, options);
     this.name = "WorkerCrashedError";
     this.worker = worker;
+    this.exitCode = exitCode;
+    this.signal = signal;
+  }
+}
+
+/**
+ * The pool could not keep its workers alive: they kept dying (beyond the pool's `restart`
+ * policy), including before they were ready. A broken pool rejects its pending work and every
+ * later submission with this error; `shutdown()` still resolves. `stderr` holds the last few KB
+ * a dying child process wrote to its stderr (a Web Worker pool has none).
+ *
+ * @example
+ * ```ts
+ * import { BrokenExecutorError } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new BrokenExecutorError("process 4 exited with code 1", "error: bad flag");
+ * assert.equal(err.stderr, "error: bad flag");
+ * assert.match(err.message, /process 4 exited/);
+ * ```
+ */
+export class BrokenExecutorError extends Error {
+  /** The tail of the last dead child's stderr, when there is one. */
+  readonly stderr: string | undefined;
+
+  /**
+   * Creates the error from its facts.
+   *
+   * @param reason Why the pool gave up (the last death).
+   * @param stderr The last child's stderr tail.
+   * @param options `cause`: the last worker's error.
+   */
+  constructor(reason: string, stderr?: string, options?: ErrorOptions) {
+    super(`The pool is broken: its workers keep dying; the last ${reason}`, options);
+    this.name = "BrokenExecutorError";
+    this.stderr = stderr;
   }
 }

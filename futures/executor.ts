@@ -7,12 +7,14 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
+import { resolveRestartPolicy, type RestartPolicy } from "../runtime/restart_policy.ts";
 import { isTaskRef, taskModuleUrl, type TaskRef } from "../runtime/task_ref.ts";
 import { futureInternals } from "./_future_control.ts";
 import { executorInternals } from "./_executor_internals.ts";
 import { type Runner, runnerFactories, type RunnerHost, type Work } from "./_runner.ts";
-import { ExecutorShutdownError } from "./errors.ts";
+import { type BrokenExecutorError, ExecutorShutdownError } from "./errors.ts";
 import { Future } from "./future.ts";
+import type { Transferred } from "./transfer.ts";
 import type { RejectFn } from "./rejection.ts";
 import { ExecutorStatistics } from "./statistics.ts";
 
@@ -33,6 +35,50 @@ import { ExecutorStatistics } from "./statistics.ts";
  */
 // deno-lint-ignore no-explicit-any
 export type TaskFn<T = unknown> = (...args: any[]) => T | Promise<T>;
+
+/**
+ * Any function type: the constraint of the function type parameters of `submit`, `submitWith`
+ * and {@linkcode TaskRef}.
+ *
+ * @example
+ * ```ts
+ * import type { AnyFunction } from "@fjord/fjord/futures";
+ *
+ * const f: AnyFunction = (a: number, b: string) => `${a}${b}`;
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export type AnyFunction = (...args: any[]) => any;
+
+/**
+ * Per-task options for {@linkcode Executor.submitWith}.
+ *
+ * @example A task that may run at most 50 ms
+ * ```ts
+ * import { AsyncPoolExecutor, type SubmitOptions } from "@fjord/fjord/futures";
+ * import assert from "node:assert/strict";
+ *
+ * await using ex = new AsyncPoolExecutor();
+ * const options: SubmitOptions = { timeout: 50 };
+ * const slow = () => new Promise<string>((r) => setTimeout(() => r("late"), 200));
+ * await assert.rejects(ex.submitWith(options, slow).result(), { name: "TimeoutError" });
+ * assert.equal(await ex.submitWith(options, () => "quick"), "quick");
+ * await new Promise((r) => setTimeout(r, 200)); // let the abandoned task's timer end
+ * ```
+ */
+export interface SubmitOptions {
+  /**
+   * Ms the task may run, from when it starts running (not from submit); then its future rejects
+   * with a `DOMException` named `TimeoutError` and the task is stopped (Worker/process pools:
+   * its Worker/child is terminated and replaced). Overrides the executor's `taskTimeout`.
+   */
+  timeout?: number;
+  /**
+   * Aborting rejects the future with `signal.reason` (a `DOMException` `AbortError` by default):
+   * queued, the task never starts; running, it is stopped as for `timeout`.
+   */
+  signal?: AbortSignal;
+}
 
 /**
  * Options for {@linkcode Executor.shutdown}.
@@ -65,6 +111,12 @@ export interface ShutdownOptions {
   wait?: boolean;
   /** Cancel work that has not started (default `false`). */
   cancelFutures?: boolean;
+  /**
+   * Grace period in ms: work still not done after it is stopped (Worker/process pools: its
+   * Worker/child is terminated) and its future is cancelled (`CancelledError`); queued work is
+   * cancelled too. Without it, `shutdown()` waits for running work however long it takes.
+   */
+  timeout?: number;
 }
 
 /**
@@ -86,13 +138,81 @@ export interface ShutdownOptions {
  */
 export interface Executor extends AsyncDisposable {
   /**
-   * Schedules `fn(...args)`.
+   * Schedules `fn(...args)`; the arguments and result are type-checked against `fn` (or the
+   * function a typed {@linkcode TaskRef} names).
    *
-   * @param fn A function, or a {@linkcode TaskRef} (Worker and process pools take only these).
+   * @param fn A {@linkcode TaskRef} (Worker and process pools take only these).
    * @param args Arguments (structured-cloned for Worker and process pools).
    * @returns The work's future.
    */
-  submit<T>(fn: TaskFn<T> | TaskRef, ...args: unknown[]): Future<Awaited<T>>;
+  submit<F extends AnyFunction>(fn: TaskRef<F>, ...args: TaskArgs<F>): Future<TaskResult<F>>;
+  /**
+   * Schedules `fn(...args)`.
+   *
+   * @param fn A function (not for Worker and process pools).
+   * @param args Arguments.
+   * @returns The work's future.
+   */
+  submit<F extends AnyFunction>(fn: F, ...args: TaskArgs<F>): Future<TaskResult<F>>;
+  /**
+   * Schedules `fn(...args)` with the result type given explicitly (`submit<number>(ref, 1)`),
+   * for an untyped {@linkcode TaskRef} or a union of task kinds; arguments are not checked.
+   *
+   * @param fn A function or an untyped TaskRef.
+   * @param args Arguments.
+   * @returns The work's future.
+   */
+  submit<T = never>(fn: TaskRef | TaskFn<NoInfer<T>>, ...args: unknown[]): Future<Awaited<T>>;
+  /**
+   * Like `submit`, with a per-task `timeout` and `signal`.
+   *
+   * @param options `timeout` (ms from the task's start), `signal`.
+   * @param fn A {@linkcode TaskRef}.
+   * @param args Arguments.
+   * @returns The work's future.
+   */
+  submitWith<F extends AnyFunction>(
+    options: SubmitOptions,
+    fn: TaskRef<F>,
+    ...args: TaskArgs<F>
+  ): Future<TaskResult<F>>;
+  /**
+   * Like `submit`, with a per-task `timeout` and `signal`.
+   *
+   * @param options `timeout` (ms from the task's start), `signal`.
+   * @param fn A function.
+   * @param args Arguments.
+   * @returns The work's future.
+   */
+  submitWith<F extends AnyFunction>(
+    options: SubmitOptions,
+    fn: F,
+    ...args: TaskArgs<F>
+  ): Future<TaskResult<F>>;
+  /**
+   * Like `submit`, with a per-task `timeout` and `signal`, the result type given explicitly.
+   *
+   * @param options `timeout` (ms from the task's start), `signal`.
+   * @param fn A function or an untyped TaskRef.
+   * @param args Arguments.
+   * @returns The work's future.
+   */
+  submitWith<T = never>(
+    options: SubmitOptions,
+    fn: TaskRef | TaskFn<NoInfer<T>>,
+    ...args: unknown[]
+  ): Future<Awaited<T>>;
+  /**
+   * Submits `fn(item)` for every item at once and yields the results in order.
+   *
+   * @param fn A typed {@linkcode TaskRef} taking one item.
+   * @param items The items.
+   * @returns The results, in `items` order.
+   */
+  map<F extends (item: never) => unknown>(
+    fn: TaskRef<F>,
+    items: Iterable<Parameters<F>[0]>,
+  ): AsyncIterable<TaskResult<F>>;
   /**
    * Submits `fn(item)` for every item at once and yields the results in order.
    *
@@ -108,11 +228,61 @@ export interface Executor extends AsyncDisposable {
    * @returns Resolves when shut down (at once with `wait: false`).
    */
   shutdown(options?: ShutdownOptions): Promise<void>;
-  /** `false` once `shutdown()` was called. */
+  /** `false` once `shutdown()` was called, or once the pool is broken. */
   readonly alive: boolean;
+  /** `true` once the pool gave up on its workers (see {@linkcode BrokenExecutorError}). */
+  readonly broken: boolean;
   /** A snapshot of the counters. */
   readonly statistics: ExecutorStatistics;
 }
+
+/**
+ * The result type of a task: what the function named by a typed {@linkcode TaskRef} resolves
+ * to, `unknown` for an untyped one.
+ *
+ * @typeParam F The task's function type.
+ *
+ * @example
+ * ```ts
+ * import type { TaskResult } from "@fjord/fjord/futures";
+ *
+ * const n: TaskResult<(x: number) => Promise<number>> = 42;
+ * ```
+ */
+export type TaskResult<F extends AnyFunction> = Awaited<ReturnType<F>> extends Transferred<infer V>
+  ? V
+  : Awaited<ReturnType<F>>;
+
+/**
+ * The arguments a task takes through `submit`: each as the function declares it, or wrapped in
+ * {@linkcode transfer} (moved to a Worker instead of copied).
+ *
+ * @typeParam F The task's function type.
+ *
+ * @example
+ * ```ts
+ * import { type TaskArgs, transfer } from "@fjord/fjord/futures";
+ *
+ * const buf = new ArrayBuffer(8);
+ * const args: TaskArgs<(b: ArrayBuffer, n: number) => void> = [transfer(buf, [buf]), 1];
+ * ```
+ */
+export type TaskArgs<F extends AnyFunction> = OrTransferred<Parameters<F>>;
+
+/**
+ * Each element of the tuple `P`, or that element wrapped in {@linkcode transfer}.
+ *
+ * @typeParam P A parameter list.
+ *
+ * @example
+ * ```ts
+ * import { type OrTransferred, transfer } from "@fjord/fjord/futures";
+ *
+ * const buf = new ArrayBuffer(8);
+ * const args: OrTransferred<[ArrayBuffer, number]> = [transfer(buf, [buf]), 1];
+ * ```
+ */
+export type OrTransferred<P extends unknown[]> = { [K in keyof P]: P[K] | Transferred<P[K]> };
 
 /**
  * Options shared by the pool executors.
@@ -140,8 +310,13 @@ export interface PoolExecutorOptions {
   maxWorkers?: number;
   /** Called with the backlog before work is queued; throwing refuses the submission. */
   checkAndReject?: RejectFn;
-  /** The clock statistics are measured on (default `systemClock`). */
+  /** The clock statistics and timeouts are measured on (default `systemClock`). */
   clock?: Clock;
+  /**
+   * Default run-time limit of every task in ms (see {@linkcode SubmitOptions.timeout}); none by
+   * default.
+   */
+  taskTimeout?: number;
 }
 
 /**
@@ -163,13 +338,19 @@ export interface PoolExecutorOptions {
 export interface RemotePoolExecutorOptions extends PoolExecutorOptions {
   /**
    * How many tasks each Worker/process is sent before earlier ones finish (default 32; the
-   * pool drops to 2 by itself once tasks take over 1 ms each). Pipelining is what makes small
-   * tasks cheap; tasks sent ahead count as running and can no longer be cancelled. Use 1 for
-   * long, uneven CPU tasks to balance them best.
+   * pool sends 1 until the first result and drops to 2 by itself once tasks take over 1 ms, 1
+   * when fewer tasks wait than there are workers). A worker runs one task at a time; the ones
+   * sent ahead wait there (not `running()`, no longer cancellable). Pipelining is what makes
+   * small tasks cheap; use 1 for long, uneven tasks to balance them best.
    */
   tasksPerWorker?: number;
   /** Extra `deno run` flags for child processes (process pool only). */
   denoArgs?: string[];
+  /**
+   * How Workers/children that die are restarted (the launchers' policy): within the intensity,
+   * each death is replaced (with back-off); beyond it the pool becomes broken.
+   */
+  restart?: RestartPolicy;
 }
 
 function checkCount(value: number | undefined, name: string, fallback: number): number {
@@ -182,12 +363,22 @@ function checkCount(value: number | undefined, name: string, fallback: number): 
   return value;
 }
 
+function checkTimeout(value: unknown, what: string, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
+    throw new RangeError(
+      `Cannot ${what} as '${name}' must be a number >= 0 (ms): current value is ${String(value)}`,
+    );
+  }
+  return value === Infinity ? undefined : value;
+}
+
 /**
  * What every fjord executor shares: a FIFO queue, futurist's statistics, `checkAndReject`,
- * `map()`, and a `shutdown()` that never strands a future. Subclasses only pick how started work
- * runs; use {@linkcode SynchronousExecutor}, {@linkcode AsyncPoolExecutor},
- * {@linkcode WorkerPoolExecutor}, {@linkcode ProcessPoolExecutor} or
- * {@linkcode ThreadPoolExecutor}.
+ * `map()`, per-task timeouts and signals, and a `shutdown()` that never strands a future.
+ * Subclasses only pick how started work runs; use {@linkcode SynchronousExecutor},
+ * {@linkcode AsyncPoolExecutor}, {@linkcode WorkerPoolExecutor}, {@linkcode ProcessPoolExecutor}
+ * or {@linkcode ThreadPoolExecutor}.
  *
  * @example
  * ```ts
@@ -202,12 +393,15 @@ export abstract class BaseExecutor implements Executor {
   #runner: Runner;
   #clock: Clock;
   #checkAndReject: RejectFn | undefined;
+  #taskTimeout: number | undefined;
   #inline: boolean;
   #queue: (Work | undefined)[] = [];
   #head = 0;
   #outstanding = 0;
   #shutdown = false;
+  #broken: BrokenExecutorError | undefined;
   #closing: Promise<void> | undefined;
+  #deadline: AbortController | undefined;
   #drainScheduled = false;
   #draining = false;
   #idleWaiters: (() => void)[] = [];
@@ -238,8 +432,10 @@ export abstract class BaseExecutor implements Executor {
    * @param kind How started work runs: `"inline"`, `"async"` (this isolate), `"worker"` (Web
    *   Workers) or `"process"` (child Deno processes).
    * @param options Pool options.
-   * @throws {RangeError} When `maxWorkers` or `tasksPerWorker` is not an integer >= 1.
-   * @throws {TypeError} When `checkAndReject` is given and is not a function.
+   * @throws {RangeError} When `maxWorkers` or `tasksPerWorker` is not an integer >= 1, or
+   *   `taskTimeout` is not a number >= 0.
+   * @throws {TypeError} When `checkAndReject` is given and is not a function, or `restart` is
+   *   not a valid restart policy.
    */
   protected constructor(
     kind: "inline" | "async" | "worker" | "process",
@@ -254,12 +450,15 @@ export abstract class BaseExecutor implements Executor {
       );
     }
     this.#checkAndReject = checkAndReject;
+    this.#taskTimeout = checkTimeout(options.taskTimeout, "create executor", "taskTimeout");
     this.#clock = clock;
     this.#inline = kind === "inline";
     const host: RunnerHost = {
       complete: (work, ok, value) => this.#complete(work, ok, value),
       requeue: (works) => this.#requeue(works),
       kick: () => this.#scheduleDrain(),
+      running: (work) => this.#running(work),
+      broke: (error) => this.#broke(error as BrokenExecutorError),
     };
     const factory = runnerFactories[kind];
     if (factory === undefined) {
@@ -271,6 +470,8 @@ export abstract class BaseExecutor implements Executor {
         : checkCount(options.maxWorkers, "maxWorkers", 1),
       tasksPerWorker: checkCount(options.tasksPerWorker, "tasksPerWorker", 32),
       denoArgs: options.denoArgs,
+      restart: resolveRestartPolicy(options.restart),
+      clock,
     });
     this.#onFutureCancelled = () => {
       this.#cancelled++;
@@ -281,11 +482,14 @@ export abstract class BaseExecutor implements Executor {
 
   /**
    * Schedules `fn(...args)` and returns its future. Pools start work in submission order as
-   * slots free up; the synchronous executor runs it inline before returning.
+   * slots free up; the synchronous executor runs it inline before returning. With a function or
+   * a typed {@linkcode TaskRef} (`TaskRef<typeof fn>`), the arguments and the result type are
+   * checked; `submit<R>(untypedRef, ...)` names the result type instead.
    *
    * @param fn A function, or a {@linkcode TaskRef} (Worker and process pools take only these).
    * @param args Arguments for `fn` (structured-cloned for Worker and process pools).
-   * @returns The work's future.
+   * @returns The work's future. On a broken pool it is already rejected with
+   *   {@linkcode BrokenExecutorError} (the submission is not counted in the statistics).
    * @throws {ExecutorShutdownError} After `shutdown()`.
    * @throws {TypeError} When `fn` is neither a function nor a TaskRef, or is a plain function
    *   given to a Worker/process pool.
@@ -301,7 +505,149 @@ export abstract class BaseExecutor implements Executor {
    * assert.equal(await f, 42);
    * ```
    */
-  submit<T>(fn: TaskFn<T> | TaskRef, ...args: unknown[]): Future<Awaited<T>> {
+  submit<F extends AnyFunction>(fn: TaskRef<F>, ...args: TaskArgs<F>): Future<TaskResult<F>>;
+  /**
+   * Schedules a plain function (see the first overload).
+   *
+   * @param fn A function (not for Worker and process pools).
+   * @param args Arguments.
+   * @returns The work's future.
+   *
+   * @example
+   * ```ts
+   * import { SynchronousExecutor } from "@fjord/fjord/futures";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(await new SynchronousExecutor().submit((s: string) => s.length, "abc"), 3);
+   * ```
+   */
+  submit<F extends AnyFunction>(fn: F, ...args: TaskArgs<F>): Future<TaskResult<F>>;
+  /**
+   * Schedules work whose result type is given explicitly (see the first overload).
+   *
+   * @param fn A function or an untyped TaskRef.
+   * @param args Arguments (not checked).
+   * @returns The work's future.
+   *
+   * @example
+   * ```ts
+   * import { SynchronousExecutor } from "@fjord/fjord/futures";
+   * import assert from "node:assert/strict";
+   *
+   * const f = new SynchronousExecutor().submit<number>((x: number) => x * 2, 4);
+   * assert.equal(await f, 8);
+   * ```
+   */
+  submit<T = never>(fn: TaskRef | TaskFn<NoInfer<T>>, ...args: unknown[]): Future<Awaited<T>>;
+  submit(fn: TaskFn | TaskRef, ...args: unknown[]): Future<unknown> {
+    return this.#submit(undefined, undefined, fn, args);
+  }
+
+  /**
+   * Like {@linkcode BaseExecutor.submit}, with per-task options: `timeout` (ms from when the
+   * task starts running; default the executor's `taskTimeout`) and `signal`. A running task
+   * that times out or is aborted rejects with a `DOMException` (`TimeoutError`, or
+   * `signal.reason`, `AbortError` by default) and is stopped: on Worker and process pools its
+   * Worker/child is terminated and replaced, and the tasks sent to it but not started go to
+   * other workers; on this isolate (async pool) it is abandoned, its slot freed. A task queued
+   * behind another on a Worker when aborted may still run there; its outcome is ignored.
+   *
+   * @param options `timeout`, `signal`.
+   * @param fn A {@linkcode TaskRef} (or a function, where accepted).
+   * @param args Arguments.
+   * @returns The work's future.
+   * @throws {RangeError} When `timeout` is not a number >= 0.
+   * @throws {TypeError} When `signal` is not an AbortSignal; and as `submit()`.
+   *
+   * @example
+   * ```ts
+   * import { AsyncPoolExecutor } from "@fjord/fjord/futures";
+   * import assert from "node:assert/strict";
+   *
+   * await using ex = new AsyncPoolExecutor({ maxWorkers: 1 });
+   * const stop = new AbortController();
+   * const hung = ex.submitWith({ signal: stop.signal }, () => new Promise(() => {}));
+   * stop.abort();
+   * await assert.rejects(hung.result(), { name: "AbortError" });
+   * assert.equal(await ex.submit(() => "the slot is free again"), "the slot is free again");
+   * ```
+   */
+  submitWith<F extends AnyFunction>(
+    options: SubmitOptions,
+    fn: TaskRef<F>,
+    ...args: TaskArgs<F>
+  ): Future<TaskResult<F>>;
+  /**
+   * {@linkcode BaseExecutor.submitWith} for a plain function.
+   *
+   * @param options `timeout`, `signal`.
+   * @param fn A function (not for Worker and process pools).
+   * @param args Arguments.
+   * @returns The work's future.
+   *
+   * @example
+   * ```ts
+   * import { AsyncPoolExecutor } from "@fjord/fjord/futures";
+   * import assert from "node:assert/strict";
+   *
+   * await using ex = new AsyncPoolExecutor();
+   * assert.equal(await ex.submitWith({ timeout: 1000 }, (a: number) => a + 1, 1), 2);
+   * ```
+   */
+  submitWith<F extends AnyFunction>(
+    options: SubmitOptions,
+    fn: F,
+    ...args: TaskArgs<F>
+  ): Future<TaskResult<F>>;
+  /**
+   * {@linkcode BaseExecutor.submitWith} with the result type given explicitly.
+   *
+   * @param options `timeout`, `signal`.
+   * @param fn A function or an untyped TaskRef.
+   * @param args Arguments (not checked).
+   * @returns The work's future.
+   *
+   * @example
+   * ```ts
+   * import { AsyncPoolExecutor } from "@fjord/fjord/futures";
+   * import assert from "node:assert/strict";
+   *
+   * await using ex = new AsyncPoolExecutor();
+   * assert.equal(await ex.submitWith<string>({}, () => "x"), "x");
+   * ```
+   */
+  submitWith<T = never>(
+    options: SubmitOptions,
+    fn: TaskRef | TaskFn<NoInfer<T>>,
+    ...args: unknown[]
+  ): Future<Awaited<T>>;
+  submitWith(options: SubmitOptions, fn: TaskFn | TaskRef, ...args: unknown[]): Future<unknown> {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(
+        `Cannot submit as 'options' must be an object: current value is ${String(options)}`,
+      );
+    }
+    const timeout = checkTimeout(options.timeout, "submit", "timeout");
+    const { signal } = options;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new TypeError(
+        `Cannot submit as 'signal' must be an AbortSignal: current value is ${String(signal)}`,
+      );
+    }
+    return this.#submit(
+      options.timeout === undefined ? this.#taskTimeout : timeout,
+      signal,
+      fn,
+      args,
+    );
+  }
+
+  #submit(
+    timeout: number | undefined,
+    signal: AbortSignal | undefined,
+    fn: TaskFn | TaskRef,
+    args: unknown[],
+  ): Future<unknown> {
     if (this.#shutdown) throw new ExecutorShutdownError();
     let ref: TaskRef | undefined;
     let url = "";
@@ -323,14 +669,20 @@ export abstract class BaseExecutor implements Executor {
         `Cannot submit as 'fn' must be a function or a TaskRef: current value is ${String(fn)}`,
       );
     }
+    if (this.#broken !== undefined) {
+      const failed = new Future<unknown>();
+      futureInternals.setException(failed, this.#broken);
+      return failed;
+    }
     if (this.#checkAndReject !== undefined) {
       this.#checkAndReject(this, this.#backlog());
       // The callback may have shut the executor down; queueing now could strand the work.
       if (this.#shutdown) throw new ExecutorShutdownError();
     }
-    const future = new Future<Awaited<T>>();
+    timeout ??= this.#taskTimeout;
+    const future = new Future<unknown>();
     const work: Work = {
-      future: future as Future<unknown>,
+      future,
       fn: func,
       ref,
       url,
@@ -338,11 +690,16 @@ export abstract class BaseExecutor implements Executor {
       startedAt: 0,
       started: false,
       crashes: 0,
+      timeout,
+      signal,
+      disarm: undefined,
     };
     this.#outstanding++;
     futureInternals.onCancel(future, this.#onFutureCancelled);
+    if (signal !== undefined || timeout !== undefined) this.#watch(work);
+    if (work.future.done()) return future;
     if (this.#inline) {
-      futureInternals.setRunning(work.future);
+      futureInternals.claim(work.future);
       work.started = true;
       work.startedAt = this.#clock.now();
       this.#runner.start(work);
@@ -354,6 +711,88 @@ export abstract class BaseExecutor implements Executor {
     return future;
   }
 
+  // Listens to the work's signal; drops the listener and the timeout timer once it is done.
+  #watch(work: Work): void {
+    const { signal } = work;
+    let onAbort: (() => void) | undefined;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        this.#complete(work, false, signal.reason);
+        return;
+      }
+      onAbort = () => this.#stopWork(work, signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+    }
+    futureInternals.onDone(work.future, () => {
+      if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
+      work.disarm?.();
+      work.disarm = undefined;
+    });
+  }
+
+  // Stops work that timed out or was aborted: a started task is stopped by its runner.
+  #stopWork(work: Work, reason: unknown): void {
+    if (work.future.done()) return;
+    if (work.started) this.#runner.stop(work);
+    this.#complete(work, false, reason);
+  }
+
+  // The runner says `work` now really runs: mark it and start its timeout.
+  #running(work: Work): void {
+    if (!futureInternals.setRunning(work.future)) return;
+    const timeout = work.timeout;
+    if (timeout === undefined) return;
+    work.disarm?.();
+    const stopTimer = new AbortController();
+    work.disarm = () => stopTimer.abort();
+    this.#clock.sleep(timeout, { signal: stopTimer.signal }).then(() => {
+      this.#stopWork(
+        work,
+        new DOMException(`The task was still running after ${timeout} ms`, "TimeoutError"),
+      );
+    }, () => {});
+  }
+
+  #broke(error: BrokenExecutorError): void {
+    if (this.#broken !== undefined) return;
+    this.#broken = error;
+    // Queued work fails at once instead of waiting for a worker that will never come.
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const work = this.#queue[i];
+      if (work !== undefined && !work.future.done()) this.#complete(work, false, error);
+    }
+    this.#queue.length = 0;
+    this.#head = 0;
+  }
+
+  /**
+   * Submits `fn(item)` for every item at once (like futurist's `map`) and yields the results in
+   * order. Leaving the loop early cancels what has not started.
+   *
+   * @param fn A typed {@linkcode TaskRef} taking one item.
+   * @param items The items.
+   * @returns An async iterable of the results; it throws the first failure it reaches.
+   *
+   * @example
+   * ```ts
+   * import { WorkerPoolExecutor, type TaskRef } from "@fjord/fjord/futures";
+   * import assert from "node:assert/strict";
+   *
+   * const code = "export const square = (n) => n * n;";
+   * const square: TaskRef<(n: number) => number> = {
+   *   module: `data:text/javascript,${code}`,
+   *   export: "square",
+   * };
+   * await using ex = new WorkerPoolExecutor({ maxWorkers: 1 });
+   * const out: number[] = [];
+   * for await (const v of ex.map(square, [1, 2, 3])) out.push(v);
+   * assert.deepEqual(out, [1, 4, 9]);
+   * ```
+   */
+  map<F extends (item: never) => unknown>(
+    fn: TaskRef<F>,
+    items: Iterable<Parameters<F>[0]>,
+  ): AsyncIterable<TaskResult<F>>;
   /**
    * Submits `fn(item)` for every item at once (like futurist's `map`) and yields the results in
    * order. Leaving the loop early cancels what has not started.
@@ -375,19 +814,17 @@ export abstract class BaseExecutor implements Executor {
    * assert.deepEqual(out, [1, 4, 9]);
    * ```
    */
-  map<T, R>(
-    fn: ((item: T) => R | Promise<R>) | TaskRef,
-    items: Iterable<T>,
-  ): AsyncIterable<R> {
-    const futures: Future<R>[] = [];
+  map<T, R>(fn: ((item: T) => R | Promise<R>) | TaskRef, items: Iterable<T>): AsyncIterable<R>;
+  map(fn: TaskFn | TaskRef, items: Iterable<unknown>): AsyncIterable<unknown> {
+    const futures: Future<unknown>[] = [];
     try {
-      for (const item of items) futures.push(this.submit(fn as TaskFn<R>, item) as Future<R>);
+      for (const item of items) futures.push(this.#submit(undefined, undefined, fn, [item]));
     } catch (err) {
       for (const f of futures) f.cancel();
       throw err;
     }
     return {
-      async *[Symbol.asyncIterator](): AsyncGenerator<R, void, undefined> {
+      async *[Symbol.asyncIterator](): AsyncGenerator<unknown, void, undefined> {
         try {
           for (const f of futures) yield await f;
         } finally {
@@ -400,11 +837,16 @@ export abstract class BaseExecutor implements Executor {
   /**
    * Stops accepting work. Queued work still runs (unless `cancelFutures`), so no future is left
    * pending forever (futurist's `wait=false` abandons queued work; fjord does not). Workers and
-   * processes are released once everything is done. Idempotent.
+   * processes are released once everything is done. With `timeout`, work still not done after
+   * that many ms is stopped (its Worker/child terminated) and cancelled, so the pool always
+   * lets the program exit. Idempotent (a later call may add a `timeout`). A broken pool shuts
+   * down too.
    *
    * @param options `wait` (default `true`): resolve only when all work is done and resources
-   *   are released; `cancelFutures` (default `false`): cancel work that has not started.
+   *   are released; `cancelFutures` (default `false`): cancel work that has not started;
+   *   `timeout` (ms): stop and cancel what is still not done by then.
    * @returns Resolves when shut down (at once with `wait: false`).
+   * @throws {RangeError} When `timeout` is not a number >= 0 (thrown synchronously).
    *
    * @example
    * ```ts
@@ -420,9 +862,22 @@ export abstract class BaseExecutor implements Executor {
    * assert.ok(b.cancelled());
    * assert.equal(ex.alive, false);
    * ```
+   *
+   * @example Stopping a hung task after a grace period
+   * ```ts
+   * import { AsyncPoolExecutor, CancelledError } from "@fjord/fjord/futures";
+   * import assert from "node:assert/strict";
+   *
+   * const ex = new AsyncPoolExecutor();
+   * const hung = ex.submit(() => new Promise(() => {}));
+   * await ex.shutdown({ timeout: 20 });
+   * assert.ok(hung.cancelled());
+   * await assert.rejects(hung.result(), CancelledError);
+   * ```
    */
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     const { wait = true, cancelFutures = false } = options;
+    const timeout = checkTimeout(options.timeout, "shut down executor", "timeout");
     this.#shutdown = true;
     if (cancelFutures) {
       for (let i = this.#head; i < this.#queue.length; i++) {
@@ -430,15 +885,47 @@ export abstract class BaseExecutor implements Executor {
         if (work && !work.started) work.future.cancel();
       }
     }
-    this.#closing ??= this.#whenIdle().then(() => this.#runner.close()).catch((err) => {
+    if (timeout !== undefined && this.#deadline === undefined && this.#outstanding > 0) {
+      const deadline = this.#deadline = new AbortController();
+      this.#clock.sleep(timeout, { signal: deadline.signal }).then(() => this.#stopAll(), () => {});
+    }
+    this.#closing ??= this.#whenIdle().then(() => {
+      this.#deadline?.abort();
+      return this.#runner.close();
+    }).catch((err) => {
       getLogger().error("Failed to release executor resources", err);
     });
     return wait ? this.#closing : Promise.resolve();
   }
 
-  /** `false` once {@linkcode BaseExecutor.shutdown} was called. */
+  // Shutdown's grace period is over: cancel what is queued, stop and cancel what runs.
+  #stopAll(): void {
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const work = this.#queue[i];
+      if (work === undefined || work.future.done()) continue;
+      if (work.started) futureInternals.forceCancel(work.future);
+      else work.future.cancel();
+    }
+    this.#queue.length = 0;
+    this.#head = 0;
+    for (const work of [...this.#runner.started()]) {
+      if (work.future.done()) continue;
+      this.#runner.stop(work);
+      futureInternals.forceCancel(work.future);
+    }
+  }
+
+  /** `false` once {@linkcode BaseExecutor.shutdown} was called, or once the pool is broken. */
   get alive(): boolean {
-    return !this.#shutdown;
+    return !this.#shutdown && this.#broken === undefined;
+  }
+
+  /**
+   * `true` once the pool gave up on its workers because they kept dying (beyond its `restart`
+   * policy): pending and later submissions reject with {@linkcode BrokenExecutorError}.
+   */
+  get broken(): boolean {
+    return this.#broken !== undefined;
   }
 
   /** An immutable snapshot of the counters (see {@linkcode ExecutorStatistics}). */
@@ -476,7 +963,8 @@ export abstract class BaseExecutor implements Executor {
   }
 
   #backlog(): number {
-    return Math.max(0, this.#queue.length - this.#head - this.#runner.freeSlots());
+    const waiting = this.#queue.length - this.#head;
+    return Math.max(0, waiting - this.#runner.freeSlots(waiting));
   }
 
   #scheduleDrain(): void {
@@ -494,13 +982,13 @@ export abstract class BaseExecutor implements Executor {
     try {
       const queue = this.#queue;
       const runner = this.#runner;
-      while (this.#head < queue.length && runner.freeSlots() > 0) {
+      while (this.#head < queue.length && runner.freeSlots(queue.length - this.#head) > 0) {
         const work = queue[this.#head]!;
         queue[this.#head++] = undefined;
         if (!work.started) {
-          if (!futureInternals.setRunning(work.future)) continue;
+          if (!futureInternals.claim(work.future)) continue;
           work.started = true;
-        }
+        } else if (work.future.done()) continue;
         runner.start(work);
       }
       if (this.#head === queue.length) {
@@ -532,6 +1020,10 @@ export abstract class BaseExecutor implements Executor {
 
   #requeue(works: Work[]): void {
     if (works.length === 0) return;
+    if (this.#broken !== undefined) {
+      for (const work of works) this.#complete(work, false, this.#broken);
+      return;
+    }
     this.#queue.splice(this.#head, 0, ...works);
     this.#scheduleDrain();
   }

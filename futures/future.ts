@@ -79,6 +79,9 @@ export class Future<T> implements PromiseLike<T> {
   #callback: ((f: Future<never>) => void) | undefined = undefined;
   #callbacks: Callback[] | undefined = undefined;
   #onCancel: ((f: Future<never>) => void) | undefined = undefined;
+  // Handed to a pool worker, queued there behind a running task: not running yet, but no
+  // longer cancellable (the worker will run it).
+  #claimed = false;
 
   static {
     futureInternals.setRunning = (f) => {
@@ -86,6 +89,12 @@ export class Future<T> implements PromiseLike<T> {
       f.#state = RUNNING;
       return true;
     };
+    futureInternals.claim = (f) => {
+      if (f.#state !== PENDING) return false;
+      f.#claimed = true;
+      return true;
+    };
+    futureInternals.forceCancel = (f) => f.#settle(CANCELLED, undefined);
     futureInternals.setResult = (f, value) => f.#settle(FINISHED, value);
     futureInternals.setException = (f, error) => f.#settle(FAILED, error);
     futureInternals.failed = (f) => f.#state === FAILED;
@@ -111,7 +120,8 @@ export class Future<T> implements PromiseLike<T> {
   /**
    * Cancels the work if it has not started.
    *
-   * @returns `true` when the future is (now) cancelled; `false` once it is running or done.
+   * @returns `true` when the future is (now) cancelled; `false` once it is running or done, or
+   *   once a pool has handed it to a worker (queued there behind a running task).
    *
    * @example
    * ```ts
@@ -129,7 +139,7 @@ export class Future<T> implements PromiseLike<T> {
    */
   cancel(): boolean {
     if (this.#state === CANCELLED) return true;
-    if (this.#state !== PENDING) return false;
+    if (this.#state !== PENDING || this.#claimed) return false;
     this.#settle(CANCELLED, undefined);
     return true;
   }

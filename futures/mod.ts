@@ -21,7 +21,8 @@
 
 // Re-exported so the `clock` options and the TaskRef tasks are documented with this entry point.
 export type { Clock, SleepOptions } from "../runtime/clock.ts";
-export type { TaskRef } from "../runtime/task_ref.ts";
+export type { RestartPolicy } from "../runtime/restart_policy.ts";
+export type { TaskRef, UntypedTask } from "../runtime/task_ref.ts";
 export * from "./errors.ts";
 export * from "./future.ts";
 export * from "./statistics.ts";

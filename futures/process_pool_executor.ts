@@ -4,7 +4,7 @@
  * @module
  */
 
-import "./_process_runner.ts";
+import "./_isolate_runner.ts";
 import { BaseExecutor, type RemotePoolExecutorOptions } from "./executor.ts";
 
 /**
@@ -31,12 +31,21 @@ export type ProcessPoolExecutorOptions = RemotePoolExecutorOptions;
  * start on the first submission. Messages are length-prefixed v8-serialized frames over the
  * child's stdin/stdout (structured-clone semantics); a child's `console.log` goes to its stderr.
  * `denoArgs` are the children's permission flags; by default every permission this process holds
- * in full is passed on (`--allow-read` is needed to import `file:` task modules). Children exit
- * when their stdin closes (on shutdown, or when this process dies). A child that dies is replaced
- * and the tasks it was running fail with {@linkcode WorkerCrashedError}; the ones it had not
- * started go to another child (up to 3 dying children per task, then they fail too). An idle
- * pool does not keep this process alive (children are unref'd while they have no work); shut it
- * down to release the children at once.
+ * in full is passed on (`--allow-read` is needed to import `file:` task modules). A child runs
+ * one task at a time, so at most `maxWorkers` tasks run at once, async tasks included.
+ *
+ * Faults: a child that dies (a signal, `Deno.exit()`, an uncaught error) fails only the task it
+ * was running, with a {@linkcode WorkerCrashedError} carrying its `exitCode` or `signal`; the
+ * tasks sent to it but not started go to other children. Dead children are replaced under
+ * `restart` (a {@linkcode RestartPolicy}, with back-off); children that keep dying, before they
+ * are ready included, make the pool `broken`: pending and later submissions reject with a
+ * {@linkcode BrokenExecutorError} whose `stderr` is the last dead child's stderr tail (children's
+ * stderr is still passed through to this process's). `taskTimeout` / `submitWith({timeout,
+ * signal})` / `shutdown({timeout})` stop a task by SIGKILLing its child, even one stuck in a
+ * synchronous loop. Children exit when their stdin closes (on shutdown, or when this process
+ * dies), and on Linux the kernel SIGKILLs them when this process dies (`setpriv --pdeathsig`,
+ * util-linux), so none outlives a SIGKILLed parent. An idle pool does not keep this process
+ * alive (children are unref'd while they have no work); shut it down to release them at once.
  *
  * @example
  * ```ts ignore
@@ -53,8 +62,9 @@ export class ProcessPoolExecutor extends BaseExecutor {
    * Creates the pool (processes start on the first submission).
    *
    * @param options `maxWorkers` (>= 1), `denoArgs`, `tasksPerWorker` (>= 1),
-   *   `checkAndReject`, `clock`.
-   * @throws {RangeError} When `maxWorkers` or `tasksPerWorker` is not an integer >= 1.
+   *   `checkAndReject`, `clock`, `taskTimeout` (ms), `restart`.
+   * @throws {RangeError} When `maxWorkers` or `tasksPerWorker` is not an integer >= 1, or a
+   *   `taskTimeout` or `restart` field is out of range.
    * @throws {TypeError} When `denoArgs` is not an array of strings.
    */
   constructor(options: ProcessPoolExecutorOptions = {}) {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import "./_worker_runner.ts";
+import "./_isolate_runner.ts";
 import { BaseExecutor, type RemotePoolExecutorOptions } from "./executor.ts";
 
 /**
@@ -28,15 +28,27 @@ export type WorkerPoolExecutorOptions = Omit<RemotePoolExecutorOptions, "denoArg
 /**
  * Runs {@linkcode TaskRef} tasks in a pool of module Web Workers (real parallelism; the threading
  * backend's `Executor`). `maxWorkers` defaults to `navigator.hardwareConcurrency`; Workers start
- * on the first submission. Arguments and results are structured-cloned; errors come back with
- * their name, message, stack and cause. Each Worker is sent up to `tasksPerWorker` tasks ahead
- * (default 32; 2 once tasks take over 1 ms), which makes small tasks cheap; those count as
- * running. A live pool keeps the process running (as any Worker does): shut it down, or use
- * `await using`. A Worker that dies (`self.close()`, `Deno.exit()`, an uncaught error) is
- * replaced: the tasks it was running fail with {@linkcode WorkerCrashedError}, the ones it had
- * not started go to another Worker (a task that was on 3 Workers that died fails instead, so a
- * task module that kills its Worker while it loads cannot make the pool respawn forever).
- * Plain functions are refused with a `TypeError`: closures cannot cross isolates.
+ * together on the first submission. Arguments and results are structured-cloned; errors come
+ * back with their name, message, stack and cause. A Worker runs one task at a time, so at most
+ * `maxWorkers` tasks run at once, async tasks included; quick tasks are still sent up to
+ * `tasksPerWorker` at a time (default 32; 2 once tasks take over 1 ms, 1 while the first result
+ * is awaited), which keeps them cheap. Tasks sent ahead wait in their Worker: not `running()`,
+ * no longer cancellable. A live pool keeps the process running (as any Worker does): shut it
+ * down, or use `await using`.
+ *
+ * Faults: a Worker that dies (`self.close()`, `Deno.exit()`, an uncaught error) fails only the
+ * task it was running ({@linkcode WorkerCrashedError}); the tasks sent to it but not started go
+ * to other Workers (a task that was on 3 Workers that died fails instead, so a task module that
+ * kills its Worker while it loads cannot make the pool respawn forever). Dead Workers are
+ * replaced under `restart` (a {@linkcode RestartPolicy}, the launchers' rule, with back-off);
+ * beyond it the pool is `broken`: pending and later submissions reject with
+ * {@linkcode BrokenExecutorError} (`submit()` returns an already-rejected future), `alive` is
+ * `false`, `shutdown()` still resolves. `taskTimeout` / `submitWith({timeout, signal})` stop a
+ * task by terminating its Worker. Limitation (Deno 2.9, denoland/deno#35657): a Worker stuck in
+ * a synchronous loop keeps running after `terminate()`, and keeps the process alive; its future
+ * still rejects and a new Worker takes its place. Use {@linkcode ProcessPoolExecutor} for tasks
+ * that may spin forever. Plain functions are refused with a `TypeError`: closures cannot cross
+ * isolates.
  *
  * @example
  * ```ts
@@ -53,8 +65,10 @@ export class WorkerPoolExecutor extends BaseExecutor {
   /**
    * Creates the pool (Workers start on the first submission).
    *
-   * @param options `maxWorkers` (>= 1), `tasksPerWorker` (>= 1), `checkAndReject`, `clock`.
-   * @throws {RangeError} When `maxWorkers` or `tasksPerWorker` is not an integer >= 1.
+   * @param options `maxWorkers` (>= 1), `tasksPerWorker` (>= 1), `checkAndReject`, `clock`,
+   *   `taskTimeout` (ms), `restart`.
+   * @throws {RangeError} When `maxWorkers` or `tasksPerWorker` is not an integer >= 1, or a
+   *   `taskTimeout` or `restart` field is out of range.
    */
   constructor(options: WorkerPoolExecutorOptions = {}) {
     super("worker", options);

@@ -215,6 +215,11 @@ export function terminateFjordWorker(worker: Worker): void {
   releaseIsolateTree(id);
 }
 
+/** The isolate id of a worker from {@linkcode spawnFjordWorker} (undefined once terminated). */
+export function fjordWorkerIsolateId(worker: Worker): number | undefined {
+  return workerIds.get(worker);
+}
+
 /**
  * In a worker's entry module: waits for fjord's init message, adopts the shared memory, its
  * isolate id and the parent's backend, and returns the init data. Must be awaited before any

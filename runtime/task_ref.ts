@@ -5,21 +5,49 @@
  * @module
  */
 
+import { loadExport } from "./_module_loader.ts";
+
+/**
+ * The function type of a {@linkcode TaskRef} that does not say which function it names: its
+ * arguments are not checked and its result is `unknown`. (A brand, never a value.)
+ *
+ * @example
+ * ```ts
+ * import type { TaskRef, UntypedTask } from "@fjord/fjord";
+ *
+ * const ref: TaskRef<UntypedTask> = { module: "file:///tasks.ts", export: "anything" };
+ * const same: TaskRef = ref;
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export type UntypedTask = ((...args: any[]) => unknown) & { readonly __untypedTask: true };
+
 /**
  * A function exported by a module, named so that any isolate can import it.
+ *
+ * `F` is the type of the function it names, for the type checker only (nothing checks it at run
+ * time): with `TaskRef<typeof fib>`, `submit(ref, ...args)` checks the arguments and types the
+ * result. A plain `{ module, export }` object is a `TaskRef` of any `F`.
+ *
+ * @typeParam F The exported function's type (default: unchecked).
  *
  * @example
  * ```ts
  * import type { TaskRef } from "@fjord/fjord";
  *
  * const fib: TaskRef = { module: new URL("./tasks.ts", import.meta.url), export: "fib" };
+ * // Typed: submit(typedFib, "x") fails `deno check`, and the result is a number.
+ * const typedFib: TaskRef<(n: number) => number> = { module: fib.module, export: "fib" };
  * ```
  */
-export interface TaskRef {
+// deno-lint-ignore no-explicit-any
+export interface TaskRef<F extends (...args: any[]) => unknown = UntypedTask> {
   /** An absolute module URL (`file:`, `https:`, `data:` ...), as a string or `URL`. */
   module: string | URL;
   /** The name of the exported function. */
   export: string;
+  /** Type-level only: the function's type. Never set it. */
+  readonly __task?: F;
 }
 
 /**
@@ -134,24 +162,13 @@ export function taskModuleUrl(ref: TaskRef, parameter = "task"): string {
  * assert.equal(fn(21), 42);
  * ```
  */
-export async function loadTask(ref: TaskRef): Promise<(...args: unknown[]) => unknown> {
+export function loadTask(ref: TaskRef): Promise<(...args: unknown[]) => unknown> {
   const url = taskModuleUrl(ref);
-  let mod: Record<string, unknown>;
-  try {
-    mod = await import(url);
-  } catch (cause) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    throw new TaskNotFoundError(url, ref.export, `the module failed to load: ${why}`, { cause });
-  }
-  const fn = mod[ref.export];
-  if (typeof fn !== "function") {
-    throw new TaskNotFoundError(
-      url,
-      ref.export,
-      fn === undefined
-        ? "the module has no such export"
-        : `the export is a ${typeof fn}, not a function`,
-    );
-  }
-  return fn as (...args: unknown[]) => unknown;
+  return loadExport(
+    url,
+    ref.export,
+    (reason, cause) =>
+      new TaskNotFoundError(url, ref.export, reason, cause === undefined ? undefined : { cause }),
+    (value) => `the export is a ${typeof value}, not a function`,
+  );
 }

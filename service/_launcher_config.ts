@@ -1,12 +1,15 @@
 // The launchers' use of Config: fjord's service options, the graceful shutdown timeout, option
-// logging, and the sources a worker loads its own Config from.
+// logging, and the snapshot of the parent's Config that every worker's own Config is built from
+// (workers read no config file: the parent reads them once, and a reload hands the new values to
+// replacement workers; a mutate sends them to the running ones).
 
 import { Config, consoleConfigLogger } from "../config/mod.ts";
-import type { ChangedOptions, ConfigLogger, ConfigSources } from "../config/mod.ts";
+import type { ChangedOptions, ConfigLogger } from "../config/mod.ts";
+import { type ConfigSnapshot, snapshotConfig } from "../config/_snapshot.ts";
 import { logOptions, serviceOpts } from "../config/fjord_options.ts";
 import { getLogger } from "../runtime/logger.ts";
 
-export type { ConfigSources };
+export type { ConfigSnapshot };
 
 const DEFAULT_GRACEFUL_TIMEOUT_S = 60;
 
@@ -41,17 +44,34 @@ export function maybeLogOptions(conf: Config | undefined): void {
   }
 }
 
-/** What a worker needs to load the same Config (undefined: no Config was given). */
-export function configSources(conf: Config | undefined): ConfigSources | undefined {
-  return conf?.sources;
+// Which Config each snapshot was taken from, so a worker handle can take a fresh one to send
+// with a mutate.
+const origins = new WeakMap<ConfigSnapshot, Config>();
+let bare: ConfigSnapshot | undefined;
+
+/**
+ * What a worker builds its Config from: a snapshot of `conf`, or (no Config given) of one with
+ * fjord's service options only. Always a snapshot, so that a worker never loads the option
+ * definitions itself.
+ */
+export function configSources(conf: Config | undefined): ConfigSnapshot {
+  if (conf === undefined) {
+    if (bare === undefined) {
+      const fresh = new Config();
+      prepareConf(fresh);
+      bare = snapshotConfig(fresh);
+    }
+    return bare;
+  }
+  const snap = snapshotConfig(conf);
+  origins.set(snap, conf);
+  return snap;
 }
 
-/** Builds a worker's own Config from the parent's sources. */
-export async function loadWorkerConfig(sources: ConfigSources | undefined): Promise<Config> {
-  const conf = new Config();
-  prepareConf(conf);
-  if (sources !== undefined) await conf.load(sources);
-  return conf;
+/** A fresh snapshot of the Config `snap` was taken from (undefined: none, nothing changes). */
+export function refreshSnapshot(snap: ConfigSnapshot | undefined): ConfigSnapshot | undefined {
+  const conf = snap === undefined ? undefined : origins.get(snap);
+  return conf === undefined ? undefined : configSources(conf);
 }
 
 /** Applies SIGHUP's config step: reload (files re-read) or mutate (mutable options only). */

@@ -1,16 +1,13 @@
 // What runs inside a launcher worker (a Web Worker or a child process): load the worker's own
-// Config and the service, start it, report, and obey the parent's commands. The transport
-// (postMessage or stdin/stdout) is the caller's.
+// Config and the service, start it, report, and obey the parent's commands. The transport is the
+// isolate guest's (_launcher_entry.ts connects it).
 
 import type { BackendType } from "../runtime/backend_type.ts";
 import { type SerializedError, serializeError } from "../runtime/_error_transfer.ts";
 import { getLogger } from "../runtime/logger.ts";
-import {
-  type ConfigSources,
-  loadWorkerConfig,
-  maybeLogOptions,
-  refreshConf,
-} from "./_launcher_config.ts";
+// Not _launcher_config.ts: a worker gets fjord's options in the snapshot and need not load them.
+import { applySnapshot, configFromSnapshot, type ConfigSnapshot } from "../config/_snapshot.ts";
+import { setCurrentWorker } from "./current_worker.ts";
 import { buildService, loadServiceExport, type PlainServiceRef } from "./_service_ref.ts";
 import type { ServiceBase } from "./service.ts";
 import { SignalExit } from "./signal_exit.ts";
@@ -21,7 +18,8 @@ export interface LauncherWorkerInit {
   ref: PlainServiceRef;
   /** The worker id, or undefined for a standby worker that waits for a "start" command. */
   workerId: number | undefined;
-  config: ConfigSources | undefined;
+  /** The parent's Config (or one with fjord's service options only). */
+  config: ConfigSnapshot;
   backend: BackendType | undefined;
   /** Bounds a child's own graceful stop when its parent died (0 = forever). */
   gracefulTimeoutMs: number;
@@ -31,17 +29,17 @@ export interface LauncherWorkerInit {
 export type ToWorker =
   | { op: "start"; workerId: number }
   | { op: "stop"; graceful: boolean }
-  | { op: "mutate" };
+  /** Apply `config` (the parent's values after its mutate), then reset(). */
+  | { op: "mutate"; config: ConfigSnapshot | undefined };
 
 /** Worker → parent. */
 export type FromWorker =
   | { ev: "started" }
   | {
     ev: "error";
-    phase: "load" | "start" | "wait" | "stop" | "uncaught";
+    phase: "load" | "start" | "wait" | "stop";
     error: SerializedError;
-  }
-  | { ev: "exit"; code: number };
+  };
 
 const NEVER: Promise<never> = new Promise<never>(() => {});
 
@@ -49,7 +47,7 @@ const NEVER: Promise<never> = new Promise<never>(() => {});
 export class LauncherWorkerRuntime {
   #init: LauncherWorkerInit;
   #send: (msg: FromWorker) => void;
-  #conf: Config | undefined;
+  #conf!: Config;
   #service: ServiceBase | undefined;
   #startCmd = Promise.withResolvers<number | undefined>();
   #stopReq = Promise.withResolvers<boolean>();
@@ -71,7 +69,7 @@ export class LauncherWorkerRuntime {
         this.#stopReq.resolve(cmd.graceful);
         break;
       case "mutate":
-        this.#mutating = this.#mutating.then(() => this.#mutate());
+        this.#mutating = this.#mutating.then(() => this.#mutate(cmd.config));
         break;
     }
   }
@@ -81,7 +79,7 @@ export class LauncherWorkerRuntime {
     const init = this.#init;
     let target: unknown;
     try {
-      this.#conf = await loadWorkerConfig(init.config);
+      this.#conf = configFromSnapshot(init.config);
       target = await loadServiceExport(init.ref);
     } catch (error) {
       return this.#fail("load", error);
@@ -94,9 +92,9 @@ export class LauncherWorkerRuntime {
     }
     let service: ServiceBase;
     try {
+      setCurrentWorker({ workerId, conf: this.#conf });
       service = await buildService(init.ref, target, { workerId, conf: this.#conf });
       this.#service = service;
-      maybeLogOptions(this.#conf);
       await service.start();
     } catch (error) {
       return this.#fail("start", error);
@@ -129,9 +127,9 @@ export class LauncherWorkerRuntime {
     return error instanceof SignalExit ? error.code : 2;
   }
 
-  async #mutate(): Promise<void> {
+  async #mutate(config: ConfigSnapshot | undefined): Promise<void> {
     try {
-      await refreshConf(this.#conf, "mutate");
+      if (config !== undefined) applySnapshot(this.#conf, config);
       await this.#service?.reset();
     } catch (error) {
       getLogger().error("Error resetting service on SIGHUP", error);

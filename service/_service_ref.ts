@@ -5,6 +5,7 @@ import type { Config } from "../config/mod.ts";
 import { checkServiceBase, describeValue } from "./_launcher_common.ts";
 import type { ServiceBase } from "./service.ts";
 import { isServiceRef, ServiceNotFoundError, type ServiceRef } from "../runtime/service_ref.ts";
+import { loadExport } from "../runtime/_module_loader.ts";
 
 /** A ServiceRef in the plain form sent to another isolate. */
 export interface PlainServiceRef {
@@ -44,28 +45,64 @@ export function normalizeServiceRef(ref: ServiceRef, parameter = "s"): PlainServ
 }
 
 /** Imports the module and returns the export, checked to be a function (class or factory). */
-export async function loadServiceExport(ref: PlainServiceRef): Promise<unknown> {
-  let mod: Record<string, unknown>;
+export function loadServiceExport(ref: PlainServiceRef): Promise<unknown> {
+  return loadExport(
+    ref.module,
+    ref.export,
+    (reason, cause) =>
+      new ServiceNotFoundError(
+        ref.module,
+        ref.export,
+        reason,
+        cause === undefined ? undefined : { cause },
+      ),
+    (value) => `the export is ${describeValue(value)}, not a ServiceBase class or a factory`,
+  );
+}
+
+// How long the parent's check of a ServiceRef may hold back the workers: a module that is still
+// evaluating (one that launches itself from its top level) would make it wait on itself.
+const CHECK_HOLD_MS = 100;
+
+function isMainModule(url: string): boolean {
   try {
-    mod = await import(ref.module);
-  } catch (cause) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    throw new ServiceNotFoundError(ref.module, ref.export, `the module failed to load: ${why}`, {
-      cause,
-    });
+    return url === Deno.mainModule;
+  } catch {
+    return false;
   }
-  if (!Object.hasOwn(mod, ref.export)) {
-    throw new ServiceNotFoundError(ref.module, ref.export, "the module has no such export");
+}
+
+/**
+ * Imports the referenced module in the parent to check its export, then calls `spawn` (at most
+ * once). The main module is not imported again (it may be waiting on its own launcher); any other
+ * module still evaluating after a short hold lets the workers start, which report a bad export
+ * themselves. A failed check goes to `fail`. The returned promise settles within the hold, so a
+ * stop never waits on a module that waits on itself.
+ */
+export function checkThenSpawn(
+  ref: PlainServiceRef,
+  fail: (error: unknown) => void,
+  spawn: () => void,
+): Promise<void> {
+  if (isMainModule(ref.module)) {
+    spawn();
+    return Promise.resolve();
   }
-  const target = mod[ref.export];
-  if (typeof target !== "function") {
-    throw new ServiceNotFoundError(
-      ref.module,
-      ref.export,
-      `the export is ${describeValue(target)}, not a ServiceBase class or a factory`,
-    );
-  }
-  return target;
+  let done = false;
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const once = (fn: () => void): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    fn();
+    resolve();
+  };
+  const timer = setTimeout(() => once(spawn), CHECK_HOLD_MS);
+  loadServiceExport(ref).then(() => once(spawn), (error) => {
+    if (done) fail(error);
+    else once(() => fail(error));
+  });
+  return promise;
 }
 
 function isClass(fn: (...a: unknown[]) => unknown): boolean {

@@ -1,11 +1,19 @@
 // The launcher's side of one worker: a Web Worker ("worker" isolation) or a child Deno process
-// ("process" isolation), behind one interface.
+// ("process" isolation), both run by the isolate host; what is launcher-specific here is the
+// command set (start, stop, mutate) and how an end is told in the log.
 
 import type { Clock } from "../runtime/clock.ts";
 import { deserializeError } from "../runtime/_error_transfer.ts";
-import { spawnFjordWorker, terminateFjordWorker } from "../runtime/_fjord_worker.ts";
-import { pumpChildStdout } from "../runtime/_child_io.ts";
+import {
+  type IsolateExitCause,
+  type IsolateHandle,
+  type LogRecord,
+  startIsolate,
+} from "../runtime/_isolate_host.ts";
 import type { FromWorker, LauncherWorkerInit, ToWorker } from "./_launcher_runtime.ts";
+import { refreshSnapshot } from "./_launcher_config.ts";
+import { getLogger } from "../runtime/logger.ts";
+import { makeLogOrigin } from "../runtime/_log_origin.ts";
 
 /** How a worker ended. */
 export interface ExitInfo {
@@ -13,6 +21,8 @@ export interface ExitInfo {
   reason: string;
   code: number | undefined;
   signal: string | undefined;
+  /** Why it ended: return, throw, rejection, exit, close, signal, oom, terminated or lost. */
+  cause?: IsolateExitCause;
 }
 
 /** One running worker. */
@@ -36,43 +46,79 @@ export interface WorkerHandle {
   kill(): void;
 }
 
-abstract class BaseHandle implements WorkerHandle {
-  abstract readonly pid: number | undefined;
-  readonly #started = Promise.withResolvers<void>();
-  readonly #exited = Promise.withResolvers<ExitInfo>();
-  #alive = true;
-  #lastError: string | undefined;
+/** Where a worker runs and what to do with its log records. */
+export interface WorkerHandleOptions {
+  isolation: "worker" | "process";
+  /** The Web Worker's name. */
+  name?: string;
+  /** Process isolation: the `deno` executable and the flags for `deno run`. */
+  denoPath?: string;
+  denoArgs?: readonly string[];
+  /** A log record the worker forwarded. Default: the launcher's logger, with its origin. */
+  onLog?(record: LogRecord): void;
+}
 
-  constructor() {
-    // Callers may never look at these; a death must not become an unhandled rejection.
+const ENTRY = new URL("./_launcher_entry.ts", import.meta.url);
+
+/** A launcher worker in either isolation. */
+export class IsolateWorkerHandle implements WorkerHandle {
+  readonly #started = Promise.withResolvers<void>();
+  readonly #exited: Promise<ExitInfo>;
+  readonly #isolate: IsolateHandle<ToWorker>;
+  readonly #init: LauncherWorkerInit;
+  #lastError: string | undefined;
+  #workerId: number | undefined;
+
+  constructor(init: LauncherWorkerInit, options: WorkerHandleOptions) {
+    // Callers may never look at it; a death must not become an unhandled rejection.
     this.#started.promise.catch(() => {});
+    this.#init = init;
+    this.#workerId = init.workerId;
+    this.#isolate = startIsolate<ToWorker, FromWorker>({
+      isolation: options.isolation,
+      entry: ENTRY,
+      data: init,
+      ...(options.name !== undefined ? { name: options.name } : {}),
+      ...(options.denoPath !== undefined ? { denoPath: options.denoPath } : {}),
+      ...(options.denoArgs !== undefined ? { denoArgs: options.denoArgs } : {}),
+      onMessage: (msg) => this.#onEvent(msg),
+      onLog: options.onLog ?? ((record) => this.#log(record)),
+    });
+    this.#exited = this.#isolate.exited.then((exit) => {
+      const reason = this.#lastError === undefined
+        ? exit.reason
+        : `${exit.reason} (${this.#lastError})`;
+      this.#started.reject(new Error(`Worker ${reason}`));
+      return { reason, code: exit.code, signal: exit.signal, cause: exit.cause };
+    });
   }
 
+  get pid(): number | undefined {
+    return this.#isolate.pid;
+  }
   get started(): Promise<void> {
     return this.#started.promise;
   }
   get exited(): Promise<ExitInfo> {
-    return this.#exited.promise;
+    return this.#exited;
   }
   get alive(): boolean {
-    return this.#alive;
+    return this.#isolate.alive;
   }
 
-  protected abstract send(cmd: ToWorker): void;
-  abstract kill(): void;
-  protected abstract askStop(): void;
-
   promote(workerId: number): void {
-    this.send({ op: "start", workerId });
+    this.#workerId = workerId;
+    this.#send({ op: "start", workerId });
   }
 
   mutate(): void {
-    this.send({ op: "mutate" });
+    // The parent has applied the mutate to its Config: the worker takes its values from there.
+    this.#send({ op: "mutate", config: refreshSnapshot(this.#init.config) });
   }
 
   async stop(timeoutMs: number, clock: Clock): Promise<boolean> {
-    if (!this.#alive) return true;
-    this.askStop();
+    if (!this.alive) return true;
+    this.#send({ op: "stop", graceful: true });
     if (timeoutMs <= 0) {
       await this.exited;
       return true;
@@ -88,139 +134,54 @@ abstract class BaseHandle implements WorkerHandle {
     return clean;
   }
 
-  protected onEvent(msg: FromWorker): void {
-    switch (msg.ev) {
-      case "started":
-        this.#started.resolve();
-        break;
-      case "error": {
-        const err = deserializeError(msg.error);
-        this.#lastError = msg.phase === "uncaught"
-          ? `uncaught ${err.name}: ${err.message}`
-          : `${msg.phase}() failed: ${err.name}: ${err.message}`;
-        break;
-      }
-      default:
-        break;
+  kill(): void {
+    this.#isolate.kill();
+  }
+
+  #log(record: LogRecord): void {
+    const origin = makeLogOrigin({
+      time: record.time,
+      workerId: this.#workerId,
+      pid: this.#isolate.pid,
+      isolateId: this.#isolate.isolateId,
+      service: this.#init.ref.export,
+    });
+    getLogger()[record.level](record.message, origin);
+  }
+
+  #send(cmd: ToWorker): void {
+    if (this.alive) this.#isolate.post(cmd);
+  }
+
+  #onEvent(msg: FromWorker): void {
+    if (msg.ev === "started") this.#started.resolve();
+    else if (msg.ev === "error") {
+      const err = deserializeError(msg.error);
+      this.#lastError = `${msg.phase}() failed: ${err.name}: ${err.message}`;
     }
   }
-
-  protected died(info: Omit<ExitInfo, "reason"> & { reason: string }): void {
-    if (!this.#alive) return;
-    this.#alive = false;
-    const reason = this.#lastError === undefined
-      ? info.reason
-      : `${info.reason} (${this.#lastError})`;
-    const error = new Error(`Worker ${reason}`);
-    this.#started.reject(error);
-    this.#exited.resolve({ ...info, reason });
-  }
 }
-
-const WORKER_ENTRY = new URL("./_launcher_worker.ts", import.meta.url);
 
 /** A worker in "worker" isolation: a module Web Worker. */
-export class WebWorkerHandle extends BaseHandle {
-  readonly pid: number | undefined = undefined;
-  #worker: Worker;
-
-  constructor(init: LauncherWorkerInit, name: string) {
-    super();
-    this.#worker = spawnFjordWorker(WORKER_ENTRY, { name, data: init });
-    this.#worker.onmessage = (event: MessageEvent<FromWorker>) => {
-      const msg = event.data;
-      if (msg.ev === "exit") {
-        terminateFjordWorker(this.#worker);
-        this.died({ reason: `exited with status ${msg.code}`, code: msg.code, signal: undefined });
-      } else {
-        this.onEvent(msg);
-      }
-    };
-    this.#worker.onerror = (event: ErrorEvent) => {
-      // Handled here: an error in a worker must not take the launcher down.
-      event.preventDefault();
-      terminateFjordWorker(this.#worker);
-      this.died({ reason: `threw ${event.message}`, code: undefined, signal: undefined });
-    };
-    this.#worker.onmessageerror = () => {
-      terminateFjordWorker(this.#worker);
-      this.died({ reason: "sent an unreadable message", code: undefined, signal: undefined });
-    };
-  }
-
-  protected send(cmd: ToWorker): void {
-    if (this.alive) this.#worker.postMessage(cmd);
-  }
-
-  protected askStop(): void {
-    this.send({ op: "stop", graceful: true });
-  }
-
-  kill(): void {
-    terminateFjordWorker(this.#worker);
-    this.died({ reason: "terminated", code: undefined, signal: undefined });
+export class WebWorkerHandle extends IsolateWorkerHandle {
+  constructor(init: LauncherWorkerInit, name: string, onLog?: (record: LogRecord) => void) {
+    super(init, { isolation: "worker", name, ...(onLog !== undefined ? { onLog } : {}) });
   }
 }
 
-const CHILD_ENTRY = new URL("./_launcher_child.ts", import.meta.url).href;
-const encoder = new TextEncoder();
-
-/** A worker in "process" isolation: `deno run` of the child bootstrap. */
-export class ProcessHandle extends BaseHandle {
-  readonly pid: number;
-  #child: Deno.ChildProcess;
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
-
-  constructor(init: LauncherWorkerInit, denoPath: string, denoArgs: readonly string[]) {
-    super();
-    this.#child = new Deno.Command(denoPath, {
-      args: ["run", ...denoArgs, CHILD_ENTRY],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    this.pid = this.#child.pid;
-    this.#writer = this.#child.stdin.getWriter();
-    this.#write(JSON.stringify(init));
-    const pump = pumpChildStdout(this.#child.stdout, (msg) => this.onEvent(msg as FromWorker))
-      .catch(() => {});
-    void this.#child.status.then(async (status) => {
-      // A killed child wrote nothing more worth waiting for; an exit may have left its
-      // error event in the pipe, which names the reason.
-      if (status.signal === null) await pump;
-      void this.#writer.close().catch(() => {});
-      this.died({
-        reason: status.signal !== null
-          ? `killed by signal ${status.signal}`
-          : `exited with status ${status.code}`,
-        code: status.signal !== null ? undefined : status.code,
-        signal: status.signal ?? undefined,
-      });
+/** A worker in "process" isolation: `deno run` of the launcher's entry module. */
+export class ProcessHandle extends IsolateWorkerHandle {
+  constructor(
+    init: LauncherWorkerInit,
+    denoPath: string,
+    denoArgs: readonly string[],
+    onLog?: (record: LogRecord) => void,
+  ) {
+    super(init, {
+      isolation: "process",
+      denoPath,
+      denoArgs,
+      ...(onLog !== undefined ? { onLog } : {}),
     });
-  }
-
-  #write(line: string): void {
-    this.#writer.write(encoder.encode(line + "\n")).catch(() => {});
-  }
-
-  protected send(cmd: ToWorker): void {
-    if (this.alive) this.#write(JSON.stringify(cmd));
-  }
-
-  protected askStop(): void {
-    // The child's SIGTERM handler stops its service gracefully (or ends a standby).
-    try {
-      this.#child.kill("SIGTERM");
-    } catch {
-      // Already gone.
-    }
-  }
-
-  kill(): void {
-    try {
-      this.#child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
   }
 }

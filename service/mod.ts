@@ -36,3 +36,4 @@ export * from "./service_launcher.ts";
 export * from "./process_launcher.ts";
 export * from "./launch.ts";
 export * from "./systemd.ts";
+export { currentWorker, type WorkerContext } from "./current_worker.ts";

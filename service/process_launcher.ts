@@ -22,7 +22,7 @@ import {
   prepareConf,
   refreshConf,
 } from "./_launcher_config.ts";
-import { loadServiceExport, normalizeServiceRef, type PlainServiceRef } from "./_service_ref.ts";
+import { checkThenSpawn, normalizeServiceRef, type PlainServiceRef } from "./_service_ref.ts";
 import type { LauncherWorkerInit } from "./_launcher_runtime.ts";
 import { ProcessHandle, WebWorkerHandle, type WorkerHandle } from "./_worker_handle.ts";
 import type { RestartMethod, ServiceBase } from "./service.ts";
@@ -301,12 +301,11 @@ export class ProcessLauncher implements AsyncDisposable {
     };
     this.#specs.push(spec);
     getLogger().info(`Starting ${workers} workers`);
-    this.#track((async () => {
-      await loadServiceExport(ref);
+    this.#track(checkThenSpawn(ref, (error) => this.#onFatal(error), () => {
       if (this.#state !== "running") return;
       for (const slot of spec.slots) this.#spawnSlot(spec, slot, false);
       this.#refreshStandby(spec);
-    })());
+    }));
   }
 
   /**

@@ -9,10 +9,10 @@ import { type Clock, systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { selectedIsolation } from "../runtime/selection.ts";
 import { isTaskRef, loadTask, taskModuleUrl, type TaskRef } from "../runtime/task_ref.ts";
-import { deserializeError, type SerializedError } from "../runtime/_error_transfer.ts";
-import { spawnFjordWorker, terminateFjordWorker } from "../runtime/_fjord_worker.ts";
-// Type only: the entry module itself runs in the Worker.
-import type { ThreadInit } from "./_thread_worker.ts";
+import { deserializeError } from "../runtime/_error_transfer.ts";
+import { startIsolate } from "../runtime/_isolate_host.ts";
+// Types only: the entry module itself runs in the Worker.
+import type { ThreadInit, ThreadReply } from "./_thread_entry.ts";
 import { DynamicLoopingCall, FixedIntervalLoopingCall } from "./looping_call.ts";
 
 let nextIdent = 1;
@@ -233,39 +233,36 @@ export interface ThreadGroupStopOptions {
   graceful?: boolean;
 }
 
-type ThreadReply =
-  | { kind: "result"; value: unknown }
-  | { kind: "error"; error: SerializedError };
-
-const THREAD_WORKER = new URL("./_thread_worker.ts", import.meta.url);
+const THREAD_ENTRY = new URL("./_thread_entry.ts", import.meta.url);
 
 function runInWorker(init: ThreadInit, ident: number, signal: AbortSignal): Promise<unknown> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
-    const worker = spawnFjordWorker(THREAD_WORKER, { name: `fjord-thread-${ident}`, data: init });
+    const isolate = startIsolate<never, ThreadReply>({
+      isolation: "worker",
+      entry: THREAD_ENTRY,
+      data: init,
+      name: `fjord-thread-${ident}`,
+      onMessage: (reply) => {
+        finish();
+        if (reply.kind === "result") resolve(reply.value);
+        else reject(deserializeError(reply.error));
+      },
+    });
     const finish = (): void => {
       signal.removeEventListener("abort", onAbort);
-      terminateFjordWorker(worker);
+      isolate.kill();
     };
     const onAbort = (): void => {
       finish();
       reject(signal.reason);
     };
-    worker.onmessage = (event: MessageEvent<ThreadReply>): void => {
+    // A Worker that ended before it replied (Deno.exit, self.close, an uncaught error).
+    void isolate.exited.then((exit) => {
+      if (exit.cause === "terminated") return;
       finish();
-      const reply = event.data;
-      if (reply.kind === "result") resolve(reply.value);
-      else reject(deserializeError(reply.error));
-    };
-    worker.onmessageerror = (): void => {
-      finish();
-      reject(new TypeError(`Cannot receive the result of thread ${ident} from its Web Worker`));
-    };
-    worker.onerror = (event: ErrorEvent): void => {
-      event.preventDefault();
-      finish();
-      reject(new Error(`Thread ${ident}'s Web Worker failed: ${event.message}`));
-    };
+      reject(new Error(`Thread ${ident}'s Web Worker ${exit.reason}`, { cause: exit.error }));
+    });
     signal.addEventListener("abort", onAbort, { once: true });
   });
 }

@@ -268,3 +268,32 @@ Deno.test("Executor.submit() throws ExecutorShutdownError when checkAndReject sh
   assert.equal(ran, false);
   assert.equal(ex.statistics.executed + ex.statistics.cancelled, 0);
 });
+
+Deno.test("AsyncPoolExecutor abandons a task at its timeout: the future rejects with TimeoutError and the slot is freed", async () => {
+  await using ex = new AsyncPoolExecutor({ maxWorkers: 1, taskTimeout: 30 });
+  let release!: () => void;
+  const hung = ex.submit(() => new Promise<void>((r) => release = r));
+  const next = ex.submit(() => "next");
+  await assert.rejects(hung.result(), { name: "TimeoutError" });
+  assert.equal(await next, "next");
+  release(); // its late outcome is ignored
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(ex.statistics.executed, 2);
+  assert.equal(ex.statistics.failures, 1);
+  assert.throws(() => new AsyncPoolExecutor({ taskTimeout: -5 }), /'taskTimeout' must be/);
+});
+
+Deno.test("AsyncPoolExecutor.shutdown({timeout}) cancels what still runs or waits after the grace period", async () => {
+  const ex = new AsyncPoolExecutor({ maxWorkers: 1 });
+  const hung = ex.submit(() => new Promise(() => {}));
+  const queued = ex.submit(() => 1);
+  await Promise.resolve();
+  assert.ok(hung.running());
+  const t0 = performance.now();
+  await ex.shutdown({ timeout: 30 });
+  assert.ok(performance.now() - t0 < 2_000);
+  assert.ok(hung.cancelled() && queued.cancelled());
+  await assert.rejects(hung.result(), CancelledError);
+  assert.equal(ex.statistics.cancelled, 2);
+  assert.throws(() => ex.shutdown({ timeout: Number.NaN }), RangeError);
+});

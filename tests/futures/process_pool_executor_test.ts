@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import type { TaskRef } from "../../backends/mod.ts";
-import { captureLog } from "./_helpers.ts";
-import { ProcessPoolExecutor, transfer, WorkerCrashedError } from "../../futures/mod.ts";
+import { captureLog, isAlive, maxOverlap, runFixture, waitUntil } from "./_helpers.ts";
+import {
+  BrokenExecutorError,
+  ProcessPoolExecutor,
+  transfer,
+  WorkerCrashedError,
+} from "../../futures/mod.ts";
 
 const TASKS = new URL("./_fixtures/tasks.ts", import.meta.url);
 const ref = (name: string): TaskRef => ({ module: TASKS, export: name });
@@ -32,21 +37,24 @@ Deno.test("ProcessPoolExecutor runs tasks in child processes; task stdout noise 
   assert.equal(buf.byteLength, 2);
 });
 
-Deno.test("ProcessPoolExecutor fails a task whose child calls Deno.exit() and replaces the child", async () => {
+Deno.test("ProcessPoolExecutor fails only the task whose child calls Deno.exit(); tasks queued behind it go to the replacement", async () => {
   using log = captureLog();
   {
     await using ex = new ProcessPoolExecutor({ maxWorkers: 1, tasksPerWorker: 4 });
     const first = await ex.submit<number>(ref("pid"));
-    // Pipelined together: `slow` is running (async) when `killer` exits; `after` has not started.
-    const slow = ex.submit(ref("sleepThen"), 300, "never");
+    // Sent together: `slow` runs first (a child runs one task at a time), then `killer` exits
+    // while `after` waits behind it in the same child.
+    const slow = ex.submit(ref("sleepThen"), 100, "slept");
     const killer = ex.submit(ref("exitProcess"), 3);
     const after = ex.submit(ref("add"), 1, 2);
     const err = await killer.exception() as WorkerCrashedError;
     assert.ok(err instanceof WorkerCrashedError);
     assert.match(err.message, /Deno\.exit\(3\)/);
-    assert.ok(await slow.exception() instanceof WorkerCrashedError);
+    assert.equal(err.exitCode, 3);
+    assert.equal(err.worker, "process 1");
+    assert.equal(await slow, "slept");
     assert.equal(await after, 3);
-    assert.equal(ex.statistics.failures, 2);
+    assert.equal(ex.statistics.failures, 1);
     assert.notEqual(await ex.submit<number>(ref("pid")), first);
     assert.ok(log.warnings.some((w) => /Replacing process 1/.test(w)));
   }
@@ -60,15 +68,25 @@ Deno.test("ProcessPoolExecutor children get only the permissions in denoArgs", a
   assert.match(err.message, /read/i);
 });
 
-Deno.test("ProcessPoolExecutor fails its work when children cannot start (bad denoArgs)", async () => {
+Deno.test("ProcessPoolExecutor whose children cannot start becomes broken with their stderr, and shutdown() resolves", async () => {
   using log = captureLog();
-  await using ex = new ProcessPoolExecutor({ maxWorkers: 1, denoArgs: ["--no-such-flag"] });
-  const err = await ex.submit(ref("add"), 1, 2).exception() as Error;
-  assert.ok(err instanceof WorkerCrashedError);
-  assert.match(err.message, /before they were ready; the last: it exited with code/);
+  const ex = new ProcessPoolExecutor({
+    maxWorkers: 1,
+    denoArgs: ["--no-such-flag"],
+    restart: { maxRestarts: 2, backoff: { initial: 10 } },
+  });
+  const err = await ex.submit(ref("add"), 1, 2).exception() as BrokenExecutorError;
+  assert.ok(err instanceof BrokenExecutorError);
+  assert.match(err.message, /before it was ready/);
+  assert.match(err.stderr ?? "", /no-such-flag/);
+  assert.ok(ex.broken);
+  assert.equal(ex.alive, false);
+  // Later submissions reject at once with the same error; bad input still throws.
+  assert.equal(await ex.submit(ref("add"), 1, 1).exception(), err);
   assert.throws(() => ex.submit(() => 1), TypeError);
-  assert.ok(ex.submit(ref("add"), 1, 1) !== undefined);
   assert.equal(log.errors.length, 1);
+  assert.equal(log.warnings.length, 2);
+  await ex.shutdown();
 });
 
 Deno.test("ProcessPoolExecutor fails the tasks of a child killed by SIGKILL and carries on", async () => {
@@ -76,7 +94,7 @@ Deno.test("ProcessPoolExecutor fails the tasks of a child killed by SIGKILL and 
   await using ex = new ProcessPoolExecutor({ maxWorkers: 1 });
   const err = await ex.submit(ref("killSelf")).exception() as Error;
   assert.ok(err instanceof WorkerCrashedError);
-  assert.match(err.message, /killed by SIGKILL/);
+  assert.match(err.message, /killed by signal SIGKILL/);
   assert.equal(await ex.submit(ref("add"), 4, 4), 8);
   assert.equal(log.warnings.length, 1);
 });
@@ -93,15 +111,106 @@ Deno.test("An idle ProcessPoolExecutor does not keep the program alive, and its 
   const { pid } = JSON.parse(new TextDecoder().decode(out.stdout));
   assert.notEqual(pid, Deno.pid);
   // The child saw stdin close when its parent ended, and exited.
-  const deadline = Date.now() + 10_000;
-  for (;;) {
+  assert.ok(await waitUntil(() => !isAlive(pid), 10_000), `child ${pid} outlived its parent`);
+});
+
+Deno.test("ProcessPoolExecutor({maxWorkers: 2}) runs at most 2 async tasks at once", async () => {
+  await using ex = new ProcessPoolExecutor({ maxWorkers: 2 });
+  await Promise.all(Array.from({ length: 64 }, (_, i) => ex.submit(ref("add"), i, 0)));
+  const fs = Array.from({ length: 8 }, () => ex.submit<[number, number]>(ref("window"), 30));
+  let peakRunning = 0;
+  while (!fs.every((f) => f.done())) {
+    peakRunning = Math.max(peakRunning, fs.filter((f) => f.running()).length);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  assert.ok(maxOverlap(await Promise.all(fs)) <= 2);
+  assert.ok(peakRunning <= 2, `peak running ${peakRunning}`);
+  assert.equal(ex.statistics.executed, 72);
+});
+
+Deno.test("ProcessPoolExecutor: a child SIGKILLed mid-task fails only its running task (WorkerCrashedError with the signal); the tasks queued on it run elsewhere", async () => {
+  using log = captureLog();
+  const dir = await Deno.makeTempDir();
+  try {
+    await using ex = new ProcessPoolExecutor({ maxWorkers: 1, tasksPerWorker: 8 });
+    // Quick tasks first: the pool then sends several tasks to the child at once.
+    await Promise.all(Array.from({ length: 64 }, () => ex.submit(ref("add"), 1, 1)));
+    const running = ex.submit(ref("pidThenSleep"), `${dir}/pid`, 30_000);
+    const queued = [ex.submit(ref("add"), 2, 2), ex.submit(ref("add"), 3, 3)];
+    let pid = 0;
+    await waitUntil(() => {
+      try {
+        pid = Number(Deno.readTextFileSync(`${dir}/pid`));
+      } catch {
+        return false;
+      }
+      return pid > 0;
+    }, 10_000);
+    assert.ok(!queued.some((f) => f.running()), "queued tasks are not running");
+    Deno.kill(pid, "SIGKILL");
+    const err = await running.exception() as WorkerCrashedError;
+    assert.ok(err instanceof WorkerCrashedError);
+    assert.equal(err.signal, "SIGKILL");
+    assert.equal(err.exitCode, undefined);
+    assert.deepEqual(await Promise.all(queued), [4, 6]);
+    assert.equal(ex.statistics.failures, 1);
+    assert.equal(log.warnings.length, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ProcessPoolExecutor stops a task stuck in a synchronous loop at its timeout by killing its child", async () => {
+  await using ex = new ProcessPoolExecutor({ maxWorkers: 1, taskTimeout: 150 });
+  const pid = await ex.submit<number>(ref("pid"));
+  const err = await ex.submit(ref("spin"), 60_000).exception() as DOMException;
+  assert.equal(err.name, "TimeoutError");
+  assert.ok(await waitUntil(() => !isAlive(pid), 5_000), `child ${pid} still alive`);
+  assert.notEqual(await ex.submit<number>(ref("pid")), pid);
+});
+
+Deno.test("ProcessPoolExecutor.shutdown({cancelFutures, timeout}) stops hung tasks and the program exits", async () => {
+  for (const how of ["spin", "hang"]) {
+    const { code, json, stderr } = await runFixture("hung_pool.ts", ["process", how, "shutdown"]);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(json.hung, [true, true]);
+    assert.equal(json.queued, true);
+    assert.ok((json.ms as number) < 5_000, `shutdown took ${json.ms} ms`);
+    for (const pid of json.pids as number[]) assert.ok(!isAlive(pid), `child ${pid} survived`);
+  }
+});
+
+Deno.test("ProcessPoolExecutor children exit when their parent is SIGKILLed, even mid-task", async () => {
+  for (const how of ["spin", "hang"]) {
+    const dir = await Deno.makeTempDir();
+    const script = new URL("./_fixtures/hung_pool.ts", import.meta.url);
+    const parent = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script.pathname, "process", how, "wait", dir],
+      stdout: "null",
+      stderr: "inherit",
+    }).spawn();
+    let children: number[] = [];
     try {
-      const status = await Deno.readTextFile(`/proc/${pid}/status`);
-      if (/State:\s+Z/.test(status)) break;
-    } catch {
-      break;
+      // Both children are up and busy with a task that never ends.
+      const up = await waitUntil(() => {
+        children = [...Deno.readDirSync(dir)].map((e) => Number(e.name));
+        return children.length === 2;
+      }, 20_000);
+      assert.ok(up, "the children did not start");
+      assert.ok(children.every(isAlive));
+      parent.kill("SIGKILL");
+      await parent.status;
+      const gone = await waitUntil(() => children.every((c) => !isAlive(c)), 10_000);
+      assert.ok(gone, `${how}: children ${children.filter(isAlive)} outlived their parent`);
+    } finally {
+      try {
+        parent.kill("SIGKILL");
+      } catch {
+        // Already dead.
+      }
+      await parent.status;
+      for (const c of children) if (isAlive(c)) Deno.kill(c, "SIGKILL");
+      await Deno.remove(dir, { recursive: true });
     }
-    assert.ok(Date.now() < deadline, `child ${pid} outlived its parent`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 });

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { FakeClock, ProcessLauncher, resetBackend, Service } from "@fjord/fjord";
-import { EVENT_MARKER, pumpChildStdout } from "../../runtime/_child_io.ts";
 import {
   alivePids,
   childrenOf,
@@ -457,27 +456,4 @@ Deno.test("ProcessLauncher.restart() twice in a row replaces each worker twice; 
     resetBackend();
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test("ProcessLauncher child stdout: events are found after a partial line; other text passes through", async () => {
-  const m = EVENT_MARKER;
-  const chunks = [
-    `partial${m}{"ev":"ready"}\n${m}not json\nplain line\nhalf`,
-    ` a line\n${m.slice(0, 3)}`,
-    `${m.slice(3)}{"ev":"started"}\ntail`,
-  ];
-  const enc = new TextEncoder();
-  const events: unknown[] = [];
-  const writes: string[] = [];
-  await pumpChildStdout(
-    ReadableStream.from(chunks.map((c) => enc.encode(c))),
-    (e) => events.push(e),
-    (text) => {
-      writes.push(text);
-      return Promise.resolve();
-    },
-  );
-  assert.deepEqual(events, [{ ev: "ready" }, { ev: "started" }]);
-  // Each chunk's text goes out at once, a partial line included (not a possible event start).
-  assert.deepEqual(writes, [`partial${m}not json\nplain line\nhalf`, " a line\n", "tail"]);
 });

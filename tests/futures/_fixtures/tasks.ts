@@ -114,3 +114,29 @@ export function doubleBytes(buf: ArrayBuffer): Transferred<ArrayBuffer> {
   for (let i = 0; i < view.length; i++) view[i]! *= 2;
   return transfer(buf, [buf]);
 }
+
+/** Never settles: a hung async task. */
+export function hang(): Promise<never> {
+  return new Promise(() => {});
+}
+
+/** Sleeps `ms` (asynchronously) and returns when it ran: [start, end] in epoch ms. */
+export async function window(ms: number): Promise<[number, number]> {
+  const start = performance.timeOrigin + performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  return [start, performance.timeOrigin + performance.now()];
+}
+
+/** Writes this process's pid to `path`, then sleeps `ms`. */
+export async function pidThenSleep(path: string, ms: number): Promise<number> {
+  await Deno.writeTextFile(path, String(Deno.pid));
+  await new Promise((r) => setTimeout(r, ms));
+  return Deno.pid;
+}
+
+/** Writes this process's pid to `<dir>/<pid>`, then never ends: busy ("spin") or idle. */
+export function pidThenHang(dir: string, how: string): Promise<never> {
+  Deno.writeTextFileSync(`${dir}/${Deno.pid}`, "");
+  if (how === "spin") { for (;;) spin(1000); }
+  return hang();
+}

@@ -1,0 +1,84 @@
+// Config snapshots: a Config's registered options and current values as plain,
+// structured-cloneable data, so another isolate (a launcher's Web Worker or child process) can
+// answer `get()` exactly as the original does without reading any file again. Built on Config's
+// public API only (plus the secret-display hook).
+
+import { showsSecret } from "./_display.ts";
+import { Config, type ConfigSources, type RegisteredOpt } from "./config.ts";
+import type { Opt } from "./opts.ts";
+
+/**
+ * A {@linkcode Config} as plain data (see {@linkcode snapshotConfig}).
+ */
+export interface ConfigSnapshot {
+  /** Every registered option (schema: name, type, default, flags) with its group. */
+  readonly opts: readonly RegisteredOpt[];
+  /** `[group, name, value]` for each option that has a value now (unset ones are left out). */
+  readonly values: readonly (readonly [string, string, unknown])[];
+  /** The sources the original was loaded from. */
+  readonly sources: ConfigSources;
+  /** The files it read. */
+  readonly configFiles: readonly string[];
+}
+
+/**
+ * Takes a snapshot of `conf`: its options and every value it resolves now (files, command line,
+ * defaults, overrides). Options whose value cannot be resolved (required but unset, invalid) are
+ * left out, so reading them from the copy fails the same way.
+ *
+ * @param conf The configuration.
+ * @returns Plain data; structured-cloneable.
+ */
+export function snapshotConfig(conf: Config): ConfigSnapshot {
+  const opts: RegisteredOpt[] = [];
+  const values: [string, string, unknown][] = [];
+  const hides = showsSecret.get(conf);
+  for (const { group, opt } of conf.listOpts()) {
+    // A value with a substituted secret is shown as one in the copy too.
+    const secret = !opt.secret && hides?.(opt.name, group) === true;
+    opts.push({ group, opt: secret ? { ...opt, secret: true } as Opt : opt });
+    let value: unknown;
+    try {
+      value = conf.get(opt.name, group);
+    } catch {
+      continue;
+    }
+    if (value !== undefined) values.push([group, opt.name, value]);
+  }
+  return { opts, values, sources: conf.sources, configFiles: conf.configFiles };
+}
+
+/**
+ * Makes `conf` answer like the snapshot's original: registers the options it lacks and pins
+ * each snapshot value (as an override). Applying a newer snapshot updates the values.
+ *
+ * @param conf The configuration to update.
+ * @param snap A snapshot from {@linkcode snapshotConfig}.
+ */
+export function applySnapshot(conf: Config, snap: ConfigSnapshot): void {
+  const known = new Set(conf.listOpts().map((r) => `${r.group}\0${r.opt.name}`));
+  for (const { group, opt } of snap.opts) {
+    if (!known.has(`${group}\0${opt.name}`)) conf.registerOpt(opt, group);
+  }
+  const set = new Set<string>();
+  for (const [group, name, value] of snap.values) {
+    conf.setOverride(name, value, group);
+    set.add(`${group}\0${name}`);
+  }
+  // An option the original no longer resolves to a value goes back to its own resolution.
+  for (const { group, opt } of snap.opts) {
+    if (!set.has(`${group}\0${opt.name}`)) conf.setOverride(opt.name, undefined, group);
+  }
+}
+
+/**
+ * A new {@linkcode Config} that answers `get()` as the snapshot's original did.
+ *
+ * @param snap A snapshot from {@linkcode snapshotConfig}.
+ * @returns The copy.
+ */
+export function configFromSnapshot(snap: ConfigSnapshot): Config {
+  const conf = new Config();
+  applySnapshot(conf, snap);
+  return conf;
+}

@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import * as v8 from "node:v8";
+import { encodeFrame, FrameReader, JSON_CODEC } from "../../runtime/_frames.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.byteLength;
+  }
+  return out;
+}
+
+function read(chunks: Uint8Array[]): { text: string; messages: unknown[]; writes: number } {
+  const reader = new FrameReader(v8);
+  let text = "";
+  let writes = 0;
+  const messages: unknown[] = [];
+  for (const chunk of chunks) {
+    reader.push(chunk, (bytes) => {
+      writes++;
+      text += dec.decode(bytes);
+    }, (m) => messages.push(m));
+  }
+  text += dec.decode(reader.rest());
+  return { text, messages, writes };
+}
+
+Deno.test("FrameReader finds frames between the child's own output, split anywhere", () => {
+  const stream = concat(
+    enc.encode("partial line "),
+    encodeFrame([0, { ev: "started", n: 1n }], v8),
+    enc.encode("rest of it\n\x1enot a frame\n"),
+    encodeFrame([1, new Map([["a", 1]])], v8),
+    encodeFrame([2, { json: ["é", 1.5, null] }], JSON_CODEC),
+    enc.encode("tail"),
+  );
+  const whole = read([stream]);
+  assert.equal(whole.text, "partial line rest of it\n\x1enot a frame\ntail");
+  assert.deepEqual(whole.messages, [
+    [0, { ev: "started", n: 1n }],
+    [1, new Map([["a", 1]])],
+    [2, { json: ["é", 1.5, null] }],
+  ]);
+  // Every split point gives the same result.
+  for (let i = 1; i < stream.byteLength; i++) {
+    const split = read([stream.subarray(0, i), stream.subarray(i)]);
+    assert.equal(split.text, whole.text, `split at ${i}`);
+    assert.deepEqual(split.messages, whole.messages, `split at ${i}`);
+  }
+});
+
+Deno.test("FrameReader passes plain output on at once, without waiting for a newline", () => {
+  const reader = new FrameReader();
+  const out: string[] = [];
+  reader.push(enc.encode("no newline yet"), (b) => out.push(dec.decode(b)), () => {});
+  assert.deepEqual(out, ["no newline yet"]);
+});
+
+Deno.test("FrameReader without the v8 codec refuses a v8 frame instead of misreading it", () => {
+  const reader = new FrameReader();
+  assert.throws(() => reader.push(encodeFrame([0, 1n], v8), () => {}, () => {}), TypeError);
+});
+
+Deno.test("encodeFrame throws a DataCloneError for what cannot be cloned", () => {
+  assert.throws(() => encodeFrame({ f: () => 1 }, v8), (e: unknown) => {
+    return e instanceof DOMException && e.name === "DataCloneError";
+  });
+});
