@@ -34,5 +34,6 @@ export * from "./signal_exit.ts";
 export * from "./launcher.ts";
 export * from "./service_launcher.ts";
 export * from "./process_launcher.ts";
+export * from "./restart_intensity_error.ts";
 export * from "./launch.ts";
 export * from "./systemd.ts";
