@@ -32,7 +32,7 @@ function canRunSysctl(): boolean {
 }
 
 const systemAccess: SettingAccess = {
-  read() {
+  read(): string | undefined {
     try {
       return Deno.readTextFileSync(PATH).trim();
     } catch (err) {
@@ -44,7 +44,7 @@ const systemAccess: SettingAccess = {
       }
     }
   },
-  write() {
+  write(): void {
     try {
       Deno.writeTextFileSync(PATH, "1\n");
     } catch (err) {
