@@ -183,6 +183,7 @@ async function runOne(
   if (/Cannot set net\.ipv4\.tcp_migrate_req/.test(out)) {
     failures.push(`${tag}: the launcher could not set net.ipv4.tcp_migrate_req (not root?)`);
   }
+  // deno-lint-ignore no-console -- the numbers behind the table row
   console.error(`  ${tag}: ${done} reloads, ${ok} requests answered, ${errors.size} error kinds`);
   return done;
 }
