@@ -1,8 +1,15 @@
 import assert from "node:assert/strict";
-import { enableTcpMigrateReq, resetTcpMigrateReq } from "../../service/_migrate_req.ts";
+import {
+  enableTcpMigrateReq,
+  resetTcpMigrateReq,
+  type SettingAccess,
+} from "../../service/_migrate_req.ts";
 import { captureLog } from "../_util.ts";
 
-function fake(value: string | undefined, writable: boolean) {
+function fake(
+  value: string | undefined,
+  writable: boolean,
+): { state: { value: string | undefined; writes: number }; access: SettingAccess } {
   const state = { value, writes: 0 };
   return {
     state,
