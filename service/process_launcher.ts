@@ -206,6 +206,14 @@ function granted(descriptor: Deno.PermissionDescriptor): boolean {
  *   `reload` replaces the workers one at a time (each new one has started before its old one is
  *   stopped), with `mutate` makes every worker apply mutable options and call `reset()`.
  * - Child processes stop gracefully when this process dies (their stdin closes).
+ * - A rolling reload loses no request when the service drains (stops accepting, answers what it
+ *   accepted, then exits): the launcher turns on `net.ipv4.tcp_migrate_req` so that a closing
+ *   `reusePort` listener hands its queued connections to another worker (see
+ *   `migrateRequests`).
+ * - systemd: `READY=1` once every worker started, `STOPPING=1` when stopping, `WATCHDOG=1`
+ *   every `WATCHDOG_USEC / 2` while no worker waits out a restart back-off (when
+ *   `$WATCHDOG_USEC` is set and `$WATCHDOG_PID` is unset or this process). `health` adds
+ *   `GET /healthz` and `GET /readyz` for probes.
  *
  * @example
  * ```ts ignore
@@ -214,6 +222,18 @@ function granted(descriptor: Deno.PermissionDescriptor): boolean {
  * const launcher = new ProcessLauncher(undefined, { isolation: "worker" });
  * launcher.launchService({ module: new URL("./api.ts", import.meta.url) }, { workers: 4 });
  * Deno.exit(await launcher.wait());
+ * ```
+ *
+ * @example A restart policy and a health endpoint
+ * ```ts ignore
+ * import { ProcessLauncher } from "@fjord/fjord";
+ *
+ * const launcher = new ProcessLauncher(undefined, {
+ *   restart: { maxRestarts: 5, window: 30_000, backoff: { initial: 200, max: 10_000 } },
+ *   health: { port: 8081 }, // GET 127.0.0.1:8081/readyz
+ * });
+ * launcher.launchService({ module: new URL("./api.ts", import.meta.url) }, { workers: 4 });
+ * Deno.exit(await launcher.wait()); // 2 after a RestartIntensityError
  * ```
  *
  * @example `noFork`: the service runs in this isolate

@@ -31,6 +31,8 @@ export class RestartIntensityError extends Error {
   readonly lastCause: string;
 
   /**
+   * Creates the error; the launcher does, when it gives up on a worker.
+   *
    * @param workerId The worker's id.
    * @param restarts Restarts within the window, the refused one included.
    * @param window The window, ms.
