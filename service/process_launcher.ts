@@ -276,7 +276,6 @@ export class ProcessLauncher implements AsyncDisposable {
   #health: HealthServer | undefined;
   #healthClosed: Promise<void> | undefined;
   #migrateRequests: boolean;
-  #giveUp: RestartIntensityError | undefined;
 
   /**
    * Creates a launcher (selects the backend, whose `launcherIsolation` is the default) and,
@@ -557,7 +556,6 @@ export class ProcessLauncher implements AsyncDisposable {
       );
       getLogger().error(`${death}; giving up`);
       getLogger().error(error.message, error);
-      this.#giveUp ??= error;
       void this.#shutdown(true, 2);
       return;
     }

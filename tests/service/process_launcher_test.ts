@@ -163,6 +163,36 @@ for (const c of DEFAULTS) {
     await assertNothingLeft(run);
   });
 
+  Deno.test(`ProcessLauncher SIGTERM during a rolling reload stops every ${c.isolation} worker and exits 0 (${c.backend})`, async () => {
+    await using run = await Run.start(plan(c, { service: { startDelay: 150 } }));
+    await run.waitEvents("start", 2);
+    run.kill("SIGHUP");
+    // The first replacement is starting (its start() takes 150 ms).
+    await new Promise((r) => setTimeout(r, 60));
+    run.kill("SIGTERM");
+    const out = await run.exit();
+    assert.equal(out.code, 0, out.stderr);
+    // Every instance that started was stopped.
+    const started = new Set(run.events().filter((e) => e.event === "start").map((e) => e.inst));
+    const stopped = new Set(run.events().filter((e) => e.event === "stop").map((e) => e.inst));
+    assert.deepEqual([...started].filter((i) => !stopped.has(i)), []);
+    await assertNothingLeft(run);
+  });
+
+  Deno.test(`ProcessLauncher SIGINT during a graceful stop kills hung ${c.isolation} workers and exits 1 at once (${c.backend})`, async () => {
+    await using run = await Run.start(plan(c, { service: { mode: "hang-stop" } }));
+    await run.waitEvents("start", 2);
+    run.kill("SIGTERM");
+    await run.waitEvents("stop", 2);
+    const t0 = performance.now();
+    run.kill("SIGINT");
+    const out = await run.exit();
+    assert.equal(out.code, 1, out.stderr);
+    // Not the 60 s graceful timeout.
+    assert.ok(performance.now() - t0 < 10_000);
+    await assertNothingLeft(run);
+  });
+
   Deno.test(`ProcessLauncher reports a bad ServiceRef before starting ${c.isolation} workers (${c.backend})`, async () => {
     for (const exp of ["nope", "notAService"]) {
       await using run = await Run.start(plan(c, { export: exp }));
