@@ -286,6 +286,7 @@ export class ProcessLauncher implements AsyncDisposable {
    * @throws {TypeError} When an option has the wrong type or value.
    * @throws {RangeError} When a `restart` field or `health.port` is out of range.
    * @throws {Deno.errors.AddrInUse} When the health endpoint's address is taken.
+   * @throws {Deno.errors.NotCapable} With `health` but without `--allow-net` for its address.
    */
   constructor(conf?: Config, options: ProcessLauncherOptions = {}) {
     selectBackendType();

@@ -110,8 +110,8 @@ async function killLoop(
   if (left.length > 0) failures.push(`${tag}: workers left after SIGTERM: ${left.join(", ")}`);
   // deno-lint-ignore no-console -- the numbers behind the table row
   console.error(
-    `  ${tag}: ${done} kills, replacement median ${median(latencies)} ms, max ${
-      Math.max(...latencies)
+    `  ${tag}: ${done} kills, replacement median ${Math.round(median(latencies))} ms, max ${
+      Math.round(Math.max(...latencies))
     } ms, launcher RSS ${rssAt100 ?? "?"} kB at 100, ${rssEnd ?? "?"} kB at ${done}`,
   );
   return done;

@@ -89,3 +89,21 @@ Deno.test("ProcessLauncher rejects bad health, restart and migrateRequests optio
     { name: "TypeError", message: /'migrateRequests'/ },
   );
 });
+
+Deno.test("ProcessLauncher health endpoint with noFork reports the one in-isolate worker", async () => {
+  const { Service } = await import("@fjord/fjord");
+  resetBackend();
+  try {
+    const launcher = new ProcessLauncher(undefined, { noFork: true, health: { port: 0 } });
+    launcher.launchService(new Service());
+    const port = launcher.healthAddress!.port;
+    const ready = await probe(port, "/readyz");
+    assert.equal(ready.status, 200);
+    assert.deepEqual(ready.body.workers.map((w) => w.workerId), [0]);
+    await launcher.stop();
+    assert.equal(await launcher.wait(), 0);
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`));
+  } finally {
+    resetBackend();
+  }
+});
