@@ -111,9 +111,10 @@ export interface ProcessLauncherOptions {
   /**
    * Turn on `net.ipv4.tcp_migrate_req` for this network namespace (Linux) so that connections
    * queued on a closing `reusePort` listener move to another worker during a rolling reload
-   * instead of being reset (default `true`; done once per process when it may: root or
-   * CAP_NET_ADMIN and read/write permission for `/proc/sys/net/ipv4/tcp_migrate_req`; a warning
-   * names the setting when it may not). `false` leaves the setting alone.
+   * instead of being reset (default `true`; done once per process, at the first
+   * `launchService()`, when it may: root or CAP_NET_ADMIN, and Deno permission — `--allow-all`
+   * for `/proc/sys`, or `--allow-run=sysctl`; it logs that it did, or warns once naming the
+   * setting when it may not). `false` leaves the setting alone.
    */
   migrateRequests?: boolean;
   /**
