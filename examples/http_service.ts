@@ -8,7 +8,11 @@
  *       examples/http_service.ts [--config-file my.conf]
  *
  * Both workers listen on the same port with `reusePort` (the kernel spreads connections), which
- * Deno only offers behind `--unstable-net`. The workers are Web Workers (the threading backend),
+ * Deno only offers behind `--unstable-net`. A reload loses no request: each worker serves with
+ * `serveDraining()` (examples/draining_http.ts), which stops accepting, answers every request it
+ * has accepted, then exits; the launcher turns on `net.ipv4.tcp_migrate_req` so that connections
+ * still queued on a closing listener move to the other one (`--allow-run=sysctl` lets it, as
+ * root; it warns otherwise). The workers are Web Workers (the threading backend),
  * so no `--allow-run` is needed; with `FJORD_BACKEND=cooperative` they are child processes and
  * the program needs `--allow-run` too (it passes the children their exact flags in `denoArgs`).
  * `FJORD_DEMO_PORT` picks another port (grant `--allow-net` for it).
@@ -17,39 +21,35 @@
  */
 
 import { Config, initBackend, ProcessLauncher, type ServiceBase } from "@fjord/fjord";
+import { type DrainingServer, serveDraining } from "./draining_http.ts";
 
 /** One worker's HTTP server. */
 export class HttpService implements ServiceBase {
   #workerId: number;
   #port: number;
-  #server: Deno.HttpServer | undefined;
-  #abort = new AbortController();
+  #server: DrainingServer | undefined;
 
   constructor(workerId: number, port: number) {
     this.#workerId = workerId;
     this.#port = port;
   }
 
-  start(): Promise<void> {
-    const ready = Promise.withResolvers<void>();
-    this.#server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: this.#port,
-      reusePort: true,
-      signal: this.#abort.signal,
-      onListen: ({ hostname, port }) => {
-        console.log(`worker ${this.#workerId} (pid ${Deno.pid}) on http://${hostname}:${port}/`);
-        ready.resolve();
-      },
-      onError: () => new Response("internal error\n", { status: 500 }),
-    }, () => new Response(`worker ${this.#workerId} pid ${Deno.pid}\n`));
-    return ready.promise;
+  start(): void {
+    // Listening before start() returns: a rolling reload stops the old worker only after this.
+    this.#server = serveDraining(
+      { hostname: "127.0.0.1", port: this.#port, reusePort: true },
+      () => new Response(`worker ${this.#workerId} pid ${Deno.pid}\n`),
+    );
+    const { hostname, port } = this.#server.addr;
+    console.log(`worker ${this.#workerId} (pid ${Deno.pid}) on http://${hostname}:${port}/`);
   }
 
   async stop(options: { graceful?: boolean } = {}): Promise<void> {
-    // Graceful: finish the requests in flight; otherwise drop them.
-    if (options.graceful) await this.#server?.shutdown();
-    else this.#abort.abort();
+    // Graceful: stop accepting, answer every request already accepted, then close. Otherwise
+    // drop everything at once.
+    if (options.graceful) await this.#server?.drain();
+    else this.#server?.close();
+    console.log(`worker ${this.#workerId} (pid ${Deno.pid}) stopped`);
   }
 
   async wait(): Promise<void> {

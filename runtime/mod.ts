@@ -24,3 +24,4 @@ export * from "./clock.ts";
 export * from "./logger.ts";
 export * from "./task_ref.ts";
 export * from "./service_ref.ts";
+export type { RestartPolicy } from "./restart_policy.ts";

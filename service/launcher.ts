@@ -5,6 +5,7 @@
  */
 
 import type { Config } from "../config/mod.ts";
+import { selectBackendType } from "../runtime/selection.ts";
 import { checkRestartMethod, checkServiceBase, checkWorkers } from "./_launcher_common.ts";
 import { prepareConf, refreshConf } from "./_launcher_config.ts";
 import { type RestartMethod, type ServiceBase, Services } from "./service.ts";
@@ -46,13 +47,15 @@ export class Launcher implements AsyncDisposable {
   #services: Services;
 
   /**
-   * Creates a launcher.
+   * Creates a launcher and selects the backend when none is selected yet (hook, else
+   * `FJORD_BACKEND`, else the default).
    *
    * @param conf The configuration (fjord's service options are registered on it).
    * @param options `restartMethod`: `"reload"` (default) or `"mutate"`.
    * @throws {TypeError} When `restartMethod` is neither.
    */
   constructor(conf?: Config, options: LauncherOptions = {}) {
+    selectBackendType();
     this.#restartMethod = checkRestartMethod(options.restartMethod ?? "reload");
     this.#conf = conf;
     prepareConf(conf);

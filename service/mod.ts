@@ -34,6 +34,7 @@ export * from "./signal_exit.ts";
 export * from "./launcher.ts";
 export * from "./service_launcher.ts";
 export * from "./process_launcher.ts";
+export * from "./restart_intensity_error.ts";
 export * from "./launch.ts";
 export * from "./systemd.ts";
 export { currentWorker, type WorkerContext } from "./current_worker.ts";

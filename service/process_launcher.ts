@@ -1,6 +1,6 @@
 /**
  * `ProcessLauncher`: runs a service in several supervised workers (Web Workers or child Deno
- * processes), with oslo's signal handling, rolling reload and respawn throttle.
+ * processes), with oslo's signal handling, rolling reload and restart policy.
  *
  * @module
  */
@@ -8,7 +8,13 @@
 import type { Config } from "../config/mod.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
-import { selectedBackendType, selectedIsolation } from "../runtime/selection.ts";
+import {
+  type ResolvedRestartPolicy,
+  resolveRestartPolicy,
+  type RestartPolicy,
+  RestartTracker,
+} from "../runtime/restart_policy.ts";
+import { selectBackendType, selectedBackendType, selectedIsolation } from "../runtime/selection.ts";
 import {
   checkRestartMethod,
   checkWorkers,
@@ -24,11 +30,37 @@ import {
 } from "./_launcher_config.ts";
 import { checkThenSpawn, normalizeServiceRef, type PlainServiceRef } from "./_service_ref.ts";
 import type { LauncherWorkerInit } from "./_launcher_runtime.ts";
-import { ProcessHandle, WebWorkerHandle, type WorkerHandle } from "./_worker_handle.ts";
+import {
+  type ExitInfo,
+  ProcessHandle,
+  WebWorkerHandle,
+  type WorkerHandle,
+} from "./_worker_handle.ts";
 import type { RestartMethod, ServiceBase } from "./service.ts";
 import { ServiceLauncher } from "./service_launcher.ts";
 import { isServiceRef, type ServiceRef } from "../runtime/service_ref.ts";
 import { notifyReady, notifyStopping } from "./systemd.ts";
+import { RestartIntensityError } from "./restart_intensity_error.ts";
+import { checkHealthOptions, type HealthServer, serveHealth } from "./_health.ts";
+import { startWatchdog } from "./_watchdog.ts";
+import { enableTcpMigrateReq } from "./_migrate_req.ts";
+
+/**
+ * Where a launcher's health endpoint listens ({@linkcode ProcessLauncherOptions.health}).
+ *
+ * @example
+ * ```ts
+ * import type { HealthEndpointOptions } from "@fjord/fjord";
+ *
+ * const health: HealthEndpointOptions = { port: 8081 }; // 127.0.0.1:8081
+ * ```
+ */
+export interface HealthEndpointOptions {
+  /** The TCP port (0: any free port; read it from `healthAddress`). */
+  port: number;
+  /** The address to bind (default `"127.0.0.1"`: loopback only). */
+  hostname?: string;
+}
 
 /**
  * Options for {@linkcode ProcessLauncher}.
@@ -58,8 +90,33 @@ export interface ProcessLauncherOptions {
    * to the service module and config files when read is not fully granted.
    */
   denoArgs?: string[];
-  /** The clock for the respawn throttle and the graceful shutdown timeout. */
+  /** The clock for the restart back-off, the watchdog and the graceful shutdown timeout. */
   clock?: Clock;
+  /**
+   * How dead workers are restarted (per worker): the first restart is immediate, each further
+   * one within the window waits `backoff.initial × factor^(n-1)` ms (capped at `backoff.max`),
+   * and more than `maxRestarts` restarts within `window` ms stop the launcher: the other workers
+   * are stopped, a {@linkcode RestartIntensityError} is logged and `wait()` resolves 2.
+   * Defaults: `{ maxRestarts: 10, window: 60_000, backoff: { initial: 100, factor: 2, max: 5_000 } }`
+   * (a worker that dies at once every time is given up after about 20 s).
+   */
+  restart?: RestartPolicy;
+  /**
+   * An HTTP endpoint for probes (off by default): `GET /healthz` answers 200 while the launcher
+   * runs, `GET /readyz` 200 once every worker has started and none is restarting (else 503);
+   * both with a JSON body `{ state, workers }`. Binds `hostname` (default `"127.0.0.1"`); needs
+   * `--allow-net` for it.
+   */
+  health?: HealthEndpointOptions;
+  /**
+   * Turn on `net.ipv4.tcp_migrate_req` for this network namespace (Linux) so that connections
+   * queued on a closing `reusePort` listener move to another worker during a rolling reload
+   * instead of being reset (default `true`; done once per process, at the first
+   * `launchService()`, when it may: root or CAP_NET_ADMIN, and Deno permission — `--allow-all`
+   * for `/proc/sys`, or `--allow-run=sysctl`; it logs that it did, or warns once naming the
+   * setting when it may not). `false` leaves the setting alone.
+   */
+  migrateRequests?: boolean;
   /**
    * Keep one pre-started standby worker per service (module imported, config loaded), promoted
    * when a worker dies: a replacement's `start()` then runs without a worker start-up (default
@@ -90,17 +147,21 @@ export interface WorkerInfo {
   pid: number | undefined;
   /** How many times this worker was respawned after dying. */
   restarts: number;
-  /** `"starting"`, `"running"`, `"stopping"` or `"stopped"`. */
+  /**
+   * `"starting"`, `"running"`, `"restarting"` (dead, waiting out the restart back-off),
+   * `"stopping"` or `"stopped"`.
+   */
   state: string;
 }
 
-type SlotState = "starting" | "running" | "stopping" | "stopped";
+type SlotState = "starting" | "running" | "restarting" | "stopping" | "stopped";
 
 interface Slot {
   workerId: number;
   handle: WorkerHandle | undefined;
   restarts: number;
   state: SlotState;
+  tracker: RestartTracker;
 }
 
 interface Spec {
@@ -109,7 +170,6 @@ interface Spec {
   denoArgs: readonly string[];
   workers: number;
   slots: Slot[];
-  spawnTimes: number[];
   standby: WorkerHandle | undefined;
 }
 
@@ -136,15 +196,25 @@ function granted(descriptor: Deno.PermissionDescriptor): boolean {
  * {@linkcode ServiceRef}'s module itself and builds the service with its own `workerId` and its
  * own `Config` loaded from the sources the launcher's was loaded from.
  *
- * - A worker that dies (exit, signal, uncaught error, `start()` or `wait()` throwing) is
- *   respawned with the same `workerId`; more than `workers` spawns within `workers` seconds
- *   waits 1 s first (logged "Forking too fast, sleeping").
+ * - A worker that dies (return, exit, signal, uncaught error or rejection, `start()` or `wait()`
+ *   throwing) is logged with its cause and exit code and respawned with the same `workerId`:
+ *   at once the first time, then after a growing delay while it keeps dying; beyond the
+ *   `restart` policy's intensity (default: more than 10 restarts within 60 s) the launcher
+ *   stops every other worker, logs a {@linkcode RestartIntensityError} and `wait()` resolves 2.
  * - `wait()` installs the signal handlers: SIGTERM stops every worker gracefully (SIGTERM to a
  *   child, a stop message to a Web Worker) and resolves 0, or 1 when `graceful_shutdown_timeout`
  *   expires (stragglers are killed); SIGINT kills every worker and resolves 1; SIGHUP with
  *   `reload` replaces the workers one at a time (each new one has started before its old one is
  *   stopped), with `mutate` makes every worker apply mutable options and call `reset()`.
  * - Child processes stop gracefully when this process dies (their stdin closes).
+ * - A rolling reload loses no request when the service drains (stops accepting, answers what it
+ *   accepted, then exits): the launcher turns on `net.ipv4.tcp_migrate_req` so that a closing
+ *   `reusePort` listener hands its queued connections to another worker (see
+ *   `migrateRequests`).
+ * - systemd: `READY=1` once every worker started, `STOPPING=1` when stopping, `WATCHDOG=1`
+ *   every `WATCHDOG_USEC / 2` while no worker waits out a restart back-off (when
+ *   `$WATCHDOG_USEC` is set and `$WATCHDOG_PID` is unset or this process). `health` adds
+ *   `GET /healthz` and `GET /readyz` for probes.
  *
  * @example
  * ```ts ignore
@@ -153,6 +223,18 @@ function granted(descriptor: Deno.PermissionDescriptor): boolean {
  * const launcher = new ProcessLauncher(undefined, { isolation: "worker" });
  * launcher.launchService({ module: new URL("./api.ts", import.meta.url) }, { workers: 4 });
  * Deno.exit(await launcher.wait());
+ * ```
+ *
+ * @example A restart policy and a health endpoint
+ * ```ts ignore
+ * import { ProcessLauncher } from "@fjord/fjord";
+ *
+ * const launcher = new ProcessLauncher(undefined, {
+ *   restart: { maxRestarts: 5, window: 30_000, backoff: { initial: 200, max: 10_000 } },
+ *   health: { port: 8081 }, // GET 127.0.0.1:8081/readyz
+ * });
+ * launcher.launchService({ module: new URL("./api.ts", import.meta.url) }, { workers: 4 });
+ * Deno.exit(await launcher.wait()); // 2 after a RestartIntensityError
  * ```
  *
  * @example `noFork`: the service runs in this isolate
@@ -190,17 +272,37 @@ export class ProcessLauncher implements AsyncDisposable {
   #reloading: Promise<void> = Promise.resolve();
   #notifications: Promise<unknown>[] = [];
   #readyNotified = false;
+  #policy: ResolvedRestartPolicy;
+  #healthOptions: Required<HealthEndpointOptions> | undefined;
+  #health: HealthServer | undefined;
+  #healthClosed: Promise<void> | undefined;
+  #migrateRequests: boolean;
 
   /**
-   * Creates a launcher (selects the backend, whose `launcherIsolation` is the default).
+   * Creates a launcher (selects the backend, whose `launcherIsolation` is the default) and,
+   * with `health`, starts the health endpoint.
    *
    * @param conf The configuration (fjord's service options are registered on it).
    * @param options See {@linkcode ProcessLauncherOptions}.
    * @throws {TypeError} When an option has the wrong type or value.
+   * @throws {RangeError} When a `restart` field or `health.port` is out of range.
+   * @throws {Deno.errors.AddrInUse} When the health endpoint's address is taken.
+   * @throws {Deno.errors.NotCapable} With `health` but without `--allow-net` for its address.
    */
   constructor(conf?: Config, options: ProcessLauncherOptions = {}) {
+    selectBackendType();
     this.#restartMethod = checkRestartMethod(options.restartMethod ?? "reload");
     this.#clock = options.clock ?? systemClock;
+    this.#policy = resolveRestartPolicy(options.restart);
+    this.#healthOptions = checkHealthOptions(options.health);
+    if (options.migrateRequests !== undefined && typeof options.migrateRequests !== "boolean") {
+      throw new TypeError(
+        `Cannot create ProcessLauncher as 'migrateRequests' must be a boolean: current value is ${
+          describeValue(options.migrateRequests)
+        }`,
+      );
+    }
+    this.#migrateRequests = options.migrateRequests ?? true;
     const isolation = options.isolation ?? selectedIsolation().launcherIsolation;
     if (isolation !== "worker" && isolation !== "process") {
       throw new TypeError(
@@ -230,13 +332,21 @@ export class ProcessLauncher implements AsyncDisposable {
         clock: this.#clock,
       });
     }
+    if (this.#healthOptions !== undefined) {
+      this.#health = serveHealth(this.#healthOptions, () => this.#healthReport());
+    }
+  }
+
+  /** The health endpoint's address (with its actual port), or `undefined` without `health`. */
+  get healthAddress(): Deno.NetAddr | undefined {
+    return this.#health?.addr;
   }
 
   /** The workers (one entry per worker slot), as a snapshot. */
   get workers(): readonly WorkerInfo[] {
     if (this.#inner !== undefined) {
       return Object.freeze([
-        Object.freeze({ workerId: 0, pid: Deno.pid, restarts: 0, state: this.#state }),
+        Object.freeze({ workerId: 0, pid: Deno.pid, restarts: 0, state: this.#state as string }),
       ]);
     }
     return Object.freeze(this.#specs.flatMap((spec) =>
@@ -295,15 +405,16 @@ export class ProcessLauncher implements AsyncDisposable {
         handle: undefined,
         restarts: 0,
         state: "starting" as SlotState,
+        tracker: new RestartTracker(this.#policy, this.#clock),
       })),
-      spawnTimes: [],
       standby: undefined,
     };
     this.#specs.push(spec);
+    if (this.#migrateRequests) enableTcpMigrateReq();
     getLogger().info(`Starting ${workers} workers`);
     this.#track(checkThenSpawn(ref, (error) => this.#onFatal(error), () => {
       if (this.#state !== "running") return;
-      for (const slot of spec.slots) this.#spawnSlot(spec, slot, false);
+      for (const slot of spec.slots) this.#spawnNow(spec, slot, false);
       this.#refreshStandby(spec);
     }));
   }
@@ -312,14 +423,24 @@ export class ProcessLauncher implements AsyncDisposable {
    * Waits until the launcher has stopped, handling SIGTERM, SIGINT and SIGHUP meanwhile and
    * keeping the process alive. Calling it again returns the same promise.
    *
-   * @returns The exit code: 0 graceful, 1 SIGINT or graceful timeout (2 with `noFork` when the
-   *   service failed).
+   * @returns The exit code: 0 graceful, 1 SIGINT or graceful timeout, 2 when a worker exceeded
+   *   the restart intensity (a {@linkcode RestartIntensityError} was logged) or, with `noFork`,
+   *   the service failed.
    * @throws {ServiceNotFoundError} When a launched ServiceRef could not be loaded.
    */
   wait(): Promise<number> {
     const inner = this.#inner;
     if (inner !== undefined) {
-      this.#waiting ??= inner.wait().finally(() => this.#state = "stopped");
+      this.#waiting ??= (async () => {
+        const stopWatchdog = startWatchdog(() => this.#state === "running", this.#clock);
+        try {
+          return await inner.wait();
+        } finally {
+          this.#state = "stopped";
+          await stopWatchdog();
+          await this.#closeHealth();
+        }
+      })();
       return this.#waiting;
     }
     this.#waiting ??= this.#runWait();
@@ -335,7 +456,10 @@ export class ProcessLauncher implements AsyncDisposable {
   stop(): Promise<void> {
     if (this.#inner !== undefined) {
       if (this.#state === "running") this.#state = "stopping";
-      return this.#inner.stop().finally(() => this.#state = "stopped");
+      return this.#inner.stop().finally(async () => {
+        this.#state = "stopped";
+        await this.#closeHealth();
+      });
     }
     return this.#shutdown(true, 0);
   }
@@ -412,19 +536,45 @@ export class ProcessLauncher implements AsyncDisposable {
     return handle;
   }
 
-  #spawnSlot(spec: Spec, slot: Slot, respawn: boolean): void {
-    slot.state = "starting";
-    const delay = this.#throttle(spec, respawn);
-    if (delay === 0) {
-      // The common case stays synchronous: a replacement is under way before anything else runs.
-      this.#spawnNow(spec, slot, respawn);
+  // A dead worker: log how it ended, then restart it (at once, after the back-off) or give up.
+  #onDeath(spec: Spec, slot: Slot, handle: WorkerHandle, info: ExitInfo): void {
+    const who = handle.pid === undefined ? "" : ` (pid ${handle.pid})`;
+    const status = info.signal !== undefined
+      ? `signal ${info.signal}`
+      : info.code !== undefined
+      ? `exit code ${info.code}`
+      : "no exit code";
+    const death = `Worker ${slot.workerId} of ${spec.ref.export}${who} ${info.reason} [${status}]`;
+    const decision = slot.tracker.onDeath();
+    if (!decision.restart) {
+      slot.state = "stopped";
+      const error = new RestartIntensityError(
+        slot.workerId,
+        decision.restarts,
+        this.#policy.window,
+        info.reason,
+        { service: spec.ref.export },
+      );
+      getLogger().error(`${death}; giving up`);
+      getLogger().error(error.message, error);
+      void this.#shutdown(true, 2);
       return;
     }
+    slot.restarts++;
+    const n =
+      `restart ${decision.restarts} of at most ${this.#policy.maxRestarts} within ${this.#policy.window} ms`;
+    if (decision.delay === 0) {
+      getLogger().warning(`${death}; respawned at once (${n})`);
+      // Synchronous: the replacement is under way before anything else runs.
+      this.#spawnNow(spec, slot, true);
+      return;
+    }
+    slot.state = "restarting";
+    getLogger().warning(`${death}; respawned in ${decision.delay} ms (${n})`);
+    getLogger().info(`Forking too fast, sleeping ${decision.delay} ms`);
     this.#track((async () => {
-      getLogger().info("Forking too fast, sleeping");
-      await this.#clock.sleep(delay, { signal: this.#ac.signal }).catch(() => {});
-      spec.spawnTimes.push(this.#clock.now());
-      this.#spawnNow(spec, slot, respawn);
+      await this.#clock.sleep(decision.delay, { signal: this.#ac.signal }).catch(() => {});
+      this.#spawnNow(spec, slot, true);
     })());
   }
 
@@ -433,6 +583,7 @@ export class ProcessLauncher implements AsyncDisposable {
       slot.state = "stopped";
       return;
     }
+    slot.state = "starting";
     const standby = spec.standby;
     let handle: WorkerHandle;
     if (respawn && standby !== undefined && standby.alive) {
@@ -451,20 +602,6 @@ export class ProcessLauncher implements AsyncDisposable {
     this.#attach(spec, slot, handle);
   }
 
-  // oslo's fork throttle: more than `workers` spawns within `workers` seconds waits 1 s.
-  // Returns the ms to wait; records the spawn time now unless there is a wait.
-  #throttle(spec: Spec, respawn: boolean): number {
-    const times = spec.spawnTimes;
-    const now = this.#clock.now();
-    let delay = 0;
-    if (respawn && times.length > spec.workers && now - times[0]! < spec.workers * 1000) {
-      delay = 1000;
-    }
-    while (times.length > spec.workers) times.shift();
-    if (delay === 0) times.push(now);
-    return delay;
-  }
-
   #attach(spec: Spec, slot: Slot, handle: WorkerHandle): void {
     slot.handle = handle;
     void handle.started.then(() => {
@@ -480,12 +617,7 @@ export class ProcessLauncher implements AsyncDisposable {
         slot.state = "stopped";
         return;
       }
-      slot.restarts++;
-      const who = handle.pid === undefined ? "" : ` (pid ${handle.pid})`;
-      getLogger().warning(
-        `Worker ${slot.workerId} of ${spec.ref.export}${who} ${info.reason}; respawned`,
-      );
-      this.#spawnSlot(spec, slot, true);
+      this.#onDeath(spec, slot, handle, info);
     });
   }
 
@@ -531,7 +663,8 @@ export class ProcessLauncher implements AsyncDisposable {
     }
     const timeoutMs = gracefulTimeoutMs(this.#conf);
     for (const spec of this.#specs) {
-      spec.spawnTimes = [];
+      // A deliberate reload is no crash: the intensity counts start afresh.
+      for (const slot of spec.slots) slot.tracker.reset();
       const oldStandby = spec.standby;
       spec.standby = undefined;
       if (oldStandby !== undefined) await oldStandby.stop(timeoutMs, this.#clock);
@@ -593,10 +726,11 @@ export class ProcessLauncher implements AsyncDisposable {
     } while (this.#handles.size > 0 || this.#tasks.size > 0);
     if (!clean) {
       getLogger().error("Graceful shutdown timeout exceeded, instantaneous exiting");
-      code = 1;
+      if (code === 0) code = 1;
     }
     for (const spec of this.#specs) for (const slot of spec.slots) slot.state = "stopped";
     this.#state = "stopped";
+    await this.#closeHealth();
     await Promise.all(this.#notifications);
     this.#finish(this.#forcedCode ?? code);
   }
@@ -626,6 +760,7 @@ export class ProcessLauncher implements AsyncDisposable {
         void this.restart();
       },
     });
+    const stopWatchdog = startWatchdog(() => this.#healthy(), this.#clock);
     try {
       if (this.#state === "running") maybeLogOptions(this.#conf);
       const code = await this.#exit.promise;
@@ -633,7 +768,38 @@ export class ProcessLauncher implements AsyncDisposable {
       return code;
     } finally {
       release();
+      await stopWatchdog();
       await this.#stopping;
     }
+  }
+
+  // Healthy for the watchdog: running, and no worker waiting out a restart back-off.
+  #healthy(): boolean {
+    return this.#state === "running" &&
+      this.#specs.every((spec) => spec.slots.every((slot) => slot.state !== "restarting"));
+  }
+
+  #healthReport(): {
+    state: string;
+    live: boolean;
+    ready: boolean;
+    workers: readonly WorkerInfo[];
+  } {
+    const workers = this.workers;
+    const running = this.#state === "running";
+    const ready = running &&
+      (this.#inner !== undefined
+        ? true
+        : this.#specs.length > 0 && workers.every((w) => w.state === "running"));
+    return { state: this.#state, live: running, ready, workers };
+  }
+
+  #closeHealth(): Promise<void> {
+    const health = this.#health;
+    if (health === undefined) return Promise.resolve();
+    this.#healthClosed ??= health.close().catch((error) => {
+      getLogger().warning("Cannot close the health endpoint", error);
+    });
+    return this.#healthClosed;
   }
 }

@@ -5,6 +5,7 @@
  */
 
 import type { Config } from "../config/mod.ts";
+import { selectBackendType } from "../runtime/selection.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import {
@@ -26,6 +27,7 @@ import { type RestartMethod, type ServiceBase, Services } from "./service.ts";
 import { isServiceRef, type ServiceRef } from "../runtime/service_ref.ts";
 import { SignalExit } from "./signal_exit.ts";
 import { notifyReady, notifyStopping } from "./systemd.ts";
+import { startWatchdog } from "./_watchdog.ts";
 
 /**
  * Options for {@linkcode ServiceLauncher}.
@@ -57,6 +59,9 @@ export interface ServiceLauncherOptions {
  *   `mutate` (mutable options applied, `reset()` only).
  * - A service's `start()` or `wait()` throws: the rest are stopped; 2 (a `SignalExit`'s `code`).
  * - `stop()`: 0.
+ * - systemd: `READY=1` once every service started, `STOPPING=1` when stopping, and `WATCHDOG=1`
+ *   every `WATCHDOG_USEC / 2` while running when `$WATCHDOG_USEC` is set (and `$WATCHDOG_PID`
+ *   is unset or this process).
  *
  * A {@linkcode ServiceRef} is imported and built here (`workerId` 0); if it cannot be loaded,
  * `wait()` rejects with a `ServiceNotFoundError`.
@@ -100,13 +105,15 @@ export class ServiceLauncher implements AsyncDisposable {
   #abandoned = false;
 
   /**
-   * Creates a launcher.
+   * Creates a launcher and selects the backend when none is selected yet (hook, else
+   * `FJORD_BACKEND`, else the default).
    *
    * @param conf The configuration (fjord's service options are registered on it).
    * @param options `restartMethod` (default `"reload"`), `clock`.
    * @throws {TypeError} When `restartMethod` is not `"reload"` or `"mutate"`.
    */
   constructor(conf?: Config, options: ServiceLauncherOptions = {}) {
+    selectBackendType();
     this.#restartMethod = checkRestartMethod(options.restartMethod ?? "reload");
     this.#clock = options.clock ?? systemClock;
     this.#conf = conf;
@@ -302,6 +309,7 @@ export class ServiceLauncher implements AsyncDisposable {
         this.restart().catch((error) => this.#onServiceError(error));
       },
     });
+    const stopWatchdog = startWatchdog(() => this.#state === "running", this.#clock);
     try {
       if (this.#state === "running") {
         maybeLogOptions(this.#conf);
@@ -312,6 +320,7 @@ export class ServiceLauncher implements AsyncDisposable {
       return code;
     } finally {
       release();
+      await stopWatchdog();
       if (!this.#abandoned) await this.#stopping;
       await Promise.all(this.#notifications);
     }

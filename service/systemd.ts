@@ -1,5 +1,5 @@
 /**
- * systemd readiness notification (`sd_notify`): `READY=1` / `STOPPING=1` to `$NOTIFY_SOCKET`.
+ * systemd notification (`sd_notify`): `READY=1` / `STOPPING=1` / `WATCHDOG=1` to `$NOTIFY_SOCKET`.
  *
  * Deno 2 can only send unix datagrams with the unstable `Deno.listenDatagram` (`--unstable-net`).
  * When that API is there it is used; otherwise fjord runs `systemd-notify` (needs `--allow-run`
@@ -105,4 +105,24 @@ export function notifyReady(): Promise<boolean> {
  */
 export function notifyStopping(): Promise<boolean> {
   return notify("STOPPING=1");
+}
+
+/**
+ * Tells systemd the service is alive (`WATCHDOG=1`), when `$NOTIFY_SOCKET` is set. The launchers
+ * send it every `WATCHDOG_USEC / 2` while their workers are healthy when `$WATCHDOG_USEC` is set
+ * (and `$WATCHDOG_PID` is unset or this process); call it yourself only without a launcher.
+ *
+ * @returns `true` when the message was sent, `false` when there is no socket or sending failed.
+ *
+ * @example
+ * ```ts
+ * import { notifyWatchdog } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * Deno.env.delete("NOTIFY_SOCKET");
+ * assert.equal(await notifyWatchdog(), false);
+ * ```
+ */
+export function notifyWatchdog(): Promise<boolean> {
+  return notify("WATCHDOG=1");
 }

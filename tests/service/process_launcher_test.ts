@@ -135,17 +135,60 @@ for (const c of DEFAULTS) {
     await assertNothingLeft(run);
   });
 
-  Deno.test(`ProcessLauncher throttles a ${c.isolation} service whose start() always throws (${c.backend})`, async () => {
-    await using run = await Run.start(plan(c, { workers: 1, service: { mode: "start-throws" } }));
-    await waitFor(() => run.output.includes("Forking too fast"), "the throttle");
-    const t0 = performance.now();
-    const n0 = run.count("start-failed");
-    await new Promise((r) => setTimeout(r, 1500));
-    const rate = (run.count("start-failed") - n0) / ((performance.now() - t0) / 1000);
-    assert.ok(rate <= 2.5, `respawn rate ${rate}/s`);
-    assert.match(run.stderr, /start\(\) failed: Error: start failed on purpose/);
+  Deno.test(`ProcessLauncher gives up on a crash-looping ${c.isolation} worker: RestartIntensityError, others stopped, exit 2 (${c.backend})`, async () => {
+    await using run = await Run.start(plan(c, {
+      service: { mode: "start-throws-0" },
+      restart: { maxRestarts: 3, window: 60_000, backoff: { initial: 20, max: 40 } },
+    }));
+    const out = await run.exit();
+    assert.equal(out.code, 2, out.stderr);
+    // The first start and 3 restarts failed; the 4th restart was refused.
+    assert.equal(run.count("start-failed"), 4);
+    assert.match(
+      out.stderr,
+      /Cannot keep worker 0 of factory running as it needed 4 restarts within 60000 ms/,
+    );
+    assert.match(
+      out.stderr,
+      /last cause: exited with status 2 \(start\(\) failed: Error: start failed on purpose\)/,
+    );
+    // Each death is logged with its cause and exit code; the first respawn is immediate.
+    assert.match(out.stderr, /Worker 0 of factory.* \[exit code 2\]; respawned at once/);
+    assert.match(out.stderr, /respawned in 20 ms/);
+    assert.match(out.stderr, /respawned in 40 ms/);
+    // Worker 1 (healthy) was stopped gracefully.
+    const stops = run.events().filter((e) => e.event === "stop");
+    assert.deepEqual(stops.map((e) => [e.workerId, e.extra]), [[1, "graceful=true"]]);
+    await assertNothingLeft(run);
+  });
+
+  Deno.test(`ProcessLauncher SIGTERM during a rolling reload stops every ${c.isolation} worker and exits 0 (${c.backend})`, async () => {
+    await using run = await Run.start(plan(c, { service: { startDelay: 150 } }));
+    await run.waitEvents("start", 2);
+    run.kill("SIGHUP");
+    // The first replacement is starting (its start() takes 150 ms).
+    await new Promise((r) => setTimeout(r, 60));
     run.kill("SIGTERM");
-    assert.equal((await run.exit()).code, 0);
+    const out = await run.exit();
+    assert.equal(out.code, 0, out.stderr);
+    // Every instance that started was stopped.
+    const started = new Set(run.events().filter((e) => e.event === "start").map((e) => e.inst));
+    const stopped = new Set(run.events().filter((e) => e.event === "stop").map((e) => e.inst));
+    assert.deepEqual([...started].filter((i) => !stopped.has(i)), []);
+    await assertNothingLeft(run);
+  });
+
+  Deno.test(`ProcessLauncher SIGINT during a graceful stop kills hung ${c.isolation} workers and exits 1 at once (${c.backend})`, async () => {
+    await using run = await Run.start(plan(c, { service: { mode: "hang-stop" } }));
+    await run.waitEvents("start", 2);
+    run.kill("SIGTERM");
+    await run.waitEvents("stop", 2);
+    const t0 = performance.now();
+    run.kill("SIGINT");
+    const out = await run.exit();
+    assert.equal(out.code, 1, out.stderr);
+    // Not the 60 s graceful timeout.
+    assert.ok(performance.now() - t0 < 10_000);
     await assertNothingLeft(run);
   });
 
@@ -394,19 +437,88 @@ function readEvents(dir: string): ServiceEvent[] {
   }
 }
 
-Deno.test("ProcessLauncher.stop() during the respawn throttle's sleep ends it and spawns no more", async () => {
+Deno.test("ProcessLauncher restarts a dying worker at once, then after a growing back-off, then gives up", async () => {
   resetBackend();
   const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
   try {
-    // Disposing the clock throws if the throttle's sleep were still pending.
+    // Disposing the clock throws if a back-off sleep were still pending.
+    using clock = new FakeClock();
+    const launcher = new ProcessLauncher(undefined, {
+      isolation: "worker",
+      clock,
+      restart: { maxRestarts: 3, window: 1_000, backoff: { initial: 100, factor: 3, max: 250 } },
+    });
+    launcher.launchService(
+      { module: SERVICE, export: "factory", args: [{ dir, mode: "start-throws" }] },
+      { workers: 1 },
+    );
+    const waiting = launcher.wait();
+    // The first restart is immediate: two failed starts, then the back-off sleep.
+    await waitFor(() => clock.pending === 1, "the first back-off sleep");
+    assert.equal(readEvents(dir).length, 2);
+    assert.equal(launcher.workers[0]?.state, "restarting");
+    assert.equal(launcher.workers[0]?.restarts, 2);
+    await clock.tickAsync(99);
+    assert.equal(readEvents(dir).length, 2);
+    await clock.tickAsync(1); // 100 ms
+    await waitFor(() => clock.pending === 1 && readEvents(dir).length === 3, "the 2nd back-off");
+    await clock.tickAsync(250); // min(100 × 3, 250)
+    await waitFor(() => readEvents(dir).length === 4, "the 4th start");
+    // The 4th death would be the 4th restart within 1 s: give up.
+    assert.equal(await waiting, 2);
+    assert.equal(clock.pending, 0);
+    assert.deepEqual(launcher.workers.map((w) => w.state), ["stopped"]);
+    assert.equal(launcher.workers[0]?.restarts, 3);
+  } finally {
+    resetBackend();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ProcessLauncher forgets restarts older than the window", async () => {
+  resetBackend();
+  const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+  try {
+    using clock = new FakeClock();
+    const launcher = new ProcessLauncher(undefined, {
+      isolation: "worker",
+      clock,
+      restart: { maxRestarts: 1, window: 1_000 },
+    });
+    launcher.launchService(
+      { module: SERVICE, export: "factory", args: [{ dir, endBy: "throw" }] },
+      { workers: 1 },
+    );
+    const starts = (): number => readEvents(dir).filter((e) => e.event === "start").length;
+    for (let i = 1; i <= 3; i++) {
+      await waitFor(() => starts() === i && launcher.workers[0]?.state === "running", "a start");
+      Deno.writeTextFileSync(`${dir}/end-0`, "");
+      // Each death is the only one within its window: restarted at once, never given up.
+      await waitFor(() => starts() === i + 1, `restart ${i}`);
+      await clock.tickAsync(1_000);
+    }
+    assert.equal(clock.pending, 0);
+    assert.equal(launcher.workers[0]?.restarts, 3);
+    await launcher.stop();
+    assert.equal(await launcher.wait(), 0);
+  } finally {
+    resetBackend();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ProcessLauncher.stop() during a restart back-off ends it and spawns no more", async () => {
+  resetBackend();
+  const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+  try {
     using clock = new FakeClock();
     const launcher = new ProcessLauncher(undefined, { isolation: "worker", clock });
     launcher.launchService(
       { module: SERVICE, export: "factory", args: [{ dir, mode: "start-throws" }] },
       { workers: 1 },
     );
-    // The clock never moves: the third spawn within "1 s" must wait on it.
-    await waitFor(() => clock.pending === 1, "the throttle's sleep");
+    // The clock never moves: the second restart waits on it.
+    await waitFor(() => clock.pending === 1, "the back-off sleep");
     const failures = readEvents(dir).length;
     assert.equal(failures, 2);
     const waiting = launcher.wait();

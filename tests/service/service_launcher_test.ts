@@ -225,3 +225,26 @@ Deno.test("ServiceLauncher.restart() still works after a restart that failed", a
   await launcher.stop();
   assert.equal(await launcher.wait(), 0);
 });
+
+Deno.test("constructing a launcher selects the backend (ServiceLauncher, Launcher, ProcessLauncher)", async () => {
+  const { getBackendType, Launcher, ProcessLauncher, registerBackendDefaultHook, resetBackend } =
+    await import("@fjord/fjord");
+  const make = [
+    () => new ServiceLauncher(),
+    () => new Launcher(),
+    // An explicit isolation needs no backend, but the construction still selects one.
+    () => new ProcessLauncher(undefined, { isolation: "process" }),
+    () => new ProcessLauncher(undefined, { noFork: true }),
+  ];
+  try {
+    for (const construct of make) {
+      resetBackend();
+      registerBackendDefaultHook(() => "threading");
+      assert.equal(getBackendType(), undefined);
+      construct();
+      assert.equal(getBackendType(), "threading");
+    }
+  } finally {
+    resetBackend();
+  }
+});

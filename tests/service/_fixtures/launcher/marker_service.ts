@@ -6,12 +6,19 @@ import type { Config, ServiceBase } from "@fjord/fjord";
 export interface MarkerOptions {
   dir: string;
   /**
-   * ok; start-throws (every time); wait-throws (once per worker id); throw-later (an uncaught
+   * ok; start-throws (every time); start-throws-0 (worker 0 only, every time); wait-throws (once per worker id); throw-later (an uncaught
    * error once per worker id); hang-stop (stop never finishes); exit-later (Deno.exit(3) once).
    */
   mode?: string;
   /** ms start() takes. */
   startDelay?: number;
+  /**
+   * When set, each instance polls for the file `<dir>/end-<workerId>` and, once it appears,
+   * removes it and ends its worker this way: "exit" (Deno.exit(7)), "close" (self.close() in a
+   * Web Worker, Deno.exit(0) in a process), "throw" (an uncaught error), "reject" (an unhandled
+   * rejection).
+   */
+  endBy?: "exit" | "close" | "throw" | "reject";
 }
 
 function now(): number {
@@ -52,7 +59,7 @@ export class MarkerService implements ServiceBase {
   async start(): Promise<void> {
     const mode = this.#o.mode ?? "ok";
     if (this.#o.startDelay) await new Promise((r) => setTimeout(r, this.#o.startDelay));
-    if (mode === "start-throws") {
+    if (mode === "start-throws" || (mode === "start-throws-0" && this.#id === 0)) {
       this.#log("start-failed");
       throw new Error("start failed on purpose");
     }
@@ -71,11 +78,45 @@ export class MarkerService implements ServiceBase {
     if (mode === "exit-later" && once(this.#o.dir, `exit-${this.#id}`)) {
       this.#timers.push(setTimeout(() => Deno.exit(3), 50));
     }
+    if (this.#o.endBy !== undefined) this.#pollEnd(this.#o.endBy);
+  }
+
+  #pollEnd(how: NonNullable<MarkerOptions["endBy"]>): void {
+    const file = `${this.#o.dir}/end-${this.#id}`;
+    const id = setInterval(() => {
+      try {
+        Deno.removeSync(file);
+      } catch {
+        return; // not yet (or another instance took it)
+      }
+      clearInterval(id);
+      this.#log("ending", how);
+      const inWorker = typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !==
+        "undefined";
+      switch (how) {
+        case "exit":
+          Deno.exit(7);
+          break;
+        case "close":
+          if (inWorker) (globalThis as unknown as { close(): void }).close();
+          else Deno.exit(0);
+          break;
+        case "throw":
+          setTimeout(() => {
+            throw new Error("ended by an uncaught error on purpose");
+          }, 0);
+          break;
+        case "reject":
+          void Promise.reject(new Error("ended by an unhandled rejection on purpose"));
+          break;
+      }
+    }, 5);
+    this.#timers.push(id);
   }
 
   async stop(options: { graceful?: boolean } = {}): Promise<void> {
     this.#log("stop", `graceful=${options.graceful ?? false}`);
-    for (const t of this.#timers) clearTimeout(t);
+    for (const t of this.#timers) clearTimeout(t), clearInterval(t);
     if ((this.#o.mode ?? "ok") === "hang-stop") {
       await new Promise(() => {});
     }

@@ -2,7 +2,14 @@
 // The launcher tests' main program: one JSON argument says which launcher to run and how; it
 // exits with the code wait() resolved (or 99 and the error's name when wait() rejected).
 
-import { Config, initBackend, launch, ProcessLauncher, ServiceLauncher } from "@fjord/fjord";
+import {
+  Config,
+  initBackend,
+  launch,
+  ProcessLauncher,
+  type RestartPolicy,
+  ServiceLauncher,
+} from "@fjord/fjord";
 import { type MarkerOptions, MarkerService } from "./marker_service.ts";
 
 /** What the launcher tests ask this program to run (its one JSON argument). */
@@ -15,6 +22,9 @@ export interface Plan {
   noFork?: boolean;
   standby?: boolean;
   restartMethod?: "reload" | "mutate";
+  restart?: RestartPolicy;
+  health?: { port: number; hostname?: string };
+  migrateRequests?: boolean;
   configFile?: string;
   export?: string;
   module?: string;
@@ -51,7 +61,11 @@ if (plan.launcher === "launch") {
     noFork: plan.noFork ?? false,
     ...(plan.isolation ? { isolation: plan.isolation } : {}),
     ...(plan.standby ? { standby: true } : {}),
+    ...(plan.restart ? { restart: plan.restart } : {}),
+    ...(plan.health ? { health: plan.health } : {}),
+    ...(plan.migrateRequests !== undefined ? { migrateRequests: plan.migrateRequests } : {}),
   });
+  if (launcher.healthAddress) console.log(`HEALTH ${launcher.healthAddress.port}`);
   launcher.launchService(target, workers);
 }
 // wait() installs the signal handlers synchronously; only then may the tests send signals.

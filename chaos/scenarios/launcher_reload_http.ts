@@ -1,0 +1,202 @@
+// SIGHUP rolling reloads of examples/http_service.ts (2 workers sharing a port through reusePort)
+// while clients send requests on loopback: zero failed requests. Both isolations: Web Workers
+// (threading backend) and child processes (cooperative backend). The load mixes keep-alive
+// `fetch` loops with loops that open a fresh TCP connection per request (`Connection: close`),
+// which is what exercises the accept queue of a closing listener.
+
+import type { Scenario, ScenarioResult } from "../scenario.ts";
+
+const DEMO = new URL("../../examples/http_service.ts", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+async function rawGet(port: number): Promise<void> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(encoder.encode("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    let text = "";
+    const buf = new Uint8Array(4096);
+    for (;;) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      text += decoder.decode(buf.subarray(0, n));
+    }
+    if (!text.startsWith("HTTP/1.1 200") || !/worker \d pid \d+/.test(text)) {
+      throw new Error(`bad response ${JSON.stringify(text.slice(0, 60))}`);
+    }
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // Closed.
+    }
+  }
+}
+
+async function fetchGet(port: number, client: Deno.HttpClient | undefined): Promise<void> {
+  const r = await fetch(`http://127.0.0.1:${port}/`, client ? { client } : {});
+  const text = await r.text();
+  if (r.status !== 200) throw new Error(`status ${r.status}: ${text.slice(0, 60)}`);
+}
+
+interface Demo {
+  child: Deno.ChildProcess;
+  output: () => string;
+  done: Promise<Deno.CommandStatus>;
+}
+
+function startDemo(backend: "threading" | "cooperative", port: number): Demo {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--unstable-net",
+      `--allow-net=127.0.0.1:${port}`,
+      "--allow-read=.",
+      "--allow-env",
+      backend === "cooperative" ? "--allow-run" : "--allow-run=sysctl",
+      DEMO,
+    ],
+    cwd: ROOT,
+    env: { FJORD_DEMO_PORT: String(port), FJORD_BACKEND: backend },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let out = "";
+  const pump = async (s: ReadableStream<Uint8Array>): Promise<void> => {
+    const dec = new TextDecoder();
+    for await (const c of s) out += dec.decode(c, { stream: true });
+  };
+  const io = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const done = (async () => {
+    const status = await child.status;
+    await io;
+    return status;
+  })();
+  return { child, output: () => out, done };
+}
+
+function count(text: string, re: RegExp): number {
+  return (text.match(re) ?? []).length;
+}
+
+async function until(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = performance.now() + ms;
+  while (!cond()) {
+    if (performance.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
+}
+
+async function runOne(
+  backend: "threading" | "cooperative",
+  reloads: number,
+  failures: string[],
+): Promise<number> {
+  let demo: Demo | undefined;
+  let port = 0;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    port = 20_000 + Math.floor(Math.random() * 40_000);
+    demo = startDemo(backend, port);
+    const d = demo;
+    await until(() => count(d.output(), / on http:/g) >= 2 || /AddrInUse/.test(d.output()), 30_000);
+    if (!/AddrInUse/.test(d.output())) break;
+    d.child.kill("SIGKILL");
+    await d.done;
+    demo = undefined;
+  }
+  if (demo === undefined) {
+    failures.push(`${backend}: no free port`);
+    return 0;
+  }
+  const d = demo;
+  const tag = backend === "threading" ? "worker isolation" : "process isolation";
+  let ok = 0;
+  const errors = new Map<string, number>();
+  let running = true;
+  const client = Deno.createHttpClient({});
+  const loops = [
+    ...Array.from({ length: 4 }, async () => {
+      while (running) {
+        try {
+          await rawGet(port);
+          ok++;
+        } catch (err) {
+          const key = `fresh connection: ${(err as Error).name}: ${(err as Error).message}`;
+          errors.set(key, (errors.get(key) ?? 0) + 1);
+        }
+      }
+    }),
+    ...Array.from({ length: 4 }, async () => {
+      while (running) {
+        try {
+          await fetchGet(port, client);
+          ok++;
+        } catch (err) {
+          const key = `keep-alive fetch: ${(err as Error).name}: ${(err as Error).message}`;
+          errors.set(key, (errors.get(key) ?? 0) + 1);
+        }
+      }
+    }),
+  ];
+  let done = 0;
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 1; i <= reloads; i++) {
+      const before = ok;
+      try {
+        d.child.kill("SIGHUP");
+      } catch {
+        failures.push(`${tag}: the demo exited before reload ${i}: ${d.output().slice(-500)}`);
+        break;
+      }
+      const reloaded = await until(
+        () =>
+          count(d.output(), / on http:/g) >= 2 + 2 * i && count(d.output(), / stopped/g) >= 2 * i,
+        30_000,
+      );
+      if (!reloaded) {
+        failures.push(`${tag}: reload ${i} did not finish within 30 s`);
+        break;
+      }
+      done++;
+      // Keep the load on the fresh workers for a moment before the next reload.
+      await until(() => ok >= before + 20, 5_000);
+    }
+  } finally {
+    running = false;
+    await Promise.all(loops);
+    client.close();
+    try {
+      d.child.kill("SIGTERM");
+    } catch {
+      // It exited already; its status says how.
+    }
+  }
+  const status = await d.done;
+  if (status.code !== 0) failures.push(`${tag}: the demo exited ${status.code} after SIGTERM`);
+  for (const [key, n] of errors) failures.push(`${tag}: ${n} failed requests (${key})`);
+  if (ok === 0) failures.push(`${tag}: no request succeeded`);
+  const out = d.output();
+  if (/Cannot set net\.ipv4\.tcp_migrate_req/.test(out)) {
+    failures.push(`${tag}: the launcher could not set net.ipv4.tcp_migrate_req (not root?)`);
+  }
+  // deno-lint-ignore no-console -- the numbers behind the table row
+  console.error(`  ${tag}: ${done} reloads, ${ok} requests answered, ${errors.size} error kinds`);
+  return done;
+}
+
+const scenario: Scenario = {
+  name: "launcher: SIGHUP rolling reloads under HTTP load lose no request",
+  iterations: { full: 100, short: 5 },
+  async run({ iterations }): Promise<ScenarioResult> {
+    const failures: string[] = [];
+    let count = 0;
+    count += await runOne("threading", iterations, failures);
+    count += await runOne("cooperative", iterations, failures);
+    return { count, failures };
+  },
+};
+export default scenario;

@@ -1,0 +1,88 @@
+// The launchers' optional HTTP health endpoint: GET /healthz (liveness) and GET /readyz
+// (readiness), each answering { state, workers } as JSON, for Kubernetes probes and the like.
+
+import { getLogger } from "../runtime/logger.ts";
+import { describeValue } from "./_launcher_common.ts";
+import type { HealthEndpointOptions } from "./process_launcher.ts";
+
+/** What the endpoint reports. */
+export interface HealthReport {
+  state: string;
+  live: boolean;
+  ready: boolean;
+  workers: unknown;
+}
+
+/** A running endpoint. */
+export interface HealthServer {
+  readonly addr: Deno.NetAddr;
+  close(): Promise<void>;
+}
+
+/** Validates the `health` option; undefined when absent. */
+export function checkHealthOptions(value: unknown): Required<HealthEndpointOptions> | undefined {
+  if (value === undefined) return undefined;
+  const v = value as Partial<HealthEndpointOptions> | null;
+  if (v === null || typeof v !== "object") {
+    throw new TypeError(
+      `Cannot create ProcessLauncher as 'health' must be an object { port, hostname? }: current value is ${
+        describeValue(value)
+      }`,
+    );
+  }
+  if (typeof v.port !== "number" || !Number.isInteger(v.port)) {
+    throw new TypeError(
+      `Cannot create ProcessLauncher as 'health.port' must be an integer: current value is ${
+        describeValue(v.port)
+      }`,
+    );
+  }
+  if (v.port < 0 || v.port > 65_535) {
+    throw new RangeError(
+      `Cannot create ProcessLauncher as 'health.port' must be within 0..65535: current value is ${v.port}`,
+    );
+  }
+  if (v.hostname !== undefined && (typeof v.hostname !== "string" || v.hostname === "")) {
+    throw new TypeError(
+      `Cannot create ProcessLauncher as 'health.hostname' must be a non-empty string: current value is ${
+        describeValue(v.hostname)
+      }`,
+    );
+  }
+  return { port: v.port, hostname: v.hostname ?? "127.0.0.1" };
+}
+
+/** Starts the endpoint (throws at once when the address cannot be bound). */
+export function serveHealth(
+  options: Required<HealthEndpointOptions>,
+  report: () => HealthReport,
+): HealthServer {
+  const server = Deno.serve({
+    port: options.port,
+    hostname: options.hostname,
+    onListen: ({ hostname, port }) => {
+      getLogger().info(`Health endpoint on http://${hostname}:${port}/healthz and /readyz`);
+    },
+    onError: () => new Response("internal error\n", { status: 500 }),
+  }, (req) => {
+    const path = new URL(req.url).pathname;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      return new Response("method not allowed\n", { status: 405, headers: { allow: "GET, HEAD" } });
+    }
+    if (path !== "/healthz" && path !== "/readyz") {
+      return new Response("not found: try /healthz or /readyz\n", { status: 404 });
+    }
+    const r = report();
+    const ok = path === "/healthz" ? r.live : r.ready;
+    return Response.json({ state: r.state, workers: r.workers }, {
+      status: ok ? 200 : 503,
+      headers: { "cache-control": "no-store" },
+    });
+  });
+  return {
+    addr: server.addr as Deno.NetAddr,
+    close: async () => {
+      await server.shutdown();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// The launchers' systemd watchdog: WATCHDOG=1 every WATCHDOG_USEC / 2 while the workers are
+// healthy, so systemd restarts a service whose supervisor hangs or whose workers crash-loop.
+
+import type { Clock } from "../runtime/clock.ts";
+import { getLogger } from "../runtime/logger.ts";
+import { notifyWatchdog } from "./systemd.ts";
+
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The ping interval in ms when this process should ping systemd's watchdog, else undefined. */
+export function watchdogInterval(): number | undefined {
+  const usec = env("WATCHDOG_USEC");
+  if (usec === undefined) return undefined;
+  const pid = env("WATCHDOG_PID");
+  if (pid !== undefined && Number(pid) !== Deno.pid) return undefined;
+  const n = Number(usec);
+  if (!Number.isFinite(n) || n <= 0) {
+    getLogger().warning(`Ignoring WATCHDOG_USEC='${usec}': not a positive number of microseconds`);
+    return undefined;
+  }
+  return Math.max(1, n / 1000 / 2);
+}
+
+/**
+ * Pings at once when healthy, then every interval while `healthy()`. Returns the function that
+ * stops the loop and resolves once it ended (no timer or op left behind).
+ */
+export function startWatchdog(healthy: () => boolean, clock: Clock): () => Promise<void> {
+  const interval = watchdogInterval();
+  if (interval === undefined) return () => Promise.resolve();
+  const ac = new AbortController();
+  const loop = (async () => {
+    while (!ac.signal.aborted) {
+      if (healthy()) await notifyWatchdog().catch(() => false);
+      await clock.sleep(interval, { signal: ac.signal }).catch(() => {});
+    }
+  })();
+  return () => {
+    ac.abort();
+    return loop;
+  };
+}
