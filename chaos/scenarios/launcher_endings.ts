@@ -59,7 +59,7 @@ async function endings(
   const log = run.output;
   const expected: Record<How, RegExp> = {
     exit: /exited with status 7|\[exit code 7\]/,
-    close: isolation === "worker" ? /closed|exited/ : /exited with status 0/,
+    close: isolation === "worker" ? /called self\.close\(\)/ : /exited with status 0/,
     throw: /ended by an uncaught error on purpose/,
     reject: /ended by an unhandled rejection on purpose/,
   };
