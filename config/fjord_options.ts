@@ -135,7 +135,7 @@ function maskArgs(args: readonly string[]): string[] {
  *
  * @example
  * ```ts
- * import { consoleLogger, setLogger } from "@fjord/fjord";
+ * import { consoleLogger, setLogger } from "@fjord/fjord/runtime";
  * import { Config, logOptions, strOpt } from "@fjord/fjord/config";
  * import assert from "node:assert/strict";
  *

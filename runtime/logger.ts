@@ -75,7 +75,7 @@ function makeConsoleLogger(): Logger {
  *
  * @example
  * ```ts
- * import { consoleLogger, setLogger } from "@fjord/fjord";
+ * import { consoleLogger, setLogger } from "@fjord/fjord/runtime";
  *
  * setLogger(consoleLogger);
  * ```
@@ -92,7 +92,7 @@ let current: Logger = consoleLogger;
  *
  * @example Capturing log lines
  * ```ts
- * import { consoleLogger, getLogger, setLogger } from "@fjord/fjord";
+ * import { consoleLogger, getLogger, setLogger } from "@fjord/fjord/runtime";
  * import assert from "node:assert/strict";
  *
  * const lines: string[] = [];

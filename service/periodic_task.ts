@@ -14,7 +14,7 @@ import { type Config, periodicTaskOpts } from "../config/mod.ts";
  *
  * @example
  * ```ts
- * import { DEFAULT_PERIODIC_SPACING } from "@fjord/fjord";
+ * import { DEFAULT_PERIODIC_SPACING } from "@fjord/fjord/service";
  * import assert from "node:assert/strict";
  *
  * assert.equal(DEFAULT_PERIODIC_SPACING, 60_000);
