@@ -1,14 +1,18 @@
 // Sleeping until an absolute clock time, precisely enough for fixed-interval loops.
 //
 // Deno's setTimeout fires about 0.2-1.5 ms after its due time when idle (it truncates the delay
-// to whole milliseconds and fires on a millisecond tick), more under load. For a precise sleep
-// on the system clock (fixed-interval loops) the timer is therefore set to wake a little early,
-// and the last stretch is a blocking `Atomics.wait` with a sub-millisecond timeout: the thread
-// sleeps in the kernel (no CPU spent) and wakes on time. Measured on a shared 2-core machine,
-// this held p99 lateness of a 10 ms loop to 0.14-0.61 ms where a yielding busy-wait
-// (MessageChannel turns) got 2.8-5.2 ms, because a spinning thread is the first to be
-// preempted. The price: the isolate is blocked for that stretch, `lead` ms per wake-up. How
-// early is learnt: a moving average of the timers' recent overshoot plus a margin, between
+// to whole milliseconds and fires on a millisecond tick), more under load. So on the system clock
+// the timer is set to wake a little early, and the rest of the way is covered in one of two ways:
+// - by default, yielding macrotask turns (MessageChannel, a few µs each, so other tasks of the
+//   isolate keep running) until at most FINAL_BLOCK_MS is left, then a blocking `Atomics.wait`
+//   for that last sliver: the isolate is blocked about FINAL_BLOCK_MS per wake-up (more only when
+//   the OS deschedules the thread meanwhile). Neither
+//   `Atomics.waitAsync` with a timeout nor a 0 ms setTimeout helps here: in Deno both fire on the
+//   same millisecond timer tick as setTimeout (measured: ~1.2 ms median lateness).
+// - with `precise`, the whole early stretch is a blocking `Atomics.wait` (the thread sleeps in the
+//   kernel, no CPU spent, and wakes on time even on a loaded machine, where a yielding thread is
+//   the first to be preempted); the isolate is blocked `lead` ms per wake-up.
+// How early is learnt: a moving average of the timers' recent overshoot plus a margin, between
 // MIN_LEAD_MS and MAX_LEAD_MS (typically 1.5-2 ms). Any other Clock (FakeClock) is used as is,
 // so tests stay deterministic.
 
@@ -23,6 +27,23 @@ const MARGIN_MS = 0.5;
 // longer stall (the process was descheduled) cannot be helped by waking earlier.
 const WEIGHT = 0.2;
 let overshoot = 1.25;
+// The longest blocking wait of the default mode, per wake-up.
+const FINAL_BLOCK_MS = 0.05;
+
+// The system-clock sleeps end this much after `due`: the loop reads the clock just before a call,
+// and the first call of a loop (cold code) takes a few µs longer to reach the user's first line than
+// later ones, so a later call ending exactly on time would look early from inside the function.
+const GUARD_MS = 0.05;
+
+let blocked = 0;
+
+/**
+ * Total ms this isolate has spent blocked in `Atomics.wait` by sleepUntil (both modes), for
+ * benchmarks and tests that bound the cost per tick.
+ */
+export function blockedMs(): number {
+  return blocked;
+}
 
 function leadMs(): number {
   return Math.min(Math.max(overshoot + MARGIN_MS, MIN_LEAD_MS), MAX_LEAD_MS);
@@ -54,9 +75,23 @@ const WAIT_CELL = new Int32Array(new SharedArrayBuffer(4));
 
 /** Blocks this thread until `performance.now() >= due` (the cell is never notified). */
 function blockUntil(due: number): void {
+  const start = performance.now();
   for (let left = due - performance.now(); left > 0; left = due - performance.now()) {
     Atomics.wait(WAIT_CELL, 0, 0, left);
   }
+  blocked += performance.now() - start;
+}
+
+/**
+ * Checks the time until `due` without a syscall: a sleeping syscall, however short, lets a busy OS
+ * hand the core to another thread for a whole scheduler slice (measured: ~1 ms under load).
+ */
+function spinUntil(due: number): void {
+  const start = performance.now();
+  while (performance.now() < due) {
+    // Only FINAL_BLOCK_MS at most.
+  }
+  blocked += performance.now() - start;
 }
 
 /**
@@ -81,9 +116,10 @@ function timerSleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Sleeps until `clock.now() >= due`; `precise` (system clock only) ends the sleep with the
- * blocking wait described above. With the system clock a due time already past still yields one
- * macrotask turn, so a loop that never sleeps cannot starve the isolate.
+ * Sleeps until `clock.now() >= due`, never waking before it. On the system clock the sleep wakes
+ * a little early from a timer and finishes with yielding turns plus a blocking wait of at most
+ * FINAL_BLOCK_MS, or (`precise`) with one blocking wait of `lead` ms. A due time already past
+ * still yields one macrotask turn, so a loop that never sleeps cannot starve the isolate.
  * Rejects with `signal.reason` when aborted.
  */
 export async function sleepUntil(
@@ -102,10 +138,6 @@ export async function sleepUntil(
     await oneTurn(signal);
     return;
   }
-  if (!precise) {
-    await systemClock.sleep(due - start, { signal });
-    return;
-  }
   const wakeIn = Math.floor(due - leadMs() - start);
   if (wakeIn >= 1) {
     await timerSleep(wakeIn, signal);
@@ -113,5 +145,11 @@ export async function sleepUntil(
     overshoot += WEIGHT * (sample - overshoot);
   }
   if (signal.aborted) throw signal.reason;
-  blockUntil(due);
+  due += GUARD_MS;
+  if (precise) {
+    blockUntil(due);
+    return;
+  }
+  while (due - performance.now() > FINAL_BLOCK_MS) await oneTurn(signal);
+  spinUntil(due);
 }

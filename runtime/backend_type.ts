@@ -27,7 +27,7 @@ export const BackendType: {
  *
  * @example
  * ```ts
- * import { type BackendType, isBackendType } from "@fjord/fjord";
+ * import { type BackendType, isBackendType } from "@fjord/fjord/runtime";
  * import assert from "node:assert/strict";
  *
  * const fromEnv: string = "threading";
@@ -58,7 +58,7 @@ export const DEFAULT_BACKEND_TYPE: BackendType = BackendType.COOPERATIVE;
  *
  * @example
  * ```ts
- * import { isBackendType } from "@fjord/fjord";
+ * import { isBackendType } from "@fjord/fjord/runtime";
  * import assert from "node:assert/strict";
  *
  * assert.ok(isBackendType("threading"));

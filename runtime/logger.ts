@@ -235,7 +235,7 @@ export function jsonLogger(options: JsonLoggerOptions = {}): Required<Logger> {
  *
  * @example
  * ```ts
- * import { consoleLogger, setLogger } from "@fjord/fjord";
+ * import { consoleLogger, setLogger } from "@fjord/fjord/runtime";
  *
  * setLogger(consoleLogger);
  * ```
@@ -254,7 +254,7 @@ let current: Required<Logger> = consoleLogger;
  *
  * @example Capturing log lines
  * ```ts
- * import { consoleLogger, getLogger, setLogger } from "@fjord/fjord";
+ * import { consoleLogger, getLogger, setLogger } from "@fjord/fjord/runtime";
  * import assert from "node:assert/strict";
  *
  * const lines: string[] = [];

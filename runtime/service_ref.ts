@@ -74,7 +74,7 @@ export class ServiceNotFoundError extends Error {
  *
  * @example
  * ```ts
- * import { isServiceRef } from "@fjord/fjord";
+ * import { isServiceRef } from "@fjord/fjord/runtime";
  * import assert from "node:assert/strict";
  *
  * assert.ok(isServiceRef({ module: "file:///svc.ts" }));

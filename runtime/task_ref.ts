@@ -93,7 +93,7 @@ export class TaskNotFoundError extends Error {
  *
  * @example
  * ```ts
- * import { isTaskRef } from "@fjord/fjord";
+ * import { isTaskRef } from "@fjord/fjord/runtime";
  * import assert from "node:assert/strict";
  *
  * assert.ok(isTaskRef({ module: "file:///t.ts", export: "run" }));
@@ -119,7 +119,7 @@ export function isTaskRef(value: unknown): value is TaskRef {
  *
  * @example
  * ```ts
- * import { taskModuleUrl } from "@fjord/fjord";
+ * import { taskModuleUrl } from "@fjord/fjord/runtime";
  * import assert from "node:assert/strict";
  *
  * assert.equal(taskModuleUrl({ module: new URL("file:///t.ts"), export: "run" }), "file:///t.ts");
@@ -154,7 +154,7 @@ export function taskModuleUrl(ref: TaskRef, parameter = "task"): string {
  *
  * @example
  * ```ts
- * import { loadTask } from "@fjord/fjord";
+ * import { loadTask } from "@fjord/fjord/runtime";
  * import assert from "node:assert/strict";
  *
  * const code = "export function double(x) { return 2 * x; }";

@@ -8,6 +8,7 @@
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { checkDelay, checkFunction, formatMs, type LoopPlan, LoopRunner } from "./_looping_base.ts";
+import { normalQuantile } from "./_normal_quantile.ts";
 
 /**
  * Thrown by a looping call's function to finish the loop: `wait()` resolves with `retvalue`.
@@ -129,12 +130,14 @@ export interface FixedIntervalStartOptions {
    */
   stopOnException?: boolean;
   /**
-   * `true` (system clock only): wake a little early from the timer, then block the isolate with
-   * `Atomics.wait` (no CPU spent) for the last 1–2.5 ms before each call, for sub-millisecond
-   * start times. Nothing else runs in this isolate during that stretch, so use it for loops
-   * whose timing matters more than the isolate's other work (or run the loop in its own
-   * Worker). `false`: plain timers, which fire up to about a millisecond late (more under load);
-   * the schedule still never drifts.
+   * How the last 1–2.5 ms before each call are waited on the system clock (any other clock is
+   * used as is). `false`: the loop wakes a little early from its timer and yields macrotask turns
+   * (other tasks of the isolate keep running) until the due time, blocking the isolate for at
+   * most ~0.05 ms per call; calls start well under a millisecond late on a quiet machine, never
+   * early, and the schedule never drifts. The turns spend CPU for that stretch. `true`: the
+   * stretch is one blocking `Atomics.wait` instead (no CPU spent, and it wakes on time even when
+   * the machine is busy, where a yielding thread is the first to be preempted), but nothing else
+   * runs in the isolate meanwhile: use it for a loop in a Worker of its own.
    *
    * @default {false}
    */
@@ -436,9 +439,10 @@ export abstract class LoopingCallBase<T = unknown> implements AsyncDisposable {
  * restarts from it. Otherwise the schedule is kept against the first call's start
  * (`T0 + k * interval`), so it does not drift: a call whose time passed while the isolate was
  * busy starts at once; after a lag of more than 1 s (or one interval, if longer) the missed
- * calls are skipped instead. With `precise: true` on the system clock, the loop wakes a little
- * early from its timer and blocks the isolate (`Atomics.wait`, no CPU spent) for the last
- * 1–2.5 ms before each due call, for sub-millisecond accuracy.
+ * calls are skipped instead. On the system clock a call starts a fraction of a millisecond after
+ * its due time, never before: the loop wakes a little early from its timer and yields turns
+ * until the due time (see `precise` in {@linkcode FixedIntervalStartOptions} for a blocking
+ * variant).
  *
  * @typeParam T The value the function finishes with through {@linkcode LoopingCallDone}.
  *
@@ -648,51 +652,6 @@ export class DynamicLoopingCall<T = unknown> extends LoopingCallBase<T> {
     });
     return this;
   }
-}
-
-// Acklam's rational approximation of the standard normal quantile (relative error < 1.2e-9):
-// one uniform draw per normal deviate, so a constant random source gives a constant factor.
-const A = [
-  -39.69683028665376,
-  220.9460984245205,
-  -275.9285104469687,
-  138.357751867269,
-  -30.66479806614716,
-  2.506628277459239,
-];
-const B = [
-  -54.47609879822406,
-  161.5858368580409,
-  -155.6989798598866,
-  66.80131188771972,
-  -13.28068155288572,
-];
-const C = [
-  -0.007784894002430293,
-  -0.3223964580411365,
-  -2.400758277161838,
-  -2.549732539343734,
-  4.374664141464968,
-  2.938163982698783,
-];
-const D = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-
-function normalQuantile(u: number): number {
-  const p = Math.min(Math.max(u, 1e-12), 1 - 1e-12);
-  const [a0, a1, a2, a3, a4, a5] = A as [number, number, number, number, number, number];
-  const [b0, b1, b2, b3, b4] = B as [number, number, number, number, number];
-  const [c0, c1, c2, c3, c4, c5] = C as [number, number, number, number, number, number];
-  const [d0, d1, d2, d3] = D as [number, number, number, number];
-  if (p < 0.02425) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    return (((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) /
-      ((((d0 * q + d1) * q + d2) * q + d3) * q + 1);
-  }
-  if (p > 1 - 0.02425) return -normalQuantile(1 - p);
-  const q = p - 0.5;
-  const r = q * q;
-  return (((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5) * q /
-    (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1);
 }
 
 /**

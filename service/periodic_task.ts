@@ -14,7 +14,7 @@ import { type Config, periodicTaskOpts } from "../config/mod.ts";
  *
  * @example
  * ```ts
- * import { DEFAULT_PERIODIC_SPACING } from "@fjord/fjord";
+ * import { DEFAULT_PERIODIC_SPACING } from "@fjord/fjord/service";
  * import assert from "node:assert/strict";
  *
  * assert.equal(DEFAULT_PERIODIC_SPACING, 60_000);
@@ -275,6 +275,28 @@ export interface RunPeriodicTasksOptions {
 }
 
 /**
+ * Options for {@linkcode PeriodicTasks.runPeriodicTasksInParallel}.
+ *
+ * @example
+ * ```ts
+ * import { PeriodicTasks, type RunPeriodicTasksInParallelOptions } from "@fjord/fjord";
+ * import assert from "node:assert/strict";
+ *
+ * class Tasks extends PeriodicTasks {}
+ * const options: RunPeriodicTasksInParallelOptions = { maxConcurrency: 2 };
+ * assert.equal(await new Tasks().runPeriodicTasksInParallel(undefined, options), 60_000);
+ * ```
+ */
+export interface RunPeriodicTasksInParallelOptions extends RunPeriodicTasksOptions {
+  /**
+   * The most tasks running at once.
+   *
+   * @default {Infinity}
+   */
+  maxConcurrency?: number;
+}
+
+/**
  * The base of a class whose {@linkcode periodicTask}-decorated methods run when due. Call
  * {@linkcode PeriodicTasks.runPeriodicTasks} from a loop; it returns the ms until the next task
  * is due, which suits {@linkcode ThreadGroup.addDynamicTimer}.
@@ -364,32 +386,132 @@ export abstract class PeriodicTasks {
     options: RunPeriodicTasksOptions = {},
   ): Promise<number> {
     const raiseOnError = options.raiseOnError ?? false;
-    const log = getLogger();
-    const className = this.constructor.name;
     let idle = DEFAULT_PERIODIC_SPACING;
     for (const task of [...this.#tasks]) {
-      if (task.externalProcessOk && !this.#runExternal()) continue;
-      idle = Math.min(idle, task.spacing);
+      // Read per task: one that fell due while an earlier one ran runs in this round too.
       const now = this.#clock.now();
-      if (task.lastRun !== undefined) {
-        const left = task.lastRun + task.spacing - now;
-        if (left > 0) {
-          idle = Math.min(idle, left);
-          continue;
-        }
-      }
-      log.debug(`Running periodic task ${className}.${task.name}`);
+      const left = this.#left(task, now);
+      if (left === undefined) continue;
+      idle = Math.min(idle, task.spacing, left > 0 ? left : Infinity);
+      if (left > 0) continue;
       task.lastRun = this.#nearestBoundary(task.lastRun, task.spacing, now);
-      const method = task.key === undefined ? undefined : Reflect.get(this, task.key);
-      const fn = typeof method === "function" ? method as PeriodicTaskFn : task.fn;
-      try {
-        await fn.call(this, context);
-      } catch (err) {
-        if (raiseOnError) throw err;
-        log.error(`Error during ${className}.${task.name}`, err);
-      }
+      const failed = await this.#runOne(task, context, () => !raiseOnError);
+      if (failed !== undefined && raiseOnError) throw failed.error;
     }
     return idle;
+  }
+
+  /**
+   * Runs every task that is due at the same time (oslo's `run_periodic_tasks_in_parallel`), at
+   * most `maxConcurrency` at once, and resolves once all of them have settled. The tasks run as
+   * async tasks of this isolate (oslo uses a process pool): a task that needs another core hands
+   * its work to a pool executor itself.
+   *
+   * @example Two slow tasks overlap
+   * ```ts
+   * import { FakeClock, PeriodicTasks } from "@fjord/fjord";
+   * import assert from "node:assert/strict";
+   *
+   * class Tasks extends PeriodicTasks {}
+   * using clock = new FakeClock();
+   * const tasks = new Tasks(undefined, { clock });
+   * const order: string[] = [];
+   * for (const name of ["a", "b"]) {
+   *   tasks.addPeriodicTask(async () => {
+   *     order.push(`${name} start`);
+   *     await clock.sleep(100);
+   *     order.push(`${name} end`);
+   *   }, { runImmediately: true, spacing: 1000 });
+   * }
+   * const run = tasks.runPeriodicTasksInParallel();
+   * await clock.tickAsync(100);
+   * assert.equal(await run, 1000);
+   * assert.deepEqual(order, ["a start", "b start", "a end", "b end"]);
+   * ```
+   *
+   * @param context Passed to each task.
+   * @param options `raiseOnError`, `maxConcurrency`.
+   * @returns The milliseconds until the next task is due (at most 60000).
+   * @throws {RangeError} When `maxConcurrency` is not a positive integer (at the call).
+   * @throws {unknown} With `raiseOnError`, the first error in the order the tasks failed
+   *   (rejects, after every started task has settled).
+   */
+  runPeriodicTasksInParallel(
+    context?: unknown,
+    options: RunPeriodicTasksInParallelOptions = {},
+  ): Promise<number> {
+    const raiseOnError = options.raiseOnError ?? false;
+    const limit = options.maxConcurrency ?? Infinity;
+    if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) {
+      throw new RangeError(
+        `Cannot run periodic tasks as 'maxConcurrency' must be a positive integer: ${limit}`,
+      );
+    }
+    return this.#runParallel(context, raiseOnError, limit);
+  }
+
+  async #runParallel(context: unknown, raiseOnError: boolean, limit: number): Promise<number> {
+    const { due, idle } = this.#due();
+    if (due.length === 0) return idle;
+    const now = this.#clock.now();
+    for (const task of due) task.lastRun = this.#nearestBoundary(task.lastRun, task.spacing, now);
+    const failures: { error: unknown }[] = [];
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < due.length) {
+        // With raiseOnError the first failure is thrown and only the later ones are logged.
+        const task = due[next++]!;
+        const failed = await this.#runOne(
+          task,
+          context,
+          () => !raiseOnError || failures.length > 0,
+        );
+        if (failed !== undefined) failures.push(failed);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, due.length) }, lane));
+    if (raiseOnError && failures.length > 0) throw failures[0]!.error;
+    return idle;
+  }
+
+  /** The tasks due now, in registration order, and the ms until the next one not due. */
+  #due(): { due: TaskEntry[]; idle: number } {
+    let idle = DEFAULT_PERIODIC_SPACING;
+    const due: TaskEntry[] = [];
+    const now = this.#clock.now();
+    for (const task of this.#tasks) {
+      const left = this.#left(task, now);
+      if (left === undefined) continue;
+      idle = Math.min(idle, task.spacing, left > 0 ? left : Infinity);
+      if (left <= 0) due.push(task);
+    }
+    return { due, idle };
+  }
+
+  /** Ms until `task` is due (<= 0: due now); undefined when external tasks are off. */
+  #left(task: TaskEntry, now: number): number | undefined {
+    if (task.externalProcessOk && !this.#runExternal()) return undefined;
+    return task.lastRun === undefined ? 0 : task.lastRun + task.spacing - now;
+  }
+
+  /** Runs one task; its error is returned (wrapped: a task may throw undefined), and logged. */
+  async #runOne(
+    task: TaskEntry,
+    context: unknown,
+    logError: () => boolean,
+  ): Promise<{ error: unknown } | undefined> {
+    const className = this.constructor.name;
+    const log = getLogger();
+    log.debug(`Running periodic task ${className}.${task.name}`);
+    const method = task.key === undefined ? undefined : Reflect.get(this, task.key);
+    const fn = typeof method === "function" ? method as PeriodicTaskFn : task.fn;
+    try {
+      await fn.call(this, context);
+      return undefined;
+    } catch (error) {
+      if (logError()) log.error(`Error during ${className}.${task.name}`, error);
+      return { error };
+    }
   }
 
   #runExternal(): boolean {

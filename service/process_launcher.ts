@@ -201,7 +201,9 @@ function granted(descriptor: Deno.PermissionDescriptor): boolean {
  *   at once the first time, then after a growing delay while it keeps dying; beyond the
  *   `restart` policy's intensity (default: more than 10 restarts within 60 s) the launcher
  *   stops every other worker, logs a {@linkcode RestartIntensityError} and `wait()` resolves 2.
- * - `wait()` installs the signal handlers: SIGTERM stops every worker gracefully (SIGTERM to a
+ * - The first `launchService()` installs the signal handlers (so a SIGTERM while the workers
+ *   start stops them instead of killing this process), `wait()` when there was none; they are
+ *   removed once every worker is gone. SIGTERM stops every worker gracefully (SIGTERM to a
  *   child, a stop message to a Web Worker) and resolves 0, or 1 when `graceful_shutdown_timeout`
  *   expires (stragglers are killed); SIGINT kills every worker and resolves 1; SIGHUP with
  *   `reload` replaces the workers one at a time (each new one has started before its old one is
@@ -264,6 +266,7 @@ export class ProcessLauncher implements AsyncDisposable {
   #state: "running" | "stopping" | "stopped" = "running";
   #ac = new AbortController();
   #exit = Promise.withResolvers<number>();
+  #releaseSignals: (() => void) | undefined;
   #exited = false;
   #forcedCode: number | undefined;
   #stopping: Promise<void> | undefined;
@@ -410,6 +413,7 @@ export class ProcessLauncher implements AsyncDisposable {
       standby: undefined,
     };
     this.#specs.push(spec);
+    this.#holdSignals();
     if (this.#migrateRequests) enableTcpMigrateReq();
     getLogger().info(`Starting ${workers} workers`);
     this.#track(checkThenSpawn(ref, (error) => this.#onFatal(error), () => {
@@ -738,12 +742,15 @@ export class ProcessLauncher implements AsyncDisposable {
   #finish(code: number): void {
     if (this.#exited) return;
     this.#exited = true;
+    this.#releaseSignalHold();
     this.#exit.resolve(code);
   }
 
-  async #runWait(): Promise<number> {
-    // Installed even when already stopping: SIGINT still kills the workers.
-    const release = holdForSignals({
+  // Installed by the first launchService() (a SIGTERM while workers start must stop them, not
+  // kill this process with the default action) or by wait(); released once every worker is gone.
+  #holdSignals(): void {
+    if (this.#releaseSignals !== undefined || this.#exited) return;
+    this.#releaseSignals = holdForSignals({
       SIGTERM: () => {
         if (this.#stopping !== undefined) return; // further SIGTERMs are ignored
         getLogger().info("Caught SIGTERM, stopping children");
@@ -760,6 +767,16 @@ export class ProcessLauncher implements AsyncDisposable {
         void this.restart();
       },
     });
+  }
+
+  #releaseSignalHold(): void {
+    this.#releaseSignals?.();
+    this.#releaseSignals = undefined;
+  }
+
+  async #runWait(): Promise<number> {
+    // Held even when already stopping: SIGINT still kills the workers.
+    this.#holdSignals();
     const stopWatchdog = startWatchdog(() => this.#healthy(), this.#clock);
     try {
       if (this.#state === "running") maybeLogOptions(this.#conf);
@@ -767,7 +784,7 @@ export class ProcessLauncher implements AsyncDisposable {
       if (this.#fatal !== undefined) throw this.#fatal.error;
       return code;
     } finally {
-      release();
+      this.#releaseSignalHold();
       await stopWatchdog();
       await this.#stopping;
     }

@@ -155,7 +155,7 @@ export type RestartMethod = "reload" | "mutate";
  *
  * @example
  * ```ts
- * import { isServiceBase, Service } from "@fjord/fjord";
+ * import { isServiceBase, Service } from "@fjord/fjord/service";
  * import assert from "node:assert/strict";
  *
  * assert.ok(isServiceBase(new Service()));

@@ -11,6 +11,7 @@ import {
   systemClock,
 } from "../../backends/mod.ts";
 import { captureLog, waitFor } from "../backends/_fixtures/capture_log.ts";
+import { blockedMs } from "../../runtime/_precise_sleep.ts";
 
 // Reference vector 1: fixed 500 ms, the function takes 300 ms.
 Deno.test("FixedIntervalLoopingCall.start() calls start-to-start and sleeps the rest", async () => {
@@ -550,4 +551,29 @@ Deno.test("FixedIntervalLoopingCall.stop() right after start() ends the loop bef
   assert.equal(calls, 0);
   assert.equal(call.running, false);
   assert.equal(clock.pending, 0);
+});
+
+Deno.test("FixedIntervalLoopingCall on the system clock starts calls on time, never early, blocking the isolate briefly", async () => {
+  const interval = 10;
+  const ticks = 60;
+  const stamps: number[] = [];
+  // Another task of the isolate: it must keep running while the loop waits.
+  let turns = 0;
+  const other = setInterval(() => turns++, 1);
+  const blocked0 = blockedMs();
+  const call = new FixedIntervalLoopingCall(() => {
+    stamps.push(performance.now());
+    if (stamps.length === ticks) throw new LoopingCallDone("done");
+  }).start({ interval });
+  assert.equal(await call.wait(), "done");
+  clearInterval(other);
+  const perTick = (blockedMs() - blocked0) / (ticks - 1);
+  const late = stamps.slice(1).map((t, k) => t - (stamps[0]! + (k + 1) * interval));
+  // The loop reads the clock a few µs before the function's first line (more if preempted there).
+  assert.ok(Math.min(...late) > -0.5, `early by ${-Math.min(...late)} ms`);
+  // Generous for a loaded machine; on a quiet one this is ~0.01 ms.
+  assert.ok(perTick < 0.5, `blocked ${perTick} ms per tick`);
+  assert.ok(turns > ticks, `other tasks ran ${turns} times`);
+  // No drift: the last call is not later than any bound the load could explain.
+  assert.ok(late.at(-1)! < 200, `last call ${late.at(-1)} ms late`);
 });

@@ -236,3 +236,77 @@ Deno.test("PeriodicTasks runs a subclass's override of a periodic method once, i
   assert.equal(await decorated.runPeriodicTasks(), 300);
   assert.deepEqual(decorated.ran, ["base.first", "decorated.first"]);
 });
+
+class Parallel extends PeriodicTasks {}
+
+function slowTasks(
+  tasks: PeriodicTasks,
+  clock: FakeClock,
+  names: string[],
+  events: string[],
+  fail: Set<string> = new Set(),
+): void {
+  for (const name of names) {
+    tasks.addPeriodicTask(async () => {
+      events.push(`${name} start`);
+      await clock.sleep(100);
+      events.push(`${name} end`);
+      if (fail.has(name)) throw new Error(`${name} failed`);
+    }, { runImmediately: true, spacing: 1000, name });
+  }
+}
+
+Deno.test("PeriodicTasks.runPeriodicTasksInParallel() runs every due task at once and returns ms until the next", async () => {
+  using clock = new FakeClock();
+  const tasks = new Parallel(undefined, { clock });
+  const events: string[] = [];
+  slowTasks(tasks, clock, ["a", "b", "c"], events);
+  const run = tasks.runPeriodicTasksInParallel();
+  await clock.tickAsync(100);
+  assert.equal(await run, 1000);
+  assert.deepEqual(events.slice(0, 3), ["a start", "b start", "c start"]);
+  assert.equal(clock.now(), 100);
+  // Nothing due now: nothing runs.
+  assert.equal(await tasks.runPeriodicTasksInParallel(), 900);
+  assert.equal(events.length, 6);
+});
+
+Deno.test("PeriodicTasks.runPeriodicTasksInParallel({maxConcurrency}) bounds how many run at once", async () => {
+  using clock = new FakeClock();
+  const tasks = new Parallel(undefined, { clock });
+  const events: string[] = [];
+  slowTasks(tasks, clock, ["a", "b", "c"], events);
+  const run = tasks.runPeriodicTasksInParallel(undefined, { maxConcurrency: 2 });
+  await clock.tickAsync(100);
+  assert.deepEqual(events.slice(0, 2), ["a start", "b start"]);
+  assert.ok(!events.includes("c start") || events.indexOf("c start") > events.indexOf("a end"));
+  await clock.tickAsync(100);
+  await run;
+  assert.equal(events.length, 6);
+  assert.throws(
+    () => tasks.runPeriodicTasksInParallel(undefined, { maxConcurrency: 0 }),
+    RangeError,
+  );
+});
+
+Deno.test("PeriodicTasks.runPeriodicTasksInParallel() logs failures, or with raiseOnError rejects with the first after all settled", async () => {
+  using log = captureLog();
+  using clock = new FakeClock();
+  const tasks = new Parallel(undefined, { clock });
+  const events: string[] = [];
+  slowTasks(tasks, clock, ["a", "b", "c"], events, new Set(["a", "b"]));
+  const run = tasks.runPeriodicTasksInParallel();
+  await clock.tickAsync(100);
+  assert.equal(await run, 1000);
+  assert.deepEqual(log.messages("error"), ["Error during Parallel.a", "Error during Parallel.b"]);
+
+  const strict = new Parallel(undefined, { clock });
+  const events2: string[] = [];
+  slowTasks(strict, clock, ["a", "b", "c"], events2, new Set(["a", "b"]));
+  const run2 = strict.runPeriodicTasksInParallel(undefined, { raiseOnError: true });
+  const rejected = assert.rejects(run2, { message: "a failed" });
+  await clock.tickAsync(100);
+  await rejected;
+  assert.ok(events2.includes("c end"), "c finished before the run rejected");
+  assert.deepEqual(log.messages("error").slice(2), ["Error during Parallel.b"]);
+});

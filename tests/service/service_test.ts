@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isServiceBase, Service, type ServiceBase, Services } from "@fjord/fjord";
+import { isServiceBase, Service, type ServiceBase, Services } from "@fjord/fjord/service";
 
 class Recorder implements ServiceBase {
   log: string[];
