@@ -136,8 +136,8 @@ Deno.test("README.md has fenced TypeScript blocks and each states how it is run"
   }
 });
 
-// Waits for issue 15.1 (a launcher importing its own still-evaluating main module deadlocks); the
-// lead enables this once the launcher fix is merged.
+// Each block runs as a user would run it: fragments type-check, programs run with the flags their
+// first comment states, and a service stops on SIGTERM.
 for (const b of blocks) {
   const fileName = /^\/\/ (\w+\.ts)\b/.exec(b.code)?.[1] ?? `block_${b.line}.ts`;
   if (b.info.includes("fragment")) {
@@ -152,9 +152,9 @@ for (const b of blocks) {
   const service = b.info.includes("service");
   const flags = statedFlags(b.code);
   Deno.test({
-    name: `README.md:${b.line} (${fileName}) runs with ${
-      flags.join(" ") || "no permissions"
-    }${service ? ", stops on SIGTERM" : ""} and prints what it says`,
+    name: `README.md:${b.line} (${fileName}) runs with ${flags.join(" ") || "no permissions"}${
+      service ? ", stops on SIGTERM" : ""
+    } and prints what it says`,
     fn: async () => {
       await withBlockFile(fileName, b.code, async (path) => {
         const env: Record<string, string> = fileName === "api.ts"
