@@ -11,6 +11,8 @@ import { getBackendType } from "../backends/registry.ts";
 import { isFjordWorker } from "../backends/threading/_fjord_worker.ts";
 import type { Config } from "./_conf.ts";
 import { checkTimeout, FileLockImpl } from "./_file_lock.ts";
+import { checkMode, resolveMode } from "./_lock_file.ts";
+import type { FileLockMode } from "./file_lock.ts";
 import { checkName, lockFilePath, processLockingDisabled } from "./_lock_path.ts";
 import { acquireWithDeadline, deadlineOf, type Mutex } from "./_mutex.ts";
 import { acquireSlot, releaseSlot, slotOf, tryAcquireSlot } from "./_shared_lock_table.ts";
@@ -38,6 +40,12 @@ export interface LockOptions {
   lockPath?: string;
   /** The lock file name prefix (`"nova"` → `nova-<name>`). */
   lockFilePrefix?: string;
+  /**
+   * How `external` locks lock their file: `"flock"` or `"fcntl"` (shares locks with Python
+   * oslo.concurrency; needs `--allow-ffi`). Default: `setDefaults({fileLockMode})`, else
+   * `"flock"`. See {@linkcode FileLockMode}.
+   */
+  fileLockMode?: FileLockMode;
   /**
    * oslo's fair lock. Every fjord internal lock is already FIFO, so this only documents intent;
    * fair locks are not re-entrant (there is no thread identity to re-enter with).
@@ -150,6 +158,7 @@ function checkOptions(o: LockOptions, what: string): void {
     throw new TypeError(`Cannot ${what} as 'o' must be an object: current value is ${String(o)}`);
   }
   checkTimeout(o.timeout);
+  checkMode(o.fileLockMode, what);
   if (o.semaphores !== undefined && !(o.semaphores instanceof Semaphores)) {
     throw new TypeError(`Cannot ${what} as 'semaphores' must be a Semaphores instance`);
   }
@@ -173,6 +182,7 @@ export function acquireLock(name: string, o: LockOptions, doLog: boolean): Promi
   checkOptions(o, "lock");
   const external = o.external === true && !processLockingDisabled(o.conf);
   const path = external ? lockFilePath(name, o.lockFilePrefix, o.lockPath, o.conf) : undefined;
+  const mode = resolveMode(o.fileLockMode);
   const signal = o.signal;
   if (signal?.aborted) return Promise.reject(signal.reason);
   const mutex = (o.semaphores ?? defaultSemaphores).get(name);
@@ -185,7 +195,7 @@ export function acquireLock(name: string, o: LockOptions, doLog: boolean): Promi
     if (slot < 0 || tryAcquireSlot(slot)) {
       let file: FileLockImpl | undefined;
       if (path !== undefined) {
-        file = new FileLockImpl(path);
+        file = new FileLockImpl(path, mode);
         let ok: boolean;
         try {
           ok = file.tryAcquireSync();
@@ -262,7 +272,7 @@ async function acquireSlow(
     }
     let file: FileLockImpl | undefined;
     if (path !== undefined) {
-      file = fileLock ?? new FileLockImpl(path);
+      file = fileLock ?? new FileLockImpl(path, resolveMode(o.fileLockMode));
       if (!await file.acquireUntil(blocking, signal, deadline, clock)) {
         throw new AcquireLockFailedError(name);
       }
