@@ -158,10 +158,14 @@ class FcntlLockFile implements LockFile {
   #file: OpenFd | undefined;
   #locked = false;
 
-  constructor(c: Libc, path: string, file: OpenFd) {
+  // Whether the next lock must check the path still names our file (see #sameFile).
+  #check: boolean;
+
+  constructor(c: Libc, path: string, file: OpenFd, check: boolean) {
     this.#c = c;
     this.#path = path;
     this.#file = file;
+    this.#check = check;
   }
 
   #fd(): number {
@@ -173,13 +177,17 @@ class FcntlLockFile implements LockFile {
   tryLock(): boolean {
     for (;;) {
       if (this.#c.fcntl(this.#fd(), F_OFD_SETLK, WRLCK) === 0) {
-        if (!this.#sameFile()) continue;
+        if (this.#check && !this.#sameFile()) continue;
         this.#locked = true;
         return true;
       }
       const e = errno(this.#c);
       if (e === EINTR) continue;
-      if (e === EAGAIN || e === EACCES) return false;
+      if (e === EAGAIN || e === EACCES) {
+        // The caller waits now; whatever lock it gets later is checked.
+        this.#check = true;
+        return false;
+      }
       throw ioError("lock", this.#path, e);
     }
   }
@@ -200,6 +208,9 @@ class FcntlLockFile implements LockFile {
 
   // Called holding the lock: true when the path still names the locked file. Otherwise the file
   // was deleted (and maybe recreated) since it was opened: unlock, reopen, and report false.
+  // Checked after any wait and when an fd idle for over 1 ms is reused: a hot reuse or a fresh
+  // open that locks at once leaves the same sub-millisecond window as oslo's open-then-lockf,
+  // and skipping the stat there saves a third of the uncontended cost.
   #sameFile(): boolean {
     const f = this.#file!;
     if (this.#c.stat === null || f.ino < 0n) return true;
@@ -253,7 +264,7 @@ export function openFcntlLockFile(path: string): LockFile {
   const cached = idle.get(path);
   if (cached !== undefined) {
     idle.delete(path);
-    return new FcntlLockFile(c, path, cached.file);
+    return new FcntlLockFile(c, path, cached.file, performance.now() - cached.since > 1);
   }
-  return new FcntlLockFile(c, path, openFd(c, path));
+  return new FcntlLockFile(c, path, openFd(c, path), false);
 }
