@@ -54,7 +54,7 @@ export interface Libc {
   fcntlBlocking(fd: number, cmd: number, arg: Uint8Array<ArrayBuffer>): Promise<number>;
   fstat: ((fd: number, buf: Uint8Array<ArrayBuffer>) => number) | null;
   stat: ((path: Uint8Array<ArrayBuffer>, buf: Uint8Array<ArrayBuffer>) => number) | null;
-  __errno_location(): Ptr;
+  errnoLocation(): Ptr;
 }
 
 let lib: Libc | undefined;
@@ -99,7 +99,7 @@ function bind(dl: Deno.DynamicLibrary<typeof DLSYM>): Libc {
     fcntlBlocking: (fd, cmd, arg) => blocking.call(fd, cmd, arg),
     fstat: fstat === null ? null : (fd, buf) => fstat.call(fd, buf),
     stat: stat === null ? null : (path, buf) => stat.call(path, buf),
-    __errno_location: () => errnoLoc.call(),
+    errnoLocation: () => errnoLoc.call(),
   };
 }
 
@@ -142,7 +142,7 @@ export function libc(): Libc {
 
 /** errno of the last failed synchronous call on this thread. */
 export function errno(c: Libc): number {
-  const p = c.__errno_location();
+  const p = c.errnoLocation();
   return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
 }
 
