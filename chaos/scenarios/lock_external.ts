@@ -9,7 +9,7 @@
 // round nothing may still hold the lock.
 //
 // Run as a module it is the scenario; run as a script (`child` arguments) it is one incrementer.
-import type { Scenario } from "../scenario.ts";
+import type { Scenario, ScenarioResult } from "../scenario.ts";
 import { type FileLockMode, lock } from "../../lock/mod.ts";
 
 const RECORD = 11;
@@ -163,7 +163,7 @@ async function round(mode: FileLockMode, failures: string[]): Promise<number> {
 const scenario: Scenario = {
   name: "lock: external lock (flock and fcntl) under SIGKILLed holders",
   iterations: { full: 10, short: 1 },
-  async run({ iterations }) {
+  async run({ iterations }): Promise<ScenarioResult> {
     const failures: string[] = [];
     let count = 0;
     for (let i = 0; i < iterations; i++) {
