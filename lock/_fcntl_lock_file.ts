@@ -102,11 +102,6 @@ export function closeIdleFcntlFile(path: string): void {
   closeFd(entry.file.fd);
 }
 
-/** How many idle lock fds this isolate keeps open (for tests). */
-export function idleFcntlFiles(): number {
-  return idle.size;
-}
-
 function ioError(op: string, path: string, code: number): Error {
   const text = `Cannot ${op} lock file '${path}' (errno ${code})`;
   if (code === EACCES || code === 1 /* EPERM */) {
@@ -175,14 +170,16 @@ class FcntlLockFile implements LockFile {
   }
 
   tryLock(): boolean {
-    for (;;) {
+    // errno is read by a second FFI call; should anything on this thread touch errno between
+    // the two, an unexpected value is confirmed by another attempt before it is reported.
+    for (let odd = 0;;) {
       if (this.#c.fcntl(this.#fd(), F_OFD_SETLK, WRLCK) === 0) {
         if (this.#check && !this.#sameFile()) continue;
         this.#locked = true;
         return true;
       }
       const e = errno(this.#c);
-      if (e === EINTR) continue;
+      if (e === EINTR || (e !== EAGAIN && e !== EACCES && ++odd < 3)) continue;
       if (e === EAGAIN || e === EACCES) {
         // The caller waits now; whatever lock it gets later is checked.
         this.#check = true;
@@ -193,16 +190,17 @@ class FcntlLockFile implements LockFile {
   }
 
   async lock(): Promise<void> {
+    // Callers come here right after a failed tryLock: wait in the kernel first.
     for (;;) {
-      if (this.tryLock()) return;
       // The buffer must stay reachable while the pool thread reads it: a fresh one per call.
       const r = await this.#c.fcntlBlocking(this.#fd(), F_OFD_SETLKW, flockStruct(F_WRLCK));
-      // On -1 (EINTR, or an error whose errno lives on the pool thread) the loop's tryLock
-      // retries, and reports a lasting error with its errno.
       if (r === 0 && this.#sameFile()) {
         this.#locked = true;
         return;
       }
+      // -1 (EINTR, or an error whose errno lives on the pool thread) or a replaced file: one
+      // try here reports a lasting error with its errno.
+      if (this.tryLock()) return;
     }
   }
 

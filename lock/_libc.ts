@@ -59,12 +59,16 @@ export interface Libc {
 
 let lib: Libc | undefined;
 
-// The two fcntl calls of every acquisition are ~1 us each through an UnsafeFnPointer but ~0.3 us
-// as a DynamicLibrary fast call. When FFI is already granted at import (so no prompt), libc's
-// fcntl is bound that way here, before any test of the importing program starts: the library
+// The fcntl calls of every acquisition (and errno, and the stat after a wait) are ~1 us each
+// through an UnsafeFnPointer, several when still cold, but ~0.3 us as DynamicLibrary fast calls.
+// When FFI is already granted at import (so no prompt), those are bound that way here, before any test of the importing program starts: the library
 // then stays open for the process's life without being "opened during a test". Costs ~1 ms of
 // import time, only in programs run with --allow-ffi.
-const FAST = { fcntl: { parameters: ["i32", "i32", "buffer"], result: "i32" } } as const;
+const FAST = {
+  fcntl: DEFS.fcntl,
+  stat: { ...DEFS.stat, optional: true },
+  __errno_location: DEFS.__errno_location,
+} as const;
 let fast: Deno.DynamicLibrary<typeof FAST> | undefined;
 try {
   if (
@@ -115,8 +119,8 @@ function bind(dl: Deno.DynamicLibrary<typeof DLSYM>): Libc {
     fcntl: fast?.symbols.fcntl ?? ((fd, cmd, arg) => fcntl.call(fd, cmd, arg)),
     fcntlBlocking: (fd, cmd, arg) => blocking.call(fd, cmd, arg),
     fstat: fstat === null ? null : (fd, buf) => fstat.call(fd, buf),
-    stat: stat === null ? null : (path, buf) => stat.call(path, buf),
-    errnoLocation: () => errnoLoc.call(),
+    stat: fast?.symbols.stat ?? (stat === null ? null : (path, buf) => stat.call(path, buf)),
+    errnoLocation: fast?.symbols.__errno_location ?? (() => errnoLoc.call()),
   };
 }
 
