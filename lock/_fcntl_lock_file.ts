@@ -223,31 +223,46 @@ class FcntlLockFile implements LockFile {
     return false;
   }
 
-  unlock(): void {
-    while (this.#c.fcntl(this.#fd(), F_OFD_SETLK, UNLCK) !== 0) {
-      const e = errno(this.#c);
-      if (e !== EINTR) throw ioError("unlock", this.#path, e);
-    }
+  release(): void {
+    const f = this.#file;
+    if (f === undefined) return;
+    this.#file = undefined;
     this.#locked = false;
+    // Bookkeeping first, the unlock last (see Handle's dispose in _lock.ts for why).
+    const keep = this.#keep();
+    if (keep) idle.set(this.#path, { file: f, since: performance.now() });
+    for (;;) {
+      if (this.#c.fcntl(f.fd, F_OFD_SETLK, UNLCK) === 0) break;
+      const e = errno(this.#c);
+      if (e === EINTR) continue;
+      // Closing the fd drops the lock that could not be unlocked.
+      if (keep) idle.delete(this.#path);
+      closeFd(f.fd);
+      throw ioError("unlock", this.#path, e);
+    }
+    if (!keep) closeFd(f.fd);
   }
 
   close(): void {
     const f = this.#file;
     if (f === undefined) return;
     this.#file = undefined;
-    // Closing drops a lock that could not be unlocked; only an unlocked fd is kept.
-    if (this.#locked || inWorker || idle.has(this.#path)) {
-      this.#locked = false;
-      closeFd(f.fd);
-      return;
-    }
+    // Closing drops a lock still held; only an unlocked fd is kept.
+    if (this.#locked || !this.#keep()) closeFd(f.fd);
+    else idle.set(this.#path, { file: f, since: performance.now() });
+    this.#locked = false;
+  }
+
+  // Whether this fd may go to the idle cache; makes room and arms the sweep if so.
+  #keep(): boolean {
+    if (inWorker || idle.has(this.#path)) return false;
     if (idle.size >= MAX_IDLE) {
       const [oldest, entry] = idle.entries().next().value!;
       idle.delete(oldest);
       closeFd(entry.file.fd);
     }
-    idle.set(this.#path, { file: f, since: performance.now() });
     armSweep();
+    return true;
   }
 }
 

@@ -259,7 +259,10 @@ export class FileLockImpl implements FileLock {
     return Promise.resolve();
   }
 
-  /** Unlocks and closes the file, then frees the in-process path lock; a no-op when not held. */
+  /**
+   * Frees the in-process path lock, then unlocks and gives back the file (the unlock last); a
+   * no-op when not held.
+   */
   releaseSync(): void {
     this.#dropPending();
     const file = this.#file;
@@ -268,10 +271,9 @@ export class FileLockImpl implements FileLock {
     this.#file = undefined;
     this.#held = undefined;
     try {
-      file.unlock();
-    } finally {
-      file.close();
       held[Symbol.dispose]();
+    } finally {
+      file.release();
     }
   }
 

@@ -12,9 +12,9 @@ export interface LockFile {
   tryLock(): boolean;
   /** Waits in the kernel until held. Cannot be cancelled. */
   lock(): Promise<void>;
-  /** Unlocks (the file stays open). */
-  unlock(): void;
-  /** Gives the file up (closed, or kept for reuse); dropping the lock if still held. */
+  /** Unlocks and gives the file up (closed, or kept for reuse); the unlock is the last step. */
+  release(): void;
+  /** Gives up a file this holder did not lock (closed, or kept for reuse). */
   close(): void;
 }
 
@@ -66,8 +66,12 @@ class FlockLockFile implements LockFile {
   lock(): Promise<void> {
     return this.#file.lock(true);
   }
-  unlock(): void {
-    this.#file.unlockSync();
+  release(): void {
+    try {
+      this.#file.unlockSync();
+    } finally {
+      this.#file.close();
+    }
   }
   close(): void {
     this.#file.close();
