@@ -275,3 +275,28 @@ Deno.test("fileLockMode other than 'flock' or 'fcntl' is a TypeError at the call
     TypeError,
   );
 });
+
+Deno.test("fcntl mode: a Worker of the same process is excluded by the file lock (OFD locks)", async () => {
+  const dir = await Deno.makeTempDir();
+  const worker = new Worker(new URL("./_fixtures/fcntl_worker.ts", import.meta.url), {
+    type: "module",
+  });
+  try {
+    // Classic record locks belong to the process and would let the Worker in too.
+    const file = externalLock("w", { lockPath: dir, ...fcntl });
+    assert.equal(await file.acquire(), true);
+    const replies: { first?: boolean; later?: boolean }[] = [];
+    const got = (n: number): Promise<void> =>
+      waitFor(() => replies.length >= n, `${n} worker replies`);
+    worker.onmessage = (e) => replies.push(e.data);
+    worker.postMessage({ dir });
+    await got(1);
+    assert.deepEqual(replies[0], { first: false });
+    await file.release();
+    await got(2);
+    assert.deepEqual(replies[1], { later: true });
+  } finally {
+    worker.terminate();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
