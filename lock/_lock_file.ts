@@ -67,11 +67,9 @@ class FlockLockFile implements LockFile {
     return this.#file.lock(true);
   }
   release(): void {
-    try {
-      this.#file.unlockSync();
-    } finally {
-      this.#file.close();
-    }
+    // Closing the only descriptor of its open file description drops the flock lock: one
+    // syscall instead of unlock + close, and the unlock is the last step.
+    this.#file.close();
   }
   close(): void {
     this.#file.close();
