@@ -155,6 +155,7 @@ export {
   type ExternalLockOptions,
   type FileLock,
   type FileLockAcquireOptions,
+  type FileLockMode,
   getLockPath,
   lock,
   type LockDefaults,

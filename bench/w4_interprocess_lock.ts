@@ -8,26 +8,69 @@
 // after its last iteration. Metric: 1200 / (max(end) - min(start)) acquisitions/s. Trials
 // repeat per repeat() (fresh temp dir each, every trial verified), the median is reported.
 //
-// Peers: fjord.lock(name, {external: true, lockPath}) as shipped (no timeout: the kernel-blocking
-// wait), the same with a timeout (which switches the wait to polling with oslo's backoff), and
-// the raw Deno floor: open + tryLockSync, else the blocking lock() + unlock + close.
+// Peers: fjord.lock(name, {external: true, lockPath}) in the default "flock" mode (no timeout:
+// the kernel-blocking wait), the same with a timeout (which switches the wait to polling with
+// oslo's backoff), and in the lockf-compatible "fcntl" mode. Floors, measured in the same run
+// with the same harness: open + tryLockSync, else the blocking lock() + unlock + close per
+// acquisition; flock on a file kept open (tryLockSync, else lock()); and a Linux OFD record lock
+// on a raw fd kept open, through FFI (F_OFD_SETLK, else F_OFD_SETLKW) - the floor of "fcntl".
+// Ratio lines give each fjord row ÷ the kept-open flock floor of the same run.
 //
 // Run: deno run --allow-read --allow-write --allow-run bench/w4_interprocess_lock.ts
 import { lock } from "../lock/mod.ts";
 import { check, emit, log, median, repeat } from "./_common.ts";
 
+// The FFI floor's own binding (not fjord's).
+function ofdFloor(path: string): { lock(): Promise<void>; unlock(): void } {
+  const c = Deno.dlopen("libc.so.6", {
+    open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+    fcntl: { parameters: ["i32", "i32", "buffer"], result: "i32" },
+    fcntlW: {
+      name: "fcntl",
+      parameters: ["i32", "i32", "buffer"],
+      result: "i32",
+      nonblocking: true,
+    },
+  }).symbols;
+  const fd = c.open(new TextEncoder().encode(path + "\0"), 0o2102101, 0o666);
+  check(fd >= 0, "open failed");
+  const wr = new Uint8Array(32);
+  new DataView(wr.buffer).setInt16(0, 1, true);
+  const un = new Uint8Array(32);
+  new DataView(un.buffer).setInt16(0, 2, true);
+  return {
+    async lock(): Promise<void> {
+      if (c.fcntl(fd, 37, wr) === 0) return;
+      check(await c.fcntlW(fd, 38, wr) === 0, "F_OFD_SETLKW failed");
+    },
+    unlock(): void {
+      check(c.fcntl(fd, 37, un) === 0, "unlock failed");
+    },
+  };
+}
+
 const PROCS = 4;
 const ITERS = 300;
 const WIDTH = 10;
 
-async function child(dir: string, mode: string): Promise<void> {
+async function child(dir: string, mode: string, warm: boolean): Promise<void> {
   const counter = Deno.openSync(`${dir}/counter`, { read: true, write: true });
   const buf = new Uint8Array(WIDTH);
   const enc = new TextEncoder();
   const dec = new TextDecoder();
   const opts = mode === "polling"
     ? { external: true, lockPath: dir, timeout: 60_000 }
+    : mode === "fcntl"
+    ? { external: true, lockPath: dir, fileLockMode: "fcntl" as const }
     : { external: true, lockPath: dir };
+  const kept = mode === "kept-open"
+    ? Deno.openSync(`${dir}/w4`, { write: true, create: true })
+    : undefined;
+  const ofd = mode === "ofd-kept-open" ? ofdFloor(`${dir}/w4`) : undefined;
+  // One acquisition on another name before the start, as the floors open their file or bind
+  // libc before it: the window then holds the per-acquisition cost without the process's
+  // one-time set-up (FFI binding, first-call compilation).
+  if (warm) await (await lock("w4-warm-up", opts)).release();
   // deno-lint-ignore no-console
   console.log("ready");
   await Deno.stdin.read(new Uint8Array(1));
@@ -48,8 +91,25 @@ async function child(dir: string, mode: string): Promise<void> {
       file.unlockSync();
       file.close();
     }
+  } else if (kept !== undefined || ofd !== undefined) {
+    for (let i = 0; i < ITERS; i++) {
+      if (kept !== undefined && !kept.tryLockSync(true)) await kept.lock(true);
+      if (ofd !== undefined) await ofd.lock();
+      counter.seekSync(0, Deno.SeekMode.Start);
+      check(counter.readSync(buf) === WIDTH, "short read");
+      const v = Number(dec.decode(buf)) + 1;
+      counter.seekSync(0, Deno.SeekMode.Start);
+      check(
+        counter.writeSync(enc.encode(String(v).padStart(WIDTH, "0"))) === WIDTH,
+        "short write",
+      );
+      kept?.unlockSync();
+      ofd?.unlock();
+    }
+    kept?.close();
   }
-  for (let i = 0; mode !== "raw" && i < ITERS; i++) {
+  for (let i = 0; mode === "blocking" || mode === "polling" || mode === "fcntl"; i++) {
+    if (i === ITERS) break;
     const held = await lock("w4", opts);
     counter.seekSync(0, Deno.SeekMode.Start);
     check(counter.readSync(buf) === WIDTH, "short read");
@@ -64,7 +124,7 @@ async function child(dir: string, mode: string): Promise<void> {
   console.log(JSON.stringify({ t0, t1 }));
 }
 
-async function trial(peer: string, mode: string): Promise<number> {
+async function trial(peer: string, mode: string, warm: boolean): Promise<number> {
   const dir = await Deno.makeTempDir({ prefix: "w4-" });
   try {
     await Deno.writeTextFile(`${dir}/counter`, "0".repeat(WIDTH));
@@ -74,10 +134,12 @@ async function trial(peer: string, mode: string): Promise<number> {
           "run",
           `--allow-read=${dir}`,
           `--allow-write=${dir}`,
+          "--allow-ffi",
           new URL(import.meta.url).pathname,
           "child",
           dir,
           mode,
+          warm ? "warm" : "cold",
         ],
         stdin: "piped",
         stdout: "piped",
@@ -114,16 +176,29 @@ async function trial(peer: string, mode: string): Promise<number> {
   }
 }
 
-async function run(peer: string, mode: string): Promise<void> {
-  const wall = median(await repeat(() => trial(peer, mode)));
-  emit(peer, "W4", "acquisitions_per_s", (PROCS * ITERS) / wall, "acq/s");
+async function run(peer: string, mode: string, warm = false): Promise<number> {
+  const wall = median(await repeat(() => trial(peer, mode, warm)));
+  const rate = (PROCS * ITERS) / wall;
+  emit(peer, "W4", "acquisitions_per_s", rate, "acq/s");
   emit(peer, "W4", "wall_s", wall, "s");
+  return rate;
 }
 
 if (Deno.args[0] === "child") {
-  await child(Deno.args[1]!, Deno.args[2]!);
+  await child(Deno.args[1]!, Deno.args[2]!, Deno.args[3] === "warm");
 } else {
-  await run("fjord.lock(external)", "blocking");
-  await run("fjord.lock(external, timeout: polling wait)", "polling");
-  await run("deno FsFile.tryLockSync/lock (floor)", "raw");
+  const fjord: [string, number][] = [];
+  fjord.push(["fjord.lock(external)", await run("fjord.lock(external)", "blocking")]);
+  const fcntl = "fjord.lock(external, fileLockMode: fcntl)";
+  fjord.push([fcntl, await run(fcntl, "fcntl")]);
+  const warmFlock = "fjord.lock(external), after one warm-up lock";
+  fjord.push([warmFlock, await run(warmFlock, "blocking", true)]);
+  const warmFcntl = "fjord.lock(external, fileLockMode: fcntl), after one warm-up lock";
+  fjord.push([warmFcntl, await run(warmFcntl, "fcntl", true)]);
+  const polling = "fjord.lock(external, timeout: polling wait)";
+  fjord.push([polling, await run(polling, "polling")]);
+  await run("deno open+tryLockSync/lock+close (floor)", "raw");
+  const kept = await run("deno flock, fd kept open (floor)", "kept-open");
+  await run("deno fcntl OFD lock over FFI, fd kept open (floor)", "ofd-kept-open");
+  for (const [peer, rate] of fjord) emit(peer, "W4", "ratio_to_kept_open_floor", rate / kept, "x");
 }

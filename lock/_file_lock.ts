@@ -1,22 +1,22 @@
-// The advisory file lock behind external locks.
+// The advisory file lock behind external locks, in either file lock mode (`_lock_file.ts`:
+// "flock" = Deno.FsFile.lock, "fcntl" = record locks over FFI, `_fcntl_lock_file.ts`).
 //
-// Deno.FsFile.lock/tryLock use flock(2) on Unix: the lock belongs to the open file description,
-// so two opens in one process exclude each other and closing one never drops another's lock.
-// Still, each process keeps at most one open file per lock path: a per-path in-process FIFO
-// mutex is taken first and only its holder opens the file (oslo's "in-process lock first"; it
-// also means waiters inside a process queue fairly instead of all polling the file).
+// Each isolate keeps at most one open file per lock path: a per-path in-process FIFO mutex is
+// taken first and only its holder opens the file (oslo's "in-process lock first"; it also means
+// waiters inside a process queue fairly instead of all polling the file).
 //
-// Waiting: tryLockSync first (the uncontended cost is one syscall). If that fails:
-//  - no timeout and no signal: `await file.lock(true)`, which blocks a thread of Deno's blocking
-//    pool, not the event loop; the kernel wakes it the moment the holder unlocks or dies. It
-//    cannot be cancelled (closing the file does not interrupt it), so it is only used when the
-//    caller cannot give up.
-//  - with timeout or signal: poll tryLockSync with oslo's backoff (attempt n sleeps
+// Waiting: one non-blocking try first (the uncontended cost is one syscall). If that fails:
+//  - no timeout and no signal: the kernel-blocking wait, on a thread of Deno's blocking pool,
+//    not the event loop; the kernel wakes it the moment the holder unlocks or dies. It cannot
+//    be cancelled (closing the file does not interrupt it), so it is only used when the caller
+//    cannot give up.
+//  - with timeout or signal: poll tryLock with oslo's backoff (attempt n sleeps
 //    min(n * 10 ms, 100 ms), never past the deadline), sleeping on the caller's Clock so abort
 //    and timeout take effect at once.
-// Measured (4 processes x 300 increments): blocking 33-35 k acq/s, polling 11-17 k acq/s.
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { type LockFile, openLockFile } from "./_lock_file.ts";
+import type { FileLockMode } from "./file_lock.ts";
 import { acquireWithDeadline, type Deadline, deadlineOf, msLeft } from "./_mutex.ts";
 import type { Mutex } from "./_mutex.ts";
 import { Semaphores } from "./semaphores.ts";
@@ -92,40 +92,8 @@ export interface FileLock extends AsyncDisposable {
   release(): Promise<void>;
 }
 
-function permissionHint(path: string, err: unknown): unknown {
-  if (
-    err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied
-  ) {
-    const dir = path.slice(0, Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")));
-    const Ctor = err.constructor as new (m: string, o?: ErrorOptions) => Error;
-    return new Ctor(
-      `Cannot open lock file '${path}': ${err.message}. The lock directory '${dir}' must be ` +
-        `writable: run with --allow-write=${dir} and check its owner and mode`,
-      { cause: err },
-    );
-  }
-  return err;
-}
-
-function openLockFile(path: string): Deno.FsFile {
-  const opts: Deno.OpenOptions = { write: true, create: true };
-  try {
-    return Deno.openSync(path, opts);
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw permissionHint(path, err);
-  }
-  // The directory is missing: create it (0700 for the directories created) and retry once.
-  const dir = path.slice(0, Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")));
-  try {
-    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return Deno.openSync(path, opts);
-  } catch (err) {
-    throw permissionHint(path, err);
-  }
-}
-
 // Closes `file` (dropping its lock, if any) and frees the in-process path lock.
-function giveBack(file: Deno.FsFile | undefined, held: Disposable): void {
+function giveBack(file: LockFile | undefined, held: Disposable): void {
   try {
     file?.close();
   } finally {
@@ -146,12 +114,14 @@ export function checkTimeout(timeout: unknown): asserts timeout is number | unde
 /** The FileLock implementation. */
 export class FileLockImpl implements FileLock {
   readonly path: string;
-  #file: Deno.FsFile | undefined = undefined;
+  readonly mode: FileLockMode;
+  #file: LockFile | undefined = undefined;
   #held: Disposable | undefined = undefined;
-  #pending: { file: Deno.FsFile; held: Disposable } | undefined = undefined;
+  #pending: { file: LockFile; held: Disposable } | undefined = undefined;
 
-  constructor(path: string) {
+  constructor(path: string, mode: FileLockMode) {
     this.path = path;
+    this.mode = mode;
   }
 
   /** Holds the in-process lock of `path` without opening the file. */
@@ -226,11 +196,11 @@ export class FileLockImpl implements FileLock {
 
   // Opens the lock file (unless `opened`) and tries to lock it once: `undefined` once held, else
   // the open file. On an error the file is closed and `held` freed.
-  #openAndTry(held: Disposable, opened?: Deno.FsFile): Deno.FsFile | undefined {
+  #openAndTry(held: Disposable, opened?: LockFile): LockFile | undefined {
     let file = opened;
     try {
-      file ??= openLockFile(this.path);
-      if (!file.tryLockSync(true)) return file;
+      file ??= openLockFile(this.path, this.mode);
+      if (!file.tryLock()) return file;
     } catch (err) {
       giveBack(file, held);
       throw err;
@@ -246,7 +216,7 @@ export class FileLockImpl implements FileLock {
     signal: AbortSignal | undefined,
     deadline: Deadline | undefined,
     clock: Clock,
-    opened?: Deno.FsFile,
+    opened?: LockFile,
   ): Promise<boolean> {
     const file = this.#openAndTry(held, opened);
     if (file === undefined) return true;
@@ -255,7 +225,7 @@ export class FileLockImpl implements FileLock {
         giveBack(file, held);
         return false;
       }
-      if (signal === undefined && deadline === undefined) await file.lock(true);
+      if (signal === undefined && deadline === undefined && file.canBlock) await file.lock();
       else await this.#poll(file, signal, deadline, clock);
     } catch (err) {
       giveBack(file, held);
@@ -267,7 +237,7 @@ export class FileLockImpl implements FileLock {
   }
 
   async #poll(
-    file: Deno.FsFile,
+    file: LockFile,
     signal: AbortSignal | undefined,
     deadline: Deadline | undefined,
     clock: Clock,
@@ -276,7 +246,7 @@ export class FileLockImpl implements FileLock {
       let delay = Math.min(attempt * POLL_DELAY_MS, POLL_MAX_DELAY_MS);
       if (deadline !== undefined) delay = Math.min(delay, msLeft(deadline, clock));
       await clock.sleep(delay, signal === undefined ? undefined : { signal });
-      if (file.tryLockSync(true)) return;
+      if (file.tryLock()) return;
     }
   }
 
@@ -289,7 +259,10 @@ export class FileLockImpl implements FileLock {
     return Promise.resolve();
   }
 
-  /** Unlocks and closes the file, then frees the in-process path lock; a no-op when not held. */
+  /**
+   * Frees the in-process path lock, then unlocks and gives back the file (the unlock last); a
+   * no-op when not held.
+   */
   releaseSync(): void {
     this.#dropPending();
     const file = this.#file;
@@ -298,10 +271,9 @@ export class FileLockImpl implements FileLock {
     this.#file = undefined;
     this.#held = undefined;
     try {
-      file.unlockSync();
-    } finally {
-      file.close();
       held[Symbol.dispose]();
+    } finally {
+      file.release();
     }
   }
 

@@ -2,11 +2,17 @@
 
 import { confDisableProcessLocking, type Config, confLockPath } from "./_conf.ts";
 import { LockPathRequiredError } from "./errors.ts";
+import type { FileLockMode } from "./file_lock.ts";
 
 /** What `setDefaults()` stored. */
-export const defaults: { lockPath: string | undefined; conf: Config | undefined } = {
+export const defaults: {
+  lockPath: string | undefined;
+  conf: Config | undefined;
+  fileLockMode: FileLockMode | undefined;
+} = {
   lockPath: undefined,
   conf: undefined,
+  fileLockMode: undefined,
 };
 
 function env(name: string): string | undefined {

@@ -3,13 +3,13 @@
 // the public class.
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { type Deadline, timeoutError } from "./_give_up.ts";
+import { type Waiter, WaitQueue } from "./_wait_queue.ts";
 
-interface Waiter {
+export { armGiveUp, type Deadline, deadlineOf, msLeft, timeoutError } from "./_give_up.ts";
+
+interface MutexWaiter extends Waiter {
   resolve: (value: Disposable) => void;
-  reject: (reason: unknown) => void;
-  next: Waiter | undefined;
-  prev: Waiter | undefined;
-  cleanup: (() => void) | undefined;
 }
 
 /** Observes a mutex turning busy (held or waited on) and idle again. */
@@ -77,9 +77,7 @@ class Releaser implements Disposable {
  */
 export class Mutex {
   #locked = false;
-  #head: Waiter | undefined = undefined;
-  #tail: Waiter | undefined = undefined;
-  #waiting = 0;
+  #queue = new WaitQueue<MutexWaiter>();
   #observer: BusyObserver | undefined = undefined;
 
   static {
@@ -129,7 +127,7 @@ export class Mutex {
    * ```
    */
   get waiting(): number {
-    return this.#waiting;
+    return this.#queue.size;
   }
 
   /**
@@ -195,48 +193,23 @@ export class Mutex {
     clock: Clock,
   ): Promise<Disposable> {
     return new Promise<Disposable>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        next: undefined,
-        prev: this.#tail,
-        cleanup: undefined,
-      };
-      if (this.#tail === undefined) this.#head = waiter;
-      else this.#tail.next = waiter;
-      this.#tail = waiter;
-      this.#waiting++;
-      if (signal === undefined && deadline === undefined) return;
-      waiter.cleanup = armGiveUp(signal, deadline, clock, (reason) => {
-        if (!this.#unlink(waiter)) return;
-        waiter.cleanup!();
+      const waiter: MutexWaiter = { resolve, next: undefined, prev: undefined, cleanup: undefined };
+      this.#queue.push(waiter, signal, deadline, clock, (reason) => {
         reject(reason);
-        if (!this.#locked && this.#waiting === 0) this.#observer?.idle();
+        if (!this.#locked && this.#queue.size === 0) this.#observer?.idle();
       });
     });
   }
 
-  #unlink(w: Waiter): boolean {
-    if (w.prev === undefined && this.#head !== w) return false;
-    if (w.prev === undefined) this.#head = w.next;
-    else w.prev.next = w.next;
-    if (w.next === undefined) this.#tail = w.prev;
-    else w.next.prev = w.prev;
-    w.prev = w.next = undefined;
-    this.#waiting--;
-    return true;
-  }
-
   #release(): void {
-    const w = this.#head;
+    const w = this.#queue.head;
     if (w === undefined) {
       this.#locked = false;
       this.#observer?.idle();
       return;
     }
     // Hand over directly: the mutex stays locked, so nobody can barge in between.
-    this.#unlink(w);
-    w.cleanup?.();
+    this.#queue.remove(w);
     w.resolve(new Releaser(this));
   }
 
@@ -254,66 +227,6 @@ export class Mutex {
       return m.#enqueue(signal, deadline, clock);
     };
   }
-}
-
-/** The TimeoutError every lock wait rejects with when its `timeout` passes. */
-export function timeoutError(what: string, timeout: number): DOMException {
-  return new DOMException(`Timed out after ${timeout} ms waiting for ${what}`, "TimeoutError");
-}
-
-/**
- * A wait's absolute deadline on its clock: one `lock()` call's steps (mutex, cross-Worker slot,
- * file) share it, and a step that runs out reports the caller's `timeout` and lock.
- */
-export interface Deadline {
-  /** `clock.now()` value at which the wait gives up. */
-  at: number;
-  /** The caller's timeout (ms), for the error message. */
-  timeout: number;
-  /** What is being waited for, for the error message. */
-  what: string;
-}
-
-/** The deadline `timeout` ms from now on `clock`, or `undefined` without a timeout. */
-export function deadlineOf(
-  timeout: number | undefined,
-  clock: Clock,
-  what: string,
-): Deadline | undefined {
-  return timeout === undefined ? undefined : { at: clock.now() + timeout, timeout, what };
-}
-
-/** Milliseconds left before `d` (>= 0); throws its TimeoutError when none are left. */
-export function msLeft(d: Deadline, clock: Clock): number {
-  const left = d.at - clock.now();
-  if (left <= 0) throw timeoutError(d.what, d.timeout);
-  return left;
-}
-
-/**
- * Calls `giveUp` with `signal.reason` when the signal aborts, or with the TimeoutError of
- * `deadline` when it passes on `clock`. Returns the function that disarms both (a waiter granted first).
- */
-export function armGiveUp(
-  signal: AbortSignal | undefined,
-  deadline: Deadline | undefined,
-  clock: Clock,
-  giveUp: (reason: unknown) => void,
-): () => void {
-  const onAbort = (): void => giveUp(signal!.reason);
-  let timer: AbortController | undefined;
-  if (deadline !== undefined) {
-    timer = new AbortController();
-    clock.sleep(deadline.at - clock.now(), { signal: timer.signal }).then(
-      () => giveUp(timeoutError(deadline.what, deadline.timeout)),
-      () => {},
-    );
-  }
-  signal?.addEventListener("abort", onAbort, { once: true });
-  return () => {
-    signal?.removeEventListener("abort", onAbort);
-    timer?.abort();
-  };
 }
 
 /** Lets a registry observe a mutex it created turning busy and idle. */

@@ -1,9 +1,41 @@
 import type { Config } from "./_conf.ts";
 import { FileLockImpl } from "./_file_lock.ts";
+import { checkMode, resolveMode } from "./_lock_file.ts";
 import { checkName, lockFilePath } from "./_lock_path.ts";
 import type { FileLock } from "./_file_lock.ts";
 
 export type { FileLock, FileLockAcquireOptions } from "./_file_lock.ts";
+
+/**
+ * How external locks lock their file.
+ *
+ * - `"flock"` (the default): `flock(2)` through `Deno.FsFile.lock`. Needs only
+ *   `--allow-read`/`--allow-write` on the lock directory. Python's oslo.concurrency does not see
+ *   these locks (it uses `fcntl.lockf`).
+ * - `"fcntl"`: POSIX record locks on the whole file through libc's `fcntl()` over FFI, the locks
+ *   Python's `fcntl.lockf` takes, so fjord and oslo.concurrency services sharing a `lock_path`
+ *   exclude each other. Needs `--allow-ffi`; Linux only. Linux open-file-description locks are
+ *   used: they conflict with Python's lockf locks, yet belong to their open file like flock
+ *   locks, so closing another descriptor of the file never drops them. The lock file stays open
+ *   between acquisitions (closed after 2 s unused), which also makes this mode the faster one.
+ *
+ * Every process (and every holder in a process) must use the same mode on a given file: a flock
+ * lock and a record lock do not exclude each other.
+ *
+ * @example
+ * ```ts
+ * import { type FileLockMode, lock } from "@fjord/fjord/lock";
+ *
+ * const dir = await Deno.makeTempDir();
+ * // Shares the lock with Python services running lockutils.lock("db", external=True).
+ * const mode: FileLockMode = "fcntl";
+ * {
+ *   await using _held = await lock("db", { external: true, lockPath: dir, fileLockMode: mode });
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export type FileLockMode = "flock" | "fcntl";
 
 /**
  * Options for {@linkcode externalLock}.
@@ -24,6 +56,11 @@ export interface ExternalLockOptions {
   lockPath?: string;
   /** The config whose `[oslo_concurrency] lock_path` applies. */
   conf?: Config;
+  /**
+   * `"flock"` or `"fcntl"` (Python-compatible, needs `--allow-ffi`); default:
+   * `setDefaults({fileLockMode})`, else `"flock"`. See {@linkcode FileLockMode}.
+   */
+  fileLockMode?: FileLockMode;
 }
 
 /**
@@ -32,9 +69,9 @@ export interface ExternalLockOptions {
  * {@linkcode lock}, but two FileLocks on one path in one process still exclude each other.
  *
  * @param name The lock name; `/` becomes `_` and the file always stays inside the directory.
- * @param o `lockFilePrefix`, `lockPath`, `conf`.
+ * @param o `lockFilePrefix`, `lockPath`, `conf`, `fileLockMode`.
  * @returns The unacquired {@linkcode FileLock}.
- * @throws {TypeError} When `name` is not a non-empty string.
+ * @throws {TypeError} When `name` is not a non-empty string or `fileLockMode` is unknown.
  * @throws {RangeError} When the lock file name would exceed 255 bytes.
  * @throws {LockPathRequiredError} When no lock directory is configured.
  *
@@ -55,5 +92,9 @@ export interface ExternalLockOptions {
  */
 export function externalLock(name: string, o?: ExternalLockOptions): FileLock {
   checkName(name, "make an external lock");
-  return new FileLockImpl(lockFilePath(name, o?.lockFilePrefix, o?.lockPath, o?.conf));
+  checkMode(o?.fileLockMode, "make an external lock");
+  return new FileLockImpl(
+    lockFilePath(name, o?.lockFilePrefix, o?.lockPath, o?.conf),
+    resolveMode(o?.fileLockMode),
+  );
 }

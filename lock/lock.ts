@@ -12,8 +12,8 @@ export type { LockHandle, LockOptions } from "./_lock.ts";
  * `Acquired external semaphore "x"`, `Releasing lock "x"`.
  *
  * @param name The lock name (non-empty). For the file, `/` becomes `_`.
- * @param o Options: `external`, `lockPath`, `lockFilePrefix`, `fair`, `blocking`, `semaphores`,
- *   `signal`, `timeout` (ms), `conf`, `clock`.
+ * @param o Options: `external`, `lockPath`, `lockFilePrefix`, `fileLockMode`, `fair`, `blocking`,
+ *   `semaphores`, `signal`, `timeout` (ms), `conf`, `clock`.
  * @returns A promise of the held {@linkcode LockHandle}.
  * @throws {TypeError} When `name` is not a non-empty string or an option has the wrong type.
  * @throws {RangeError} When `timeout` is negative or NaN, or for `external` locks when the lock

@@ -1,5 +1,7 @@
 import type { Config } from "./_conf.ts";
+import { checkMode } from "./_lock_file.ts";
 import { defaults, findLockDir } from "./_lock_path.ts";
+import type { FileLockMode } from "./file_lock.ts";
 
 /**
  * Options for {@linkcode setDefaults}.
@@ -20,6 +22,13 @@ export interface LockDefaults {
   lockPath?: string | undefined;
   /** The process-wide default {@linkcode Config} locks read `[oslo_concurrency]` from. */
   conf?: Config | undefined;
+  /**
+   * The file lock mode of external locks that do not name one: `"flock"` (the default) or
+   * `"fcntl"` (lockf-compatible, shares locks with Python oslo.concurrency; needs `--allow-ffi`).
+   * Set it once at start-up, before any external lock is taken: processes (and this process's
+   * holders) using different modes on one file do not exclude each other.
+   */
+  fileLockMode?: FileLockMode | undefined;
 }
 
 /**
@@ -27,7 +36,8 @@ export interface LockDefaults {
  * changed; a key set to `undefined` clears that default.
  *
  * @param o The defaults to set.
- * @throws {TypeError} When `lockPath` is not a string.
+ * @throws {TypeError} When `lockPath` is not a string or `fileLockMode` is not `"flock"` or
+ *   `"fcntl"`.
  *
  * @example
  * ```ts
@@ -54,6 +64,10 @@ export function setDefaults(o: LockDefaults): void {
     defaults.lockPath = o.lockPath === "" ? undefined : o.lockPath;
   }
   if ("conf" in o) defaults.conf = o.conf;
+  if ("fileLockMode" in o) {
+    checkMode(o.fileLockMode, "set lock defaults");
+    defaults.fileLockMode = o.fileLockMode;
+  }
 }
 
 /**

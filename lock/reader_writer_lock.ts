@@ -1,7 +1,8 @@
 import type { Clock } from "../runtime/clock.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { checkTimeout } from "./_file_lock.ts";
-import { armGiveUp, deadlineOf, timeoutError } from "./_mutex.ts";
+import { deadlineOf, timeoutError } from "./_give_up.ts";
+import { type Waiter, WaitQueue } from "./_wait_queue.ts";
 
 /**
  * Options for {@linkcode ReaderWriterLock.readLock} and {@linkcode ReaderWriterLock.writeLock}.
@@ -26,13 +27,9 @@ export interface ReaderWriterLockOptions {
   clock?: Clock;
 }
 
-interface Request {
+interface Request extends Waiter {
   write: boolean;
   grant: () => void;
-  reject: (reason: unknown) => void;
-  cleanup: (() => void) | undefined;
-  next: Request | undefined;
-  prev: Request | undefined;
 }
 
 class Release implements Disposable {
@@ -72,9 +69,7 @@ class Release implements Disposable {
 export class ReaderWriterLock {
   #readers = 0;
   #writer = false;
-  #head: Request | undefined = undefined;
-  #tail: Request | undefined = undefined;
-  #queued = 0;
+  #queue = new WaitQueue<Request>();
 
   /** Creates an unlocked readers-writer lock. */
   constructor() {}
@@ -121,7 +116,7 @@ export class ReaderWriterLock {
    * ```
    */
   get waiting(): number {
-    return this.#queued;
+    return this.#queue.size;
   }
 
   /**
@@ -189,7 +184,7 @@ export class ReaderWriterLock {
     const { signal, timeout, clock = systemClock } = o;
     checkTimeout(timeout);
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#head === undefined && this.#free(write)) {
+    if (this.#queue.size === 0 && this.#free(write)) {
       return Promise.resolve(this.#hold(write));
     }
     const what = write ? "write lock" : "read lock";
@@ -199,19 +194,11 @@ export class ReaderWriterLock {
       const req: Request = {
         write,
         grant: () => resolve(this.#hold(write)),
-        reject,
-        cleanup: undefined,
         next: undefined,
-        prev: this.#tail,
+        prev: undefined,
+        cleanup: undefined,
       };
-      if (this.#tail === undefined) this.#head = req;
-      else this.#tail.next = req;
-      this.#tail = req;
-      this.#queued++;
-      if (signal === undefined && deadline === undefined) return;
-      req.cleanup = armGiveUp(signal, deadline, clock, (reason) => {
-        if (!this.#unlink(req)) return;
-        req.cleanup!();
+      this.#queue.push(req, signal, deadline, clock, (reason) => {
         reject(reason);
         // A writer leaving the head may let the readers behind it in.
         this.#drain();
@@ -219,22 +206,10 @@ export class ReaderWriterLock {
     });
   }
 
-  #unlink(r: Request): boolean {
-    if (r.prev === undefined && this.#head !== r) return false;
-    if (r.prev === undefined) this.#head = r.next;
-    else r.prev.next = r.next;
-    if (r.next === undefined) this.#tail = r.prev;
-    else r.next.prev = r.prev;
-    r.prev = r.next = undefined;
-    this.#queued--;
-    return true;
-  }
-
   #drain(): void {
-    for (let r = this.#head; r !== undefined; r = this.#head) {
+    for (let r = this.#queue.head; r !== undefined; r = this.#queue.head) {
       if (!this.#free(r.write)) return;
-      this.#unlink(r);
-      r.cleanup?.();
+      this.#queue.remove(r);
       r.grant();
       if (r.write) return;
     }

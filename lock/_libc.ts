@@ -1,0 +1,173 @@
+// The few libc calls the "fcntl" file lock mode needs, bound lazily through Deno.dlopen (so
+// importing lock/ never asks for --allow-ffi; only the first fcntl-mode lock does).
+//
+// Linux only: the constants and the `struct flock` / `struct stat` offsets below are those of
+// glibc and musl on x86_64 and aarch64 (identical for the fields used here).
+
+/** `F_OFD_GETLK`, `F_OFD_SETLK`, `F_OFD_SETLKW` (Linux >= 3.15). */
+export const F_OFD_SETLK = 37;
+export const F_OFD_SETLKW = 38;
+/** `l_type` values. */
+export const F_WRLCK = 1;
+export const F_UNLCK = 2;
+
+const O_WRONLY = 0o1;
+const O_CREAT = 0o100;
+const O_APPEND = 0o2000;
+const O_CLOEXEC = 0o2000000;
+/** oslo opens lock files with `open(path, "a")`: create, never truncate, never write. */
+export const LOCK_FILE_FLAGS: number = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
+
+export const EINTR = 4;
+export const ENOENT = 2;
+export const EACCES = 13;
+export const EAGAIN = 11;
+export const EINVAL = 22;
+
+/** sizeof(struct flock) on 64-bit Linux; l_type is the first short, l_whence the second. */
+export const FLOCK_SIZE = 32;
+/** Large enough for struct stat on x86_64 (144) and aarch64 (128). */
+export const STAT_SIZE = 256;
+
+// The functions are resolved with dlsym and called through Deno.UnsafeFnPointer, and the
+// DynamicLibrary is closed at once: libc stays mapped (the process itself links it), and an open
+// DynamicLibrary is a Deno resource that the test resource sanitizer would report as leaked by
+// whichever test took the first fcntl-mode lock. (A pointer call costs ~1 us more than a
+// DynamicLibrary symbol's fast call; three per acquisition.)
+const DEFS = {
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+  fcntl: { parameters: ["i32", "i32", "buffer"], result: "i32" },
+  fstat: { parameters: ["i32", "buffer"], result: "i32" },
+  stat: { parameters: ["buffer", "buffer"], result: "i32" },
+  __errno_location: { parameters: [], result: "pointer" },
+} as const;
+
+type Ptr = Deno.PointerValue;
+
+/** The bound functions. `stat`/`fstat` are null where libc does not export them (glibc < 2.33). */
+export interface Libc {
+  open(path: Uint8Array<ArrayBuffer>, flags: number, mode: number): number;
+  close(fd: number): number;
+  fcntl(fd: number, cmd: number, arg: Uint8Array<ArrayBuffer>): number;
+  /** fcntl on Deno's blocking thread pool (for F_OFD_SETLKW): the event loop keeps running. */
+  fcntlBlocking(fd: number, cmd: number, arg: Uint8Array<ArrayBuffer>): Promise<number>;
+  fstat: ((fd: number, buf: Uint8Array<ArrayBuffer>) => number) | null;
+  stat: ((path: Uint8Array<ArrayBuffer>, buf: Uint8Array<ArrayBuffer>) => number) | null;
+  errnoLocation(): Ptr;
+}
+
+let lib: Libc | undefined;
+
+// The fcntl calls of every acquisition (and errno, and the stat after a wait) are ~1 us each
+// through an UnsafeFnPointer, several when still cold, but ~0.3 us as DynamicLibrary fast calls.
+// When FFI is already granted at import (so no prompt), those are bound that way here, before any test of the importing program starts: the library
+// then stays open for the process's life without being "opened during a test". Costs ~1 ms of
+// import time, only in programs run with --allow-ffi.
+const FAST = {
+  fcntl: DEFS.fcntl,
+  stat: { ...DEFS.stat, optional: true },
+  __errno_location: DEFS.__errno_location,
+} as const;
+let fast: Deno.DynamicLibrary<typeof FAST> | undefined;
+try {
+  if (
+    Deno.build.os === "linux" && Deno.permissions.querySync({ name: "ffi" }).state === "granted"
+  ) {
+    fast = Deno.dlopen("libc.so.6", FAST);
+  }
+} catch {
+  // Not glibc, or no permission API here: the slower binding on first use still works.
+}
+
+/** The error when FFI is not permitted: names the flag to add. */
+function ffiPermissionError(err: Error): Error {
+  const Ctor = err.constructor as new (m: string, o?: ErrorOptions) => Error;
+  return new Ctor(
+    `fileLockMode "fcntl" locks through libc's fcntl() over FFI: run with --allow-ffi ` +
+      `(${err.message})`,
+    { cause: err },
+  );
+}
+
+const DLSYM = { dlsym: { parameters: ["pointer", "buffer"], result: "pointer" } } as const;
+
+function bind(dl: Deno.DynamicLibrary<typeof DLSYM>): Libc {
+  // `never`: a dlsym result carries no signature; each UnsafeFnPointer below declares its own.
+  const ptr = (name: string): Deno.PointerObject<never> | null =>
+    dl.symbols.dlsym(null, new TextEncoder().encode(name + "\0")) as
+      | Deno.PointerObject<never>
+      | null;
+  const must = (name: string): Deno.PointerObject<never> => {
+    const p = ptr(name);
+    if (p === null) throw new Error(`fileLockMode "fcntl": libc has no ${name}()`);
+    return p;
+  };
+  const open = new Deno.UnsafeFnPointer(must("open"), DEFS.open);
+  const close = new Deno.UnsafeFnPointer(must("close"), DEFS.close);
+  const fcntlP = must("fcntl");
+  const fcntl = new Deno.UnsafeFnPointer(fcntlP, DEFS.fcntl);
+  const blocking = new Deno.UnsafeFnPointer(fcntlP, { ...DEFS.fcntl, nonblocking: true });
+  const errnoLoc = new Deno.UnsafeFnPointer(must("__errno_location"), DEFS.__errno_location);
+  const fstatP = ptr("fstat");
+  const statP = ptr("stat");
+  const fstat = fstatP === null ? null : new Deno.UnsafeFnPointer(fstatP, DEFS.fstat);
+  const stat = statP === null ? null : new Deno.UnsafeFnPointer(statP, DEFS.stat);
+  return {
+    open: (path, flags, mode) => open.call(path, flags, mode),
+    close: (fd) => close.call(fd),
+    fcntl: fast?.symbols.fcntl ?? ((fd, cmd, arg) => fcntl.call(fd, cmd, arg)),
+    fcntlBlocking: (fd, cmd, arg) => blocking.call(fd, cmd, arg),
+    fstat: fstat === null ? null : (fd, buf) => fstat.call(fd, buf),
+    stat: fast?.symbols.stat ?? (stat === null ? null : (path, buf) => stat.call(path, buf)),
+    errnoLocation: fast?.symbols.__errno_location ?? (() => errnoLoc.call()),
+  };
+}
+
+/**
+ * libc, bound on first use.
+ *
+ * @throws {Deno.errors.NotCapable} Without `--allow-ffi` (the message names the flag).
+ * @throws {Error} On an OS other than Linux.
+ */
+export function libc(): Libc {
+  if (lib !== undefined) return lib;
+  if (Deno.build.os !== "linux") {
+    throw new Error(
+      `fileLockMode "fcntl" is implemented for Linux only (this is ${Deno.build.os}); ` +
+        `use the default "flock" mode`,
+    );
+  }
+  let last: unknown;
+  // glibc first; musl's libc answers to its own name.
+  for (const name of ["libc.so.6", `libc.musl-${Deno.build.arch}.so.1`, "libc.so"]) {
+    let dl: Deno.DynamicLibrary<typeof DLSYM>;
+    try {
+      dl = Deno.dlopen(name, DLSYM);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+        throw ffiPermissionError(err);
+      }
+      last = err;
+      continue;
+    }
+    try {
+      lib = bind(dl);
+      return lib;
+    } finally {
+      dl.close();
+    }
+  }
+  throw new Error(`fileLockMode "fcntl" could not open libc`, { cause: last });
+}
+
+/** errno of the last failed synchronous call on this thread. */
+export function errno(c: Libc): number {
+  const p = c.errnoLocation();
+  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
+}
+
+/** A NUL-terminated path for the C calls. */
+export function cPath(path: string): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(path + "\0");
+}
