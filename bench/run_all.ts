@@ -11,6 +11,7 @@
 //   deno task bench --runs 5 --only W3,W4   # some workloads; W1/W3/W4 include their scaling
 //   deno task bench --json                  # JSON lines on stdout (summary on stderr)
 //   deno task bench --no-scaling            # skip the 1/2/4/8 scaling series
+//   deno task bench --from bench/results/<time>.jsonl   # summary and chart again, no run
 //
 // Peers: ../shared/peers relative to the repository root, or FJORD_PEERS_DIR; needs its
 // install.sh done (Debian python peers, `npm ci` in node/). Python: PY (default
@@ -33,7 +34,7 @@ import {
 function usage(msg: string): never {
   console.error(`run_all.ts: ${msg}`);
   console.error(
-    "usage: deno task bench [--peers] [--runs N] [--only W1,W2] [--json] [--no-scaling] [W1 W2 ...]",
+    "usage: deno task bench [--peers] [--runs N] [--only W1,W2] [--json] [--no-scaling] [--from F] [W1 W2 ...]",
   );
   Deno.exit(64);
 }
@@ -43,6 +44,7 @@ let runs = 3;
 let json = false;
 let withPeers = false;
 let scaling = true;
+let from: string | undefined;
 const only = new Set<string>();
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i]!;
@@ -52,6 +54,7 @@ for (let i = 0; i < argv.length; i++) {
   } else if (a === "--json") json = true;
   else if (a === "--peers") withPeers = true;
   else if (a === "--no-scaling") scaling = false;
+  else if (a === "--from") from = argv[++i];
   else if (a === "--only") {
     for (const w of (argv[++i] ?? "").split(",")) if (w) only.add(w.toUpperCase());
   } else if (/^(W\d|MEM|CFG)/i.test(a)) only.add(a.toUpperCase());
@@ -173,7 +176,7 @@ if (scaling) {
 
 const selected = WORKLOADS.filter((w) => only.size === 0 || only.has(w.id));
 if (selected.length === 0) usage(`no workload matches ${[...only].join(",")}`);
-if (withPeers) {
+if (withPeers && from === undefined) {
   try {
     Deno.statSync(`${peersDir}/node/node_modules`);
   } catch {
@@ -220,38 +223,69 @@ function sh(cmd: string, ...args: string[]): string {
 const loadavg = (): string =>
   Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
 const cpu = /model name\s*:\s*(.*)/.exec(Deno.readTextFileSync("/proc/cpuinfo"))?.[1] ?? "?";
-const started = new Date();
-const machine = [
-  `${navigator.hardwareConcurrency} cores (${cpu})`,
-  `${(Deno.systemMemoryInfo().total / 2 ** 30).toFixed(1)} GiB`,
-  `Linux ${Deno.osRelease()}`,
-  `Deno ${Deno.version.deno}`,
-  ...(withPeers ? [`node ${sh(NODE, "--version")}`, sh(PY, "--version")] : []),
-].join(", ");
-const loadStart = loadavg();
 
-const rows: Row[] = [];
-for (const w of selected) {
-  for (let run = 1; run <= runs; run++) {
-    for (const step of [...w.fjord, ...(withPeers ? w.peers : [])]) {
-      for (const r of await runStep(step, run)) {
-        rows.push(r);
-        if (json) console.log(JSON.stringify({ source: sourceOf(r.peer), ...r }));
+interface Meta {
+  command: string;
+  started: string;
+  machine: string;
+  loadStart: string;
+  loadEnd: string;
+  runs: number;
+  nproc: number;
+}
+
+const resultsDir = new URL("results/", benchDir);
+let rows: Row[] = [];
+let meta: Meta;
+let stamp: string;
+if (from !== undefined) {
+  const text = await Deno.readTextFile(from);
+  rows = text.split("\n").filter((l) => l.startsWith("{")).map((l) => {
+    const { source: _s, ...r } = JSON.parse(l) as Row & { source?: string };
+    return r;
+  });
+  meta = JSON.parse(await Deno.readTextFile(from.replace(/\.jsonl$/, ".meta.json"))) as Meta;
+  runs = meta.runs;
+  stamp = from.replace(/^.*\//, "").replace(/\.jsonl$/, "");
+} else {
+  const started = new Date();
+  const machine = [
+    `${navigator.hardwareConcurrency} cores (${cpu})`,
+    `${(Deno.systemMemoryInfo().total / 2 ** 30).toFixed(1)} GiB`,
+    `Linux ${Deno.osRelease()}`,
+    `Deno ${Deno.version.deno}`,
+    ...(withPeers ? [`node ${sh(NODE, "--version")}`, sh(PY, "--version")] : []),
+  ].join(", ");
+  const loadStart = loadavg();
+  for (const w of selected) {
+    for (let run = 1; run <= runs; run++) {
+      for (const step of [...w.fjord, ...(withPeers ? w.peers : [])]) {
+        for (const r of await runStep(step, run)) {
+          rows.push(r);
+          if (json) console.log(JSON.stringify({ source: sourceOf(r.peer), ...r }));
+        }
       }
     }
   }
+  meta = {
+    command: `deno task bench ${Deno.args.join(" ")}`.trim(),
+    started: started.toISOString(),
+    machine,
+    loadStart,
+    loadEnd: loadavg(),
+    runs,
+    nproc: navigator.hardwareConcurrency,
+  };
+  await Deno.mkdir(resultsDir, { recursive: true });
+  stamp = started.toISOString().replace(/[:.]/g, "-");
+  await Deno.writeTextFile(
+    new URL(`${stamp}.jsonl`, resultsDir),
+    rows.map((r) => JSON.stringify({ source: sourceOf(r.peer), ...r })).join("\n") + "\n",
+  );
+  await Deno.writeTextFile(new URL(`${stamp}.meta.json`, resultsDir), JSON.stringify(meta));
 }
-const loadEnd = loadavg();
 
-const resultsDir = new URL("results/", benchDir);
-await Deno.mkdir(resultsDir, { recursive: true });
-const stamp = started.toISOString().replace(/[:.]/g, "-");
-await Deno.writeTextFile(
-  new URL(`${stamp}.jsonl`, resultsDir),
-  rows.map((r) => JSON.stringify({ source: sourceOf(r.peer), ...r })).join("\n") + "\n",
-);
-
-const nproc = navigator.hardwareConcurrency;
+const nproc = meta.nproc;
 const THREAD_POOLS = /piscina|tinypool|futurist\.ThreadPool/;
 const LAUNCHERS = /cotyledon|oslo\.service ProcessLauncher/;
 const COMPARISONS: Comparison[] = [
@@ -351,6 +385,14 @@ const COMPARISONS: Comparison[] = [
     },
   ]),
   {
+    label: "ServiceLauncher spawn→start",
+    workload: "W7a",
+    metric: "exec_to_start_ms",
+    better: "lower",
+    fjord: "fjord.ServiceLauncher",
+    peers: /oslo/,
+  },
+  {
     label: "ServiceLauncher launch→start",
     workload: "W7a",
     metric: "launch_to_start_ms",
@@ -427,22 +469,38 @@ const COMPARISONS: Comparison[] = [
     peers: /oslo/,
   },
 ];
-const compared = compare(rows, COMPARISONS);
-const command = `deno task bench ${Deno.args.join(" ")}`.trim();
+const ORDER = ["W1", "W2", "W3a", "W3b", "W4", "W5", "W6", "W7a", "W7b", "W7c", "MEM"];
+const rank = (w: string): number => ORDER.includes(w) ? ORDER.indexOf(w) : ORDER.length;
+// Within a workload, rows of one metric together, in the order the list first names them.
+const firstOf = (c: Comparison): number =>
+  COMPARISONS.findIndex((d) => d.workload === c.workload && d.metric === c.metric);
+const compared = compare(
+  rows,
+  COMPARISONS.map((c, i) => ({ c, i })).sort((a, b) =>
+    rank(a.c.workload) - rank(b.c.workload) ||
+    firstOf(a.c) - firstOf(b.c) || a.i - b.i
+  ).map((x) => x.c),
+);
+const command = meta.command;
 const subtitle = `${command} · ${runs} run(s), medians · ${
-  started.toISOString().slice(0, 16).replace("T", " ")
-} UTC · ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}`;
+  meta.started.slice(0, 16).replace("T", " ")
+} UTC · ${meta.nproc} cores · load avg ${meta.loadStart.split(" ")[0]}→${
+  meta.loadEnd.split(" ")[0]
+}`;
 const svg = chartSvg(compared, subtitle);
+await Deno.mkdir(resultsDir, { recursive: true });
 await Deno.writeTextFile(new URL("chart.svg", resultsDir), svg);
-if (withPeers && only.size === 0) {
+if (/--peers/.test(command) && !/--only|W\d/.test(command)) {
   await Deno.mkdir(new URL("docs/", repo), { recursive: true });
   await Deno.writeTextFile(new URL("docs/bench.svg", repo), svg);
 }
 
 const md = [
-  `## fjord bench: ${runs} run(s) per workload${withPeers ? ", interleaved with the peers" : ""}`,
+  `## fjord bench: ${runs} run(s) per workload${
+    /--peers/.test(command) ? ", interleaved with the peers" : ""
+  }`,
   "",
-  `Command: \`${command}\`; started ${started.toISOString()}; machine: ${machine}; load average ${loadStart} at start, ${loadEnd} at the end.`,
+  `Command: \`${command}\`; started ${meta.started}; machine: ${meta.machine}; load average ${meta.loadStart} at start, ${meta.loadEnd} at the end.`,
   "",
   "Cells: median over the runs (min–max). Ratios: of the medians, with the min–max of the per-run ratios; " +
   "`better` says which way is good (for `lower` metrics a ratio under 1 means fjord is faster). " +
