@@ -2,9 +2,9 @@
 // (same definition as ../shared/peers/python/w1_executor_overhead.py and node/...mjs).
 //
 // Metric: tasks/s from the first submit until every future is done. Pool creation and worker
-// start-up are excluded: 4 warm-up tasks are run and awaited, then untimed full trials (2, or
-// fewer past 1.5 s) so the JIT of both sides has settled and trial 1 is not several times slower
-// than trial 5. Trials then repeat on the same pool per repeat() (up to 5 trials / 2 s) and the
+// start-up are excluded: 4 warm-up tasks are run and awaited, then untimed full trials until two in a
+// row agree within 25 % (2 to 5 of them, fewer past 3 s) so the JIT of both sides has settled and
+// trial 1 is not several times slower than trial 5. Trials then repeat on the same pool per repeat() (up to 5 trials / 2 s) and the
 // median trial is reported. Correctness (every trial): every future succeeded and the returned
 // values sum to sum(0..N-1).
 //
@@ -32,7 +32,8 @@ import type { TaskRef } from "../backends/task_ref.ts";
 
 const N = 20_000;
 const WARMUP_TRIALS = 2;
-const WARMUP_BUDGET_MS = 1500;
+const WARMUP_MAX = 5;
+const WARMUP_BUDGET_MS = 3000;
 const NOOP: TaskRef = { module: new URL("./_tasks/tasks.ts", import.meta.url), export: "noop" };
 
 function noop(x: number): number {
@@ -72,7 +73,17 @@ async function bench(
     check(warm.reduce((a, b) => a + b, 0) === 6, `${peer}: warm-up`);
     const warmWalls: number[] = [];
     const w0 = performance.now();
-    while (warmWalls.length < WARMUP_TRIALS && performance.now() - w0 < WARMUP_BUDGET_MS) {
+    // Until two warm-up trials in a row agree within 25 % (JIT settled), at least 2 and at most
+    // 5 of them, within the time budget.
+    const settled = (): boolean => {
+      const [a, b] = warmWalls.slice(-2);
+      return a !== undefined && b !== undefined && Math.max(a, b) / Math.min(a, b) <= 1.25;
+    };
+    while (
+      warmWalls.length < WARMUP_MAX &&
+      (warmWalls.length < WARMUP_TRIALS || !settled()) &&
+      performance.now() - w0 < WARMUP_BUDGET_MS
+    ) {
       warmWalls.push(await trial(peer, ex, task, n));
     }
     const walls = await repeat(() => trial(peer, ex, task, n));
