@@ -66,3 +66,14 @@ export async function repeat<T>(trial: () => Promise<T> | T): Promise<T[]> {
   }
   return out;
 }
+
+/** The integer after `--name` in the script's arguments, or `fallback`. */
+export function intArg(name: string, fallback: number): number {
+  const i = Deno.args.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = Number(Deno.args[i + 1]);
+  if (!Number.isInteger(v) || v < 1) {
+    throw new RangeError(`--${name} must be an integer >= 1, got ${Deno.args[i + 1]}`);
+  }
+  return v;
+}

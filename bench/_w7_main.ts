@@ -1,4 +1,7 @@
 // The W7 service program: argv[0] is JSON { launcher, isolation?, standby?, dir }.
+// The launch time is taken just before the launcher is built (where the peers take theirs: just
+// before oslo's service.launch() / cotyledon's ServiceManager.run()) and travels to the
+// service in its arguments, which writes it in its start marker, as the peers' services do.
 
 import { initBackend, ProcessLauncher, ServiceLauncher } from "@fjord/fjord";
 
@@ -9,12 +12,12 @@ const plan = JSON.parse(Deno.args[0]!) as {
   dir: string;
 };
 initBackend(plan.isolation === "worker" ? "threading" : "cooperative");
+const tLaunch = performance.timeOrigin + performance.now();
 const ref = {
   module: new URL("./_w7_service.ts", import.meta.url),
   export: "w7Service",
-  args: [plan.dir, plan.launcher === "process" && plan.isolation === "worker"],
+  args: [plan.dir, plan.launcher === "process" && plan.isolation === "worker", tLaunch],
 };
-Deno.writeTextFileSync(`${plan.dir}/launch`, String(performance.timeOrigin + performance.now()));
 let launcher: ServiceLauncher | ProcessLauncher;
 if (plan.launcher === "service") {
   launcher = new ServiceLauncher();

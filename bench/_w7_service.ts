@@ -1,7 +1,11 @@
-// The W7 service: start() writes <dir>/start-<uuid> holding "<epoch ms> <workerId> <pid>";
-// stop() writes stop-<uuid>. With `crashable`, a worker that finds <dir>/crash-<workerId>
-// writes crash-at-<workerId> (the time) and throws an uncaught error: the Web Worker analogue
-// of SIGKILLing a worker process.
+// The W7 service: start() writes <dir>/start-<uuid> holding "<epoch ms> <workerId> <pid>
+// <launch epoch ms>"; stop() writes stop-<uuid>. While running it polls every ms for
+// <dir>/ping-<uuid> (answers pong-<uuid>: the harness's liveness check) and, with `crashable`,
+// for <dir>/crash-<workerId>: it then writes crash-at-<workerId> (the time) and throws an
+// uncaught error, which ends its Web Worker (the launcher is told at once and terminate()s it).
+// That is the Worker-isolation analogue of SIGKILLing a worker process: a Web Worker cannot be
+// killed from another process, and a service that calls Deno.exit() or self.close() in its
+// Worker is not noticed by the launcher (no respawn), so those cannot be used.
 
 import type { ServiceBase } from "@fjord/fjord";
 
@@ -9,27 +13,35 @@ function now(): number {
   return performance.timeOrigin + performance.now();
 }
 
+function take(path: string): boolean {
+  try {
+    Deno.removeSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function w7Service(
   ctx: { workerId: number },
   dir: string,
   crashable: boolean,
+  tLaunch: number,
 ): ServiceBase {
   const id = crypto.randomUUID();
   let timer: ReturnType<typeof setInterval> | undefined;
   return {
     start(): void {
-      Deno.writeTextFileSync(`${dir}/start-${id}`, `${now()} ${ctx.workerId} ${Deno.pid}`);
-      if (crashable) {
-        timer = setInterval(() => {
-          try {
-            Deno.removeSync(`${dir}/crash-${ctx.workerId}`);
-          } catch {
-            return;
-          }
-          Deno.writeTextFileSync(`${dir}/crash-at-${ctx.workerId}`, String(now()));
-          throw new Error("W7 crash");
-        }, 1);
-      }
+      const t = now();
+      timer = setInterval(() => {
+        if (take(`${dir}/ping-${id}`)) Deno.writeTextFileSync(`${dir}/pong-${id}`, "");
+        if (!crashable || !take(`${dir}/crash-${ctx.workerId}`)) return;
+        Deno.writeTextFileSync(`${dir}/crash-at-${ctx.workerId}`, String(now()));
+        throw new Error("W7 crash");
+      }, 1);
+      // Whole or not at all: the harness polls for it.
+      Deno.writeTextFileSync(`${dir}/.start-${id}`, `${t} ${ctx.workerId} ${Deno.pid} ${tLaunch}`);
+      Deno.renameSync(`${dir}/.start-${id}`, `${dir}/start-${id}`);
     },
     stop(): void {
       clearInterval(timer);

@@ -6,15 +6,21 @@
 // Trials repeat per repeat() (up to 5 trials / 2 s), the median trial is reported.
 // Peers: fjord.Mutex (acquire()/dispose), fjord.lock(name) (lock()/release(), and the
 // `await using` form), on the cooperative backend (the default), then lock(name) again on the
-// threading backend (which adds the cross-Worker slot).
+// threading backend (which adds the cross-Worker slot). The floor, in the same run: the node
+// kit's 10-line promise-chain FIFO lock, in Deno.
 //
-// Run: deno run bench/w3_internal_lock.ts
+// Scaling: `--contenders N` runs only W3b with N tasks (x 5,000 each) for fjord.Mutex,
+// fjord.lock(name) and the floor, reported under workload "W3b-scaling".
+//
+// Run: deno run bench/w3_internal_lock.ts [--contenders N]
 import { initBackend } from "../backends/registry.ts";
 import { lock, Mutex } from "../lock/mod.ts";
-import { check, emit, log, median, repeat } from "./_common.ts";
+import { check, emit, intArg, log, median, repeat } from "./_common.ts";
 
 const UNCONTENDED = 200_000;
-const TASKS = 8;
+const SCALING = Deno.args.includes("--contenders");
+const TASKS = intArg("contenders", 8);
+const W3B = SCALING ? "W3b-scaling" : "W3b";
 const PER_TASK = 5_000;
 
 // Each peer's loop calls the API directly (no wrapper closure per operation), the way the node
@@ -25,6 +31,42 @@ interface Peer {
   uncontended: (n: number) => Promise<number>;
   critical: () => Critical;
 }
+
+// The floor: the smallest correct FIFO async lock (the node kit's ChainLock, in Deno).
+class ChainLock {
+  #tail: Promise<void> = Promise.resolve();
+  acquire(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    const ready = this.#tail.then(() => release);
+    this.#tail = next;
+    return ready;
+  }
+}
+
+const floorPeer: Peer = {
+  name: "deno promise-chain lock (floor)",
+  async uncontended(n): Promise<number> {
+    const l = new ChainLock();
+    let counter = 0;
+    for (let i = 0; i < n; i++) {
+      const release = await l.acquire();
+      counter++;
+      release();
+    }
+    return counter;
+  },
+  critical(): Critical {
+    const l = new ChainLock();
+    return async (c) => {
+      const release = await l.acquire();
+      const v = c.value;
+      await Promise.resolve();
+      c.value = v + 1;
+      release();
+    };
+  },
+};
 
 const mutexPeer: Peer = {
   name: "fjord.Mutex",
@@ -134,17 +176,26 @@ async function contended(peer: Peer): Promise<void> {
     return dt;
   });
   log(`${peer.name}: contended ${total}, trials ${walls.map((w) => w.toFixed(4)).join(" ")} s`);
-  emit(peer.name, "W3b", "ops_per_s", total / median(walls), "ops/s");
+  const name = SCALING ? `${peer.name} x${TASKS}` : peer.name;
+  emit(name, W3B, "ops_per_s", total / median(walls), "ops/s");
 }
 
-const control = await contendedLoop(null);
-check(
-  control.counter !== TASKS * PER_TASK,
-  "control without lock reached the total: the W3b check is not meaningful",
-);
-log(`control (no lock): counter ${control.counter} (expected < ${TASKS * PER_TASK})`);
+// With one contender nothing can interleave: there is no race for the control to show.
+if (TASKS > 1) {
+  const control = await contendedLoop(null);
+  check(
+    control.counter !== TASKS * PER_TASK,
+    "control without lock reached the total: the W3b check is not meaningful",
+  );
+  log(`control (no lock): counter ${control.counter} (expected < ${TASKS * PER_TASK})`);
+}
 
-for (const peer of [mutexPeer, lockPeer, awaitUsingPeer]) {
+if (SCALING) {
+  for (const peer of [mutexPeer, lockPeer, floorPeer]) await contended(peer);
+  Deno.exit(0);
+}
+
+for (const peer of [mutexPeer, lockPeer, awaitUsingPeer, floorPeer]) {
   await uncontended(peer);
   await contended(peer);
 }
