@@ -4,7 +4,7 @@
 // by create revision; every change is appended to the directory's stream with the revision as
 // its id, so a watch resumes with XREAD from any revision. Keys of an expired lease are removed
 // (with their delete events) by whichever client next touches the directory: watchers do so every
-// quarter TTL while blocked, so a dead holder's key goes within about 1.25 × TTL.
+// TTL/8 (at most 250 ms) while blocked, so a dead holder's key goes within TTL + 250 ms.
 
 import { type Reply, RespConnection, RespError } from "./_resp.ts";
 import { abortPromise, type KV, LeaseGoneError, type Store, type StoreEvent } from "./_store.ts";
