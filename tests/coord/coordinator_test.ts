@@ -170,7 +170,10 @@ Deno.test("coord memory: a session silent past its TTL aborts every signal", asy
   assert.ok(coord.lost.aborted);
   assert.throws(() => held.assertHeld(), LockLostError);
   await assert.rejects(coord.lock("other"), CoordinatorUnavailableError);
-  assert.ok(log.lines.some((l) => /lease m\d+ lost: no keepalive succeeded/.test(l)), `${log.lines}`);
+  assert.ok(
+    log.lines.some((l) => /lease m\d+ lost: no keepalive succeeded/.test(l)),
+    `${log.lines}`,
+  );
 });
 
 Deno.test("coord memory: close releases what the member holds", async () => {
