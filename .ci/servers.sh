@@ -11,9 +11,10 @@
 #   FJORD_ETCD_CLUSTER_PIDS=<pid1>,<pid2>,<pid3>   (same order; the failover tests kill one)
 # `stop` stops everything it started: SIGTERM, then wait until the pid is gone or a zombie (an
 # exited server stays a zombie until PID 1 reaps it), SIGKILL after 5 s; the cluster is SIGKILLed.
-# `env` prints the environment again; `status` exits 0 when all answer.
+# `env` prints the environment again; `status` exits 0 when all answer; `revive` restarts killed
+# cluster members on their data directories.
 #
-# usage: .ci/servers.sh start|stop|env|status
+# usage: .ci/servers.sh start|stop|env|status|revive
 # env:   FJORD_SERVERS_DIR  pidfiles, logs, data (default ${TMPDIR:-/tmp}/fjord-ci-servers)
 set -uo pipefail
 DIR="${FJORD_SERVERS_DIR:-${TMPDIR:-/tmp}/fjord-ci-servers}"
@@ -87,6 +88,22 @@ do_env() {
   echo "FJORD_ETCD_CLUSTER_PIDS=$(IFS=,; echo "${pids[*]}")"
 }
 
+# Restarts cluster members that are not running (a failover test killed one) on their data.
+do_revive() {
+  local i initial="" deadline
+  for i in 0 1 2; do initial+="${initial:+,}fjord-c$i=http://$H:${CLUSTER_PEER_PORTS[$i]}"; done
+  for i in 0 1 2; do
+    if ! live_pid "$DIR/etcd-c$i.pid" etcd >/dev/null; then
+      start_etcd "fjord-c$i" "${CLUSTER_PORTS[$i]}" "${CLUSTER_PEER_PORTS[$i]}" "$initial" \
+        "$DIR/etcd-c$i.pid" "fjord-cluster-revived"
+    fi
+  done
+  deadline=$((SECONDS + READY_S))
+  while [ $SECONDS -lt $deadline ]; do cluster_ok && return 0; sleep 0.1; done
+  say "cluster not healthy after revive"
+  return 1
+}
+
 do_start() {
   mkdir -p "$DIR/data"
   local i initial=""
@@ -122,5 +139,6 @@ start) do_start ;;
 stop) do_stop ;;
 env) do_env ;;
 status) all_ok ;;
-*) echo "usage: $0 start|stop|env|status" >&2; exit 64 ;;
+revive) do_revive ;;
+*) echo "usage: $0 start|stop|env|status|revive" >&2; exit 64 ;;
 esac

@@ -70,6 +70,7 @@ export class EtcdStore implements Store {
   #endpoints: string[];
   #current = 0;
   #retryFor: number;
+  #requestTimeout: number;
   #closed = new AbortController();
 
   /**
@@ -79,6 +80,8 @@ export class EtcdStore implements Store {
   constructor(hosts: string[], retryFor: number) {
     this.#endpoints = hosts.map((h) => `http://${h}`);
     this.#retryFor = retryFor;
+    // Several tries fit in the budget, so a member stuck in an election is left for another.
+    this.#requestTimeout = Math.min(REQUEST_TIMEOUT, Math.max(500, retryFor / 3));
   }
 
   #rotate(from: number): void {
@@ -93,13 +96,16 @@ export class EtcdStore implements Store {
       if (this.#closed.signal.aborted) throw new Error("store closed");
       const at = this.#current;
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT);
+      const timer = setTimeout(() => controller.abort(), this.#requestTimeout);
       try {
         const response = await fetch(`${this.#endpoints[at]}${path}`, {
           method: "POST",
           body: text,
           signal: controller.signal,
         });
+        // The gateway sends the small JSON body with the headers: only a hang before the
+        // response is timed out (aborting a body read leaves a rejection nobody can handle).
+        clearTimeout(timer);
         const json = await response.json() as T & { error?: string; message?: string };
         if (response.ok) return json;
         const detail = json.message ?? json.error ?? response.statusText;
@@ -113,7 +119,14 @@ export class EtcdStore implements Store {
         clearTimeout(timer);
       }
       this.#rotate(at);
-      if (performance.now() > deadline) throw lastError;
+      if (performance.now() > deadline) {
+        throw new Error(
+          `etcd did not answer ${path} within ${this.#retryFor} ms: ${String(lastError)}`,
+          {
+            cause: lastError,
+          },
+        );
+      }
       if (attempt >= this.#endpoints.length - 1) {
         await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 500)));
       }

@@ -131,7 +131,12 @@ export class RedisStore implements Store {
 
   static async open(host: string, port: number, ttl: number): Promise<RedisStore> {
     const conn = await RespConnection.open(host, port);
-    const store = new RedisStore(host, port, conn, Math.max(50, Math.min(250, Math.floor(ttl / 8))));
+    const store = new RedisStore(
+      host,
+      port,
+      conn,
+      Math.max(50, Math.min(250, Math.floor(ttl / 8))),
+    );
     try {
       await store.#load();
     } catch (error) {

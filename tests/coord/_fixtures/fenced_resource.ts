@@ -1,5 +1,7 @@
-// A resource protected by fencing tokens, as a JSON file: every write states its token and the
-// resource refuses one that is not higher than the highest it accepted. An exclusive file lock
+// A resource protected by fencing tokens, as a JSON file: every read and write states its token;
+// the resource remembers the highest token it has seen and refuses any lower one. Fencing the
+// read too matters for read-modify-write: a new holder's read bars the old holder's late write
+// even when that write would arrive before the new holder's. An exclusive file lock
 // makes each check-and-write atomic across processes (the resource's own concurrency control,
 // independent of the distributed lock under test).
 
@@ -15,21 +17,43 @@ export async function initResource(path: string): Promise<void> {
   await Deno.writeTextFile(path, JSON.stringify(state));
 }
 
+/** Reads the state under a shared lock (a write truncates, then writes). */
 export async function readResource(path: string): Promise<ResourceState> {
-  return JSON.parse(await Deno.readTextFile(path)) as ResourceState;
+  using file = await Deno.open(path, { read: true });
+  await file.lock(false);
+  try {
+    return JSON.parse(new TextDecoder().decode(await readAll(file))) as ResourceState;
+  } finally {
+    await file.unlock();
+  }
 }
 
 /** Writes `counter` with `token`; false (and counted as refused) when the token is stale. */
-export async function fencedWrite(path: string, token: bigint, counter: number): Promise<boolean> {
+export function fencedWrite(path: string, token: bigint, counter: number): Promise<boolean> {
+  return update(path, token, (state) => {
+    state.counter = counter;
+    state.accepted++;
+  }).then((r) => r.ok);
+}
+
+/** Reads the counter with `token`; `ok: false` (counted as refused) when the token is stale. */
+export function fencedRead(path: string, token: bigint): Promise<{ ok: boolean; counter: number }> {
+  return update(path, token, () => {});
+}
+
+async function update(
+  path: string,
+  token: bigint,
+  change: (state: ResourceState) => void,
+): Promise<{ ok: boolean; counter: number }> {
   using file = await Deno.open(path, { read: true, write: true });
   await file.lock(true);
   try {
     const state = JSON.parse(new TextDecoder().decode(await readAll(file))) as ResourceState;
-    const ok = token > BigInt(state.highest);
+    const ok = token >= BigInt(state.highest);
     if (ok) {
       state.highest = String(token);
-      state.counter = counter;
-      state.accepted++;
+      change(state);
     } else {
       state.refused++;
     }
@@ -38,7 +62,7 @@ export async function fencedWrite(path: string, token: bigint, counter: number):
     await file.seek(0, Deno.SeekMode.Start);
     let at = 0;
     while (at < bytes.length) at += await file.write(bytes.subarray(at));
-    return ok;
+    return { ok, counter: state.counter };
   } finally {
     await file.unlock();
   }

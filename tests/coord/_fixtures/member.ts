@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a test fixture reporting on stderr
 // A coordinator in its own process, for the fault tests (SIGKILL, SIGSTOP) and the chaos scenario.
 //
 //   member.ts hold <url> <ttl> <lock> <resource>
@@ -6,12 +7,12 @@
 //   member.ts campaign <url> <ttl> <group>
 //     campaigns, prints "leader <token> <epoch ms>", then "lost" when its signal aborts.
 //   member.ts count <url> <ttl> <lock> <resource> <n>
-//     n x (lock -> read counter -> yield -> fenced write of counter + 1), printing
-//     "commit <token>" / "refused <token>" per attempt; "done" at the end.
-// SIGTERM closes the coordinator and exits 0.
+//     n x (lock -> "holding <token>" -> fenced read -> yield -> fenced write of counter + 1),
+//     printing "commit <token>" / "refused <token>" per attempt; "done" at the end.
+// SIGTERM exits 0 (the lease is left to expire).
 
 import { connect } from "../../../coord/mod.ts";
-import { fencedWrite, readResource } from "./fenced_resource.ts";
+import { fencedRead, fencedWrite } from "./fenced_resource.ts";
 
 const [mode, url, ttlText, name, resource, nText] = Deno.args as [
   string,
@@ -22,9 +23,7 @@ const [mode, url, ttlText, name, resource, nText] = Deno.args as [
   string?,
 ];
 const coord = await connect(url, { ttl: Number(ttlText), memberId: `member-${Deno.pid}` });
-Deno.addSignalListener("SIGTERM", () => {
-  coord.close().finally(() => Deno.exit(0));
-});
+Deno.addSignalListener("SIGTERM", () => Deno.exit(0));
 const say = (line: string): void => {
   Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
 };
@@ -50,14 +49,31 @@ if (mode === "hold") {
   say("lost");
   await new Promise(() => {});
 } else if (mode === "count") {
+  // A member whose session was lost (frozen past its TTL) reconnects, as a service would.
+  let current = coord;
   for (let i = 0; i < Number(nText); i++) {
-    const held = await coord.lock(name);
-    const { counter } = await readResource(resource!);
+    if (current.lost.aborted) {
+      await current.close();
+      current = await connect(url, { ttl: Number(ttlText), memberId: `member-${Deno.pid}` });
+      say("reconnected");
+    }
+    let held;
+    try {
+      held = await current.lock(name);
+    } catch (error) {
+      // Lost session or an engine in failover: try again, as a service would.
+      console.error(`member ${Deno.pid}: lock failed, retrying: ${String(error)}`);
+      await sleep(100);
+      i--;
+      continue;
+    }
+    say(`holding ${held.token}`);
+    const read = await fencedRead(resource!, held.token);
     await sleep(1);
-    const ok = await fencedWrite(resource!, held.token, counter + 1);
+    const ok = read.ok && await fencedWrite(resource!, held.token, read.counter + 1);
     say(`${ok ? "commit" : "refused"} ${held.token}`);
-    await held.release();
+    await held.release().catch(() => {});
   }
   say("done");
-  await coord.close();
+  await current.close();
 }
