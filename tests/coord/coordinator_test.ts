@@ -108,7 +108,17 @@ for (const engine of engines) {
       const watching = (async () => {
         for await (const e of a.watch(group, { signal: controller.signal })) seen.push(e);
       })();
-      await new Promise((r) => setTimeout(r, 100));
+      // The watch has started once it reports a probe member's comings and goings.
+      {
+        await using probe = await connect(engine.url, { memberId: "probe", ttl });
+        await waitFor(async () => {
+          await probe.join(group);
+          await probe.leave(group);
+          return seen.length > 0;
+        }, "the watch to start");
+      }
+      await waitFor(() => seen.at(-1)?.type === "leave", "the probe's leave");
+      seen.length = 0;
       await a.join(group, { capabilities: { role: "api" } });
       const b = await connect(engine.url, { memberId: "b/2", ttl });
       await b.join(group, { capabilities: ["x"] });
@@ -141,6 +151,7 @@ for (const engine of engines) {
       const observing = (async () => {
         for await (const l of a.observe(group, { signal: controller.signal })) leaders.push(l);
       })();
+      await waitFor(() => leaders.length === 1, "the initial leader");
       const la = await a.campaign(group);
       const pb = b.campaign(group);
       assert.equal(await b.leader(group), "a");

@@ -12,12 +12,19 @@ export interface ResourceState {
   refused: number;
 }
 
-export async function initResource(path: string): Promise<void> {
-  const state: ResourceState = { highest: "0", counter: 0, accepted: 0, refused: 0 };
-  await Deno.writeTextFile(path, JSON.stringify(state));
+// Fixed size, rewritten in place with one write: no reader ever sees a truncated file.
+const SIZE = 256;
+
+function encodeState(state: ResourceState): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(state).padEnd(SIZE, " "));
 }
 
-/** Reads the state under a shared lock (a write truncates, then writes). */
+export async function initResource(path: string): Promise<void> {
+  const state: ResourceState = { highest: "0", counter: 0, accepted: 0, refused: 0 };
+  await Deno.writeFile(path, encodeState(state));
+}
+
+/** Reads the state under a shared lock. */
 export async function readResource(path: string): Promise<ResourceState> {
   using file = await Deno.open(path, { read: true });
   await file.lock(false);
@@ -57,8 +64,7 @@ async function update(
     } else {
       state.refused++;
     }
-    const bytes = new TextEncoder().encode(JSON.stringify(state));
-    await file.truncate(0);
+    const bytes = encodeState(state);
     await file.seek(0, Deno.SeekMode.Start);
     let at = 0;
     while (at < bytes.length) at += await file.write(bytes.subarray(at));
