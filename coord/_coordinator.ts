@@ -135,6 +135,7 @@ export interface CoordinatorParts {
   guarantees: "linearizable" | "best-effort";
   ttl: number;
   clock: Clock;
+  url: string;
 }
 
 export class CoordinatorImpl implements Coordinator {
@@ -145,6 +146,7 @@ export class CoordinatorImpl implements Coordinator {
   readonly #store: Store;
   readonly #session: Session;
   readonly #clock: Clock;
+  readonly #url: string;
   readonly #holdings = new Set<Holding>();
   readonly #closing = new AbortController();
   #closed: Promise<void> | undefined;
@@ -157,6 +159,7 @@ export class CoordinatorImpl implements Coordinator {
     this.guarantees = p.guarantees;
     this.ttl = p.ttl;
     this.#clock = p.clock;
+    this.#url = p.url;
   }
 
   get lost(): AbortSignal {
@@ -166,7 +169,7 @@ export class CoordinatorImpl implements Coordinator {
   #checkOpen(action: string): void {
     if (this.#closed) {
       throw new CoordinatorUnavailableError(
-        "(closed)",
+        this.#url,
         `cannot ${action}: the coordinator is closed`,
       );
     }
@@ -407,7 +410,7 @@ export class CoordinatorImpl implements Coordinator {
 
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      const reason = new CoordinatorUnavailableError("(closed)", "the coordinator was closed");
+      const reason = new CoordinatorUnavailableError(this.#url, "the coordinator was closed");
       this.#closing.abort(reason);
       for (const h of [...this.#holdings]) h.drop(reason);
       this.#holdings.clear();

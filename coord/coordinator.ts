@@ -392,6 +392,7 @@ export async function connect(url: string | URL, o: ConnectOptions = {}): Promis
         guarantees,
         ttl,
         clock,
+        url: href,
       });
     })();
     if (!signal) return await pending;
