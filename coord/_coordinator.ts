@@ -219,6 +219,10 @@ export class CoordinatorImpl implements Coordinator {
         stop.throwIfAborted();
         const { kv, rev } = await this.#store.before(dir, createRev);
         if (!kv) break;
+        if (this.#store.waitGone) {
+          await this.#store.waitGone(dir, kv.key, stop);
+          continue;
+        }
         for await (const event of this.#store.watch(dir, kv.key, rev + 1n, stop)) {
           if (event.type === "delete") break;
         }

@@ -302,6 +302,70 @@ export class EtcdStore implements Store {
     }
   }
 
+  // Waits until `key` is gone. The watch starts at the current revision: a watch from an older
+  // revision is "unsynced" in etcd and only caught up every 100 ms, which would add up to 100 ms
+  // to every lock hand-off. Checking that the key exists once the watch is created closes the gap.
+  async waitGone(_dir: string, key: string, signal: AbortSignal): Promise<void> {
+    const stop = AbortSignal.any([signal, this.#closed.signal]);
+    const aborted = abortPromise(stop);
+    try {
+      while (true) {
+        stop.throwIfAborted();
+        const at = this.#current;
+        let reader: ReadableStreamDefaultReader<string> | undefined;
+        try {
+          const response = await Promise.race([
+            fetch(`${this.#endpoints[at]}/v3/watch`, {
+              method: "POST",
+              body: JSON.stringify({ create_request: { key: b64(key) } }),
+              signal: stop,
+            }),
+            aborted.promise,
+          ]);
+          if (!response.ok || !response.body) {
+            await response.body?.cancel();
+            throw new EtcdError(response.status, "watch refused");
+          }
+          reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+          let buffered = "";
+          while (true) {
+            const { value, done } = await Promise.race([reader.read(), aborted.promise]);
+            if (done) throw new Error("watch stream ended");
+            buffered += value;
+            let nl: number;
+            while ((nl = buffered.indexOf("\n")) >= 0) {
+              const line = buffered.slice(0, nl).trim();
+              buffered = buffered.slice(nl + 1);
+              if (!line) continue;
+              const msg = JSON.parse(line) as {
+                result?: { created?: boolean; events?: { type?: string }[] };
+                error?: { message?: string };
+              };
+              if (msg.error) throw new Error(msg.error.message ?? "watch error");
+              if (msg.result?.created) {
+                const r = await this.#call<{ count?: string }>("/v3/kv/range", {
+                  key: b64(key),
+                  count_only: true,
+                });
+                if (!r.count || r.count === "0") return;
+              }
+              if (msg.result?.events?.some((e) => e.type === "DELETE")) return;
+            }
+          }
+        } catch (error) {
+          if (stop.aborted) throw stop.reason;
+          if (error instanceof EtcdError && error.status < 500) throw error;
+          this.#rotate(at);
+          await Promise.race([new Promise((r) => setTimeout(r, 100)), aborted.promise]);
+        } finally {
+          await reader?.cancel().catch(() => {});
+        }
+      }
+    } finally {
+      aborted.detach();
+    }
+  }
+
   close(): Promise<void> {
     this.#closed.abort(new Error("store closed"));
     return Promise.resolve();

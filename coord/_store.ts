@@ -62,6 +62,8 @@ export interface Store {
     fromRev: bigint,
     signal: AbortSignal,
   ): AsyncIterable<StoreEvent>;
+  /** Optional fast path: resolves once `key` is gone (rejects with `signal.reason`). */
+  waitGone?(dir: string, key: string, signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
