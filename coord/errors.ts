@@ -26,6 +26,8 @@ export class LockLostError extends Error {
   readonly token: bigint;
 
   /**
+   * Creates the error.
+   *
    * @param lockName The lock's name.
    * @param token The lost holding's fencing token.
    * @param reason Why it was lost.
@@ -57,6 +59,8 @@ export class CoordinatorUnavailableError extends Error {
   readonly url: string;
 
   /**
+   * Creates the error.
+   *
    * @param url The coordinator URL.
    * @param detail What failed.
    * @param options `cause`: the underlying error.

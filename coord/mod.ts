@@ -17,6 +17,7 @@
  * @module
  */
 
+export type { Clock, SleepOptions } from "../backends/clock.ts";
 export * from "./errors.ts";
 export * from "./coordinator.ts";
 export * from "./run_exclusive_periodic.ts";
