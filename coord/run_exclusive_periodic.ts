@@ -111,7 +111,8 @@ export async function runExclusivePeriodic(
       );
       continue;
     }
-    if (token === undefined || stop.aborted) continue;
+    // `coord.lost` runs the local TTL check: a member frozen past its TTL skips the tick.
+    if (token === undefined || coord.lost.aborted || stop.aborted) continue;
     try {
       await fn({ token, signal: stop });
     } catch (error) {
