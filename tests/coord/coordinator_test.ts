@@ -5,6 +5,7 @@ import {
   CoordinatorUnavailableError,
   LockLostError,
   type MembershipEvent,
+  runExclusivePeriodic,
 } from "../../coord/mod.ts";
 import { captureLog, waitFor } from "../_util.ts";
 import { engines, fresh, serverKeys } from "./_servers.ts";
@@ -164,6 +165,34 @@ for (const engine of engines) {
       controller.abort();
       await observing;
       assert.deepEqual(leaders, [undefined, "a", "b", undefined]);
+    },
+  );
+}
+
+for (const engine of engines) {
+  Deno.test(
+    `coord ${engine.name}: each periodic tick runs on exactly one of three members`,
+    { ignore: !engine.available },
+    async () => {
+      const coords = await Promise.all(
+        [0, 1, 2].map((i) => connect(engine.url, { memberId: `p${i}` })),
+      );
+      const name = fresh("tick");
+      const controller = new AbortController();
+      const runs: { member: number; token: bigint; at: number }[] = [];
+      await Promise.all(
+        coords.map((c, member) =>
+          runExclusivePeriodic(c, name, 100, ({ token }) => {
+            runs.push({ member, token, at: Date.now() });
+            if (runs.length === 8) controller.abort();
+          }, { signal: controller.signal })
+        ),
+      );
+      await Promise.all(coords.map((c) => c.close()));
+      assert.equal(runs.length, 8);
+      const ticks = runs.map((r) => Math.floor(r.at / 100));
+      assert.equal(new Set(ticks).size, 8, `ticks ${ticks}`);
+      for (let i = 1; i < runs.length; i++) assert.ok(runs[i]!.token > runs[i - 1]!.token);
     },
   );
 }
