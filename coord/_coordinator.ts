@@ -1,0 +1,440 @@
+// The Coordinator behind every driver: locks, elections, groups and periodic ticks written once
+// against the Store seam.
+//
+// Key layout (names and member ids are URI-encoded so a "/" never nests directories):
+//   fjord/lock/<name>/<lease>-<n>       one per lock holder or waiter, value = memberId
+//   fjord/election/<group>/<lease>-<n>  one per campaigner, value = memberId
+//   fjord/group/<group>/<memberId>      one per member, value = JSON capabilities
+//   fjord/tick/<name>/<index>           one per claimed periodic tick
+// Queues (locks, elections) follow etcd's mutex recipe: create your key, then while a key
+// created before yours exists, watch that one key until it is deleted. The oldest key holds;
+// its create revision is the fencing token.
+
+import type { Clock } from "../runtime/clock.ts";
+import type {
+  Coordinator,
+  DistributedLock,
+  DistributedLockOptions,
+  Leadership,
+  Member,
+  MembershipEvent,
+} from "./coordinator.ts";
+import type { Session } from "./_session.ts";
+import type { KV, Store } from "./_store.ts";
+import { CoordinatorUnavailableError, LockLostError } from "./errors.ts";
+
+/** The internal entry point runExclusivePeriodic() uses to claim one tick. */
+export const claimTick: unique symbol = Symbol("fjord.coord.claimTick");
+
+const enc = encodeURIComponent;
+
+function checkName(value: unknown, param: string, action: string): asserts value is string {
+  if (typeof value !== "string" || value === "") {
+    throw new TypeError(
+      `Cannot ${action} as '${param}' must be a non-empty string: current value is ${
+        String(value)
+      }`,
+    );
+  }
+}
+
+function neverAborted(): AbortSignal {
+  return new AbortController().signal;
+}
+
+abstract class Holding implements AsyncDisposable {
+  readonly token: bigint;
+  readonly #controller = new AbortController();
+  readonly #session: Session;
+  readonly #onLost: () => void;
+  #released: Promise<void> | undefined;
+
+  constructor(
+    readonly label: string,
+    readonly dir: string,
+    readonly key: string,
+    token: bigint,
+    session: Session,
+    readonly store: Store,
+    readonly untrack: (h: Holding) => void,
+  ) {
+    this.token = token;
+    this.#session = session;
+    const lost = session.lostRaw;
+    this.#onLost = () => this.#controller.abort(lost.reason);
+    if (lost.aborted) this.#onLost();
+    else lost.addEventListener("abort", this.#onLost, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    this.#session.check();
+    return this.#controller.signal;
+  }
+
+  protected assert(): void {
+    this.#session.check();
+    const s = this.#controller.signal;
+    if (s.aborted) {
+      throw new LockLostError(
+        this.label,
+        this.token,
+        s.reason instanceof Error ? s.reason.message : String(s.reason),
+      );
+    }
+  }
+
+  protected end(): Promise<void> {
+    this.#released ??= (async () => {
+      this.#session.lostRaw.removeEventListener("abort", this.#onLost);
+      this.untrack(this);
+      const wasHeld = !this.#controller.signal.aborted;
+      this.#controller.abort(new Error(`${this.label} was released`));
+      if (wasHeld) await this.store.delete(this.dir, this.key);
+    })();
+    return this.#released;
+  }
+
+  /** Ends the holding without touching the server (the coordinator is closing). */
+  drop(reason: unknown): void {
+    this.#session.lostRaw.removeEventListener("abort", this.#onLost);
+    this.#controller.abort(reason);
+    this.#released ??= Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.end();
+  }
+}
+
+class HeldLock extends Holding implements DistributedLock {
+  get name(): string {
+    return this.label;
+  }
+  assertHeld(): void {
+    this.assert();
+  }
+  release(): Promise<void> {
+    return this.end();
+  }
+}
+
+class HeldLeadership extends Holding implements Leadership {
+  get group(): string {
+    return this.label;
+  }
+  resign(): Promise<void> {
+    return this.end();
+  }
+}
+
+export interface CoordinatorParts {
+  store: Store;
+  session: Session;
+  memberId: string;
+  driver: "etcd" | "redis" | "memory";
+  guarantees: "linearizable" | "best-effort";
+  ttl: number;
+  clock: Clock;
+  url: string;
+}
+
+export class CoordinatorImpl implements Coordinator {
+  readonly memberId: string;
+  readonly driver: "etcd" | "redis" | "memory";
+  readonly guarantees: "linearizable" | "best-effort";
+  readonly ttl: number;
+  readonly #store: Store;
+  readonly #session: Session;
+  readonly #clock: Clock;
+  readonly #url: string;
+  readonly #holdings = new Set<Holding>();
+  readonly #closing = new AbortController();
+  #closed: Promise<void> | undefined;
+
+  constructor(p: CoordinatorParts) {
+    this.#store = p.store;
+    this.#session = p.session;
+    this.memberId = p.memberId;
+    this.driver = p.driver;
+    this.guarantees = p.guarantees;
+    this.ttl = p.ttl;
+    this.#clock = p.clock;
+    this.#url = p.url;
+  }
+
+  get lost(): AbortSignal {
+    return this.#session.lost;
+  }
+
+  #checkOpen(action: string): void {
+    if (this.#closed) {
+      throw new CoordinatorUnavailableError(
+        this.#url,
+        `cannot ${action}: the coordinator is closed`,
+      );
+    }
+    this.#session.check();
+    const lost = this.#session.lostRaw;
+    if (lost.aborted) throw lost.reason;
+  }
+
+  #untrack = (h: Holding): void => {
+    this.#holdings.delete(h);
+  };
+
+  // Queues a key under `dir` and resolves once it is the oldest there. The uncontended path is
+  // one request and allocates no signal or timer.
+  async #enqueue(
+    dir: string,
+    o: DistributedLockOptions,
+    what: string,
+  ): Promise<{ key: string; token: bigint }> {
+    const key = dir + this.#session.nextId();
+    const started = o.timeout === undefined ? 0 : this.#clock.now();
+    o.signal?.throwIfAborted();
+    const { createRev, first } = await this.#store.create(
+      dir,
+      key,
+      this.memberId,
+      this.#session.lease,
+    );
+    if (first?.key === key && !o.signal?.aborted) return { key, token: createRev };
+    const timedOut = new AbortController();
+    const done = new AbortController();
+    const stops = [timedOut.signal, this.#session.lostRaw, this.#closing.signal];
+    if (o.signal) stops.push(o.signal);
+    const stop = AbortSignal.any(stops);
+    if (o.timeout !== undefined) {
+      const left = o.timeout - (this.#clock.now() - started);
+      this.#clock.sleep(left, { signal: done.signal }).then(
+        () =>
+          timedOut.abort(
+            new DOMException(`Timed out after ${o.timeout} ms waiting for ${what}`, "TimeoutError"),
+          ),
+        () => {},
+      );
+    }
+    try {
+      while (true) {
+        stop.throwIfAborted();
+        const { kv, rev } = await this.#store.before(dir, createRev);
+        if (!kv) break;
+        if (this.#store.waitGone) {
+          await this.#store.waitGone(dir, kv.key, stop);
+          continue;
+        }
+        for await (const event of this.#store.watch(dir, kv.key, rev + 1n, stop)) {
+          if (event.type === "delete") break;
+        }
+      }
+      stop.throwIfAborted();
+      return { key, token: createRev };
+    } catch (error) {
+      // Whatever ended the wait, the waiter's key must not stay queued on the server.
+      await this.#store.delete(dir, key).catch(() => {});
+      throw stop.aborted ? stop.reason : error;
+    } finally {
+      done.abort();
+    }
+  }
+
+  #track<H extends Holding>(h: H): H {
+    this.#holdings.add(h);
+    return h;
+  }
+
+  async lock(name: string, o: DistributedLockOptions = {}): Promise<DistributedLock> {
+    checkName(name, "name", "lock");
+    const { timeout } = o;
+    if (
+      timeout !== undefined && (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0)
+    ) {
+      throw new RangeError(
+        `Cannot lock "${name}" as 'timeout' must be a number >= 0: current value is ${timeout}`,
+      );
+    }
+    this.#checkOpen(`lock "${name}"`);
+    const dir = `fjord/lock/${enc(name)}/`;
+    const { key, token } = await this.#enqueue(dir, o, `lock "${name}"`);
+    return this.#track(
+      new HeldLock(name, dir, key, token, this.#session, this.#store, this.#untrack),
+    );
+  }
+
+  async tryLock(name: string): Promise<DistributedLock | undefined> {
+    checkName(name, "name", "try a lock");
+    this.#checkOpen(`lock "${name}"`);
+    const dir = `fjord/lock/${enc(name)}/`;
+    const key = dir + this.#session.nextId();
+    const { createRev, first } = await this.#store.create(
+      dir,
+      key,
+      this.memberId,
+      this.#session.lease,
+    );
+    if (first?.key !== key) {
+      await this.#store.delete(dir, key);
+      return undefined;
+    }
+    return this.#track(
+      new HeldLock(name, dir, key, createRev, this.#session, this.#store, this.#untrack),
+    );
+  }
+
+  async join(group: string, o: { capabilities?: unknown } = {}): Promise<void> {
+    checkName(group, "group", "join a group");
+    let value: string | undefined;
+    try {
+      value = JSON.stringify(o.capabilities ?? null);
+    } catch (error) {
+      throw new TypeError(
+        `Cannot join "${group}" as 'capabilities' is not JSON data: ${String(error)}`,
+      );
+    }
+    this.#checkOpen(`join "${group}"`);
+    const dir = `fjord/group/${enc(group)}/`;
+    await this.#store.put(dir, dir + enc(this.memberId), value, this.#session.lease);
+  }
+
+  async leave(group: string): Promise<void> {
+    checkName(group, "group", "leave a group");
+    this.#checkOpen(`leave "${group}"`);
+    const dir = `fjord/group/${enc(group)}/`;
+    await this.#store.delete(dir, dir + enc(this.memberId));
+  }
+
+  async members(group: string): Promise<Member[]> {
+    checkName(group, "group", "list members");
+    this.#checkOpen(`list "${group}"`);
+    const dir = `fjord/group/${enc(group)}/`;
+    const { kvs } = await this.#store.range(dir);
+    return kvs.map((kv) => memberOf(dir, kv.key, kv.value));
+  }
+
+  watch(group: string, o: { signal?: AbortSignal } = {}): AsyncIterable<MembershipEvent> {
+    checkName(group, "group", "watch a group");
+    this.#checkOpen(`watch "${group}"`);
+    return this.#watch(`fjord/group/${enc(group)}/`, o.signal ?? neverAborted());
+  }
+
+  async *#watch(dir: string, signal: AbortSignal): AsyncGenerator<MembershipEvent> {
+    const stop = AbortSignal.any([signal, this.#closing.signal]);
+    if (stop.aborted) return;
+    const { kvs, rev } = await this.#store.range(dir);
+    const known = new Map(kvs.map((kv) => [kv.key, memberOf(dir, kv.key, kv.value)]));
+    try {
+      for await (const event of this.#store.watch(dir, undefined, rev + 1n, stop)) {
+        if (event.type === "put") {
+          const member = memberOf(dir, event.key, event.value);
+          const isNew = !known.has(event.key);
+          known.set(event.key, member);
+          if (isNew) yield { type: "join", member };
+        } else {
+          const member = known.get(event.key) ?? memberOf(dir, event.key, "null");
+          known.delete(event.key);
+          yield { type: "leave", member };
+        }
+      }
+    } catch (error) {
+      if (!stop.aborted) throw error;
+    }
+  }
+
+  async campaign(group: string, o: { signal?: AbortSignal } = {}): Promise<Leadership> {
+    checkName(group, "group", "campaign");
+    this.#checkOpen(`campaign in "${group}"`);
+    const dir = `fjord/election/${enc(group)}/`;
+    const { key, token } = await this.#enqueue(dir, o, `leadership of "${group}"`);
+    return this.#track(
+      new HeldLeadership(group, dir, key, token, this.#session, this.#store, this.#untrack),
+    );
+  }
+
+  async leader(group: string): Promise<string | undefined> {
+    checkName(group, "group", "look up a leader");
+    this.#checkOpen(`look up the leader of "${group}"`);
+    const { kvs } = await this.#store.range(`fjord/election/${enc(group)}/`);
+    return kvs[0]?.value;
+  }
+
+  observe(group: string, o: { signal?: AbortSignal } = {}): AsyncIterable<string | undefined> {
+    checkName(group, "group", "observe a group");
+    this.#checkOpen(`observe "${group}"`);
+    return this.#observe(`fjord/election/${enc(group)}/`, o.signal ?? neverAborted());
+  }
+
+  async *#observe(dir: string, signal: AbortSignal): AsyncGenerator<string | undefined> {
+    const stop = AbortSignal.any([signal, this.#closing.signal]);
+    if (stop.aborted) return;
+    const { kvs, rev } = await this.#store.range(dir);
+    const queue = new Map<string, KV>(kvs.map((kv) => [kv.key, kv]));
+    const leaderOf = (): string | undefined => {
+      let first: KV | undefined;
+      for (const kv of queue.values()) if (!first || kv.createRev < first.createRev) first = kv;
+      return first?.value;
+    };
+    let current = leaderOf();
+    yield current;
+    try {
+      for await (const event of this.#store.watch(dir, undefined, rev + 1n, stop)) {
+        if (event.type === "put") queue.set(event.key, event);
+        else queue.delete(event.key);
+        const next = leaderOf();
+        if (next !== current) {
+          current = next;
+          yield current;
+        }
+      }
+    } catch (error) {
+      if (!stop.aborted) throw error;
+    }
+  }
+
+  /** Claims periodic tick `index` of `name`: its token when this call won it, else undefined. */
+  async [claimTick](name: string, index: number): Promise<bigint | undefined> {
+    this.#checkOpen(`run "${name}"`);
+    const dir = `fjord/tick/${enc(name)}/`;
+    const pad = (i: number): string => String(i).padStart(16, "0");
+    const { createRev, created } = await this.#store.create(
+      dir,
+      dir + pad(index),
+      this.memberId,
+      this.#session.lease,
+    );
+    if (!created) return undefined;
+    // Older ticks are settled; keep the previous one so a member a little behind cannot redo it.
+    await this.#store.delete(dir, dir + pad(index - 2)).catch(() => {});
+    return createRev;
+  }
+
+  /** Clock-checked lost signal for helpers in this folder. */
+  get lostSignal(): AbortSignal {
+    return this.#session.lost;
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      const reason = new CoordinatorUnavailableError(this.#url, "the coordinator was closed");
+      this.#closing.abort(reason);
+      for (const h of [...this.#holdings]) h.drop(reason);
+      this.#holdings.clear();
+      await this.#session.close();
+      await this.#store.close();
+    })();
+    return this.#closed;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function memberOf(dir: string, key: string, value: string): Member {
+  let capabilities: unknown = null;
+  try {
+    capabilities = JSON.parse(value);
+  } catch {
+    capabilities = value;
+  }
+  return { id: decodeURIComponent(key.slice(dir.length)), capabilities };
+}

@@ -1,0 +1,373 @@
+// deno-lint-ignore-file camelcase -- etcd gateway JSON uses snake_case field names
+// The etcd driver's key space: etcd's v3 JSON gateway over plain fetch (no dependency). Keys are
+// base64, 64-bit integers arrive as strings, zero values are omitted. Requests go to one endpoint
+// and move to the next on a network error or a 5xx (a killed or leaderless member), retrying
+// until the deadline: every request used here is idempotent (create-if-absent by a unique key,
+// delete, put, keepalive) except grant, whose orphan lease expires by itself.
+
+import { abortPromise, type KV, LeaseGoneError, type Store, type StoreEvent } from "./_store.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function b64(s: string): string {
+  let bin = "";
+  for (const byte of encoder.encode(s)) bin += String.fromCharCode(byte);
+  return btoa(bin);
+}
+
+function unb64(s: string | undefined): string {
+  if (!s) return "";
+  return decoder.decode(Uint8Array.from(atob(s), (c) => c.charCodeAt(0)));
+}
+
+// "a/" -> "a0": the end of the range of keys starting with the directory.
+function dirEnd(dir: string): string {
+  return dir.slice(0, -1) + String.fromCharCode(dir.charCodeAt(dir.length - 1) + 1);
+}
+
+interface RawKV {
+  key?: string;
+  value?: string;
+  create_revision?: string;
+  mod_revision?: string;
+}
+
+interface RawHeader {
+  revision?: string;
+}
+
+interface RawRange {
+  header?: RawHeader;
+  kvs?: RawKV[];
+}
+
+function kvOf(raw: RawKV): KV {
+  return {
+    key: unb64(raw.key),
+    value: unb64(raw.value),
+    createRev: BigInt(raw.create_revision ?? "0"),
+    modRev: BigInt(raw.mod_revision ?? "0"),
+  };
+}
+
+/** A request the server answered with an error (not retried). */
+export class EtcdError extends Error {
+  constructor(readonly status: number, detail: string) {
+    super(`etcd answered ${status}: ${detail}`);
+    this.name = "EtcdError";
+  }
+}
+
+const SORT_DESCEND = 2;
+const SORT_ASCEND = 1;
+const TARGET_CREATE = 2;
+const COMPARE_CREATE = 1;
+const REQUEST_TIMEOUT = 5_000;
+
+export class EtcdStore implements Store {
+  readonly minTtl = 2_000;
+  #endpoints: string[];
+  #current = 0;
+  #retryFor: number;
+  #requestTimeout: number;
+  #closed = new AbortController();
+
+  /**
+   * @param hosts `host:port` of every member.
+   * @param retryFor How long a request keeps moving between endpoints before it fails (ms).
+   */
+  constructor(hosts: string[], retryFor: number) {
+    this.#endpoints = hosts.map((h) => `http://${h}`);
+    this.#retryFor = retryFor;
+    // Several tries fit in the budget, so a member stuck in an election is left for another.
+    this.#requestTimeout = Math.min(REQUEST_TIMEOUT, Math.max(500, retryFor / 3));
+  }
+
+  #rotate(from: number): void {
+    if (this.#current === from) this.#current = (from + 1) % this.#endpoints.length;
+  }
+
+  async #call<T>(path: string, body: unknown): Promise<T> {
+    const deadline = performance.now() + this.#retryFor;
+    const text = JSON.stringify(body);
+    let lastError: unknown;
+    for (let attempt = 0;; attempt++) {
+      if (this.#closed.signal.aborted) throw new Error("store closed");
+      const at = this.#current;
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), this.#requestTimeout);
+      try {
+        const response = await fetch(`${this.#endpoints[at]}${path}`, {
+          method: "POST",
+          body: text,
+          signal: controller.signal,
+        });
+        // The gateway sends the small JSON body with the headers: only a hang before the
+        // response is timed out (aborting a body read leaves a rejection nobody can handle).
+        clearTimeout(timer);
+        const json = await response.json() as T & { error?: string; message?: string };
+        if (response.ok) return json;
+        const detail = json.message ?? json.error ?? response.statusText;
+        if (/lease not found/.test(detail)) throw new LeaseGoneError(detail);
+        if (response.status < 500) throw new EtcdError(response.status, detail);
+        lastError = new EtcdError(response.status, detail);
+      } catch (error) {
+        if (error instanceof LeaseGoneError || error instanceof EtcdError) throw error;
+        lastError = error;
+      } finally {
+        clearTimeout(timer);
+      }
+      this.#rotate(at);
+      if (performance.now() > deadline) {
+        throw new Error(
+          `etcd did not answer ${path} within ${this.#retryFor} ms: ${String(lastError)}`,
+          {
+            cause: lastError,
+          },
+        );
+      }
+      if (attempt >= this.#endpoints.length - 1) {
+        await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 500)));
+      }
+    }
+  }
+
+  async grant(ttl: number): Promise<string> {
+    const r = await this.#call<{ ID: string }>("/v3/lease/grant", { TTL: Math.ceil(ttl / 1000) });
+    return r.ID;
+  }
+
+  async keepAlive(lease: string): Promise<boolean> {
+    const r = await this.#call<{ result?: { TTL?: string } }>("/v3/lease/keepalive", { ID: lease });
+    return r.result?.TTL !== undefined && r.result.TTL !== "0";
+  }
+
+  async revoke(lease: string): Promise<void> {
+    try {
+      await this.#call("/v3/lease/revoke", { ID: lease });
+    } catch (error) {
+      if (!(error instanceof LeaseGoneError)) throw error;
+    }
+  }
+
+  async create(
+    dir: string,
+    key: string,
+    value: string,
+    lease: string,
+  ): Promise<{ createRev: bigint; created: boolean; first: KV | undefined }> {
+    const k = b64(key);
+    const first = {
+      request_range: {
+        key: b64(dir),
+        range_end: b64(dirEnd(dir)),
+        sort_order: SORT_ASCEND,
+        sort_target: TARGET_CREATE,
+        limit: 1,
+      },
+    };
+    const r = await this.#call<
+      {
+        header: RawHeader;
+        succeeded?: boolean;
+        responses?: { response_range?: RawRange }[];
+      }
+    >("/v3/kv/txn", {
+      compare: [{ key: k, target: COMPARE_CREATE, create_revision: "0" }],
+      success: [{ request_put: { key: k, value: b64(value), lease } }, first],
+      failure: [{ request_range: { key: k } }, first],
+    });
+    const firstRaw = r.responses?.[1]?.response_range?.kvs?.[0];
+    const firstKv = firstRaw ? kvOf(firstRaw) : undefined;
+    if (r.succeeded) {
+      return { createRev: BigInt(r.header.revision ?? "0"), created: true, first: firstKv };
+    }
+    const mine = r.responses?.[0]?.response_range?.kvs?.[0];
+    return { createRev: BigInt(mine?.create_revision ?? "0"), created: false, first: firstKv };
+  }
+
+  async put(_dir: string, key: string, value: string, lease: string): Promise<bigint> {
+    const r = await this.#call<{ header: RawHeader }>("/v3/kv/put", {
+      key: b64(key),
+      value: b64(value),
+      lease,
+    });
+    return BigInt(r.header.revision ?? "0");
+  }
+
+  async before(dir: string, rev: bigint): Promise<{ kv: KV | undefined; rev: bigint }> {
+    const r = await this.#call<RawRange>("/v3/kv/range", {
+      key: b64(dir),
+      range_end: b64(dirEnd(dir)),
+      max_create_revision: String(rev - 1n),
+      sort_order: SORT_DESCEND,
+      sort_target: TARGET_CREATE,
+      limit: 1,
+    });
+    const raw = r.kvs?.[0];
+    return { kv: raw ? kvOf(raw) : undefined, rev: BigInt(r.header?.revision ?? "0") };
+  }
+
+  async range(dir: string): Promise<{ kvs: KV[]; rev: bigint }> {
+    const r = await this.#call<RawRange>("/v3/kv/range", {
+      key: b64(dir),
+      range_end: b64(dirEnd(dir)),
+      sort_order: SORT_ASCEND,
+      sort_target: TARGET_CREATE,
+    });
+    return { kvs: (r.kvs ?? []).map(kvOf), rev: BigInt(r.header?.revision ?? "0") };
+  }
+
+  async delete(_dir: string, key: string): Promise<void> {
+    await this.#call("/v3/kv/deleterange", { key: b64(key) });
+  }
+
+  async *watch(
+    dir: string,
+    key: string | undefined,
+    fromRev: bigint,
+    signal: AbortSignal,
+  ): AsyncGenerator<StoreEvent> {
+    let next = fromRev;
+    const stop = AbortSignal.any([signal, this.#closed.signal]);
+    const aborted = abortPromise(stop);
+    try {
+      while (true) {
+        stop.throwIfAborted();
+        const at = this.#current;
+        const body = JSON.stringify({
+          create_request: key === undefined
+            ? { key: b64(dir), range_end: b64(dirEnd(dir)), start_revision: String(next) }
+            : { key: b64(key), start_revision: String(next) },
+        });
+        let reader: ReadableStreamDefaultReader<string> | undefined;
+        try {
+          const response = await Promise.race([
+            fetch(`${this.#endpoints[at]}/v3/watch`, { method: "POST", body, signal: stop }),
+            aborted.promise,
+          ]);
+          if (!response.ok || !response.body) {
+            await response.body?.cancel();
+            throw new EtcdError(response.status, "watch refused");
+          }
+          reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+          let buffered = "";
+          while (true) {
+            const { value, done } = await Promise.race([reader.read(), aborted.promise]);
+            if (done) throw new Error("watch stream ended");
+            buffered += value;
+            let nl: number;
+            while ((nl = buffered.indexOf("\n")) >= 0) {
+              const line = buffered.slice(0, nl).trim();
+              buffered = buffered.slice(nl + 1);
+              if (!line) continue;
+              const msg = JSON.parse(line) as {
+                result?: {
+                  canceled?: boolean;
+                  compact_revision?: string;
+                  events?: { type?: string; kv: RawKV }[];
+                };
+                error?: { message?: string };
+              };
+              if (msg.error) throw new Error(msg.error.message ?? "watch error");
+              const result = msg.result;
+              if (result?.compact_revision && result.compact_revision !== "0") {
+                throw new EtcdError(410, `revision ${next} compacted`);
+              }
+              for (const ev of result?.events ?? []) {
+                const kv = kvOf(ev.kv);
+                next = kv.modRev + 1n;
+                yield {
+                  type: ev.type === "DELETE" ? "delete" : "put",
+                  key: kv.key,
+                  value: kv.value,
+                  createRev: kv.createRev,
+                  modRev: kv.modRev,
+                };
+              }
+            }
+          }
+        } catch (error) {
+          if (stop.aborted) throw stop.reason;
+          if (error instanceof EtcdError && error.status === 410) throw error;
+          this.#rotate(at);
+          await Promise.race([new Promise((r) => setTimeout(r, 100)), aborted.promise]);
+        } finally {
+          await reader?.cancel().catch(() => {});
+        }
+      }
+    } finally {
+      aborted.detach();
+    }
+  }
+
+  // Waits until `key` is gone. The watch starts at the current revision: a watch from an older
+  // revision is "unsynced" in etcd and only caught up every 100 ms, which would add up to 100 ms
+  // to every lock hand-off. Checking that the key exists once the watch is created closes the gap.
+  async waitGone(_dir: string, key: string, signal: AbortSignal): Promise<void> {
+    const stop = AbortSignal.any([signal, this.#closed.signal]);
+    const aborted = abortPromise(stop);
+    try {
+      while (true) {
+        stop.throwIfAborted();
+        const at = this.#current;
+        let reader: ReadableStreamDefaultReader<string> | undefined;
+        try {
+          const response = await Promise.race([
+            fetch(`${this.#endpoints[at]}/v3/watch`, {
+              method: "POST",
+              body: JSON.stringify({ create_request: { key: b64(key) } }),
+              signal: stop,
+            }),
+            aborted.promise,
+          ]);
+          if (!response.ok || !response.body) {
+            await response.body?.cancel();
+            throw new EtcdError(response.status, "watch refused");
+          }
+          reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+          let buffered = "";
+          while (true) {
+            const { value, done } = await Promise.race([reader.read(), aborted.promise]);
+            if (done) throw new Error("watch stream ended");
+            buffered += value;
+            let nl: number;
+            while ((nl = buffered.indexOf("\n")) >= 0) {
+              const line = buffered.slice(0, nl).trim();
+              buffered = buffered.slice(nl + 1);
+              if (!line) continue;
+              const msg = JSON.parse(line) as {
+                result?: { created?: boolean; events?: { type?: string }[] };
+                error?: { message?: string };
+              };
+              if (msg.error) throw new Error(msg.error.message ?? "watch error");
+              if (msg.result?.created) {
+                const r = await this.#call<{ count?: string }>("/v3/kv/range", {
+                  key: b64(key),
+                  count_only: true,
+                });
+                if (!r.count || r.count === "0") return;
+              }
+              if (msg.result?.events?.some((e) => e.type === "DELETE")) return;
+            }
+          }
+        } catch (error) {
+          if (stop.aborted) throw stop.reason;
+          if (error instanceof EtcdError && error.status < 500) throw error;
+          this.#rotate(at);
+          await Promise.race([new Promise((r) => setTimeout(r, 100)), aborted.promise]);
+        } finally {
+          await reader?.cancel().catch(() => {});
+        }
+      }
+    } finally {
+      aborted.detach();
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closed.abort(new Error("store closed"));
+    return Promise.resolve();
+  }
+}

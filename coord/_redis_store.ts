@@ -1,0 +1,293 @@
+// The Redis driver's key space, emulating the etcd shape with Lua scripts (each one atomic on a
+// single Redis): a global revision counter (INCR) gives create revisions, hence fencing tokens;
+// a lease is a key with PX expiry that keepalives extend; a directory is a sorted set of its keys
+// by create revision; every change is appended to the directory's stream with the revision as
+// its id, so a watch resumes with XREAD from any revision. Keys of an expired lease are removed
+// (with their delete events) by whichever client next touches the directory: watchers do so every
+// TTL/8 (at most 250 ms) while blocked, so a dead holder's key goes within TTL + 250 ms.
+
+import { type Reply, RespConnection, RespError } from "./_resp.ts";
+import { abortPromise, type KV, LeaseGoneError, type Store, type StoreEvent } from "./_store.ts";
+
+const LIB = `
+local P = 'fjord:'
+local function xadd(dir, rev, t, key, c, v)
+  redis.call('XADD', P..'log:'..dir, 'MAXLEN', '~', 10000, rev..'-0', 't', t, 'k', key, 'c', c, 'v', v)
+end
+local function del(dir, key)
+  local h = P..'kv:'..key
+  local f = redis.call('HMGET', h, 'l', 'c')
+  if not f[1] then return end
+  local rev = redis.call('INCR', P..'rev')
+  redis.call('DEL', h)
+  redis.call('ZREM', P..'ix:'..dir, key)
+  redis.call('SREM', P..'lk:'..f[1], key)
+  xadd(dir, rev, 'd', key, f[2], '')
+end
+local function reap(dir)
+  local keys = redis.call('ZRANGE', P..'ix:'..dir, 0, -1)
+  for _, k in ipairs(keys) do
+    local l = redis.call('HGET', P..'kv:'..k, 'l')
+    if not l then redis.call('ZREM', P..'ix:'..dir, k)
+    elseif redis.call('EXISTS', P..'lease:'..l) == 0 then del(dir, k) end
+  end
+end
+local function kv(key)
+  if not key then return {} end
+  local f = redis.call('HMGET', P..'kv:'..key, 'v', 'c', 'm')
+  return {key, f[1], f[2], f[3]}
+end
+local function rev() return redis.call('GET', P..'rev') or '0' end
+local function needLease(l)
+  if redis.call('EXISTS', P..'lease:'..l) == 0 then return redis.error_reply('LEASEGONE lease '..l..' not found') end
+end
+local function write(dir, key, v, l, overwrite)
+  local h = P..'kv:'..key
+  local c = redis.call('HGET', h, 'c')
+  if c and not overwrite then return c, 0 end
+  local r = redis.call('INCR', P..'rev')
+  if not c then c = tostring(r) ; redis.call('ZADD', P..'ix:'..dir, r, key) end
+  redis.call('HSET', h, 'v', v, 'c', c, 'm', tostring(r), 'l', l)
+  redis.call('SADD', P..'lk:'..l, key)
+  redis.call('PEXPIRE', P..'lk:'..l, redis.call('PTTL', P..'lease:'..l) * 2 + 1000)
+  xadd(dir, r, 'p', key, c, v)
+  return c, r
+end
+`;
+
+const SCRIPTS = {
+  create: `${LIB}
+local dir, key, v, l = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local e = needLease(l) if e then return e end
+reap(dir)
+local c, r = write(dir, key, v, l, false)
+local first = redis.call('ZRANGE', P..'ix:'..dir, 0, 0)[1]
+return {c, r, kv(first)}`,
+  put: `${LIB}
+local dir, key, v, l = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local e = needLease(l) if e then return e end
+local c, r = write(dir, key, v, l, true)
+return tostring(r)`,
+  before: `${LIB}
+local dir, r = ARGV[1], ARGV[2]
+reap(dir)
+local k = redis.call('ZREVRANGEBYSCORE', P..'ix:'..dir, '('..r, '-inf', 'LIMIT', 0, 1)[1]
+return {rev(), kv(k)}`,
+  range: `${LIB}
+local dir = ARGV[1]
+reap(dir)
+local out = {rev()}
+for _, k in ipairs(redis.call('ZRANGE', P..'ix:'..dir, 0, -1)) do out[#out + 1] = kv(k) end
+return out`,
+  delete: `${LIB}
+del(ARGV[1], ARGV[2])
+return 1`,
+  reap: `${LIB}
+reap(ARGV[1])
+return rev()`,
+  grant: `${LIB}
+local id = redis.call('INCR', P..'leaseid')
+redis.call('SET', P..'lease:'..id, '1', 'PX', ARGV[1])
+return tostring(id)`,
+  keepalive: `${LIB}
+if redis.call('PEXPIRE', P..'lease:'..ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('PEXPIRE', P..'lk:'..ARGV[1], ARGV[2] * 2 + 1000)
+return 1`,
+  revoke: `${LIB}
+local l = ARGV[1]
+for _, k in ipairs(redis.call('SMEMBERS', P..'lk:'..l)) do del(string.match(k, '^(.*/)'), k) end
+redis.call('DEL', P..'lease:'..l, P..'lk:'..l)
+return 1`,
+};
+
+type ScriptName = keyof typeof SCRIPTS;
+
+function kvOf(r: Reply): KV | undefined {
+  if (!Array.isArray(r) || r.length < 4) return undefined;
+  return {
+    key: String(r[0]),
+    value: String(r[1] ?? ""),
+    createRev: BigInt(String(r[2])),
+    modRev: BigInt(String(r[3])),
+  };
+}
+
+export class RedisStore implements Store {
+  readonly minTtl = 500;
+  #host: string;
+  #port: number;
+  #conn: RespConnection;
+  #shas = new Map<ScriptName, string>();
+  #watchers = new Set<RespConnection>();
+  #idle: RespConnection[] = [];
+  #reapEvery: number;
+
+  private constructor(host: string, port: number, conn: RespConnection, reapEvery: number) {
+    this.#host = host;
+    this.#port = port;
+    this.#conn = conn;
+    this.#reapEvery = reapEvery;
+  }
+
+  static async open(host: string, port: number, ttl: number): Promise<RedisStore> {
+    const conn = await RespConnection.open(host, port);
+    const store = new RedisStore(
+      host,
+      port,
+      conn,
+      Math.max(50, Math.min(250, Math.floor(ttl / 8))),
+    );
+    try {
+      await store.#load();
+    } catch (error) {
+      conn.close();
+      throw error;
+    }
+    return store;
+  }
+
+  async #load(): Promise<void> {
+    const names = Object.keys(SCRIPTS) as ScriptName[];
+    const shas = await Promise.all(names.map((n) => this.#conn.send("SCRIPT", "LOAD", SCRIPTS[n])));
+    names.forEach((n, i) => this.#shas.set(n, String(shas[i])));
+  }
+
+  async #eval(name: ScriptName, ...args: (string | number | bigint)[]): Promise<Reply> {
+    if (this.#conn.closed) this.#conn = await RespConnection.open(this.#host, this.#port);
+    try {
+      return await this.#conn.send("EVALSHA", this.#shas.get(name)!, 0, ...args);
+    } catch (error) {
+      if (error instanceof RespError && error.message.startsWith("LEASEGONE")) {
+        throw new LeaseGoneError(error.message);
+      }
+      if (error instanceof RespError && error.message.startsWith("NOSCRIPT")) {
+        // The server restarted and forgot the scripts.
+        await this.#load();
+        return await this.#conn.send("EVALSHA", this.#shas.get(name)!, 0, ...args);
+      }
+      throw error;
+    }
+  }
+
+  async grant(ttl: number): Promise<string> {
+    return String(await this.#eval("grant", Math.ceil(ttl)));
+  }
+
+  async keepAlive(lease: string, ttl: number): Promise<boolean> {
+    return (await this.#eval("keepalive", lease, Math.ceil(ttl))) === 1;
+  }
+
+  async revoke(lease: string): Promise<void> {
+    await this.#eval("revoke", lease);
+  }
+
+  async create(
+    dir: string,
+    key: string,
+    value: string,
+    lease: string,
+  ): Promise<{ createRev: bigint; created: boolean; first: KV | undefined }> {
+    const r = await this.#eval("create", dir, key, value, lease) as Reply[];
+    return { createRev: BigInt(String(r[0])), created: r[1] !== 0, first: kvOf(r[2] ?? null) };
+  }
+
+  async put(dir: string, key: string, value: string, lease: string): Promise<bigint> {
+    return BigInt(String(await this.#eval("put", dir, key, value, lease)));
+  }
+
+  async before(dir: string, rev: bigint): Promise<{ kv: KV | undefined; rev: bigint }> {
+    const r = await this.#eval("before", dir, rev) as Reply[];
+    return { rev: BigInt(String(r[0])), kv: kvOf(r[1] ?? null) };
+  }
+
+  async range(dir: string): Promise<{ kvs: KV[]; rev: bigint }> {
+    const r = await this.#eval("range", dir) as Reply[];
+    const kvs: KV[] = [];
+    for (const item of r.slice(1)) {
+      const kv = kvOf(item);
+      if (kv) kvs.push(kv);
+    }
+    return { rev: BigInt(String(r[0])), kvs };
+  }
+
+  async delete(dir: string, key: string): Promise<void> {
+    await this.#eval("delete", dir, key);
+  }
+
+  async *watch(
+    dir: string,
+    key: string | undefined,
+    fromRev: bigint,
+    signal: AbortSignal,
+  ): AsyncGenerator<StoreEvent> {
+    let last = `${fromRev - 1n}-0`;
+    const aborted = abortPromise(signal);
+    let conn: RespConnection | undefined;
+    const closeOnAbort = (): void => conn?.close();
+    signal.addEventListener("abort", closeOnAbort, { once: true });
+    try {
+      while (true) {
+        signal.throwIfAborted();
+        try {
+          if (!conn || conn.closed) {
+            conn = await Promise.race([
+              RespConnection.open(this.#host, this.#port),
+              aborted.promise,
+            ]);
+            this.#watchers.add(conn);
+          }
+          const reply = await Promise.race([
+            conn.send("XREAD", "BLOCK", this.#reapEvery, "STREAMS", `fjord:log:${dir}`, last),
+            aborted.promise,
+          ]);
+          if (reply === null) {
+            // Nothing new: remove expired leases' keys here, their events come next read.
+            await Promise.race([this.#eval("reap", dir), aborted.promise]);
+            continue;
+          }
+          const entries = ((reply as Reply[])[0] as Reply[])[1] as Reply[];
+          for (const entry of entries) {
+            const [id, fields] = entry as [string, string[]];
+            last = id;
+            const f: Record<string, string> = {};
+            for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+            if (key !== undefined && f.k !== key) continue;
+            yield {
+              type: f.t === "d" ? "delete" : "put",
+              key: f.k ?? "",
+              value: f.v ?? "",
+              createRev: BigInt(f.c ?? "0"),
+              modRev: BigInt(id.slice(0, id.indexOf("-"))),
+            };
+          }
+        } catch (error) {
+          if (signal.aborted) throw signal.reason;
+          if (conn) {
+            conn.close();
+            this.#watchers.delete(conn);
+          }
+          conn = undefined;
+          await Promise.race([new Promise((r) => setTimeout(r, 100)), aborted.promise]);
+          void error;
+        }
+      }
+    } finally {
+      signal.removeEventListener("abort", closeOnAbort);
+      aborted.detach();
+      if (conn) {
+        this.#watchers.delete(conn);
+        // Left between reads (the consumer stopped at an event): idle, so reusable.
+        if (!conn.closed && !conn.busy && this.#idle.length < 8) this.#idle.push(conn);
+        else conn.close();
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    for (const c of this.#watchers) c.close();
+    for (const c of this.#idle.splice(0)) c.close();
+    this.#watchers.clear();
+    this.#conn.close();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,81 @@
+// The storage seam under every driver: an etcd-shaped key space (revisions, leases, ordered
+// directories, watches that resume from a revision). Locks, elections, groups and periodic ticks
+// are written once against it; the etcd driver maps it one to one, the Redis driver emulates it
+// with Lua scripts, the memory driver keeps it in a Map.
+
+/** A key with its value and revisions. */
+export interface KV {
+  key: string;
+  value: string;
+  createRev: bigint;
+  modRev: bigint;
+}
+
+/** A change under a watched directory; for a delete, `value` is empty and `modRev` the delete's. */
+export interface StoreEvent {
+  type: "put" | "delete";
+  key: string;
+  value: string;
+  createRev: bigint;
+  modRev: bigint;
+}
+
+/** The lease is gone on the server (expired or revoked). */
+export class LeaseGoneError extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = "LeaseGoneError";
+  }
+}
+
+export interface Store {
+  /** The engine's shortest lease in ms. */
+  readonly minTtl: number;
+  grant(ttl: number): Promise<string>;
+  /** false: the lease is gone. Rejects when the server cannot be reached. */
+  keepAlive(lease: string, ttl: number): Promise<boolean>;
+  revoke(lease: string): Promise<void>;
+  /**
+   * Creates `key` (under `dir`, bound to `lease`) unless it exists. Returns its create revision,
+   * whether this call created it, and the oldest key under `dir`.
+   */
+  create(
+    dir: string,
+    key: string,
+    value: string,
+    lease: string,
+  ): Promise<{ createRev: bigint; created: boolean; first: KV | undefined }>;
+  /** Creates or overwrites `key`; returns its mod revision. */
+  put(dir: string, key: string, value: string, lease: string): Promise<bigint>;
+  /** The newest key under `dir` created before `rev`, and the store revision of the answer. */
+  before(dir: string, rev: bigint): Promise<{ kv: KV | undefined; rev: bigint }>;
+  /** Every key under `dir`, oldest first, and the store revision of the answer. */
+  range(dir: string): Promise<{ kvs: KV[]; rev: bigint }>;
+  delete(dir: string, key: string): Promise<void>;
+  /**
+   * Changes under `dir` (only of `key` when given) from revision `fromRev` on, in order, resuming
+   * after a broken stream without a gap; ends by rejecting with `signal.reason`.
+   */
+  watch(
+    dir: string,
+    key: string | undefined,
+    fromRev: bigint,
+    signal: AbortSignal,
+  ): AsyncIterable<StoreEvent>;
+  /** Optional fast path: resolves once `key` is gone (rejects with `signal.reason`). */
+  waitGone?(dir: string, key: string, signal: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A promise that rejects with `signal.reason` on abort, and a function to detach it. */
+export function abortPromise(signal: AbortSignal): { promise: Promise<never>; detach: () => void } {
+  let detach = (): void => {};
+  const promise = new Promise<never>((_, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    detach = () => signal.removeEventListener("abort", onAbort);
+  });
+  promise.catch(() => {});
+  return { promise, detach };
+}

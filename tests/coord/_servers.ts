@@ -1,0 +1,85 @@
+// Which coordination engines the coord tests run on. etcd and redis come from .ci/servers.sh
+// (FJORD_ETCD_URL, FJORD_REDIS_URL, FJORD_ETCD_CLUSTER; its default ports otherwise). A test
+// needing an engine that does not answer is skipped with a message, except under CI, where it
+// fails: CI must run them.
+
+export interface Engine {
+  name: "memory" | "etcd" | "redis";
+  url: string;
+  /** Whether the test can use it; false only outside CI with no server. */
+  available: boolean;
+}
+
+async function answers(url: string): Promise<boolean> {
+  const first = url.replace(/^[a-z]+:\/\//, "").split(",")[0]!;
+  const [hostname, port] = first.split(":") as [string, string];
+  try {
+    const c = await Deno.connect({ hostname, port: Number(port) });
+    c.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const inCI = Deno.env.get("CI") !== undefined && Deno.env.get("CI") !== "";
+const skipped = new Set<string>();
+
+async function engine(name: "etcd" | "redis", url: string): Promise<Engine> {
+  const ok = await answers(url);
+  if (!ok && !inCI && !skipped.has(url)) {
+    skipped.add(url);
+    // deno-lint-ignore no-console -- tells the developer why tests were skipped
+    console.warn(
+      `coord tests on ${url} skipped: no server answers (start one: .ci/servers.sh start)`,
+    );
+  }
+  return { name, url, available: ok || inCI };
+}
+
+export const ETCD_URL = Deno.env.get("FJORD_ETCD_URL") ?? "etcd://127.0.0.1:23790";
+export const REDIS_URL = Deno.env.get("FJORD_REDIS_URL") ?? "redis://127.0.0.1:63790";
+export const ETCD_CLUSTER = Deno.env.get("FJORD_ETCD_CLUSTER") ??
+  "etcd://127.0.0.1:24791,127.0.0.1:24792,127.0.0.1:24793";
+
+/** memory, etcd and redis, each with whether it can run here. */
+export const engines: Engine[] = [
+  { name: "memory", url: "memory://coord-tests", available: true },
+  await engine("etcd", ETCD_URL),
+  await engine("redis", REDIS_URL),
+];
+
+/** The 3-member etcd cluster, if it answers (or under CI). */
+export const cluster: Engine = await engine("etcd", ETCD_CLUSTER);
+
+/** Keys on the server under a lock's directory (memory: undefined, not inspectable). */
+export async function serverKeys(engine: Engine, lockName: string): Promise<number | undefined> {
+  const dir = `fjord/lock/${encodeURIComponent(lockName)}/`;
+  if (engine.name === "etcd") {
+    const base = `http://${engine.url.slice("etcd://".length).split(",")[0]}`;
+    const end = dir.slice(0, -1) + "0";
+    const r = await fetch(`${base}/v3/kv/range`, {
+      method: "POST",
+      body: JSON.stringify({ key: btoa(dir), range_end: btoa(end), count_only: true }),
+    });
+    const j = await r.json() as { count?: string };
+    return Number(j.count ?? "0");
+  }
+  if (engine.name === "redis") {
+    const { RespConnection } = await import("../../coord/_resp.ts");
+    const [hostname, port] = engine.url.slice("redis://".length).split(":") as [string, string];
+    const c = await RespConnection.open(hostname, Number(port));
+    try {
+      const keys = await c.send("KEYS", `fjord:kv:${dir}*`);
+      return (keys as string[]).length;
+    } finally {
+      c.close();
+    }
+  }
+  return undefined;
+}
+
+/** A name no other test run uses. */
+export function fresh(prefix: string): string {
+  return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+}

@@ -1,0 +1,256 @@
+import assert from "node:assert/strict";
+import { FakeClock } from "../../runtime/clock.ts";
+import {
+  connect,
+  CoordinatorUnavailableError,
+  LockLostError,
+  type MembershipEvent,
+  runExclusivePeriodic,
+} from "../../coord/mod.ts";
+import { captureLog, waitFor } from "../_util.ts";
+import { engines, fresh, serverKeys } from "./_servers.ts";
+
+for (const engine of engines) {
+  const ttl = engine.name === "etcd" ? 2_000 : 1_000;
+  const opts = { sanitizeOps: true, sanitizeResources: true, ignore: !engine.available };
+
+  Deno.test(
+    `coord ${engine.name}: fencing tokens increase strictly across members`,
+    opts,
+    async () => {
+      await using a = await connect(engine.url, { memberId: "a", ttl });
+      await using b = await connect(engine.url, { memberId: "b", ttl });
+      const name = fresh("fence");
+      const tokens: bigint[] = [];
+      for (let i = 0; i < 6; i++) {
+        const held = await (i % 2 ? a : b).lock(name);
+        tokens.push(held.token);
+        await held.release();
+      }
+      for (let i = 1; i < tokens.length; i++) assert.ok(tokens[i]! > tokens[i - 1]!, `${tokens}`);
+    },
+  );
+
+  Deno.test(`coord ${engine.name}: waiters acquire in arrival order`, opts, async () => {
+    await using holder = await connect(engine.url, { ttl });
+    const name = fresh("fair");
+    const first = await holder.lock(name);
+    const order: number[] = [];
+    const coords = await Promise.all([0, 1, 2, 3].map(() => connect(engine.url, { ttl })));
+    const waits: Promise<void>[] = [];
+    for (const [i, c] of coords.entries()) {
+      waits.push(
+        c.lock(name).then(async (h) => {
+          order.push(i);
+          await new Promise((r) => setTimeout(r, 5));
+          await h.release();
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 100)); // arrival order
+    }
+    await first.release();
+    await Promise.all(waits);
+    assert.deepEqual(order, [0, 1, 2, 3]);
+    await Promise.all(coords.map((c) => c.close()));
+  });
+
+  Deno.test(
+    `coord ${engine.name}: timeout and abort leave no key on the server`,
+    opts,
+    async () => {
+      await using a = await connect(engine.url, { ttl });
+      await using b = await connect(engine.url, { ttl });
+      const name = fresh("cleanup");
+      const held = await a.lock(name);
+      await assert.rejects(b.lock(name, { timeout: 150 }), { name: "TimeoutError" });
+      const controller = new AbortController();
+      const waiting = b.lock(name, { signal: controller.signal });
+      setTimeout(() => controller.abort(new Error("gave up")), 100);
+      await assert.rejects(waiting, { message: "gave up" });
+      assert.equal(await serverKeys(engine, name) ?? 1, 1); // only the holder's key
+      await held.release();
+      assert.equal(await serverKeys(engine, name) ?? 0, 0);
+      // Nothing stale queued ahead: the lock is free at once.
+      const next = await b.tryLock(name);
+      assert.ok(next);
+      await next.release();
+    },
+  );
+
+  Deno.test(
+    `coord ${engine.name}: release is idempotent and assertHeld then throws`,
+    opts,
+    async () => {
+      await using coord = await connect(engine.url, { ttl });
+      const name = fresh("release");
+      const held = await coord.lock(name);
+      held.assertHeld();
+      assert.equal(held.signal.aborted, false);
+      await Promise.all([held.release(), held.release()]);
+      await held[Symbol.asyncDispose]();
+      assert.ok(held.signal.aborted);
+      assert.throws(() => held.assertHeld(), (e: unknown) => {
+        assert.ok(e instanceof LockLostError);
+        assert.equal(e.lockName, name);
+        assert.equal(e.token, held.token);
+        return true;
+      });
+    },
+  );
+
+  Deno.test(
+    `coord ${engine.name}: groups list members and watch joins and leaves`,
+    opts,
+    async () => {
+      await using a = await connect(engine.url, { memberId: "a", ttl });
+      const group = fresh("group");
+      const controller = new AbortController();
+      const seen: MembershipEvent[] = [];
+      const watching = (async () => {
+        for await (const e of a.watch(group, { signal: controller.signal })) seen.push(e);
+      })();
+      // The watch has started once it reports a probe member's comings and goings.
+      {
+        await using probe = await connect(engine.url, { memberId: "probe", ttl });
+        await waitFor(async () => {
+          await probe.join(group);
+          await probe.leave(group);
+          return seen.length > 0;
+        }, "the watch to start");
+      }
+      await waitFor(() => seen.at(-1)?.type === "leave", "the probe's leave");
+      seen.length = 0;
+      await a.join(group, { capabilities: { role: "api" } });
+      const b = await connect(engine.url, { memberId: "b/2", ttl });
+      await b.join(group, { capabilities: ["x"] });
+      assert.deepEqual((await a.members(group)).map((m) => m.id), ["a", "b/2"]);
+      await b.close(); // its lease goes, and its membership with it
+      await a.leave(group);
+      await waitFor(() => seen.length === 4, "4 membership events");
+      controller.abort();
+      await watching;
+      assert.deepEqual(seen.map((e) => `${e.type} ${e.member.id}`), [
+        "join a",
+        "join b/2",
+        "leave b/2",
+        "leave a",
+      ]);
+      assert.deepEqual(seen[2]!.member.capabilities, ["x"]);
+      assert.deepEqual(await a.members(group), []);
+    },
+  );
+
+  Deno.test(
+    `coord ${engine.name}: election follows campaign order and observe sees each leader`,
+    opts,
+    async () => {
+      await using a = await connect(engine.url, { memberId: "a", ttl });
+      await using b = await connect(engine.url, { memberId: "b", ttl });
+      const group = fresh("election");
+      const controller = new AbortController();
+      const leaders: (string | undefined)[] = [];
+      const observing = (async () => {
+        for await (const l of a.observe(group, { signal: controller.signal })) leaders.push(l);
+      })();
+      await waitFor(() => leaders.length === 1, "the initial leader");
+      const la = await a.campaign(group);
+      const pb = b.campaign(group);
+      assert.equal(await b.leader(group), "a");
+      await la.resign();
+      const lb = await pb;
+      assert.ok(lb.token > la.token);
+      assert.equal(await a.leader(group), "b");
+      await lb.resign();
+      await waitFor(() => leaders.length === 4, "4 leader changes");
+      controller.abort();
+      await observing;
+      assert.deepEqual(leaders, [undefined, "a", "b", undefined]);
+    },
+  );
+}
+
+for (const engine of engines) {
+  Deno.test(
+    `coord ${engine.name}: each periodic tick runs on exactly one of three members`,
+    { ignore: !engine.available },
+    async () => {
+      const coords = await Promise.all(
+        [0, 1, 2].map((i) => connect(engine.url, { memberId: `p${i}` })),
+      );
+      const name = fresh("tick");
+      const controller = new AbortController();
+      const runs: { member: number; token: bigint; at: number }[] = [];
+      await Promise.all(
+        coords.map((c, member) =>
+          runExclusivePeriodic(c, name, 100, ({ token }) => {
+            runs.push({ member, token, at: Date.now() });
+            if (runs.length === 8) controller.abort();
+          }, { signal: controller.signal })
+        ),
+      );
+      await Promise.all(coords.map((c) => c.close()));
+      assert.equal(runs.length, 8);
+      const ticks = runs.map((r) => Math.floor(r.at / 100));
+      assert.equal(new Set(ticks).size, 8, `ticks ${ticks}`);
+      for (let i = 1; i < runs.length; i++) assert.ok(runs[i]!.token > runs[i - 1]!.token);
+    },
+  );
+}
+
+Deno.test("coord memory: a session silent past its TTL aborts every signal", async () => {
+  using clock = new FakeClock();
+  using log = captureLog();
+  await using coord = await connect("memory://ttl-test", { ttl: 1_000, clock });
+  const held = await coord.lock("job");
+  const leading = await coord.campaign("g");
+  assert.equal(held.signal.aborted, false);
+  clock.tick(1_001); // no keepalive succeeded within the TTL on this clock
+  assert.ok(held.signal.aborted);
+  assert.ok(leading.signal.aborted);
+  assert.ok(coord.lost.aborted);
+  assert.throws(() => held.assertHeld(), LockLostError);
+  await assert.rejects(coord.lock("other"), CoordinatorUnavailableError);
+  assert.ok(
+    log.lines.some((l) => /lease m\d+ lost: no keepalive succeeded/.test(l)),
+    `${log.lines}`,
+  );
+});
+
+Deno.test("coord memory: close releases what the member holds", async () => {
+  const a = await connect("memory://close-test", { memberId: "a" });
+  await using b = await connect("memory://close-test", { memberId: "b" });
+  const held = await a.lock("job");
+  await a.join("g");
+  await a.close();
+  await a.close();
+  assert.ok(held.signal.aborted);
+  assert.deepEqual(await b.members("g"), []);
+  await using again = await b.tryLock("job");
+  assert.ok(again);
+});
+
+Deno.test("coord connect: bad URLs and options are TypeErrors and RangeErrors", async () => {
+  await assert.rejects(connect("zookeeper://x:1"), {
+    name: "TypeError",
+    message: /unknown scheme "zookeeper:"/,
+  });
+  await assert.rejects(connect("etcd://"), TypeError);
+  await assert.rejects(connect("redis://host:99999"), TypeError);
+  await assert.rejects(connect("not a url"), TypeError);
+  await assert.rejects(connect("memory://x", { ttl: 0 }), RangeError);
+  await assert.rejects(connect("memory://x", { memberId: "" }), TypeError);
+  await assert.rejects(connect("redis://127.0.0.1:1", { guarantees: "linearizable" }), {
+    name: "TypeError",
+    message: /linearizable/,
+  });
+});
+
+Deno.test("coord connect: an unreachable server is CoordinatorUnavailableError naming the URL", async () => {
+  for (const url of ["etcd://127.0.0.1:1", "redis://127.0.0.1:1"]) {
+    await assert.rejects(connect(url, { ttl: 500 }), (e: unknown) => {
+      assert.ok(e instanceof CoordinatorUnavailableError);
+      assert.equal(e.url, url);
+      return true;
+    });
+  }
+});

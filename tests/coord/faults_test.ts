@@ -1,0 +1,120 @@
+// Faults on real servers, with coordinators in child processes: SIGSTOP past the TTL, SIGKILL,
+// broken watch streams.
+
+import assert from "node:assert/strict";
+import { connect, type MembershipEvent } from "../../coord/mod.ts";
+import { RespConnection } from "../../coord/_resp.ts";
+import { waitFor } from "../_util.ts";
+import { fencedWrite, initResource, readResource } from "./_fixtures/fenced_resource.ts";
+import { spawnMember } from "./_child.ts";
+import { engines, fresh } from "./_servers.ts";
+
+for (const engine of engines.filter((e) => e.name !== "memory")) {
+  const ttl = engine.name === "etcd" ? 2_000 : 1_000;
+  const opts = { ignore: !engine.available };
+
+  Deno.test(
+    `coord ${engine.name}: a holder frozen past its TTL wakes aborted and its late write is refused`,
+    opts,
+    async () => {
+      const dir = await Deno.makeTempDir({ prefix: "fjord-coord-" });
+      const resource = `${dir}/resource.json`;
+      await initResource(resource);
+      const name = fresh("frozen");
+      const child = spawnMember(["hold", engine.url, String(ttl), name, resource]);
+      try {
+        const held = await child.line(/^held /);
+        const frozenToken = BigInt(held.split(" ")[1]!);
+        await child.line(/^live accepted/);
+        child.process.kill("SIGSTOP");
+        const frozenAt = child.lines.length;
+        await using coord = await connect(engine.url, { ttl });
+        const t0 = performance.now();
+        await using mine = await coord.lock(name, { timeout: ttl * 4 });
+        const waited = performance.now() - t0;
+        assert.ok(mine.token > frozenToken);
+        assert.ok(waited < ttl + 2_000, `took over after ${waited} ms`);
+        assert.equal(await fencedWrite(resource, mine.token, 1_000), true);
+        child.process.kill("SIGCONT");
+        await child.line(/^aborted /);
+        const after = child.lines.slice(frozenAt);
+        assert.ok(after.every((l) => l.endsWith("refused")), `late writes: ${after}`);
+        assert.equal(after.at(-1), "aborted refused");
+        const state = await readResource(resource);
+        assert.equal(state.highest, String(mine.token));
+        assert.equal(state.counter, 1_000);
+      } finally {
+        await child.kill();
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
+
+  Deno.test(
+    `coord ${engine.name}: a SIGKILLed leader is replaced within TTL + 1 s`,
+    opts,
+    async () => {
+      const group = fresh("failover");
+      const members = [0, 1].map(() => spawnMember(["campaign", engine.url, String(ttl), group]));
+      try {
+        await Promise.all(members.map((m) => m.line(/^campaigning/)));
+        const first = await Promise.race(members.map((m) => m.line(/^leader /).then(() => m)));
+        const other = members.find((m) => m !== first)!;
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(other.lines.some((l) => l.startsWith("leader")), false);
+        const killedAt = performance.timeOrigin + performance.now();
+        await first.kill();
+        const line = await other.line(/^leader /, ttl + 5_000);
+        const electedAt = Number(line.split(" ")[2]);
+        const failover = electedAt - killedAt;
+        assert.ok(failover < ttl + 1_000, `failover took ${failover} ms`);
+        assert.ok(
+          BigInt(line.split(" ")[1]!) > BigInt(
+            first.lines.find((l) => l.startsWith("leader"))!.split(" ")[1]!,
+          ),
+        );
+      } finally {
+        await Promise.all(members.map((m) => m.kill()));
+      }
+    },
+  );
+}
+
+const redis = engines.find((e) => e.name === "redis")!;
+Deno.test(
+  "coord redis: a group watch whose connection is killed resumes without missing an event",
+  { ignore: !redis.available },
+  async () => {
+    await using watcher = await connect(redis.url, { ttl: 1_000 });
+    await using joiner = await connect(redis.url, { ttl: 1_000 });
+    const group = fresh("resume");
+    const controller = new AbortController();
+    const seen: MembershipEvent[] = [];
+    const watching = (async () => {
+      for await (const e of watcher.watch(group, { signal: controller.signal })) seen.push(e);
+    })();
+    await joiner.join(group, { capabilities: 1 });
+    await waitFor(() => seen.length === 1, "the first join");
+    const [hostname, port] = redis.url.slice("redis://".length).split(":") as [string, string];
+    const admin = await RespConnection.open(hostname, Number(port));
+    try {
+      // Kill every blocked XREAD connection, then change the group while the watch reconnects.
+      const clients = String(await admin.send("CLIENT", "LIST"));
+      for (const m of clients.matchAll(/id=(\d+) .*cmd=xread/g)) {
+        await admin.send("CLIENT", "KILL", "ID", m[1]!);
+      }
+      await joiner.leave(group);
+      await joiner.join(group, { capabilities: 2 });
+    } finally {
+      admin.close();
+    }
+    await waitFor(() => seen.length === 3, "3 events");
+    controller.abort();
+    await watching;
+    assert.deepEqual(seen.map((e) => `${e.type} ${JSON.stringify(e.member.capabilities)}`), [
+      "join 1",
+      "leave 1",
+      "join 2",
+    ]);
+  },
+);
