@@ -10,9 +10,8 @@ import {
   DynamicLoopingCall,
   FixedIntervalLoopingCall,
   FixedIntervalWithTimeoutLoopingCall,
-  LoopingCallDone,
-  LoopingCallTimeOut,
 } from "../service/looping_call.ts";
+import { LoopingCallDone, LoopingCallTimeOut } from "../service/looping_call_errors.ts";
 import { RetryDecorator } from "../service/retry.ts";
 import { Service, Services } from "../service/service.ts";
 import { Launcher } from "../service/launcher.ts";

@@ -12,9 +12,8 @@ import type {
   DynamicLoopingCall,
   FixedIntervalLoopingCall,
   FixedIntervalWithTimeoutLoopingCall,
-  LoopingCallDone,
-  LoopingCallTimeOut,
 } from "../service/looping_call.ts";
+import type { LoopingCallDone, LoopingCallTimeOut } from "../service/looping_call_errors.ts";
 import type { RetryDecorator } from "../service/retry.ts";
 import type { Service, Services } from "../service/service.ts";
 import type { Launcher } from "../service/launcher.ts";

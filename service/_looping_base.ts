@@ -7,7 +7,7 @@ import type { Clock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { sleepUntil } from "../runtime/_precise_sleep.ts";
 // A cycle (looping_call.ts imports this file); only used inside functions, so safe.
-import { LoopingCallDone } from "./looping_call.ts";
+import { LoopingCallDone } from "./looping_call_errors.ts";
 
 /**
  * Decides when the next call starts (an absolute clock time; a past time means at once) from the

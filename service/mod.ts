@@ -26,6 +26,7 @@
 
 export * from "./signal_handler.ts";
 export * from "./looping_call.ts";
+export * from "./looping_call_errors.ts";
 export * from "./retry.ts";
 export * from "./thread_group.ts";
 export * from "./periodic_task.ts";
