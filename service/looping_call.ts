@@ -9,7 +9,7 @@ import { type Clock, systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { checkDelay, checkFunction, formatMs, type LoopPlan, LoopRunner } from "./_looping_base.ts";
 import { normalQuantile } from "./_normal_quantile.ts";
-import { type LoopingCallDone, LoopingCallTimeOut } from "./looping_call_errors.ts";
+import { LoopingCallTimeOut } from "./looping_call_errors.ts";
 
 /**
  * Options for the looping call constructors.
