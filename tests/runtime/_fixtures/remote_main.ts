@@ -12,6 +12,9 @@ import {
   WorkerPoolExecutor,
 } from "../../../mod.ts";
 
+// Threading, so that the ThreadGroup below runs its TaskRef in a Worker; a launcher's isolation
+// and a pool's kind are given explicitly and do not depend on it.
+initBackend("threading");
 const port = Deno.args[0];
 const flags = [`--allow-import=127.0.0.1:${port}`, "--allow-read", "--allow-env"];
 const service = new URL("./remote_service.ts", import.meta.url);
@@ -28,6 +31,5 @@ await using workers = new WorkerPoolExecutor({ maxWorkers: 1 });
 console.log(`worker pool ${await workers.submit({ module: service, export: "double" }, 21)}`);
 await using processes = new ProcessPoolExecutor({ maxWorkers: 1, denoArgs: flags });
 console.log(`process pool ${await processes.submit({ module: service, export: "double" }, 4)}`);
-initBackend("threading");
 const tg = new ThreadGroup();
 console.log(`thread ${await tg.addThread({ module: service, export: "double" }, 5).wait()}`);
