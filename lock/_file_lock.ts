@@ -16,7 +16,7 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { type LockFile, openLockFile } from "./_lock_file.ts";
-import type { FileLockMode } from "./file_lock.ts";
+import type { FileLock, FileLockAcquireOptions, FileLockMode } from "./file_lock.ts";
 import { acquireWithDeadline, type Deadline, deadlineOf, msLeft } from "./_mutex.ts";
 import type { Mutex } from "./_mutex.ts";
 import { Semaphores } from "./semaphores.ts";
@@ -26,71 +26,6 @@ const POLL_MAX_DELAY_MS = 100;
 
 // In-process exclusion per lock file path.
 const pathMutexes = new Semaphores();
-
-/**
- * Options for {@linkcode FileLock.acquire}.
- *
- * @example
- * ```ts
- * import { externalLock, type FileLockAcquireOptions } from "@fjord/fjord/lock";
- * import assert from "node:assert/strict";
- *
- * const dir = await Deno.makeTempDir();
- * const options: FileLockAcquireOptions = { timeout: 1_000 };
- * await using file = externalLock("job", { lockPath: dir });
- * assert.equal(await file.acquire(options), true);
- * await file.release();
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export interface FileLockAcquireOptions {
-  /** `false`: try once and resolve `false` if another holder has it. Default `true`. */
-  blocking?: boolean;
-  /** Gives up waiting: rejects with `signal.reason`, nothing stays held. */
-  signal?: AbortSignal;
-  /** Gives up after this many milliseconds with a `TimeoutError` DOMException. */
-  timeout?: number;
-  /** The clock the timeout and the polling sleeps are measured on. Default `systemClock`. */
-  clock?: Clock;
-}
-
-/**
- * An advisory, inter-process file lock (oslo's `InterProcessLock`), from `externalLock()`.
- * The lock file is created when first acquired and never deleted by locking; a holder that dies
- * releases it (the kernel drops its locks). Acquiring again while this FileLock holds the lock
- * rejects with an Error; two FileLocks on one path in one process exclude each other.
- *
- * @example
- * ```ts
- * import { externalLock } from "@fjord/fjord/lock";
- * import assert from "node:assert/strict";
- *
- * const dir = await Deno.makeTempDir();
- * const a = externalLock("job", { lockPath: dir });
- * const b = externalLock("job", { lockPath: dir });
- * assert.equal(await a.acquire(), true);
- * assert.equal(await b.acquire({ blocking: false }), false);
- * await a.release();
- * assert.equal(await b.acquire({ timeout: 1_000 }), true);
- * await b.release();
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export interface FileLock extends AsyncDisposable {
-  /** The lock file's path. */
-  readonly path: string;
-  /** Whether this FileLock currently holds the lock. */
-  readonly acquired: boolean;
-  /**
-   * Acquires the lock.
-   *
-   * @param o `blocking`, `signal`, `timeout` (ms), `clock`.
-   * @returns `true` once held; `false` only with `blocking: false` when held elsewhere.
-   */
-  acquire(o?: FileLockAcquireOptions): Promise<boolean>;
-  /** Releases the lock (unlock, close); a no-op when not held. */
-  release(): Promise<void>;
-}
 
 // Closes `file` (dropping its lock, if any) and frees the in-process path lock.
 function giveBack(file: LockFile | undefined, held: Disposable): void {

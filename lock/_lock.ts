@@ -5,88 +5,18 @@
 // in reverse. The uncontended internal case completes synchronously and returns an already
 // resolved promise: no async function frame, no extra microtask turn.
 
-import { type Clock, systemClock } from "../runtime/clock.ts";
+import { systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { selectedBackendType } from "../runtime/selection.ts";
 import { isFjordWorker } from "../runtime/_fjord_worker.ts";
-import type { Config } from "./_conf.ts";
 import { checkTimeout, FileLockImpl } from "./_file_lock.ts";
 import { checkMode, resolveMode } from "./_lock_file.ts";
-import type { FileLockMode } from "./file_lock.ts";
+import type { LockHandle, LockOptions } from "./lock.ts";
 import { checkName, lockFilePath, processLockingDisabled } from "./_lock_path.ts";
 import { acquireWithDeadline, deadlineOf, type Mutex } from "./_mutex.ts";
 import { acquireSlot, releaseSlot, slotOf, tryAcquireSlot } from "./_shared_lock_table.ts";
 import { AcquireLockFailedError } from "./errors.ts";
 import { Semaphores } from "./semaphores.ts";
-
-/**
- * Options for {@linkcode lock} and {@linkcode synchronized}.
- *
- * @example
- * ```ts
- * import { lock, type LockOptions } from "@fjord/fjord/lock";
- *
- * const options: LockOptions = { timeout: 5_000 };
- * await (await lock("job", options)).release();
- * ```
- */
-export interface LockOptions {
-  /**
-   * Also take an inter-process file lock in the lock directory (after the in-process lock).
-   * Default `false`. A no-op when `[oslo_concurrency] disable_process_locking` is true.
-   */
-  external?: boolean;
-  /** The lock directory for `external` (overrides config, defaults and environment). */
-  lockPath?: string;
-  /** The lock file name prefix (`"nova"` → `nova-<name>`). */
-  lockFilePrefix?: string;
-  /**
-   * How `external` locks lock their file: `"flock"` or `"fcntl"` (shares locks with Python
-   * oslo.concurrency; needs `--allow-ffi`). Default: `setDefaults({fileLockMode})`, else
-   * `"flock"`. See {@linkcode FileLockMode}.
-   */
-  fileLockMode?: FileLockMode;
-  /**
-   * oslo's fair lock. Every fjord internal lock is already FIFO, so this only documents intent;
-   * fair locks are not re-entrant (there is no thread identity to re-enter with).
-   */
-  fair?: boolean;
-  /** `false`: fail at once with {@linkcode AcquireLockFailedError} when held. Default `true`. */
-  blocking?: boolean;
-  /** A private registry of names to use instead of the process-wide one. */
-  semaphores?: Semaphores;
-  /** Gives up waiting: rejects with `signal.reason`, nothing stays held or queued. */
-  signal?: AbortSignal;
-  /** Gives up waiting after this many milliseconds with a `TimeoutError` DOMException. */
-  timeout?: number;
-  /** The config whose `[oslo_concurrency]` options apply (default: `setDefaults({conf})`'s). */
-  conf?: Config;
-  /** The clock `timeout` and the file-lock polling are measured on. Default `systemClock`. */
-  clock?: Clock;
-}
-
-/**
- * A held lock from {@linkcode lock}. `await using` releases it on every exit path;
- * {@linkcode LockHandle.release} is idempotent. Releasing never waits, so the handle is also
- * `Disposable`: `using held = await lock(name)` works too and skips one await.
- *
- * @example
- * ```ts
- * import { lock } from "@fjord/fjord/lock";
- * import assert from "node:assert/strict";
- *
- * const handle = await lock("report");
- * assert.equal(handle.name, "report");
- * await handle.release();
- * await handle.release(); // no-op
- * ```
- */
-export interface LockHandle extends AsyncDisposable, Disposable {
-  /** Releases the lock (file lock, cross-Worker slot, in-process lock); later calls do nothing. */
-  release(): Promise<void>;
-  /** The lock's name. */
-  readonly name: string;
-}
 
 /** The registry lock() uses when no `semaphores` option is given. */
 export const defaultSemaphores: Semaphores = new Semaphores();

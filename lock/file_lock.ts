@@ -2,9 +2,7 @@ import type { Config } from "./_conf.ts";
 import { FileLockImpl } from "./_file_lock.ts";
 import { checkMode, resolveMode } from "./_lock_file.ts";
 import { checkName, lockFilePath } from "./_lock_path.ts";
-import type { FileLock } from "./_file_lock.ts";
-
-export type { FileLock, FileLockAcquireOptions } from "./_file_lock.ts";
+import type { Clock } from "../runtime/clock.ts";
 
 /**
  * How external locks lock their file.
@@ -97,4 +95,69 @@ export function externalLock(name: string, o?: ExternalLockOptions): FileLock {
     lockFilePath(name, o?.lockFilePrefix, o?.lockPath, o?.conf),
     resolveMode(o?.fileLockMode),
   );
+}
+
+/**
+ * Options for {@linkcode FileLock.acquire}.
+ *
+ * @example
+ * ```ts
+ * import { externalLock, type FileLockAcquireOptions } from "@fjord/fjord/lock";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const options: FileLockAcquireOptions = { timeout: 1_000 };
+ * await using file = externalLock("job", { lockPath: dir });
+ * assert.equal(await file.acquire(options), true);
+ * await file.release();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface FileLockAcquireOptions {
+  /** `false`: try once and resolve `false` if another holder has it. Default `true`. */
+  blocking?: boolean;
+  /** Gives up waiting: rejects with `signal.reason`, nothing stays held. */
+  signal?: AbortSignal;
+  /** Gives up after this many milliseconds with a `TimeoutError` DOMException. */
+  timeout?: number;
+  /** The clock the timeout and the polling sleeps are measured on. Default `systemClock`. */
+  clock?: Clock;
+}
+
+/**
+ * An advisory, inter-process file lock (oslo's `InterProcessLock`), from `externalLock()`.
+ * The lock file is created when first acquired and never deleted by locking; a holder that dies
+ * releases it (the kernel drops its locks). Acquiring again while this FileLock holds the lock
+ * rejects with an Error; two FileLocks on one path in one process exclude each other.
+ *
+ * @example
+ * ```ts
+ * import { externalLock } from "@fjord/fjord/lock";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const a = externalLock("job", { lockPath: dir });
+ * const b = externalLock("job", { lockPath: dir });
+ * assert.equal(await a.acquire(), true);
+ * assert.equal(await b.acquire({ blocking: false }), false);
+ * await a.release();
+ * assert.equal(await b.acquire({ timeout: 1_000 }), true);
+ * await b.release();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface FileLock extends AsyncDisposable {
+  /** The lock file's path. */
+  readonly path: string;
+  /** Whether this FileLock currently holds the lock. */
+  readonly acquired: boolean;
+  /**
+   * Acquires the lock.
+   *
+   * @param o `blocking`, `signal`, `timeout` (ms), `clock`.
+   * @returns `true` once held; `false` only with `blocking: false` when held elsewhere.
+   */
+  acquire(o?: FileLockAcquireOptions): Promise<boolean>;
+  /** Releases the lock (unlock, close); a no-op when not held. */
+  release(): Promise<void>;
 }

@@ -1,7 +1,78 @@
-import { acquireLock, type LockHandle, type LockOptions } from "./_lock.ts";
+import type { Clock } from "../runtime/clock.ts";
+import type { Config } from "./_conf.ts";
+import { acquireLock } from "./_lock.ts";
 import { checkPrefix } from "./_lock_path.ts";
+import type { FileLockMode } from "./file_lock.ts";
+import type { Semaphores } from "./semaphores.ts";
 
-export type { LockHandle, LockOptions } from "./_lock.ts";
+/**
+ * Options for {@linkcode lock} and {@linkcode synchronized}.
+ *
+ * @example
+ * ```ts
+ * import { lock, type LockOptions } from "@fjord/fjord/lock";
+ *
+ * const options: LockOptions = { timeout: 5_000 };
+ * await (await lock("job", options)).release();
+ * ```
+ */
+export interface LockOptions {
+  /**
+   * Also take an inter-process file lock in the lock directory (after the in-process lock).
+   * Default `false`. A no-op when `[oslo_concurrency] disable_process_locking` is true.
+   */
+  external?: boolean;
+  /** The lock directory for `external` (overrides config, defaults and environment). */
+  lockPath?: string;
+  /** The lock file name prefix (`"nova"` → `nova-<name>`). */
+  lockFilePrefix?: string;
+  /**
+   * How `external` locks lock their file: `"flock"` or `"fcntl"` (shares locks with Python
+   * oslo.concurrency; needs `--allow-ffi`). Default: `setDefaults({fileLockMode})`, else
+   * `"flock"`. See {@linkcode FileLockMode}.
+   */
+  fileLockMode?: FileLockMode;
+  /**
+   * oslo's fair lock. Every fjord internal lock is already FIFO, so this only documents intent;
+   * fair locks are not re-entrant (there is no thread identity to re-enter with).
+   */
+  fair?: boolean;
+  /** `false`: fail at once with {@linkcode AcquireLockFailedError} when held. Default `true`. */
+  blocking?: boolean;
+  /** A private registry of names to use instead of the process-wide one. */
+  semaphores?: Semaphores;
+  /** Gives up waiting: rejects with `signal.reason`, nothing stays held or queued. */
+  signal?: AbortSignal;
+  /** Gives up waiting after this many milliseconds with a `TimeoutError` DOMException. */
+  timeout?: number;
+  /** The config whose `[oslo_concurrency]` options apply (default: `setDefaults({conf})`'s). */
+  conf?: Config;
+  /** The clock `timeout` and the file-lock polling are measured on. Default `systemClock`. */
+  clock?: Clock;
+}
+
+/**
+ * A held lock from {@linkcode lock}. `await using` releases it on every exit path;
+ * {@linkcode LockHandle.release} is idempotent. Releasing never waits, so the handle is also
+ * `Disposable`: `using held = await lock(name)` works too and skips one await.
+ *
+ * @example
+ * ```ts
+ * import { lock } from "@fjord/fjord/lock";
+ * import assert from "node:assert/strict";
+ *
+ * const handle = await lock("report");
+ * assert.equal(handle.name, "report");
+ * await handle.release();
+ * await handle.release(); // no-op
+ * ```
+ */
+export interface LockHandle extends AsyncDisposable, Disposable {
+  /** Releases the lock (file lock, cross-Worker slot, in-process lock); later calls do nothing. */
+  release(): Promise<void>;
+  /** The lock's name. */
+  readonly name: string;
+}
 
 /**
  * Takes the named lock (oslo's `lockutils.lock`): the in-process FIFO lock for `name`, then in

@@ -1,6 +1,7 @@
 import { systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
-import { acquireLock, type LockHandle, type LockOptions, validateLockArgs } from "./_lock.ts";
+import { acquireLock, validateLockArgs } from "./_lock.ts";
+import type { LockHandle, LockOptions } from "./lock.ts";
 import { checkPrefix } from "./_lock_path.ts";
 import { AcquireLockFailedError } from "./errors.ts";
 
