@@ -150,6 +150,16 @@ const WORKLOADS: Workload[] = [
       },
     ],
   },
+  {
+    id: "W8",
+    fjord: [deno("w8_distributed_lock.ts"), deno("w8_leader_failover.ts")],
+    peers: [
+      py("w8_distributed_lock.py"),
+      py("w8_leader_failover.py"),
+      node("w8_distributed_lock.mjs"),
+      node("w8_leader_failover.mjs"),
+    ],
+  },
   { id: "CFG", fjord: [deno("config_parse.ts")], peers: [] },
 ];
 if (scaling) {
@@ -460,6 +470,33 @@ const COMPARISONS: Comparison[] = [
     fjord: "fjord.WorkerPoolExecutor(2)",
     peers: /piscina|tinypool/,
   },
+  ...(["etcd", "redis"] as const).flatMap((engine): Comparison[] => [
+    {
+      label: `lock+unlock, ${engine}`,
+      workload: "W8a",
+      metric: "median_ms",
+      better: "lower",
+      fjord: `fjord.coord ${engine}://`,
+      peers: engine === "etcd" ? /etcd/ : /redis|redlock/,
+      floor: engine === "etcd" ? /^deno etcd/ : /^deno redis/,
+    },
+    {
+      label: `4 procs contended, ${engine}`,
+      workload: "W8b",
+      metric: "acq_per_s",
+      better: "higher",
+      fjord: `fjord.coord ${engine}://`,
+      peers: engine === "etcd" ? /etcd/ : /redis|redlock/,
+    },
+    {
+      label: `leader failover, ${engine}`,
+      workload: "W8c",
+      metric: "failover_ms",
+      better: "lower",
+      fjord: `fjord.coord ${engine}://`,
+      peers: engine === "etcd" ? /etcd/ : /redis|redlock/,
+    },
+  ]),
   {
     label: "parseIni 5,000 lines",
     workload: "config_parse_5000",
@@ -469,7 +506,22 @@ const COMPARISONS: Comparison[] = [
     peers: /oslo/,
   },
 ];
-const ORDER = ["W1", "W2", "W3a", "W3b", "W4", "W5", "W6", "W7a", "W7b", "W7c", "MEM"];
+const ORDER = [
+  "W1",
+  "W2",
+  "W3a",
+  "W3b",
+  "W4",
+  "W5",
+  "W6",
+  "W7a",
+  "W7b",
+  "W7c",
+  "W8a",
+  "W8b",
+  "W8c",
+  "MEM",
+];
 const rank = (w: string): number => ORDER.includes(w) ? ORDER.indexOf(w) : ORDER.length;
 // Within a workload, rows of one metric together, in the order the list first names them.
 const firstOf = (c: Comparison): number =>

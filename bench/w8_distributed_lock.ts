@@ -17,8 +17,8 @@ const PROCS = 4;
 const ITERS = 200;
 
 const engines = [
-  { label: "fjord coord etcd://", url: ETCD_URL },
-  { label: "fjord coord redis://", url: REDIS_URL },
+  { label: "fjord.coord etcd://", url: ETCD_URL },
+  { label: "fjord.coord redis://", url: REDIS_URL },
 ];
 
 async function timePairs(pair: () => Promise<void>): Promise<number[]> {

@@ -114,7 +114,7 @@ if (Deno.args[0] === "--member") {
   const stop = await ensureServers();
   try {
     for (
-      const [label, url] of [["fjord coord etcd://", ETCD_URL], ["fjord coord redis://", REDIS_URL]]
+      const [label, url] of [["fjord.coord etcd://", ETCD_URL], ["fjord.coord redis://", REDIS_URL]]
     ) {
       const samples: number[] = [];
       for (let i = 0; i < ROUNDS; i++) samples.push(await round(url!));
