@@ -100,6 +100,8 @@ export async function acquireCoordinated(
   const key = distributedName(name, o.lockFilePrefix);
   let held: DistributedLock | undefined;
   try {
+    // An abort between the local grant and here would never fire its event again.
+    o.signal?.throwIfAborted();
     if (o.blocking === false) {
       held = await coordinator.tryLock(key);
       if (held === undefined) throw new AcquireLockFailedError(name);

@@ -226,6 +226,32 @@ Deno.test("lock: the coordinator step's timeout runs on the lock's clock", async
   assert.ok(again.fencingToken! > held.fencingToken!);
 });
 
+Deno.test("lock: `using` a coordinator lock starts its release; the next holder gets it", async () => {
+  await using coordinator = await connect("memory://lock-using");
+  let first: bigint | undefined;
+  {
+    using held = await lock("using", { coordinator });
+    first = held.fencingToken;
+  }
+  await using next = await lock("using", { coordinator, timeout: 5_000 });
+  assert.ok(next.fencingToken! > first!);
+});
+
+Deno.test("lock: an abort while queued on the in-process lock behind a coordinator holder leaves nothing held", async () => {
+  await using coordinator = await connect("memory://lock-handover");
+  const semaphores = new Semaphores();
+  const first = await lock("handover", { coordinator, semaphores });
+  const controller = new AbortController();
+  const waiting = lock("handover", { coordinator, semaphores, signal: controller.signal });
+  // The abort lands while the first holder's server key is being removed.
+  const released = first.release();
+  controller.abort(new Error("late abort"));
+  await released;
+  await assert.rejects(waiting, { message: "late abort" });
+  await using again = await lock("handover", { coordinator, semaphores, blocking: false });
+  assert.ok(again.fencingToken! > first.fencingToken!);
+});
+
 Deno.test("lock: a coordinator that closed rejects and gives the in-process lock back", async () => {
   const coordinator = await connect("memory://lock-closed");
   await coordinator.close();
