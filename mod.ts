@@ -57,6 +57,7 @@ export {
   currentWorker,
   DynamicLoopingCall,
   type DynamicStartOptions,
+  type ExclusivePeriodicTaskOptions,
   FixedIntervalLoopingCall,
   type FixedIntervalStartOptions,
   FixedIntervalWithTimeoutLoopingCall,

@@ -9,6 +9,143 @@ import { claimTick, CoordinatorImpl } from "./_coordinator.ts";
 import type { Coordinator } from "./coordinator.ts";
 
 /**
+ * One claimed tick of an exclusive periodic task, from {@linkcode claimExclusiveTick}.
+ *
+ * @example
+ * ```ts
+ * import { claimExclusiveTick, connect, type ExclusiveTick } from "@fjord/fjord/coord";
+ * import assert from "node:assert/strict";
+ *
+ * await using coord = await connect("memory://exclusive-tick-example");
+ * const tick: ExclusiveTick | undefined = await claimExclusiveTick(coord, "report", 60_000, {
+ *   index: 42,
+ * });
+ * assert.equal(tick?.index, 42);
+ * assert.equal(typeof tick?.token, "bigint");
+ * assert.ok(!tick?.signal.aborted);
+ * ```
+ */
+export interface ExclusiveTick {
+  /** The tick's number: `floor(time / interval)` on the wall clock (`Date.now()`). */
+  readonly index: number;
+  /** The tick's fencing token: strictly increasing per task name across the fleet. */
+  readonly token: bigint;
+  /** Aborts when the claiming coordinator's session is lost or it closes (or `signal` aborts). */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Options for {@linkcode claimExclusiveTick}.
+ *
+ * @example
+ * ```ts
+ * import { claimExclusiveTick, type ClaimTickOptions, connect } from "@fjord/fjord/coord";
+ * import assert from "node:assert/strict";
+ *
+ * await using coord = await connect("memory://claim-options-example");
+ * const options: ClaimTickOptions = { index: 7 };
+ * assert.equal((await claimExclusiveTick(coord, "sweep", 1_000, options))?.index, 7);
+ * ```
+ */
+export interface ClaimTickOptions {
+  /** The tick to claim. Default: the current one, `Math.floor(Date.now() / interval)`. */
+  index?: number;
+  /** Also aborts the tick's `signal`. */
+  signal?: AbortSignal;
+}
+
+function checkArgs(
+  coord: Coordinator,
+  name: string,
+  interval: number,
+  action: string,
+): CoordinatorImpl {
+  if (!(coord instanceof CoordinatorImpl)) {
+    throw new TypeError(
+      `Cannot ${action} "${String(name)}" as 'coord' must come from connect(): current value is ${
+        String(coord)
+      }`,
+    );
+  }
+  if (typeof name !== "string" || name === "") {
+    throw new TypeError(
+      `Cannot ${action} a periodic task as 'name' must be a non-empty string: current value is ${
+        String(name)
+      }`,
+    );
+  }
+  if (typeof interval !== "number" || !Number.isFinite(interval) || interval <= 0) {
+    throw new RangeError(
+      `Cannot ${action} "${name}" as 'interval' must be a positive number of ms: current value is ${interval}`,
+    );
+  }
+  return coord;
+}
+
+async function claim(
+  coord: CoordinatorImpl,
+  name: string,
+  index: number,
+  signal?: AbortSignal,
+): Promise<ExclusiveTick | undefined> {
+  const token = await coord[claimTick](name, index);
+  // `lostSignal` runs the local TTL check: a member frozen past its TTL skips the tick.
+  const lost = coord.lostSignal;
+  if (token === undefined || lost.aborted || signal?.aborted) return undefined;
+  return { index, token, signal: signal ? AbortSignal.any([lost, signal]) : lost };
+}
+
+/**
+ * Claims one tick of the periodic task `name` for this member: of all the members that claim
+ * the same tick (same engine, `name` and index), exactly one gets it. This is the step
+ * {@linkcode runExclusivePeriodic} and `periodicTask({ exclusive })` take at every tick; use it
+ * to make any scheduler's run exclusive (e.g. inside a `PeriodicWorker` callback). Members
+ * whose wall clocks agree within an interval number ticks alike.
+ *
+ * @param coord A coordinator from `connect()`.
+ * @param name The task's name, shared by the fleet.
+ * @param interval The period in ms (> 0) that numbers the ticks.
+ * @param o `index` (default: the current tick), `signal`.
+ * @returns The tick, or `undefined` when another member claimed it first (or this member's
+ *   session was found lost).
+ * @throws {TypeError} When `coord` is not from `connect()` or `name` is empty.
+ * @throws {RangeError} When `interval` is not a positive finite number, or `index` is not an
+ *   integer.
+ * @throws {CoordinatorUnavailableError} (through the promise) When the coordinator is closed,
+ *   has lost its session, or cannot reach the engine.
+ *
+ * @example
+ * ```ts
+ * import { claimExclusiveTick, connect } from "@fjord/fjord/coord";
+ * import assert from "node:assert/strict";
+ *
+ * await using a = await connect("memory://claim-example");
+ * await using b = await connect("memory://claim-example");
+ * const index = Math.floor(Date.now() / 1_000);
+ * const [x, y] = await Promise.all([
+ *   claimExclusiveTick(a, "sweep", 1_000, { index }),
+ *   claimExclusiveTick(b, "sweep", 1_000, { index }),
+ * ]);
+ * assert.equal([x, y].filter((t) => t !== undefined).length, 1); // one member runs it
+ * ```
+ */
+export async function claimExclusiveTick(
+  coord: Coordinator,
+  name: string,
+  interval: number,
+  o: ClaimTickOptions = {},
+): Promise<ExclusiveTick | undefined> {
+  const c = checkArgs(coord, name, interval, "claim a tick of");
+  const { index = Math.floor(Date.now() / interval), signal } = o;
+  if (!Number.isSafeInteger(index)) {
+    throw new RangeError(
+      `Cannot claim a tick of "${name}" as 'index' must be an integer: current value is ${index}`,
+    );
+  }
+  return await claim(c, name, index, signal);
+}
+
+/**
  * Runs `fn` every `interval` ms on exactly one of the members that call this with the same
  * coordinator engine and `name`. Ticks are numbered from the wall clock (`Date.now() / interval`),
  * so members whose clocks agree within an interval share them; every member tries to claim each
@@ -56,31 +193,13 @@ export async function runExclusivePeriodic(
   fn: (ctx: { token: bigint; signal: AbortSignal }) => unknown,
   o: { signal?: AbortSignal } = {},
 ): Promise<void> {
-  if (!(coord instanceof CoordinatorImpl)) {
-    throw new TypeError(
-      `Cannot run "${String(name)}" as 'coord' must come from connect(): current value is ${
-        String(coord)
-      }`,
-    );
-  }
-  if (typeof name !== "string" || name === "") {
-    throw new TypeError(
-      `Cannot run a periodic task as 'name' must be a non-empty string: current value is ${
-        String(name)
-      }`,
-    );
-  }
-  if (typeof interval !== "number" || !Number.isFinite(interval) || interval <= 0) {
-    throw new RangeError(
-      `Cannot run "${name}" as 'interval' must be a positive number of ms: current value is ${interval}`,
-    );
-  }
+  const c = checkArgs(coord, name, interval, "run");
   if (typeof fn !== "function") {
     throw new TypeError(
       `Cannot run "${name}" as 'fn' must be a function: current value is ${String(fn)}`,
     );
   }
-  const stops = [coord.lostSignal];
+  const stops = [c.lostSignal];
   if (o.signal) stops.push(o.signal);
   const stop = AbortSignal.any(stops);
   while (!stop.aborted) {
@@ -101,9 +220,9 @@ export async function runExclusivePeriodic(
     } catch {
       return;
     }
-    let token: bigint | undefined;
+    let tick: ExclusiveTick | undefined;
     try {
-      token = await coord[claimTick](name, index);
+      tick = await claim(c, name, index);
     } catch (error) {
       if (stop.aborted) return;
       getLogger().warning(
@@ -111,10 +230,9 @@ export async function runExclusivePeriodic(
       );
       continue;
     }
-    // `coord.lost` runs the local TTL check: a member frozen past its TTL skips the tick.
-    if (token === undefined || coord.lost.aborted || stop.aborted) continue;
+    if (tick === undefined || stop.aborted) continue;
     try {
-      await fn({ token, signal: stop });
+      await fn({ token: tick.token, signal: stop });
     } catch (error) {
       getLogger().error(`Periodic task "${name}" tick ${index} failed: ${String(error)}`);
     }

@@ -1,14 +1,15 @@
 // lock()'s machinery, shared by lock(), synchronized() and removeExternalLockFile().
 //
 // Order of acquisition (oslo's): the in-process FIFO mutex for the name, then (threading
-// backend) the name's slot in the cross-Worker table, then (external) the lock file. Release runs
-// in reverse. The uncontended internal case completes synchronously and returns an already
+// backend) the name's slot in the cross-Worker table, then (external) the lock file, or
+// (coordinator, see _coordinated_lock.ts) the distributed lock. Release runs in reverse. The uncontended internal case completes synchronously and returns an already
 // resolved promise: no async function frame, no extra microtask turn.
 
 import { systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { selectedBackendType } from "../runtime/selection.ts";
 import { isFjordWorker } from "../runtime/_fjord_worker.ts";
+import { acquireCoordinated } from "./_coordinated_lock.ts";
 import { checkTimeout, FileLockImpl } from "./_file_lock.ts";
 import { checkMode, resolveMode } from "./_lock_file.ts";
 import type { LockHandle, LockOptions } from "./lock.ts";
@@ -95,6 +96,27 @@ function checkOptions(o: LockOptions, what: string): void {
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
     throw new TypeError(`Cannot ${what} as 'signal' must be an AbortSignal`);
   }
+  const c = o.coordinator as unknown;
+  if (c !== undefined) {
+    const shape = c as { lock?: unknown; tryLock?: unknown } | null;
+    if (
+      shape === null || typeof shape !== "object" || typeof shape.lock !== "function" ||
+      typeof shape.tryLock !== "function"
+    ) {
+      throw new TypeError(
+        `Cannot ${what} as 'coordinator' must be a Coordinator from connect(): current value is ${
+          String(c)
+        }`,
+      );
+    }
+    if (o.external === true) {
+      // The distributed lock already excludes every process on every host; a file lock on top
+      // would only add a second order of acquisition to reason about.
+      throw new TypeError(
+        `Cannot ${what} as 'external' and 'coordinator' exclude each other: choose one`,
+      );
+    }
+  }
 }
 
 /** Validates `name` and `o` as lock()/synchronized() would, throwing at the call. */
@@ -110,6 +132,16 @@ export function validateLockArgs(name: unknown, o: LockOptions, what: string): v
 export function acquireLock(name: string, o: LockOptions, doLog: boolean): Promise<LockHandle> {
   checkName(name, "lock");
   checkOptions(o, "lock");
+  if (o.coordinator !== undefined) {
+    if (o.signal?.aborted) return Promise.reject(o.signal.reason);
+    return acquireCoordinated(
+      name,
+      o,
+      o.coordinator,
+      doLog,
+      (local) => acquireLock(name, local, doLog),
+    );
+  }
   const external = o.external === true && !processLockingDisabled(o.conf);
   const path = external ? lockFilePath(name, o.lockFilePrefix, o.lockPath, o.conf) : undefined;
   const mode = resolveMode(o.fileLockMode);

@@ -1,3 +1,4 @@
+import type { Coordinator } from "../coord/coordinator.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { Config } from "./_conf.ts";
 import { acquireLock } from "./_lock.ts";
@@ -22,9 +23,20 @@ export interface LockOptions {
    * Default `false`. A no-op when `[oslo_concurrency] disable_process_locking` is true.
    */
   external?: boolean;
+  /**
+   * Also take the coordinator's distributed lock for the name (after the in-process lock),
+   * excluding every process on every host connected to the same engine. The handle then carries
+   * the {@linkcode LockHandle.fencingToken} and the {@linkcode LockHandle.lost} signal. The
+   * distributed lock's name is `name`, behind `lockFilePrefix` when one is given (`nova-name`).
+   * `blocking: false` uses `coordinator.tryLock()`; `signal` and `timeout` cover the whole
+   * wait, and giving up removes this waiter's key from the server. Cannot be combined with
+   * `external` (a `TypeError`): the distributed lock already excludes processes on this host.
+   * See `connect()` in `@fjord/fjord/coord`.
+   */
+  coordinator?: Coordinator;
   /** The lock directory for `external` (overrides config, defaults and environment). */
   lockPath?: string;
-  /** The lock file name prefix (`"nova"` → `nova-<name>`). */
+  /** The lock file name prefix (`"nova"` → `nova-<name>`); also prefixes a `coordinator` lock. */
   lockFilePrefix?: string;
   /**
    * How `external` locks lock their file: `"flock"` or `"fcntl"` (shares locks with Python
@@ -68,31 +80,51 @@ export interface LockOptions {
  * ```
  */
 export interface LockHandle extends AsyncDisposable, Disposable {
-  /** Releases the lock (file lock, cross-Worker slot, in-process lock); later calls do nothing. */
+  /**
+   * Releases the lock (distributed lock or file lock, cross-Worker slot, in-process lock);
+   * later calls do nothing. With a `coordinator` it waits for the server to remove the key.
+   */
   release(): Promise<void>;
   /** The lock's name. */
   readonly name: string;
+  /**
+   * With a `coordinator`: the distributed lock's fencing token, strictly increasing per name
+   * across every holder on every host. Hand it to the protected resource, which refuses a
+   * write carrying a token lower than the highest it has seen. `undefined` otherwise.
+   */
+  readonly fencingToken?: bigint;
+  /**
+   * With a `coordinator`: aborts when the distributed lock is no longer held (the session lease
+   * was lost, the lock was released, or the coordinator closed); reading it runs the
+   * coordinator's local TTL check. `undefined` otherwise.
+   */
+  readonly lost?: AbortSignal;
 }
 
 /**
  * Takes the named lock (oslo's `lockutils.lock`): the in-process FIFO lock for `name`, then in
  * the threading backend its slot in the cross-Worker table, then with `external: true` an
- * advisory file lock on `<lockPath>/<prefix-name>`. Use with `await using`.
+ * advisory file lock on `<lockPath>/<prefix-name>`, or with `coordinator` the coordinator's
+ * distributed lock (fenced: see {@linkcode LockHandle.fencingToken}). Use with `await using`
+ * (with a `coordinator`, `using` starts the release without waiting for the server).
  *
  * Logs at debug level, like oslo: `Acquiring lock "x"`, `Acquired lock "x"`,
  * `Acquired external semaphore "x"`, `Releasing lock "x"`.
  *
  * @param name The lock name (non-empty). For the file, `/` becomes `_`.
- * @param o Options: `external`, `lockPath`, `lockFilePrefix`, `fileLockMode`, `fair`, `blocking`,
- *   `semaphores`, `signal`, `timeout` (ms), `conf`, `clock`.
+ * @param o Options: `external`, `coordinator`, `lockPath`, `lockFilePrefix`, `fileLockMode`,
+ *   `fair`, `blocking`, `semaphores`, `signal`, `timeout` (ms), `conf`, `clock`.
  * @returns A promise of the held {@linkcode LockHandle}.
- * @throws {TypeError} When `name` is not a non-empty string or an option has the wrong type.
+ * @throws {TypeError} When `name` is not a non-empty string, an option has the wrong type, or
+ *   both `external` and `coordinator` are given.
  * @throws {RangeError} When `timeout` is negative or NaN, or for `external` locks when the lock
  *   file name would exceed 255 bytes.
  * @throws {LockPathRequiredError} For `external` locks when no lock directory is configured
  *   (thrown at the call, before anything is held).
  * @throws {AcquireLockFailedError} (through the promise) With `blocking: false` when held elsewhere.
  * @throws {DOMException} (through the promise) `TimeoutError` when `timeout` passes first.
+ * @throws {CoordinatorUnavailableError} (through the promise) With a `coordinator` that is
+ *   closed or has lost its session.
  *
  * @example
  * ```ts
@@ -117,6 +149,22 @@ export interface LockHandle extends AsyncDisposable, Disposable {
  *
  * await using _held = await lock("slow");
  * await assert.rejects(lock("slow", { timeout: 10 }), { name: "TimeoutError" });
+ * ```
+ *
+ * @example Across hosts, with a fencing token
+ * ```ts
+ * import { connect } from "@fjord/fjord/coord";
+ * import { lock } from "@fjord/fjord/lock";
+ * import assert from "node:assert/strict";
+ *
+ * // etcd://host:2379 or redis://host:6379 in production; memory:// runs without a server.
+ * await using coordinator = await connect("memory://lock-example");
+ * let highest = 0n; // what the protected resource remembers
+ * for (let i = 0; i < 2; i++) {
+ *   await using held = await lock("invoices", { coordinator, timeout: 5_000 });
+ *   assert.ok(held.fencingToken! > highest && !held.lost!.aborted);
+ *   highest = held.fencingToken!;
+ * }
  * ```
  */
 export function lock(name: string, o?: LockOptions): Promise<LockHandle> {

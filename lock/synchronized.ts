@@ -9,7 +9,8 @@ import { AcquireLockFailedError } from "./errors.ts";
  * Wraps `fn` so that every call runs under {@linkcode lock}`(name, o)` (oslo's `synchronized`
  * decorator): same lock for every call, the result or error of `fn` passes through, and the
  * lock is released on every exit, thrown errors included. The lock directory (for `external`)
- * is resolved at each call.
+ * is resolved at each call. With `coordinator`, each call also holds the distributed lock; a
+ * function that must pass the fencing token on uses {@linkcode lock} and its handle instead.
  *
  * Logs at debug level, like oslo: `Acquiring lock "x" by "f"`,
  * `Lock "x" acquired by "f" :: waited 0.000s`, `Lock "x" "released" by "f" :: held 0.000s`
@@ -38,6 +39,22 @@ import { AcquireLockFailedError } from "./errors.ts";
  * });
  * const got = await Promise.all([allocate(2), allocate(3)]);
  * assert.deepEqual(got, [0, 2]);
+ * ```
+ *
+ * @example One call at a time across the fleet
+ * ```ts
+ * import { connect } from "@fjord/fjord/coord";
+ * import { synchronized } from "@fjord/fjord/lock";
+ * import assert from "node:assert/strict";
+ *
+ * await using coordinator = await connect("memory://synchronized-example");
+ * let running = 0;
+ * const migrate = synchronized("schema-migration", async () => {
+ *   assert.equal(++running, 1);
+ *   await new Promise((r) => setTimeout(r, 5));
+ *   running--;
+ * }, { coordinator });
+ * await Promise.all([migrate(), migrate()]);
  * ```
  */
 export function synchronized<A extends unknown[], R>(

@@ -8,6 +8,8 @@
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { type Config, periodicTaskOpts } from "../config/mod.ts";
+import type { Coordinator } from "../coord/coordinator.ts";
+import { claimExclusiveTick, type ExclusiveTick } from "../coord/run_exclusive_periodic.ts";
 
 /**
  * The spacing in ms of a task that does not give one (oslo's `DEFAULT_INTERVAL`, 60 s).
@@ -21,6 +23,41 @@ import { type Config, periodicTaskOpts } from "../config/mod.ts";
  * ```
  */
 export const DEFAULT_PERIODIC_SPACING = 60_000;
+
+/**
+ * The `exclusive` option of {@linkcode periodicTask}: which coordinator decides, and the task's
+ * name on it.
+ *
+ * @example
+ * ```ts
+ * import { connect } from "@fjord/fjord/coord";
+ * import { type ExclusivePeriodicTaskOptions, PeriodicTasks } from "@fjord/fjord/service";
+ * import assert from "node:assert/strict";
+ *
+ * await using coordinator = await connect("memory://exclusive-options-example");
+ * const exclusive: ExclusivePeriodicTaskOptions = { coordinator, name: "billing.rollup" };
+ * class Tasks extends PeriodicTasks {}
+ * const tasks = new Tasks();
+ * let runs = 0;
+ * tasks.addPeriodicTask(() => runs++, { spacing: 60_000, runImmediately: true, exclusive });
+ * await tasks.runPeriodicTasks();
+ * assert.equal(runs, 1);
+ * ```
+ */
+export interface ExclusivePeriodicTaskOptions {
+  /**
+   * The coordinator that hands out the ticks.
+   *
+   * @default {the `coordinator` given to the PeriodicTasks constructor}
+   */
+  coordinator?: Coordinator;
+  /**
+   * The task's name on the coordinator, shared by every member that runs it.
+   *
+   * @default {"<class name>.<task name>"}
+   */
+  name?: string;
+}
 
 /**
  * Options for {@linkcode periodicTask} and {@linkcode PeriodicTasks.addPeriodicTask}.
@@ -67,10 +104,25 @@ export interface PeriodicTaskOptions {
    * @default {true}
    */
   enabled?: boolean;
+  /**
+   * Run each tick on exactly one member of the fleet (`true`: with the defaults of
+   * {@linkcode ExclusivePeriodicTaskOptions}). The ticks are numbered on the wall clock
+   * (`Date.now() / spacing`, as `runExclusivePeriodic` does), so every member tries each tick at
+   * the same boundary; the member whose claim reaches the coordinator first runs it, and the
+   * task is called with that tick as its second argument (`{ index, token, signal }`: the fencing
+   * token to hand to the resource, and a signal that aborts when the member's session is lost).
+   * The others skip the tick. Exclusive tasks ignore the `clock` option and oslo's jitter, and
+   * with `runImmediately` the first run claims the current tick. Needs a coordinator here or in
+   * the PeriodicTasks constructor options.
+   *
+   * @default {false}
+   */
+  exclusive?: boolean | ExclusivePeriodicTaskOptions;
 }
 
 /**
- * A periodic task: called with `this` bound to the {@linkcode PeriodicTasks} instance.
+ * A periodic task: called with `this` bound to the {@linkcode PeriodicTasks} instance, the
+ * `context` given to `runPeriodicTasks`, and, for an `exclusive` task, the tick this member won.
  *
  * @example
  * ```ts
@@ -90,7 +142,7 @@ export interface PeriodicTaskOptions {
  * ```
  */
 // deno-lint-ignore no-explicit-any
-export type PeriodicTaskFn = (this: any, context: unknown) => unknown;
+export type PeriodicTaskFn = (this: any, context: unknown, tick?: ExclusiveTick) => unknown;
 
 interface TaskMeta {
   spacing: number;
@@ -98,6 +150,12 @@ interface TaskMeta {
   name: string | undefined;
   externalProcessOk: boolean;
   enabled: boolean;
+  exclusive: ExclusivePeriodicTaskOptions | undefined;
+}
+
+interface Exclusive {
+  coordinator: Coordinator;
+  name: string;
 }
 
 interface TaskEntry {
@@ -107,7 +165,51 @@ interface TaskEntry {
   name: string;
   spacing: number;
   externalProcessOk: boolean;
+  /** Non-exclusive tasks: when the last run started, on the instance's clock. */
   lastRun: number | undefined;
+  exclusive: Exclusive | undefined;
+  /** Exclusive tasks: the last wall-clock tick this member tried. */
+  lastTick: number | undefined;
+}
+
+function isCoordinator(value: unknown): value is Coordinator {
+  const c = value as { lock?: unknown; tryLock?: unknown } | null;
+  return typeof c === "object" && c !== null && typeof c.lock === "function" &&
+    typeof c.tryLock === "function";
+}
+
+function resolveExclusive(
+  value: unknown,
+  what: string,
+): ExclusivePeriodicTaskOptions | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return {};
+  if (typeof value !== "object" || value === null) {
+    throw new TypeError(
+      `Cannot ${what} as 'exclusive' must be a boolean or an object: current value is ${
+        String(value)
+      }`,
+    );
+  }
+  const { coordinator, name } = value as ExclusivePeriodicTaskOptions;
+  if (coordinator !== undefined && !isCoordinator(coordinator)) {
+    throw new TypeError(
+      `Cannot ${what} as 'exclusive.coordinator' must be a Coordinator from connect(): current value is ${
+        String(coordinator)
+      }`,
+    );
+  }
+  if (name !== undefined && (typeof name !== "string" || name === "")) {
+    throw new TypeError(
+      `Cannot ${what} as 'exclusive.name' must be a non-empty string: current value is ${
+        String(name)
+      }`,
+    );
+  }
+  return {
+    ...(coordinator === undefined ? {} : { coordinator }),
+    ...(name === undefined ? {} : { name }),
+  };
 }
 
 const decorated = new WeakMap<object, TaskMeta>();
@@ -122,6 +224,7 @@ function resolveMeta(options: PeriodicTaskOptions, what: string): TaskMeta {
     name,
     externalProcessOk = false,
     enabled = true,
+    exclusive,
   } = options;
   if (typeof spacing !== "number" || !Number.isFinite(spacing)) {
     throw new RangeError(
@@ -146,6 +249,7 @@ function resolveMeta(options: PeriodicTaskOptions, what: string): TaskMeta {
     name,
     externalProcessOk,
     enabled,
+    exclusive: resolveExclusive(exclusive, what),
   };
 }
 
@@ -165,11 +269,12 @@ let register: (
  * parent's options (in the parent's position in the run order), and an override decorated with
  * `enabled: false` removes the task.
  *
- * @param options `spacing` (ms), `runImmediately`, `name`, `externalProcessOk`, `enabled`.
+ * @param options `spacing` (ms), `runImmediately`, `name`, `externalProcessOk`, `enabled`,
+ *   `exclusive`.
  * @returns The decorator.
  * @throws {RangeError} When `spacing` is not a finite number.
  * @throws {TypeError} When an option has the wrong type, or the decorator is put on anything
- *   but an instance method.
+ *   but an instance method; at construction, for an `exclusive` task without a coordinator.
  *
  * @example
  * ```ts
@@ -187,6 +292,30 @@ let register: (
  * const tasks = new Tasks(undefined, { clock });
  * assert.equal(await tasks.runPeriodicTasks(), 1000);
  * assert.equal(tasks.runs, 1);
+ * ```
+ *
+ * @example On one member of the fleet per tick, with the tick's fencing token
+ * ```ts
+ * import { connect, type Coordinator, type ExclusiveTick } from "@fjord/fjord/coord";
+ * import { PeriodicTasks, periodicTask } from "@fjord/fjord/service";
+ * import assert from "node:assert/strict";
+ *
+ * class Billing extends PeriodicTasks {
+ *   tokens: bigint[] = [];
+ *   constructor(coordinator: Coordinator) {
+ *     super(undefined, { coordinator });
+ *   }
+ *   @periodicTask({ spacing: 60_000, runImmediately: true, exclusive: true })
+ *   rollup(_context: unknown, tick?: ExclusiveTick): void {
+ *     this.tokens.push(tick!.token); // hand it to the resource with every write
+ *   }
+ * }
+ * // etcd:// or redis:// across hosts; memory:// is shared by this process only.
+ * await using a = await connect("memory://billing-example");
+ * await using b = await connect("memory://billing-example");
+ * const members = [new Billing(a), new Billing(b)];
+ * await Promise.all(members.map((m) => m.runPeriodicTasks()));
+ * assert.equal(members[0]!.tokens.length + members[1]!.tokens.length, 1);
  * ```
  */
 export function periodicTask(
@@ -244,6 +373,11 @@ export interface PeriodicTasksOptions {
    * @default {Math.random}
    */
   random?: () => number;
+  /**
+   * The coordinator of the `exclusive` tasks that do not name their own
+   * ({@linkcode ExclusivePeriodicTaskOptions.coordinator}).
+   */
+  coordinator?: Coordinator;
 }
 
 /**
@@ -334,19 +468,28 @@ export abstract class PeriodicTasks {
   #conf: Config | undefined;
   #clock: Clock;
   #random: () => number;
+  #coordinator: Coordinator | undefined;
 
   /**
    * Creates the task set; decorated methods are registered right after this constructor.
    *
    * @param conf Where `run_external_periodic_tasks` is registered and read.
-   * @param options `clock`, `random`.
-   * @throws {TypeError} When `random` is not a function.
+   * @param options `clock`, `random`, `coordinator`.
+   * @throws {TypeError} When `random` is not a function or `coordinator` is not a Coordinator.
    */
   constructor(conf?: Config, options: PeriodicTasksOptions = {}) {
-    const { clock = systemClock, random = Math.random } = options;
+    const { clock = systemClock, random = Math.random, coordinator } = options;
     if (typeof random !== "function") {
       throw new TypeError("Cannot create PeriodicTasks as 'random' is not a function");
     }
+    if (coordinator !== undefined && !isCoordinator(coordinator)) {
+      throw new TypeError(
+        `Cannot create PeriodicTasks as 'coordinator' must be a Coordinator from connect(): current value is ${
+          String(coordinator)
+        }`,
+      );
+    }
+    this.#coordinator = coordinator;
     this.#clock = clock;
     this.#random = random;
     this.#conf = conf;
@@ -360,7 +503,8 @@ export abstract class PeriodicTasks {
    * @param fn The task, called as `fn.call(this, context)`; a decorated method keeps its
    *   decorator's options unless `options` is given.
    * @param options The task's options (as for {@linkcode periodicTask}).
-   * @throws {TypeError} When `fn` is not a function or an option has the wrong type.
+   * @throws {TypeError} When `fn` is not a function, an option has the wrong type, or an
+   *   `exclusive` task has no coordinator.
    * @throws {RangeError} When `spacing` is not a finite number.
    */
   addPeriodicTask(fn: PeriodicTaskFn, options?: PeriodicTaskOptions): void {
@@ -394,7 +538,7 @@ export abstract class PeriodicTasks {
       if (left === undefined) continue;
       idle = Math.min(idle, task.spacing, left > 0 ? left : Infinity);
       if (left > 0) continue;
-      task.lastRun = this.#nearestBoundary(task.lastRun, task.spacing, now);
+      this.#markRun(task, now);
       const failed = await this.#runOne(task, context, () => !raiseOnError);
       if (failed !== undefined && raiseOnError) throw failed.error;
     }
@@ -454,7 +598,7 @@ export abstract class PeriodicTasks {
     const { due, idle } = this.#due();
     if (due.length === 0) return idle;
     const now = this.#clock.now();
-    for (const task of due) task.lastRun = this.#nearestBoundary(task.lastRun, task.spacing, now);
+    for (const task of due) this.#markRun(task, now);
     const failures: { error: unknown }[] = [];
     let next = 0;
     const lane = async (): Promise<void> => {
@@ -491,7 +635,17 @@ export abstract class PeriodicTasks {
   /** Ms until `task` is due (<= 0: due now); undefined when external tasks are off. */
   #left(task: TaskEntry, now: number): number | undefined {
     if (task.externalProcessOk && !this.#runExternal()) return undefined;
+    if (task.exclusive !== undefined) {
+      // Due at the next wall-clock boundary after the last tick tried, like every other member.
+      return task.lastTick === undefined ? 0 : (task.lastTick + 1) * task.spacing - Date.now();
+    }
     return task.lastRun === undefined ? 0 : task.lastRun + task.spacing - now;
+  }
+
+  /** Records that `task` runs now: its grid point, or the wall-clock tick it will claim. */
+  #markRun(task: TaskEntry, now: number): void {
+    if (task.exclusive !== undefined) task.lastTick = Math.floor(Date.now() / task.spacing);
+    else task.lastRun = this.#nearestBoundary(task.lastRun, task.spacing, now);
   }
 
   /** Runs one task; its error is returned (wrapped: a task may throw undefined), and logged. */
@@ -506,7 +660,22 @@ export abstract class PeriodicTasks {
     const method = task.key === undefined ? undefined : Reflect.get(this, task.key);
     const fn = typeof method === "function" ? method as PeriodicTaskFn : task.fn;
     try {
-      await fn.call(this, context);
+      const exclusive = task.exclusive;
+      if (exclusive === undefined) {
+        await fn.call(this, context);
+        return undefined;
+      }
+      // A failed claim (engine unreachable, session lost) counts as the task's failure.
+      const tick = await claimExclusiveTick(exclusive.coordinator, exclusive.name, task.spacing, {
+        index: task.lastTick!,
+      });
+      if (tick === undefined) {
+        log.debug(
+          `Skipping periodic task ${className}.${task.name}: tick ${task.lastTick} runs on another member`,
+        );
+        return undefined;
+      }
+      await fn.call(this, context, tick);
       return undefined;
     } catch (error) {
       if (logError()) log.error(`Error during ${className}.${task.name}`, error);
@@ -540,6 +709,16 @@ export abstract class PeriodicTasks {
       getLogger().info(`Skipping periodic task ${name} because it is disabled`);
       return;
     }
+    let exclusive: Exclusive | undefined;
+    if (meta.exclusive !== undefined) {
+      const coordinator = meta.exclusive.coordinator ?? this.#coordinator;
+      if (coordinator === undefined) {
+        throw new TypeError(
+          `Cannot register periodic task '${name}' as it is exclusive and neither 'exclusive.coordinator' nor the PeriodicTasks option 'coordinator' is given`,
+        );
+      }
+      exclusive = { coordinator, name: meta.exclusive.name ?? `${this.constructor.name}.${name}` };
+    }
     this.#tasks.splice(at, 0, {
       fn,
       key,
@@ -547,6 +726,10 @@ export abstract class PeriodicTasks {
       spacing: meta.spacing,
       externalProcessOk: meta.externalProcessOk,
       lastRun: meta.runImmediately ? undefined : this.#clock.now(),
+      exclusive,
+      lastTick: meta.runImmediately || exclusive === undefined
+        ? undefined
+        : Math.floor(Date.now() / meta.spacing),
     });
   }
 }
