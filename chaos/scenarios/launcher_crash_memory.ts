@@ -2,7 +2,7 @@
 // 1 000 crash/respawn cycles per isolation, RSS at the end within 10 MiB of RSS after the first
 // 100; short run: a few dozen cycles, checking only that every crash was seen and replaced.
 
-import type { Scenario } from "../scenario.ts";
+import type { Scenario, ScenarioResult } from "../scenario.ts";
 
 const LAUNCHER = new URL("../_fixtures/crash_launcher.ts", import.meta.url).pathname;
 const MIB = 1024 * 1024;
@@ -44,7 +44,7 @@ async function runOne(isolation: "worker" | "process", cycles: number): Promise<
 const scenario: Scenario = {
   name: "launcher: crash/respawn cycles leave no memory behind (both isolations)",
   iterations: { full: 1000, short: 30 },
-  async run({ iterations, full }) {
+  async run({ iterations, full }): Promise<ScenarioResult> {
     const failures: string[] = [];
     let count = 0;
     for (const isolation of ["worker", "process"] as const) {

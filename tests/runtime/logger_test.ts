@@ -110,11 +110,14 @@ Deno.test("the console logger puts a worker record's origin on its line", () => 
   });
   assert.ok(isLogOrigin(origin));
   const seen: unknown[][] = [];
+  // deno-lint-ignore no-console
   const info = console.info;
+  // deno-lint-ignore no-console
   console.info = (...a: unknown[]) => void seen.push(a);
   try {
     consoleLogger.info("hi", origin);
   } finally {
+    // deno-lint-ignore no-console
     console.info = info;
   }
   assert.deepEqual(seen, [["2026-01-02T03:04:05.000Z [api worker 1 isolate 77] INFO fjord: hi"]]);
