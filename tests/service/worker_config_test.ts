@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { Config, currentWorker, intOpt, ProcessLauncher, resetBackend, strOpt } from "@fjord/fjord";
 import { captureLog, waitFor } from "../_util.ts";
+import { stopLauncher } from "./_stop_launcher.ts";
 
 const SERVICE = new URL("./_fixtures/config_service.ts", import.meta.url).href;
 
@@ -48,11 +49,7 @@ for (const isolation of ["worker", "process"] as const) {
         const fresh = JSON.stringify([9000, "overridden", ["mode", "port"]]);
         assert.deepEqual(events(dir).slice(2).sort(), [`start 0 ${fresh}`, `start 1 ${fresh}`]);
       } finally {
-        const waiting = launcher.wait();
-        await launcher.stop();
-        assert.equal(await waiting, 0);
-        await Deno.remove(dir, { recursive: true });
-        resetBackend();
+        await stopLauncher(launcher, dir);
       }
     });
   }
@@ -78,11 +75,7 @@ for (const isolation of ["worker", "process"] as const) {
       const warnings = log.lines.filter((l) => /immutable option \[api\] mode/.test(l));
       assert.equal(warnings.length, 1);
     } finally {
-      const waiting = launcher.wait();
-      await launcher.stop();
-      assert.equal(await waiting, 0);
-      await Deno.remove(dir, { recursive: true });
-      resetBackend();
+      await stopLauncher(launcher, dir);
     }
   });
 }

@@ -11,6 +11,7 @@ import {
   ThreadGroup,
 } from "@fjord/fjord";
 import { captureLog, waitFor } from "../_util.ts";
+import { stopLauncher } from "./_stop_launcher.ts";
 import type { EndMode } from "./_fixtures/ending_service.ts";
 
 const SERVICE = new URL("./_fixtures/ending_service.ts", import.meta.url).href;
@@ -98,11 +99,7 @@ for (const c of CASES) {
         }
         assert.equal(launcher.workers[0]?.restarts, 1);
       } finally {
-        const waiting = launcher.wait();
-        await launcher.stop();
-        assert.equal(await waiting, 0);
-        await Deno.remove(dir, { recursive: true });
-        resetBackend();
+        await stopLauncher(launcher, dir);
       }
     });
   }

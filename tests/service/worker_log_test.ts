@@ -11,6 +11,7 @@ import {
   setLogger,
 } from "@fjord/fjord";
 import { waitFor } from "../_util.ts";
+import { stopLauncher } from "./_stop_launcher.ts";
 
 const SERVICE = new URL("./_fixtures/logging_service.ts", import.meta.url).href;
 
@@ -61,11 +62,8 @@ for (const isolation of ["worker", "process"] as const) {
       const warned = fromWorkers().filter((r) => r.message === "warned through warn()");
       assert.deepEqual(warned.map((r) => r.level), ["warning", "warning"]);
     } finally {
-      const waiting = launcher.wait();
-      await launcher.stop();
-      assert.equal(await waiting, 0);
       setLogger(previous);
-      resetBackend();
+      await stopLauncher(launcher);
     }
   });
 }
