@@ -74,6 +74,8 @@ export {
   notifyReady,
   notifyStopping,
   notifyWatchdog,
+  onReady,
+  type OnReadyOptions,
   periodicTask,
   type PeriodicTaskFn,
   type PeriodicTaskOptions,
