@@ -12,7 +12,7 @@ import {
   initBackend,
   resetBackend,
 } from "../../backends/mod.ts";
-import { captureLog, waitFor } from "./_fixtures/capture_log.ts";
+import { captureLog, waitFor } from "../_util.ts";
 
 const TASKS = new URL("../service/_fixtures/thread_tasks.ts", import.meta.url);
 

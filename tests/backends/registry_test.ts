@@ -8,26 +8,12 @@ import {
   getBackendType,
   getComponent,
   initBackend,
-  type Logger,
   registerBackendDefaultHook,
   resetBackend,
-  setLogger,
 } from "../../backends/mod.ts";
-import { consoleLogger } from "../../runtime/logger.ts";
+import { captureLog } from "../_util.ts";
 import type { BackendType as BackendTypeName } from "../../backends/mod.ts";
 import { AsyncPoolExecutor, WorkerPoolExecutor } from "../../futures/mod.ts";
-
-function captureWarnings(): { warnings: string[]; [Symbol.dispose](): void } {
-  const warnings: string[] = [];
-  const logger: Logger = {
-    debug: () => {},
-    info: () => {},
-    warning: (m) => warnings.push(m),
-    error: () => {},
-  };
-  setLogger(logger);
-  return { warnings, [Symbol.dispose]: () => setLogger(consoleLogger) };
-}
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -148,7 +134,7 @@ Deno.test("FJORD_BACKEND selects the backend, read lazily at selection", () => {
 });
 
 Deno.test("an unknown FJORD_BACKEND falls back to the default with one warning", () => {
-  using log = captureWarnings();
+  using log = captureLog();
   withEnv("eventlet", () => {
     assert.equal(getBackend().type, DEFAULT_BACKEND_TYPE);
     getBackend();
@@ -173,7 +159,7 @@ Deno.test("the default hook does not override initBackend()", () => {
 });
 
 Deno.test("a throwing hook falls back to the default with one warning", () => {
-  using log = captureWarnings();
+  using log = captureLog();
   withEnv("threading", () => {
     registerBackendDefaultHook(() => {
       throw new Error("boom");
@@ -185,7 +171,7 @@ Deno.test("a throwing hook falls back to the default with one warning", () => {
 });
 
 Deno.test("a hook returning a non-type falls back to the default with one warning", () => {
-  using log = captureWarnings();
+  using log = captureLog();
   withEnv(undefined, () => {
     registerBackendDefaultHook(() => "bogus" as BackendTypeName);
     assert.equal(getBackend().type, DEFAULT_BACKEND_TYPE);
