@@ -75,6 +75,8 @@ export {
   notifyReady,
   notifyStopping,
   notifyWatchdog,
+  onReady,
+  type OnReadyOptions,
   periodicTask,
   type PeriodicTaskFn,
   type PeriodicTaskOptions,

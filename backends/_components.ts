@@ -1,6 +1,8 @@
 // The components both backends share. Backend-bound classes read the selected backend's
 // `taskIsolation` / `launcherIsolation` when constructed, so one class serves both backends;
-// only the default Executor differs per backend.
+// only the default Executor differs per backend. The `Components` interface (backend.ts) is the
+// documented list of names; this object literal is the value it types, so a name added to or
+// missing from either fails `deno check`.
 
 import type { Components } from "./backend.ts";
 import { SignalHandler } from "../service/signal_handler.ts";

@@ -15,13 +15,57 @@ export async function waitFor(
   }
 }
 
-/** Captures every fjord log line (any level, message only) until disposed. */
-export function captureLog(): { lines: string[] } & Disposable {
+/** One captured log call. */
+export interface LogRecord {
+  readonly level: "debug" | "info" | "warning" | "error";
+  readonly message: string;
+  readonly details: unknown[];
+  /** Wall-clock ms when it was logged. */
+  readonly at: number;
+}
+
+/** What {@linkcode captureLog} collects; disposing puts the previous logger back. */
+export interface CapturedLog extends Disposable {
+  /** Every message, any level, in order. */
+  readonly lines: string[];
+  /** Every call with its level, details and time, in order. */
+  readonly records: LogRecord[];
+  /** The messages logged at `level` (a live array, as `warnings` and `errors`). */
+  messages(level: LogRecord["level"]): string[];
+  /** The warning messages (live: a test may empty it between steps). */
+  readonly warnings: string[];
+  /** The error messages (live: a test may empty it between steps). */
+  readonly errors: string[];
+}
+
+/** Captures every fjord log call until disposed: `using log = captureLog();`. */
+export function captureLog(): CapturedLog {
   const previous = getLogger();
   const lines: string[] = [];
-  const push = (m: string): void => {
-    lines.push(m);
+  const records: LogRecord[] = [];
+  const byLevel: Record<LogRecord["level"], string[]> = {
+    debug: [],
+    info: [],
+    warning: [],
+    error: [],
   };
-  setLogger({ debug: push, info: push, warning: push, error: push });
-  return { lines, [Symbol.dispose]: () => setLogger(previous) };
+  const record = (level: LogRecord["level"]) => (message: string, ...details: unknown[]): void => {
+    lines.push(message);
+    byLevel[level].push(message);
+    records.push({ level, message, details, at: performance.timeOrigin + performance.now() });
+  };
+  setLogger({
+    debug: record("debug"),
+    info: record("info"),
+    warning: record("warning"),
+    error: record("error"),
+  });
+  return {
+    lines,
+    records,
+    messages: (level) => byLevel[level],
+    warnings: byLevel.warning,
+    errors: byLevel.error,
+    [Symbol.dispose]: () => setLogger(previous),
+  };
 }

@@ -23,13 +23,16 @@ export async function tempDir(): Promise<TempDir> {
   };
 }
 
-/** Captured log lines as `LEVEL message`, and the logger that captures them. */
-export interface CapturedLog {
+/**
+ * Captured log lines as `LEVEL message`, and the logger to give a Config that captures them
+ * (unlike captureLog() in tests/_util.ts, it replaces no global logger).
+ */
+export interface CapturedConfigLog {
   readonly lines: string[];
   readonly logger: ConfigLogger;
 }
 
-export function captureLog(): CapturedLog {
+export function captureConfigLog(): CapturedConfigLog {
   const lines: string[] = [];
   return {
     lines,

@@ -3,12 +3,12 @@
 
 import assert from "node:assert/strict";
 import { Config, logOptions, strOpt } from "../../config/mod.ts";
-import { captureLog, tempDir } from "./_helpers.ts";
+import { captureConfigLog, tempDir } from "./_helpers.ts";
 
 Deno.test("Config reports deprecated names and mutate() changes to the logger it was given", async () => {
   await using dir = await tempDir();
   const file = await dir.write("a.conf", "[DEFAULT]\nold_name = 1\nm = a\n");
-  const log = captureLog();
+  const log = captureConfigLog();
   const conf = new Config({ logger: log.logger });
   conf.registerOpts([
     strOpt("new_name", { deprecatedName: "old_name" }),
@@ -50,12 +50,12 @@ Deno.test("Config without a logger warns on stderr and drops debug lines", async
 
 Deno.test("Config.logger can be replaced; a logger without its methods is a TypeError", () => {
   const conf = new Config();
-  const log = captureLog();
+  const log = captureConfigLog();
   conf.logger = log.logger;
   conf.registerOpt(strOpt("x", { default: "1" }));
   logOptions(conf);
   assert.ok(log.lines.includes("DEBUG x = 1"));
-  const other = captureLog();
+  const other = captureConfigLog();
   logOptions(conf, { logger: other.logger });
   assert.ok(other.lines.includes("DEBUG x = 1"));
   assert.throws(() => new Config({ logger: {} as never }), /'logger.debug' must be a function/);

@@ -16,7 +16,7 @@ import {
   RequiredOptError,
   strOpt,
 } from "../../config/mod.ts";
-import { captureLog, tempDir } from "./_helpers.ts";
+import { captureConfigLog, tempDir } from "./_helpers.ts";
 
 function rejectsWith<E extends Error>(
   promise: Promise<unknown>,
@@ -469,7 +469,7 @@ Deno.test("Config.load() detects recursive substitution instead of overflowing t
 Deno.test("Config.load() reads a deprecatedName from files and logs a deprecation warning once", async () => {
   await using dir = await tempDir();
   const file = await dir.write("a.conf", "[DEFAULT]\nold_workers = 3\nnew_only = 1\n[DEFAULT]\n");
-  const log = captureLog();
+  const log = captureConfigLog();
   const conf = new Config({ logger: log.logger });
   conf.registerOpt(intOpt("workers", { deprecatedName: "old_workers" }));
   await conf.load({ files: [file] });
@@ -538,7 +538,7 @@ Deno.test("Config.reload() that fails to parse keeps every old value and rejects
 Deno.test("Config.mutate() applies only mutable options, reports and logs the rest", async () => {
   await using dir = await tempDir();
   const file = await dir.write("a.conf", "[DEFAULT]\nworkers = 2\ntimeout = 5\ndebug = false\n");
-  const log = captureLog();
+  const log = captureConfigLog();
   const conf = new Config({ logger: log.logger });
   conf.registerOpts([
     intOpt("workers"),
@@ -658,7 +658,7 @@ Deno.test("Config hides a secret substituted into another option's value (errors
     "a.conf",
     "[DEFAULT]\ndb_password = hunter3\n[db]\nurl = mysql://u:${DEFAULT.db_password}@h\n",
   );
-  const log = captureLog();
+  const log = captureConfigLog();
   conf.logger = log.logger;
   const result = await conf.mutate();
   assert.deepEqual(result, {

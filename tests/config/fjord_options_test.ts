@@ -10,7 +10,7 @@ import {
   serviceOpts,
   strOpt,
 } from "../../config/mod.ts";
-import { captureLog, tempDir } from "./_helpers.ts";
+import { captureConfigLog, tempDir } from "./_helpers.ts";
 
 Deno.test("serviceOpts, periodicTaskOpts and concurrencyOpts hold fjord's options with oslo's defaults", () => {
   const conf = new Config();
@@ -53,7 +53,7 @@ Deno.test("logOptions() logs sources and every option at debug level with secret
   );
   await conf.load({ args: ["--config-file", file] });
   conf.registerOpt(intOpt("port"), "db"); // registered late with a bad value
-  const log = captureLog();
+  const log = captureConfigLog();
   logOptions(conf, { logger: log.logger });
   const stars = "DEBUG " + "*".repeat(80);
   assert.deepEqual(log.lines, [
@@ -93,7 +93,7 @@ Deno.test("logOptions() masks secrets in the command-line arguments and substitu
       "me",
     ],
   });
-  const log = captureLog();
+  const log = captureConfigLog();
   logOptions(conf, { logger: log.logger });
   assert.equal(
     log.lines[2],

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../backends/mod.ts";
-import { captureLog } from "./_helpers.ts";
+import { captureLog } from "../_util.ts";
 import {
   AsyncPoolExecutor,
   CancelledError,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { TaskRef } from "../../backends/mod.ts";
-import { captureLog, isAlive, maxOverlap, runFixture, waitUntil } from "./_helpers.ts";
+import { captureLog } from "../_util.ts";
+import { isAlive, maxOverlap, runFixture, waitUntil } from "./_helpers.ts";
 import {
   BrokenExecutorError,
   ProcessPoolExecutor,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { TaskRef } from "../../backends/mod.ts";
-import { captureLog, maxOverlap, runFixture } from "./_helpers.ts";
+import { captureLog } from "../_util.ts";
+import { maxOverlap, runFixture } from "./_helpers.ts";
 import {
   CancelledError,
   RejectedSubmissionError,

@@ -10,7 +10,7 @@ import {
   LoopingCallTimeOut,
   systemClock,
 } from "../../backends/mod.ts";
-import { captureLog, waitFor } from "../backends/_fixtures/capture_log.ts";
+import { captureLog, waitFor } from "../_util.ts";
 import { blockedMs } from "../../runtime/_precise_sleep.ts";
 
 // Reference vector 1: fixed 500 ms, the function takes 300 ms.
@@ -207,7 +207,7 @@ Deno.test("FixedIntervalLoopingCall.wait() rejects with the function's error, wh
   }, { clock }).start({ interval: 100 });
   await assert.rejects(call.wait(), (err) => err === boom);
   assert.deepEqual(log.messages("error"), ["Fixed interval looping call 'failing' failed"]);
-  assert.equal(log.lines.find((l) => l.level === "error")?.details[0], boom);
+  assert.equal(log.records.find((r) => r.level === "error")?.details[0], boom);
 });
 
 Deno.test("FixedIntervalLoopingCall.start({stopOnException: false}) logs errors and goes on", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FakeClock, periodicTask, PeriodicTasks, ThreadGroup } from "../../backends/mod.ts";
 import { Config } from "../../config/mod.ts";
-import { captureLog } from "../backends/_fixtures/capture_log.ts";
+import { captureLog } from "../_util.ts";
 
 // Reference vector 11.
 class M extends PeriodicTasks {

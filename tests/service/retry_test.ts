@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FakeClock, RetryDecorator } from "../../backends/mod.ts";
-import { captureLog } from "../backends/_fixtures/capture_log.ts";
+import { captureLog } from "../_util.ts";
 
 class Flaky extends Error {
   constructor(message = "flaky") {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { SignalHandler } from "../../backends/mod.ts";
-import { captureLog, waitFor } from "../backends/_fixtures/capture_log.ts";
+import { captureLog, waitFor } from "../_util.ts";
 
 const SCRIPT = new URL("./_fixtures/signal_script.ts", import.meta.url);
 

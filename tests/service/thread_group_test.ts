@@ -10,7 +10,7 @@ import {
   Thread,
   ThreadGroup,
 } from "../../backends/mod.ts";
-import { captureLog, waitFor } from "../backends/_fixtures/capture_log.ts";
+import { captureLog, waitFor } from "../_util.ts";
 
 const TASKS = new URL("./_fixtures/thread_tasks.ts", import.meta.url);
 

@@ -2,15 +2,8 @@
 // and the worker is respawned; a ThreadGroup TaskRef thread whose Worker ends settles.
 
 import assert from "node:assert/strict";
-import {
-  getLogger,
-  initBackend,
-  ProcessLauncher,
-  resetBackend,
-  setLogger,
-  ThreadGroup,
-} from "@fjord/fjord";
-import { captureLog, waitFor } from "../_util.ts";
+import { initBackend, ProcessLauncher, resetBackend, ThreadGroup } from "@fjord/fjord";
+import { captureLog, type LogRecord, waitFor } from "../_util.ts";
 import { stopLauncher } from "./_stop_launcher.ts";
 import type { EndMode } from "./_fixtures/ending_service.ts";
 
@@ -59,23 +52,12 @@ const CASES: Case[] = [
 
 const FLAGS = ["--allow-read", "--allow-write", "--allow-env"];
 
-// Log lines with the wall-clock ms they arrived at.
-function timedLog(): { lines: { at: number; text: string }[] } & Disposable {
-  const previous = getLogger();
-  const lines: { at: number; text: string }[] = [];
-  const push = (text: string): void => {
-    lines.push({ at: performance.timeOrigin + performance.now(), text });
-  };
-  setLogger({ debug: push, info: push, warning: push, error: push });
-  return { lines, [Symbol.dispose]: () => setLogger(previous) };
-}
-
 for (const c of CASES) {
   for (const isolation of c.isolations) {
     Deno.test(`ProcessLauncher notices a worker that ends by ${c.mode} at once and respawns it (${isolation})`, async () => {
       resetBackend();
       const dir = await Deno.makeTempDir({ prefix: "fjord-end-" });
-      using log = timedLog();
+      using log = captureLog();
       const launcher = new ProcessLauncher(undefined, {
         isolation,
         ...(c.mode === "oom" ? { denoArgs: [...FLAGS, "--v8-flags=--max-old-space-size=32"] } : {}),
@@ -85,8 +67,7 @@ for (const c of CASES) {
           { module: SERVICE, export: "ending", args: [c.mode, dir] },
           { workers: 1 },
         );
-        const line = (): { at: number; text: string } | undefined =>
-          log.lines.find((l) => c.reason.test(l.text));
+        const line = (): LogRecord | undefined => log.records.find((r) => c.reason.test(r.message));
         await waitFor(() => line() !== undefined, `a log line matching ${c.reason}`, 60_000);
         const starts = (): number =>
           Deno.readTextFileSync(`${dir}/events.log`).split("\n").filter((l) => l !== "").length;
