@@ -73,7 +73,10 @@ export class ComponentNotFoundError extends Error {
 }
 
 /**
- * Thrown where a backend cannot provide an operation at all.
+ * Thrown where a backend cannot provide an operation at all (API.md §1). Reserved: fjord's two
+ * backends currently provide every operation (oslo's one case, `run_periodic_tasks_in_parallel`
+ * off the threading backend, runs in the calling isolate on either backend here), so nothing in
+ * fjord throws it yet; a third-party backend registered through the selector may.
  *
  * @example
  * ```ts
