@@ -30,8 +30,11 @@ function forwardingLogger(guest: Guest<ToWorker, FromWorker>): Logger {
 
 async function main(guest: Guest<ToWorker, FromWorker>): Promise<void> {
   setLogger(forwardingLogger(guest));
-  const { LauncherWorkerRuntime } = await import("./_launcher_runtime.ts");
   const init = guest.data as LauncherWorkerInit;
+  // The service module loads while the runtime's graph does (the loader shares the module map:
+  // loadServiceExport then finds it loaded); its failure is reported there, in the "load" phase.
+  import(init.ref.module).catch(() => {});
+  const { LauncherWorkerRuntime } = await runtimeModule;
   const runtime = new LauncherWorkerRuntime(init, (msg) => guest.send(msg));
   guest.onMessage = (cmd) => runtime.handle(cmd);
   guest.onInputEnd = () => {
@@ -51,3 +54,7 @@ async function main(guest: Guest<ToWorker, FromWorker>): Promise<void> {
 }
 
 void connectGuest<ToWorker, FromWorker>().then(main);
+// Loaded while the parent's init frame is on its way, after the guest has hooked every way the
+// isolate can end (a failure surfaces when main awaits it).
+const runtimeModule = import("./_launcher_runtime.ts");
+runtimeModule.catch(() => {});
