@@ -6,6 +6,8 @@
 import type { Clock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { sleepUntil } from "../runtime/_precise_sleep.ts";
+import { acquireTimerThread, type TimerThread } from "../runtime/_timer_thread.ts";
+import { systemClock } from "../runtime/clock.ts";
 // A cycle (looping_call.ts imports this file); only used inside functions, so safe.
 import { LoopingCallDone } from "./looping_call_errors.ts";
 
@@ -19,6 +21,8 @@ export type NextStart = (result: unknown, started: number, ended: number) => num
 export interface LoopPlan {
   initialDelay: number;
   /** Wake on the due time to a fraction of a millisecond (fixed-interval loops). */
+  onTime: boolean;
+  /** With `onTime`: wait the last stretch blocking the isolate instead of on a timer thread. */
   precise: boolean;
   stopOnException: boolean;
   next: NextStart;
@@ -100,9 +104,14 @@ export class LoopRunner<T> {
   }
 
   /** Sleeps until `due`; `false` when stop() woke it. */
-  async #sleep(due: number, signal: AbortSignal, precise: boolean): Promise<boolean> {
+  async #sleep(
+    due: number,
+    signal: AbortSignal,
+    precise: boolean,
+    thread: TimerThread | undefined,
+  ): Promise<boolean> {
     try {
-      await sleepUntil(this.clock, due, signal, precise);
+      await sleepUntil(this.clock, due, signal, precise, thread);
       return true;
     } catch (err) {
       if (signal.aborted && err === signal.reason) return false;
@@ -116,10 +125,14 @@ export class LoopRunner<T> {
     const log = getLogger();
     // Like oslo's thread, the loop starts after start() has returned.
     await null;
+    // A loop on time on the system clock is woken by the isolate's timer thread (the default).
+    const thread = plan.onTime && !plan.precise && clock === systemClock
+      ? acquireTimerThread()
+      : undefined;
     try {
       if (
         plan.initialDelay > 0 &&
-        !await this.#sleep(clock.now() + plan.initialDelay, signal, plan.precise)
+        !await this.#sleep(clock.now() + plan.initialDelay, signal, plan.precise, thread)
       ) {
         return true;
       }
@@ -138,7 +151,7 @@ export class LoopRunner<T> {
         const ended = clock.now();
         const due = plan.next(result, started, ended);
         log.debug(`${kind} ${label} sleeping for ${formatMs(Math.max(0, due - ended))} ms`);
-        if (!await this.#sleep(due, signal, plan.precise)) break;
+        if (!await this.#sleep(due, signal, plan.precise, thread)) break;
       }
       return true;
     } catch (err) {
@@ -146,6 +159,7 @@ export class LoopRunner<T> {
       log.error(`${kind} ${label} failed`, err);
       throw err;
     } finally {
+      thread?.release();
       this.#running = false;
     }
   }
