@@ -33,9 +33,13 @@ const WEIGHT = 0.2;
 let overshoot = 1.25;
 // The longest blocking wait of the default mode, per wake-up.
 const FINAL_BLOCK_MS = 0.05;
-// Woken by the timer thread, the longest rest this isolate finishes by spinning (the two
-// isolates' epoch clocks may differ by a few µs); beyond it, the timer path takes over.
-const THREAD_SLACK_MS = 0.2;
+// The timer thread's message reaches this isolate ~0.1-0.2 ms after the thread woke: it is asked
+// for that much earlier (a moving average of the delay, less a margin, at most THREAD_LEAD_MS),
+// and what is left is spun here, at most THREAD_SLACK_MS (beyond it the timer path takes over).
+const THREAD_LEAD_MS = 0.2;
+const THREAD_MARGIN_MS = 0.03;
+const THREAD_SLACK_MS = 0.3;
+let threadDelay = 0.1;
 
 // The system-clock sleeps end this much after `due`: the loop reads the clock just before a call,
 // and the first call of a loop (cold code) takes a few µs longer to reach the user's first line than
@@ -144,10 +148,15 @@ export async function sleepUntil(
     return;
   }
   if (!precise && thread !== undefined && due > performance.now()) {
-    const woken = thread.sleep(due + GUARD_MS, signal);
+    const lead = Math.min(Math.max(threadDelay - THREAD_MARGIN_MS, 0), THREAD_LEAD_MS);
+    const aim = due + GUARD_MS - lead;
+    const woken = thread.sleep(aim, signal);
     if (woken !== undefined) {
       await woken;
-      const left = due + GUARD_MS - performance.now();
+      const now = performance.now();
+      // Capped: a stall of this isolate says nothing about the message's delay.
+      threadDelay += WEIGHT * (Math.min(Math.max(now - aim, 0), THREAD_SLACK_MS) - threadDelay);
+      const left = due + GUARD_MS - now;
       if (left <= 0) return;
       if (left <= THREAD_SLACK_MS) return spinUntil(due + GUARD_MS);
     }
