@@ -2,6 +2,19 @@
 // absolute URL and take one export from it. Each caller turns the failure reason into its own
 // error class (TaskNotFoundError, ServiceNotFoundError).
 
+// The one dynamic import of a module named at run time (publishing cannot analyze it).
+function importModule(url: string): Promise<Record<string, unknown>> {
+  return import(url);
+}
+
+/**
+ * Starts loading `url` ahead of {@linkcode loadExport} (the module map shares the load); a
+ * failure is left for loadExport to report.
+ */
+export function preloadModule(url: string): void {
+  importModule(url).catch(() => {});
+}
+
 /** Why an export could not be loaded. */
 export type LoadFailure = (reason: string, cause?: unknown) => Error;
 
@@ -17,7 +30,7 @@ export async function loadExport(
 ): Promise<(...args: unknown[]) => unknown> {
   let mod: Record<string, unknown>;
   try {
-    mod = await import(url);
+    mod = await importModule(url);
   } catch (cause) {
     const why = cause instanceof Error ? cause.message : String(cause);
     throw fail(`the module failed to load: ${why}`, cause);
