@@ -20,9 +20,9 @@ export type NextStart = (result: unknown, started: number, ended: number) => num
 /** What a started loop runs. */
 export interface LoopPlan {
   initialDelay: number;
-  /** Wake on the due time to a fraction of a millisecond (fixed-interval loops). */
-  onTime: boolean;
-  /** With `onTime`: wait the last stretch blocking the isolate instead of on a timer thread. */
+  /** Woken through the isolate's timer thread on the system clock (short fixed intervals). */
+  timerThread: boolean;
+  /** Wait the last stretch before each call blocking the isolate (no timer thread). */
   precise: boolean;
   stopOnException: boolean;
   next: NextStart;
@@ -125,8 +125,7 @@ export class LoopRunner<T> {
     const log = getLogger();
     // Like oslo's thread, the loop starts after start() has returned.
     await null;
-    // A loop on time on the system clock is woken by the isolate's timer thread (the default).
-    const thread = plan.onTime && !plan.precise && clock === systemClock
+    const thread = plan.timerThread && !plan.precise && clock === systemClock
       ? acquireTimerThread()
       : undefined;
     try {
