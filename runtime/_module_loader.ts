@@ -10,6 +10,14 @@ const importUrl = new Function("url", "return import(url)") as (
   url: string,
 ) => Promise<Record<string, unknown>>;
 
+/**
+ * Starts loading `url` ahead of {@linkcode loadExport} (the module map shares the load); a
+ * failure is left for loadExport to report.
+ */
+export function preloadModule(url: string): void {
+  importUrl(url).catch(() => {});
+}
+
 /** Why an export could not be loaded. */
 export type LoadFailure = (reason: string, cause?: unknown) => Error;
 

@@ -1,8 +1,11 @@
 // Sleeping until an absolute clock time, precisely enough for fixed-interval loops.
 //
 // Deno's setTimeout fires about 0.2-1.5 ms after its due time when idle (it truncates the delay
-// to whole milliseconds and fires on a millisecond tick), more under load. So on the system clock
-// the timer is set to wake a little early, and the rest of the way is covered in one of two ways:
+// to whole milliseconds and fires on a millisecond tick), more under load. A fixed-interval loop
+// passes the isolate's timer thread (_timer_thread.ts), which wakes it at the due time without
+// blocking it or spending CPU here. Otherwise (the thread is still starting, or the loop is not
+// on a fixed interval, or `precise`) the timer is set to wake a little early, and the rest of
+// the way is covered in one of two ways:
 // - by default, yielding macrotask turns (MessageChannel, a few µs each, so other tasks of the
 //   isolate keep running) until at most FINAL_BLOCK_MS is left, then a blocking `Atomics.wait`
 //   for that last sliver: the isolate is blocked about FINAL_BLOCK_MS per wake-up (more only when
@@ -17,6 +20,7 @@
 // so tests stay deterministic.
 
 import { type Clock, systemClock } from "./clock.ts";
+import type { TimerThread } from "./_timer_thread.ts";
 
 // setTimeout clamps delays above 2^31-1 ms to 1 ms.
 const MAX_TIMER_MS = 0x7fffffff;
@@ -29,6 +33,13 @@ const WEIGHT = 0.2;
 let overshoot = 1.25;
 // The longest blocking wait of the default mode, per wake-up.
 const FINAL_BLOCK_MS = 0.05;
+// The timer thread's message reaches this isolate ~0.1-0.2 ms after the thread woke: it is asked
+// for that much earlier (a moving average of the delay, less a margin, at most THREAD_LEAD_MS),
+// and what is left is spun here, at most THREAD_SLACK_MS (beyond it the timer path takes over).
+const THREAD_LEAD_MS = 0.2;
+const THREAD_MARGIN_MS = 0.03;
+const THREAD_SLACK_MS = 0.3;
+let threadDelay = 0.1;
 
 // The system-clock sleeps end this much after `due`: the loop reads the clock just before a call,
 // and the first call of a loop (cold code) takes a few µs longer to reach the user's first line than
@@ -120,6 +131,8 @@ function timerSleep(ms: number, signal: AbortSignal): Promise<void> {
  * a little early from a timer and finishes with yielding turns plus a blocking wait of at most
  * FINAL_BLOCK_MS, or (`precise`) with one blocking wait of `lead` ms. A due time already past
  * still yields one macrotask turn, so a loop that never sleeps cannot starve the isolate.
+ * With a `thread` (default mode only), the timer thread wakes the isolate at the due time
+ * instead, when it can take the sleep: no CPU spent and nothing blocked while waiting.
  * Rejects with `signal.reason` when aborted.
  */
 export async function sleepUntil(
@@ -127,11 +140,26 @@ export async function sleepUntil(
   due: number,
   signal: AbortSignal,
   precise: boolean,
+  thread?: TimerThread,
 ): Promise<void> {
   if (signal.aborted) throw signal.reason;
   if (clock !== systemClock) {
     await clock.sleep(due - clock.now(), { signal });
     return;
+  }
+  if (!precise && thread !== undefined && due > performance.now()) {
+    const lead = Math.min(Math.max(threadDelay - THREAD_MARGIN_MS, 0), THREAD_LEAD_MS);
+    const aim = due + GUARD_MS - lead;
+    const woken = thread.sleep(aim, signal);
+    if (woken !== undefined) {
+      await woken;
+      const now = performance.now();
+      // Capped: a stall of this isolate says nothing about the message's delay.
+      threadDelay += WEIGHT * (Math.min(Math.max(now - aim, 0), THREAD_SLACK_MS) - threadDelay);
+      const left = due + GUARD_MS - now;
+      if (left <= 0) return;
+      if (left <= THREAD_SLACK_MS) return spinUntil(due + GUARD_MS);
+    }
   }
   const start = performance.now();
   if (due <= start) {

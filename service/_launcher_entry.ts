@@ -7,6 +7,7 @@
 // evaluation is still pending is never freed by Deno, ~0.5 MiB lost per worker crash.
 
 import { connectGuest, type Guest } from "../runtime/_isolate_guest.ts";
+import { preloadModule } from "../runtime/_module_loader.ts";
 import { consoleLogger, getLogger, type Logger, setLogger } from "../runtime/logger.ts";
 import type { FromWorker, LauncherWorkerInit, ToWorker } from "./_launcher_runtime.ts";
 
@@ -30,8 +31,11 @@ function forwardingLogger(guest: Guest<ToWorker, FromWorker>): Logger {
 
 async function main(guest: Guest<ToWorker, FromWorker>): Promise<void> {
   setLogger(forwardingLogger(guest));
-  const { LauncherWorkerRuntime } = await import("./_launcher_runtime.ts");
   const init = guest.data as LauncherWorkerInit;
+  // The service module loads while the runtime's graph does (the loader shares the module map:
+  // loadServiceExport then finds it loaded); its failure is reported there, in the "load" phase.
+  preloadModule(init.ref.module);
+  const { LauncherWorkerRuntime } = await runtimeModule;
   const runtime = new LauncherWorkerRuntime(init, (msg) => guest.send(msg));
   guest.onMessage = (cmd) => runtime.handle(cmd);
   guest.onInputEnd = () => {
@@ -51,3 +55,7 @@ async function main(guest: Guest<ToWorker, FromWorker>): Promise<void> {
 }
 
 void connectGuest<ToWorker, FromWorker>().then(main);
+// Loaded while the parent's init frame is on its way, after the guest has hooked every way the
+// isolate can end (a failure surfaces when main awaits it).
+const runtimeModule = import("./_launcher_runtime.ts");
+runtimeModule.catch(() => {});

@@ -6,6 +6,8 @@
 import type { Clock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { sleepUntil } from "../runtime/_precise_sleep.ts";
+import { acquireTimerThread, type TimerThread } from "../runtime/_timer_thread.ts";
+import { systemClock } from "../runtime/clock.ts";
 // A cycle (looping_call.ts imports this file); only used inside functions, so safe.
 import { LoopingCallDone } from "./looping_call_errors.ts";
 
@@ -18,7 +20,9 @@ export type NextStart = (result: unknown, started: number, ended: number) => num
 /** What a started loop runs. */
 export interface LoopPlan {
   initialDelay: number;
-  /** Wake on the due time to a fraction of a millisecond (fixed-interval loops). */
+  /** Woken through the isolate's timer thread on the system clock (short fixed intervals). */
+  timerThread: boolean;
+  /** Wait the last stretch before each call blocking the isolate (no timer thread). */
   precise: boolean;
   stopOnException: boolean;
   next: NextStart;
@@ -100,9 +104,14 @@ export class LoopRunner<T> {
   }
 
   /** Sleeps until `due`; `false` when stop() woke it. */
-  async #sleep(due: number, signal: AbortSignal, precise: boolean): Promise<boolean> {
+  async #sleep(
+    due: number,
+    signal: AbortSignal,
+    precise: boolean,
+    thread: TimerThread | undefined,
+  ): Promise<boolean> {
     try {
-      await sleepUntil(this.clock, due, signal, precise);
+      await sleepUntil(this.clock, due, signal, precise, thread);
       return true;
     } catch (err) {
       if (signal.aborted && err === signal.reason) return false;
@@ -116,10 +125,13 @@ export class LoopRunner<T> {
     const log = getLogger();
     // Like oslo's thread, the loop starts after start() has returned.
     await null;
+    const thread = plan.timerThread && !plan.precise && clock === systemClock
+      ? acquireTimerThread()
+      : undefined;
     try {
       if (
         plan.initialDelay > 0 &&
-        !await this.#sleep(clock.now() + plan.initialDelay, signal, plan.precise)
+        !await this.#sleep(clock.now() + plan.initialDelay, signal, plan.precise, thread)
       ) {
         return true;
       }
@@ -138,7 +150,7 @@ export class LoopRunner<T> {
         const ended = clock.now();
         const due = plan.next(result, started, ended);
         log.debug(`${kind} ${label} sleeping for ${formatMs(Math.max(0, due - ended))} ms`);
-        if (!await this.#sleep(due, signal, plan.precise)) break;
+        if (!await this.#sleep(due, signal, plan.precise, thread)) break;
       }
       return true;
     } catch (err) {
@@ -146,6 +158,7 @@ export class LoopRunner<T> {
       log.error(`${kind} ${label} failed`, err);
       throw err;
     } finally {
+      thread?.release();
       this.#running = false;
     }
   }

@@ -72,14 +72,17 @@ export interface FixedIntervalStartOptions {
    */
   stopOnException?: boolean;
   /**
-   * How the last 1–2.5 ms before each call are waited on the system clock (any other clock is
-   * used as is). `false`: the loop wakes a little early from its timer and yields macrotask turns
-   * (other tasks of the isolate keep running) until the due time, blocking the isolate for at
-   * most ~0.05 ms per call; calls start well under a millisecond late on a quiet machine, never
-   * early, and the schedule never drifts. The turns spend CPU for that stretch. `true`: the
-   * stretch is one blocking `Atomics.wait` instead (no CPU spent, and it wakes on time even when
-   * the machine is busy, where a yielding thread is the first to be preempted), but nothing else
-   * runs in the isolate meanwhile: use it for a loop in a Worker of its own.
+   * How each call is woken on time on the system clock (any other clock is used as is); calls
+   * never start early and the schedule never drifts. `false`, with an interval up to 2 s: by a
+   * timer thread, one small Worker per isolate shared by its running loops and ended with the
+   * last of them, which sleeps in the kernel to the microsecond and wakes the isolate just before
+   * the due time; the isolate spins at most ~0.3 ms per call and spends nothing while waiting, and
+   * calls start under ~0.1 ms late on a quiet machine (typically). Starting the thread blocks the
+   * isolate once for ~10 ms (Deno creates a Worker synchronously); until it runs, and for longer
+   * intervals, the loop wakes a little early from its own timer and yields turns until the due
+   * time. `true`: the loop wakes 1–2.5 ms early from its timer and waits the rest in one blocking
+   * `Atomics.wait` (no thread, but nothing else runs in the isolate meanwhile): for a loop in a
+   * Worker of its own.
    *
    * @default {false}
    */
@@ -288,12 +291,18 @@ function fixedSchedule(
   };
 }
 
+// Up to this interval a fixed-interval loop is woken by the isolate's timer thread (a Worker:
+// ~10 ms of this isolate blocked while Deno creates it, and its memory); a longer one gains too
+// little from it, and wakes from its own timer as dynamic loops do.
+const TIMER_THREAD_MAX_INTERVAL_MS = 2000;
+
 /** Checks a fixed-interval `start()`'s options and plans the loop on the fixed schedule. */
 function fixedPlan(options: FixedIntervalStartOptions, what: string, label: string): LoopPlan {
   const interval = checkDelay(options?.interval, what, "interval");
   return {
     initialDelay: checkDelay(options.initialDelay ?? 0, what, "initialDelay"),
     stopOnException: checkBoolean(options.stopOnException ?? true, what, "stopOnException"),
+    timerThread: interval <= TIMER_THREAD_MAX_INTERVAL_MS,
     precise: checkBoolean(options.precise ?? false, what, "precise"),
     next: fixedSchedule(interval, label),
   };
@@ -382,9 +391,8 @@ export abstract class LoopingCallBase<T = unknown> implements AsyncDisposable {
  * (`T0 + k * interval`), so it does not drift: a call whose time passed while the isolate was
  * busy starts at once; after a lag of more than 1 s (or one interval, if longer) the missed
  * calls are skipped instead. On the system clock a call starts a fraction of a millisecond after
- * its due time, never before: the loop wakes a little early from its timer and yields turns
- * until the due time (see `precise` in {@linkcode FixedIntervalStartOptions} for a blocking
- * variant).
+ * its due time, never before, woken (intervals up to 2 s) by a timer thread without blocking the
+ * isolate (see `precise` in {@linkcode FixedIntervalStartOptions}).
  *
  * @typeParam T The value the function finishes with through {@linkcode LoopingCallDone}.
  *
@@ -568,6 +576,7 @@ export class DynamicLoopingCall<T = unknown> extends LoopingCallBase<T> {
       : checkDelay(options.periodicIntervalMax, what, "periodicIntervalMax");
     const stopOnException = checkBoolean(options.stopOnException ?? true, what, "stopOnException");
     loopOf(this).start({
+      timerThread: false,
       precise: false,
       initialDelay,
       stopOnException,
@@ -671,6 +680,7 @@ export class BackOffLoopingCall<T = unknown> extends LoopingCallBase<T> {
     let interval = startingInterval;
     let errorTime = 0;
     loopOf(this).start({
+      timerThread: false,
       precise: false,
       initialDelay,
       stopOnException: true,

@@ -577,3 +577,34 @@ Deno.test("FixedIntervalLoopingCall on the system clock starts calls on time, ne
   // No drift: the last call is not later than any bound the load could explain.
   assert.ok(late.at(-1)! < 200, `last call ${late.at(-1)} ms late`);
 });
+
+Deno.test("FixedIntervalLoopingCall loops on the system clock let the program end once they have", async () => {
+  const fixture = new URL("./_fixtures/on_time_loops.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", fixture],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  // A timer thread left running would keep the program alive: it would never exit by itself.
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const { code, stdout } = await child.output();
+  clearTimeout(timer);
+  assert.equal(code, 0);
+  const { minLateness, maxLateness } = JSON.parse(new TextDecoder().decode(stdout));
+  assert.ok(minLateness > -0.5, `early by ${-minLateness} ms`);
+  assert.ok(maxLateness < 1000, `a call ${maxLateness} ms late`);
+});
+
+Deno.test("FixedIntervalLoopingCall.stop() on the system clock ends a sleep on the timer thread at once", async () => {
+  let calls = 0;
+  const call = new FixedIntervalLoopingCall(() => {
+    calls++;
+  }).start({ interval: 2000 });
+  // The first sleep starts before the timer thread runs; the second one is on the thread.
+  await new Promise((resolve) => setTimeout(resolve, 2300));
+  const t0 = performance.now();
+  call.stop();
+  assert.equal(await call.wait(), true);
+  assert.ok(performance.now() - t0 < 1000, `stop took ${performance.now() - t0} ms`);
+  assert.equal(calls, 2);
+});

@@ -1,0 +1,19 @@
+// Two fixed-interval loops on the system clock, sharing the isolate's timer thread, that end by
+// themselves; the program then returns without Deno.exit(): it ends only if the thread does.
+// Prints { minLateness, maxLateness } in ms over both loops' calls.
+// `deno run on_time_loops.ts`.
+
+import { FixedIntervalLoopingCall, LoopingCallDone } from "@fjord/fjord";
+
+async function loop(interval: number, ticks: number): Promise<number[]> {
+  const stamps: number[] = [];
+  const call = new FixedIntervalLoopingCall(() => {
+    stamps.push(performance.now());
+    if (stamps.length === ticks) throw new LoopingCallDone();
+  }).start({ interval });
+  await call.wait();
+  return stamps.slice(1).map((t, k) => t - (stamps[0]! + (k + 1) * interval));
+}
+
+const late = (await Promise.all([loop(7, 40), loop(11, 25)])).flat();
+console.log(JSON.stringify({ minLateness: Math.min(...late), maxLateness: Math.max(...late) }));
