@@ -1,6 +1,6 @@
 // The Redis driver's key space, emulating the etcd shape with Lua scripts (each one atomic on a
 // single Redis): a global revision counter (INCR) gives create revisions, hence fencing tokens;
-// a lease is a key with PX expiry that keepalives extend; a directory is a sorted set of its keys
+// a lease is a set of its keys with PX expiry that keepalives extend; a directory is a sorted set of its keys
 // by create revision; every change is appended to the directory's stream with the revision as
 // its id, so a watch resumes with XREAD from any revision. Keys of an expired lease are removed
 // (with their delete events) by whichever client next touches the directory: watchers do so every
@@ -21,16 +21,20 @@ local function del(dir, key)
   local rev = redis.call('INCR', P..'rev')
   redis.call('DEL', h)
   redis.call('ZREM', P..'ix:'..dir, key)
-  redis.call('SREM', P..'lk:'..f[1], key)
+  redis.call('SREM', P..'lease:'..f[1], key)
   xadd(dir, rev, 'd', key, f[2], '')
 end
+-- Removes the keys of expired leases under dir; returns the oldest key left.
 local function reap(dir)
+  local first
   local keys = redis.call('ZRANGE', P..'ix:'..dir, 0, -1)
   for _, k in ipairs(keys) do
     local l = redis.call('HGET', P..'kv:'..k, 'l')
     if not l then redis.call('ZREM', P..'ix:'..dir, k)
-    elseif redis.call('EXISTS', P..'lease:'..l) == 0 then del(dir, k) end
+    elseif redis.call('EXISTS', P..'lease:'..l) == 0 then del(dir, k)
+    elseif not first then first = k end
   end
+  return first
 end
 local function kv(key)
   if not key then return {} end
@@ -43,13 +47,15 @@ local function needLease(l)
 end
 local function write(dir, key, v, l, overwrite)
   local h = P..'kv:'..key
-  local c = redis.call('HGET', h, 'c')
+  local f = redis.call('HMGET', h, 'c', 'l')
+  local c = f[1]
   if c and not overwrite then return c, 0 end
   local r = redis.call('INCR', P..'rev')
   if not c then c = tostring(r) ; redis.call('ZADD', P..'ix:'..dir, r, key) end
   redis.call('HSET', h, 'v', v, 'c', c, 'm', tostring(r), 'l', l)
-  redis.call('SADD', P..'lk:'..l, key)
-  redis.call('PEXPIRE', P..'lk:'..l, redis.call('PTTL', P..'lease:'..l) * 2 + 1000)
+  -- Taken over by another lease: the old one's revoke must not delete it.
+  if f[2] and f[2] ~= l then redis.call('SREM', P..'lease:'..f[2], key) end
+  redis.call('SADD', P..'lease:'..l, key)
   xadd(dir, r, 'p', key, c, v)
   return c, r
 end
@@ -59,9 +65,11 @@ const SCRIPTS = {
   create: `${LIB}
 local dir, key, v, l = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local e = needLease(l) if e then return e end
-reap(dir)
+local first = reap(dir)
 local c, r = write(dir, key, v, l, false)
-local first = redis.call('ZRANGE', P..'ix:'..dir, 0, 0)[1]
+-- An empty directory before this call: the new key is the oldest, no need to read it back.
+if not first and r ~= 0 then return {c, r, {key, v, c, c}} end
+first = first or redis.call('ZRANGE', P..'ix:'..dir, 0, 0)[1]
 return {c, r, kv(first)}`,
   put: `${LIB}
 local dir, key, v, l = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -87,16 +95,18 @@ reap(ARGV[1])
 return rev()`,
   grant: `${LIB}
 local id = redis.call('INCR', P..'leaseid')
-redis.call('SET', P..'lease:'..id, '1', 'PX', ARGV[1])
+-- The lease is a set of its keys; the member '' keeps it alive while it holds none.
+redis.call('SADD', P..'lease:'..id, '')
+redis.call('PEXPIRE', P..'lease:'..id, ARGV[1])
 return tostring(id)`,
   keepalive: `${LIB}
-if redis.call('PEXPIRE', P..'lease:'..ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('PEXPIRE', P..'lk:'..ARGV[1], ARGV[2] * 2 + 1000)
-return 1`,
+return redis.call('PEXPIRE', P..'lease:'..ARGV[1], ARGV[2])`,
   revoke: `${LIB}
 local l = ARGV[1]
-for _, k in ipairs(redis.call('SMEMBERS', P..'lk:'..l)) do del(string.match(k, '^(.*/)'), k) end
-redis.call('DEL', P..'lease:'..l, P..'lk:'..l)
+for _, k in ipairs(redis.call('SMEMBERS', P..'lease:'..l)) do
+  if k ~= '' then del(string.match(k, '^(.*/)'), k) end
+end
+redis.call('DEL', P..'lease:'..l)
 return 1`,
 };
 
@@ -229,6 +239,12 @@ export class RedisStore implements Store {
       while (true) {
         signal.throwIfAborted();
         try {
+          while (!conn && this.#idle.length > 0) {
+            const idle = this.#idle.pop()!;
+            if (idle.closed) continue;
+            conn = idle;
+            this.#watchers.add(conn);
+          }
           if (!conn || conn.closed) {
             conn = await Promise.race([
               RespConnection.open(this.#host, this.#port),
