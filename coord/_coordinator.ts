@@ -221,13 +221,9 @@ export class CoordinatorImpl implements Coordinator {
     const key = dir + this.#session.nextId();
     const started = o.timeout === undefined ? 0 : this.#clock.now();
     o.signal?.throwIfAborted();
-    const { createRev, first } = await this.#store.create(
-      dir,
-      key,
-      this.memberId,
-      this.#session.lease,
-    );
-    if (first?.key === key && !o.signal?.aborted) return { key, token: createRev };
+    const created = await this.#store.create(dir, key, this.memberId, this.#session.lease);
+    const createRev = created.createRev;
+    if (created.ahead === undefined && !o.signal?.aborted) return { key, token: createRev };
     const timedOut = new AbortController();
     const done = new AbortController();
     const stops = [timedOut.signal, this.#session.lostRaw, this.#closing.signal];
@@ -244,17 +240,18 @@ export class CoordinatorImpl implements Coordinator {
       );
     }
     try {
-      while (true) {
+      let { ahead: kv, rev } = created;
+      while (kv) {
         stop.throwIfAborted();
-        const { kv, rev } = await this.#store.before(dir, createRev);
-        if (!kv) break;
         if (this.#store.waitGone) {
           await this.#store.waitGone(dir, kv.key, stop);
-          continue;
+        } else {
+          for await (const event of this.#store.watch(dir, kv.key, rev + 1n, stop)) {
+            if (event.type === "delete") break;
+          }
         }
-        for await (const event of this.#store.watch(dir, kv.key, rev + 1n, stop)) {
-          if (event.type === "delete") break;
-        }
+        // The key ahead is gone; one created before it may still wait (it was not the holder).
+        ({ kv, rev } = await this.#store.before(dir, createRev));
       }
       stop.throwIfAborted();
       return { key, token: createRev };
@@ -295,13 +292,13 @@ export class CoordinatorImpl implements Coordinator {
     this.#checkOpen(`lock "${name}"`);
     const dir = `fjord/lock/${enc(name)}/`;
     const key = dir + this.#session.nextId();
-    const { createRev, first } = await this.#store.create(
+    const { createRev, ahead } = await this.#store.create(
       dir,
       key,
       this.memberId,
       this.#session.lease,
     );
-    if (first?.key !== key) {
+    if (ahead !== undefined) {
       await this.#store.delete(dir, key);
       return undefined;
     }

@@ -7,7 +7,14 @@
 // TTL/8 (at most 250 ms) while blocked, so a dead holder's key goes within TTL + 250 ms.
 
 import { type Reply, RespConnection, RespError } from "./_resp.ts";
-import { abortPromise, type KV, LeaseGoneError, type Store, type StoreEvent } from "./_store.ts";
+import {
+  abortPromise,
+  type Created,
+  type KV,
+  LeaseGoneError,
+  type Store,
+  type StoreEvent,
+} from "./_store.ts";
 
 const LIB = `
 local P = 'fjord:'
@@ -67,10 +74,10 @@ local dir, key, v, l = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local e = needLease(l) if e then return e end
 local first = reap(dir)
 local c, r = write(dir, key, v, l, false)
--- An empty directory before this call: the new key is the oldest, no need to read it back.
-if not first and r ~= 0 then return {c, r, {key, v, c, c}} end
-first = first or redis.call('ZRANGE', P..'ix:'..dir, 0, 0)[1]
-return {c, r, kv(first)}`,
+-- An empty directory before this call: nothing is ahead of the new key.
+if not first and r ~= 0 then return {c, r, {}, tostring(r)} end
+local k = redis.call('ZREVRANGEBYSCORE', P..'ix:'..dir, '('..c, '-inf', 'LIMIT', 0, 1)[1]
+return {c, r, kv(k), rev()}`,
   put: `${LIB}
 local dir, key, v, l = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local e = needLease(l) if e then return e end
@@ -196,9 +203,14 @@ export class RedisStore implements Store {
     key: string,
     value: string,
     lease: string,
-  ): Promise<{ createRev: bigint; created: boolean; first: KV | undefined }> {
+  ): Promise<Created> {
     const r = await this.#eval("create", dir, key, value, lease) as Reply[];
-    return { createRev: BigInt(String(r[0])), created: r[1] !== 0, first: kvOf(r[2] ?? null) };
+    return {
+      createRev: BigInt(String(r[0])),
+      created: r[1] !== 0,
+      ahead: kvOf(r[2] ?? null),
+      rev: BigInt(String(r[3])),
+    };
   }
 
   async put(dir: string, key: string, value: string, lease: string): Promise<bigint> {
