@@ -246,9 +246,14 @@ export class CoordinatorImpl implements Coordinator {
         if (this.#store.waitGone) {
           await this.#store.waitGone(dir, kv.key, stop);
         } else {
+          let oldest = false;
           for await (const event of this.#store.watch(dir, kv.key, rev + 1n, stop)) {
-            if (event.type === "delete") break;
+            if (event.type !== "delete") continue;
+            oldest = event.oldest === true;
+            break;
           }
+          // Nothing was older than the key just ahead, and later keys are younger than ours.
+          if (oldest) break;
         }
         // The key ahead is gone; one created before it may still wait (it was not the holder).
         ({ kv, rev } = await this.#store.before(dir, createRev));

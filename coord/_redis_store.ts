@@ -18,8 +18,8 @@ import {
 
 const LIB = `
 local P = 'fjord:'
-local function xadd(dir, rev, t, key, c, v)
-  redis.call('XADD', P..'log:'..dir, 'MAXLEN', '~', 10000, rev..'-0', 't', t, 'k', key, 'c', c, 'v', v)
+local function xadd(dir, rev, t, key, c, v, o)
+  redis.call('XADD', P..'log:'..dir, 'MAXLEN', '~', 10000, rev..'-0', 't', t, 'k', key, 'c', c, 'v', v, 'o', o)
 end
 local function del(dir, key)
   local h = P..'kv:'..key
@@ -27,9 +27,12 @@ local function del(dir, key)
   if not f[1] then return end
   local rev = redis.call('INCR', P..'rev')
   redis.call('DEL', h)
-  redis.call('ZREM', P..'ix:'..dir, key)
+  local ix = P..'ix:'..dir
+  -- Whether no older key was there: a waiter right behind it then needs no second look.
+  local oldest = redis.call('ZRANGE', ix, 0, 0)[1] == key and '1' or ''
+  redis.call('ZREM', ix, key)
   redis.call('SREM', P..'lease:'..f[1], key)
-  xadd(dir, rev, 'd', key, f[2], '')
+  xadd(dir, rev, 'd', key, f[2], '', oldest)
 end
 -- Removes the keys of expired leases under dir; returns the oldest key left.
 local function reap(dir)
@@ -63,7 +66,7 @@ local function write(dir, key, v, l, overwrite)
   -- Taken over by another lease: the old one's revoke must not delete it.
   if f[2] and f[2] ~= l then redis.call('SREM', P..'lease:'..f[2], key) end
   redis.call('SADD', P..'lease:'..l, key)
-  xadd(dir, r, 'p', key, c, v)
+  xadd(dir, r, 'p', key, c, v, '')
   return c, r
 end
 `;
@@ -286,6 +289,7 @@ export class RedisStore implements Store {
               value: f.v ?? "",
               createRev: BigInt(f.c ?? "0"),
               modRev: BigInt(id.slice(0, id.indexOf("-"))),
+              oldest: f.o === "1",
             };
           }
         } catch (error) {

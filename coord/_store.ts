@@ -18,6 +18,8 @@ export interface StoreEvent {
   value: string;
   createRev: bigint;
   modRev: bigint;
+  /** A delete of a key no older key was beside (only stores that know it say so). */
+  oldest?: boolean;
 }
 
 /** What {@linkcode Store.create} answers. */
