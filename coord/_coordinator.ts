@@ -42,11 +42,16 @@ function neverAborted(): AbortSignal {
   return new AbortController().signal;
 }
 
+// The signal (an AbortController and a listener on the session) is made only when first read:
+// most holdings are taken and released without anyone looking at it.
 abstract class Holding implements AsyncDisposable {
   readonly token: bigint;
-  readonly #controller = new AbortController();
   readonly #session: Session;
-  readonly #onLost: () => void;
+  #controller: AbortController | undefined;
+  #onLost: (() => void) | undefined;
+  #ended = false;
+  // Why the holding ended; undefined after a plain release (its error is made when needed).
+  #endReason: unknown;
   #released: Promise<void> | undefined;
 
   constructor(
@@ -60,44 +65,68 @@ abstract class Holding implements AsyncDisposable {
   ) {
     this.token = token;
     this.#session = session;
-    const lost = session.lostRaw;
-    this.#onLost = () => this.#controller.abort(lost.reason);
-    if (lost.aborted) this.#onLost();
-    else lost.addEventListener("abort", this.#onLost, { once: true });
+  }
+
+  // Why the holding is over, or undefined while it is held.
+  #over(): unknown {
+    if (this.#ended) return this.#endReason ??= new Error(`${this.label} was released`);
+    const lost = this.#session.lostRaw;
+    return lost.aborted ? lost.reason : undefined;
   }
 
   get signal(): AbortSignal {
     this.#session.check();
+    if (!this.#controller) {
+      const controller = new AbortController();
+      this.#controller = controller;
+      const over = this.#over();
+      if (over !== undefined) {
+        controller.abort(over);
+      } else {
+        const lost = this.#session.lostRaw;
+        this.#onLost = () => controller.abort(lost.reason);
+        lost.addEventListener("abort", this.#onLost, { once: true });
+      }
+    }
     return this.#controller.signal;
   }
 
   protected assert(): void {
     this.#session.check();
-    const s = this.#controller.signal;
-    if (s.aborted) {
+    const over = this.#over();
+    if (over !== undefined) {
       throw new LockLostError(
         this.label,
         this.token,
-        s.reason instanceof Error ? s.reason.message : String(s.reason),
+        over instanceof Error ? over.message : String(over),
       );
     }
   }
 
+  // Marks the holding over; returns whether it was held until now.
+  #finish(reason: unknown): boolean {
+    if (this.#ended) return false;
+    const lost = this.#session.lostRaw;
+    const wasHeld = !lost.aborted;
+    this.#ended = true;
+    this.#endReason = wasHeld ? reason : lost.reason;
+    if (this.#onLost) lost.removeEventListener("abort", this.#onLost);
+    this.#onLost = undefined;
+    this.#controller?.abort(this.#over());
+    return wasHeld;
+  }
+
   protected end(): Promise<void> {
     this.#released ??= (async () => {
-      this.#session.lostRaw.removeEventListener("abort", this.#onLost);
       this.untrack(this);
-      const wasHeld = !this.#controller.signal.aborted;
-      this.#controller.abort(new Error(`${this.label} was released`));
-      if (wasHeld) await this.store.delete(this.dir, this.key);
+      if (this.#finish(undefined)) await this.store.delete(this.dir, this.key);
     })();
     return this.#released;
   }
 
   /** Ends the holding without touching the server (the coordinator is closing). */
   drop(reason: unknown): void {
-    this.#session.lostRaw.removeEventListener("abort", this.#onLost);
-    this.#controller.abort(reason);
+    this.#finish(reason);
     this.#released ??= Promise.resolve();
   }
 
@@ -192,13 +221,9 @@ export class CoordinatorImpl implements Coordinator {
     const key = dir + this.#session.nextId();
     const started = o.timeout === undefined ? 0 : this.#clock.now();
     o.signal?.throwIfAborted();
-    const { createRev, first } = await this.#store.create(
-      dir,
-      key,
-      this.memberId,
-      this.#session.lease,
-    );
-    if (first?.key === key && !o.signal?.aborted) return { key, token: createRev };
+    const created = await this.#store.create(dir, key, this.memberId, this.#session.lease);
+    const createRev = created.createRev;
+    if (created.ahead === undefined && !o.signal?.aborted) return { key, token: createRev };
     const timedOut = new AbortController();
     const done = new AbortController();
     const stops = [timedOut.signal, this.#session.lostRaw, this.#closing.signal];
@@ -215,17 +240,23 @@ export class CoordinatorImpl implements Coordinator {
       );
     }
     try {
-      while (true) {
+      let { ahead: kv, rev } = created;
+      while (kv) {
         stop.throwIfAborted();
-        const { kv, rev } = await this.#store.before(dir, createRev);
-        if (!kv) break;
         if (this.#store.waitGone) {
           await this.#store.waitGone(dir, kv.key, stop);
-          continue;
+        } else {
+          let oldest = false;
+          for await (const event of this.#store.watch(dir, kv.key, rev + 1n, stop)) {
+            if (event.type !== "delete") continue;
+            oldest = event.oldest === true;
+            break;
+          }
+          // Nothing was older than the key just ahead, and later keys are younger than ours.
+          if (oldest) break;
         }
-        for await (const event of this.#store.watch(dir, kv.key, rev + 1n, stop)) {
-          if (event.type === "delete") break;
-        }
+        // The key ahead is gone; one created before it may still wait (it was not the holder).
+        ({ kv, rev } = await this.#store.before(dir, createRev));
       }
       stop.throwIfAborted();
       return { key, token: createRev };
@@ -266,13 +297,13 @@ export class CoordinatorImpl implements Coordinator {
     this.#checkOpen(`lock "${name}"`);
     const dir = `fjord/lock/${enc(name)}/`;
     const key = dir + this.#session.nextId();
-    const { createRev, first } = await this.#store.create(
+    const { createRev, ahead } = await this.#store.create(
       dir,
       key,
       this.memberId,
       this.#session.lease,
     );
-    if (first?.key !== key) {
+    if (ahead !== undefined) {
       await this.#store.delete(dir, key);
       return undefined;
     }

@@ -5,7 +5,14 @@
 // until the deadline: every request used here is idempotent (create-if-absent by a unique key,
 // delete, put, keepalive) except grant, whose orphan lease expires by itself.
 
-import { abortPromise, type KV, LeaseGoneError, type Store, type StoreEvent } from "./_store.ts";
+import {
+  abortPromise,
+  type Created,
+  type KV,
+  LeaseGoneError,
+  type Store,
+  type StoreEvent,
+} from "./_store.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -151,22 +158,8 @@ export class EtcdStore implements Store {
     }
   }
 
-  async create(
-    dir: string,
-    key: string,
-    value: string,
-    lease: string,
-  ): Promise<{ createRev: bigint; created: boolean; first: KV | undefined }> {
+  async create(dir: string, key: string, value: string, lease: string): Promise<Created> {
     const k = b64(key);
-    const first = {
-      request_range: {
-        key: b64(dir),
-        range_end: b64(dirEnd(dir)),
-        sort_order: SORT_ASCEND,
-        sort_target: TARGET_CREATE,
-        limit: 1,
-      },
-    };
     const r = await this.#call<
       {
         header: RawHeader;
@@ -175,16 +168,31 @@ export class EtcdStore implements Store {
       }
     >("/v3/kv/txn", {
       compare: [{ key: k, target: COMPARE_CREATE, create_revision: "0" }],
-      success: [{ request_put: { key: k, value: b64(value), lease } }, first],
-      failure: [{ request_range: { key: k } }, first],
+      success: [
+        { request_put: { key: k, value: b64(value), lease } },
+        // The new key is the newest: the two newest are it and the one just ahead of it.
+        {
+          request_range: {
+            key: b64(dir),
+            range_end: b64(dirEnd(dir)),
+            sort_order: SORT_DESCEND,
+            sort_target: TARGET_CREATE,
+            limit: 2,
+          },
+        },
+      ],
+      failure: [{ request_range: { key: k } }],
     });
-    const firstRaw = r.responses?.[1]?.response_range?.kvs?.[0];
-    const firstKv = firstRaw ? kvOf(firstRaw) : undefined;
     if (r.succeeded) {
-      return { createRev: BigInt(r.header.revision ?? "0"), created: true, first: firstKv };
+      const rev = BigInt(r.header.revision ?? "0");
+      const raw = r.responses?.[1]?.response_range?.kvs?.[1];
+      return { createRev: rev, created: true, ahead: raw ? kvOf(raw) : undefined, rev };
     }
+    // The key was there (a retried request, or a tick already claimed): look ahead of it.
     const mine = r.responses?.[0]?.response_range?.kvs?.[0];
-    return { createRev: BigInt(mine?.create_revision ?? "0"), created: false, first: firstKv };
+    const createRev = BigInt(mine?.create_revision ?? "0");
+    const { kv, rev } = await this.before(dir, createRev);
+    return { createRev, created: false, ahead: kv, rev };
   }
 
   async put(_dir: string, key: string, value: string, lease: string): Promise<bigint> {

@@ -2,7 +2,14 @@
 // coordinator connected to that name. A lease ends only when revoked (its coordinator closes);
 // nothing here can fail, so the memory driver is linearizable.
 
-import { abortPromise, type KV, LeaseGoneError, type Store, type StoreEvent } from "./_store.ts";
+import {
+  abortPromise,
+  type Created,
+  type KV,
+  LeaseGoneError,
+  type Store,
+  type StoreEvent,
+} from "./_store.ts";
 
 interface Entry extends KV {
   lease: string;
@@ -99,7 +106,7 @@ export class MemoryStore implements Store {
     key: string,
     value: string,
     lease: string,
-  ): Promise<{ createRev: bigint; created: boolean; first: KV | undefined }> {
+  ): Promise<Created> {
     const s = this.#space;
     try {
       const keys = this.#checkLease(lease);
@@ -112,7 +119,9 @@ export class MemoryStore implements Store {
         keys.add(key);
         this.#emit({ type: "put", key, value, createRev: e.createRev, modRev: e.modRev });
       }
-      return Promise.resolve({ createRev: e.createRev, created, first: this.#sorted(dir)[0] });
+      const createRev = e.createRev;
+      const ahead = this.#sorted(dir).filter((x) => x.createRev < createRev);
+      return Promise.resolve({ createRev, created, ahead: ahead[ahead.length - 1], rev: s.rev });
     } catch (error) {
       return Promise.reject(error);
     }

@@ -1,18 +1,25 @@
 // The Redis driver's key space, emulating the etcd shape with Lua scripts (each one atomic on a
 // single Redis): a global revision counter (INCR) gives create revisions, hence fencing tokens;
-// a lease is a key with PX expiry that keepalives extend; a directory is a sorted set of its keys
+// a lease is a set of its keys with PX expiry that keepalives extend; a directory is a sorted set of its keys
 // by create revision; every change is appended to the directory's stream with the revision as
 // its id, so a watch resumes with XREAD from any revision. Keys of an expired lease are removed
 // (with their delete events) by whichever client next touches the directory: watchers do so every
 // TTL/8 (at most 250 ms) while blocked, so a dead holder's key goes within TTL + 250 ms.
 
 import { type Reply, RespConnection, RespError } from "./_resp.ts";
-import { abortPromise, type KV, LeaseGoneError, type Store, type StoreEvent } from "./_store.ts";
+import {
+  abortPromise,
+  type Created,
+  type KV,
+  LeaseGoneError,
+  type Store,
+  type StoreEvent,
+} from "./_store.ts";
 
 const LIB = `
 local P = 'fjord:'
-local function xadd(dir, rev, t, key, c, v)
-  redis.call('XADD', P..'log:'..dir, 'MAXLEN', '~', 10000, rev..'-0', 't', t, 'k', key, 'c', c, 'v', v)
+local function xadd(dir, rev, t, key, c, v, o)
+  redis.call('XADD', P..'log:'..dir, 'MAXLEN', '~', 10000, rev..'-0', 't', t, 'k', key, 'c', c, 'v', v, 'o', o)
 end
 local function del(dir, key)
   local h = P..'kv:'..key
@@ -20,17 +27,24 @@ local function del(dir, key)
   if not f[1] then return end
   local rev = redis.call('INCR', P..'rev')
   redis.call('DEL', h)
-  redis.call('ZREM', P..'ix:'..dir, key)
-  redis.call('SREM', P..'lk:'..f[1], key)
-  xadd(dir, rev, 'd', key, f[2], '')
+  local ix = P..'ix:'..dir
+  -- Whether no older key was there: a waiter right behind it then needs no second look.
+  local oldest = redis.call('ZRANGE', ix, 0, 0)[1] == key and '1' or ''
+  redis.call('ZREM', ix, key)
+  redis.call('SREM', P..'lease:'..f[1], key)
+  xadd(dir, rev, 'd', key, f[2], '', oldest)
 end
+-- Removes the keys of expired leases under dir; returns the oldest key left.
 local function reap(dir)
+  local first
   local keys = redis.call('ZRANGE', P..'ix:'..dir, 0, -1)
   for _, k in ipairs(keys) do
     local l = redis.call('HGET', P..'kv:'..k, 'l')
     if not l then redis.call('ZREM', P..'ix:'..dir, k)
-    elseif redis.call('EXISTS', P..'lease:'..l) == 0 then del(dir, k) end
+    elseif redis.call('EXISTS', P..'lease:'..l) == 0 then del(dir, k)
+    elseif not first then first = k end
   end
+  return first
 end
 local function kv(key)
   if not key then return {} end
@@ -43,14 +57,16 @@ local function needLease(l)
 end
 local function write(dir, key, v, l, overwrite)
   local h = P..'kv:'..key
-  local c = redis.call('HGET', h, 'c')
+  local f = redis.call('HMGET', h, 'c', 'l')
+  local c = f[1]
   if c and not overwrite then return c, 0 end
   local r = redis.call('INCR', P..'rev')
   if not c then c = tostring(r) ; redis.call('ZADD', P..'ix:'..dir, r, key) end
   redis.call('HSET', h, 'v', v, 'c', c, 'm', tostring(r), 'l', l)
-  redis.call('SADD', P..'lk:'..l, key)
-  redis.call('PEXPIRE', P..'lk:'..l, redis.call('PTTL', P..'lease:'..l) * 2 + 1000)
-  xadd(dir, r, 'p', key, c, v)
+  -- Taken over by another lease: the old one's revoke must not delete it.
+  if f[2] and f[2] ~= l then redis.call('SREM', P..'lease:'..f[2], key) end
+  redis.call('SADD', P..'lease:'..l, key)
+  xadd(dir, r, 'p', key, c, v, '')
   return c, r
 end
 `;
@@ -59,10 +75,12 @@ const SCRIPTS = {
   create: `${LIB}
 local dir, key, v, l = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local e = needLease(l) if e then return e end
-reap(dir)
+local first = reap(dir)
 local c, r = write(dir, key, v, l, false)
-local first = redis.call('ZRANGE', P..'ix:'..dir, 0, 0)[1]
-return {c, r, kv(first)}`,
+-- An empty directory before this call: nothing is ahead of the new key.
+if not first and r ~= 0 then return {c, r, {}, tostring(r)} end
+local k = redis.call('ZREVRANGEBYSCORE', P..'ix:'..dir, '('..c, '-inf', 'LIMIT', 0, 1)[1]
+return {c, r, kv(k), rev()}`,
   put: `${LIB}
 local dir, key, v, l = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local e = needLease(l) if e then return e end
@@ -87,16 +105,18 @@ reap(ARGV[1])
 return rev()`,
   grant: `${LIB}
 local id = redis.call('INCR', P..'leaseid')
-redis.call('SET', P..'lease:'..id, '1', 'PX', ARGV[1])
+-- The lease is a set of its keys; the member '' keeps it alive while it holds none.
+redis.call('SADD', P..'lease:'..id, '')
+redis.call('PEXPIRE', P..'lease:'..id, ARGV[1])
 return tostring(id)`,
   keepalive: `${LIB}
-if redis.call('PEXPIRE', P..'lease:'..ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('PEXPIRE', P..'lk:'..ARGV[1], ARGV[2] * 2 + 1000)
-return 1`,
+return redis.call('PEXPIRE', P..'lease:'..ARGV[1], ARGV[2])`,
   revoke: `${LIB}
 local l = ARGV[1]
-for _, k in ipairs(redis.call('SMEMBERS', P..'lk:'..l)) do del(string.match(k, '^(.*/)'), k) end
-redis.call('DEL', P..'lease:'..l, P..'lk:'..l)
+for _, k in ipairs(redis.call('SMEMBERS', P..'lease:'..l)) do
+  if k ~= '' then del(string.match(k, '^(.*/)'), k) end
+end
+redis.call('DEL', P..'lease:'..l)
 return 1`,
 };
 
@@ -186,9 +206,14 @@ export class RedisStore implements Store {
     key: string,
     value: string,
     lease: string,
-  ): Promise<{ createRev: bigint; created: boolean; first: KV | undefined }> {
+  ): Promise<Created> {
     const r = await this.#eval("create", dir, key, value, lease) as Reply[];
-    return { createRev: BigInt(String(r[0])), created: r[1] !== 0, first: kvOf(r[2] ?? null) };
+    return {
+      createRev: BigInt(String(r[0])),
+      created: r[1] !== 0,
+      ahead: kvOf(r[2] ?? null),
+      rev: BigInt(String(r[3])),
+    };
   }
 
   async put(dir: string, key: string, value: string, lease: string): Promise<bigint> {
@@ -229,6 +254,12 @@ export class RedisStore implements Store {
       while (true) {
         signal.throwIfAborted();
         try {
+          while (!conn && this.#idle.length > 0) {
+            const idle = this.#idle.pop()!;
+            if (idle.closed) continue;
+            conn = idle;
+            this.#watchers.add(conn);
+          }
           if (!conn || conn.closed) {
             conn = await Promise.race([
               RespConnection.open(this.#host, this.#port),
@@ -258,6 +289,7 @@ export class RedisStore implements Store {
               value: f.v ?? "",
               createRev: BigInt(f.c ?? "0"),
               modRev: BigInt(id.slice(0, id.indexOf("-"))),
+              oldest: f.o === "1",
             };
           }
         } catch (error) {

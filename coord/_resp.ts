@@ -22,21 +22,16 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+// One string, encoded once: arguments are nearly always ASCII, whose byte length is their length.
 function encode(args: readonly (string | number | bigint)[]): Uint8Array {
-  const parts: Uint8Array[] = [encoder.encode(`*${args.length}\r\n`)];
+  let text = `*${args.length}\r\n`;
   for (const a of args) {
-    const bytes = encoder.encode(String(a));
-    parts.push(encoder.encode(`$${bytes.length}\r\n`), bytes, encoder.encode("\r\n"));
+    const s = String(a);
+    // deno-lint-ignore no-control-regex -- the ASCII range is the test
+    const size = /^[\x00-\x7f]*$/.test(s) ? s.length : encoder.encode(s).length;
+    text += `$${size}\r\n${s}\r\n`;
   }
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return encoder.encode(text);
 }
 
 // Parses one reply at `at`; undefined when the buffer does not hold all of it yet.
@@ -87,7 +82,9 @@ export class RespConnection {
   #buf = new Uint8Array(0);
   #reading = false;
   #closed = false;
-  #writing: Promise<void> = Promise.resolve();
+  #queued: Uint8Array[] = [];
+  #chunk = new Uint8Array(16 * 1024);
+  #writing = false;
 
   private constructor(conn: Deno.TcpConn) {
     this.#conn = conn;
@@ -102,19 +99,44 @@ export class RespConnection {
   /** Sends one command; resolves with its reply, rejects with RespError for an error reply. */
   send(...args: (string | number | bigint)[]): Promise<Reply> {
     if (this.#closed) return Promise.reject(new RespError("connection closed"));
-    const bytes = encode(args);
     const reply = new Promise<Reply>((resolve, reject) => this.#pending.push({ resolve, reject }));
-    this.#writing = this.#writing.then(async () => {
-      let at = 0;
-      while (at < bytes.length) at += await this.#conn.write(bytes.subarray(at));
-    }).catch((error) => this.#fail(error));
+    this.#queued.push(encode(args));
+    if (!this.#writing) void this.#flush();
     if (!this.#reading) void this.#pump();
     return reply;
   }
 
+  // Writes queued commands in order; commands queued meanwhile go out together (pipelined).
+  async #flush(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#queued.length > 0) {
+        const parts = this.#queued.splice(0);
+        let bytes = parts[0]!;
+        if (parts.length > 1) {
+          let size = 0;
+          for (const p of parts) size += p.length;
+          bytes = new Uint8Array(size);
+          let at = 0;
+          for (const p of parts) {
+            bytes.set(p, at);
+            at += p.length;
+          }
+        }
+        let at = 0;
+        while (at < bytes.length) at += await this.#conn.write(bytes.subarray(at));
+      }
+    } catch (error) {
+      this.#queued.length = 0;
+      this.#fail(error);
+    } finally {
+      this.#writing = false;
+    }
+  }
+
   async #pump(): Promise<void> {
     this.#reading = true;
-    const chunk = new Uint8Array(64 * 1024);
+    const chunk = this.#chunk;
     try {
       while (this.#pending.length > 0) {
         // Replies already buffered are handed out before reading more.
@@ -129,10 +151,14 @@ export class RespConnection {
         if (this.#pending.length === 0) break;
         const n = await this.#conn.read(chunk);
         if (n === null) throw new RespError("connection closed by the server");
-        const merged = new Uint8Array(this.#buf.length + n);
-        merged.set(this.#buf);
-        merged.set(chunk.subarray(0, n), this.#buf.length);
-        this.#buf = merged;
+        if (this.#buf.length === 0) {
+          this.#buf = chunk.slice(0, n);
+        } else {
+          const merged = new Uint8Array(this.#buf.length + n);
+          merged.set(this.#buf);
+          merged.set(chunk.subarray(0, n), this.#buf.length);
+          this.#buf = merged;
+        }
       }
     } catch (error) {
       this.#fail(error);

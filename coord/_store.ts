@@ -18,6 +18,18 @@ export interface StoreEvent {
   value: string;
   createRev: bigint;
   modRev: bigint;
+  /** A delete of a key no older key was beside (only stores that know it say so). */
+  oldest?: boolean;
+}
+
+/** What {@linkcode Store.create} answers. */
+export interface Created {
+  createRev: bigint;
+  created: boolean;
+  /** The newest key under the directory created before this one. */
+  ahead: KV | undefined;
+  /** The store revision `ahead` was read at. */
+  rev: bigint;
 }
 
 /** The lease is gone on the server (expired or revoked). */
@@ -37,14 +49,15 @@ export interface Store {
   revoke(lease: string): Promise<void>;
   /**
    * Creates `key` (under `dir`, bound to `lease`) unless it exists. Returns its create revision,
-   * whether this call created it, and the oldest key under `dir`.
+   * whether this call created it, and what `before(dir, createRev)` would answer at that moment
+   * (the newest key created before it, and the store revision), so a queue needs no second call.
    */
   create(
     dir: string,
     key: string,
     value: string,
     lease: string,
-  ): Promise<{ createRev: bigint; created: boolean; first: KV | undefined }>;
+  ): Promise<Created>;
   /** Creates or overwrites `key`; returns its mod revision. */
   put(dir: string, key: string, value: string, lease: string): Promise<bigint>;
   /** The newest key under `dir` created before `rev`, and the store revision of the answer. */
