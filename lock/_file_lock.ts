@@ -1,5 +1,5 @@
 // The advisory file lock behind external locks, in either file lock mode (`_lock_file.ts`:
-// "flock" = Deno.FsFile.lock, "fcntl" = record locks over FFI, `_fcntl_lock_file.ts`).
+// "flock" = Deno.FsFile.lock, "fcntl" = record locks over FFI, `_raw_lock_file.ts`).
 //
 // Each isolate keeps at most one open file per lock path: a per-path in-process FIFO mutex is
 // taken first and only its holder opens the file (oslo's "in-process lock first"; it also means

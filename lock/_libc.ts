@@ -10,6 +10,10 @@ export const F_OFD_SETLKW = 38;
 /** `l_type` values. */
 export const F_WRLCK = 1;
 export const F_UNLCK = 2;
+/** flock(2) operations. */
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
 
 const O_WRONLY = 0o1;
 const O_CREAT = 0o100;
@@ -38,6 +42,7 @@ const DEFS = {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   fcntl: { parameters: ["i32", "i32", "buffer"], result: "i32" },
+  flock: { parameters: ["i32", "i32"], result: "i32" },
   fstat: { parameters: ["i32", "buffer"], result: "i32" },
   stat: { parameters: ["buffer", "buffer"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
@@ -52,6 +57,9 @@ export interface Libc {
   fcntl(fd: number, cmd: number, arg: Uint8Array<ArrayBuffer>): number;
   /** fcntl on Deno's blocking thread pool (for F_OFD_SETLKW): the event loop keeps running. */
   fcntlBlocking(fd: number, cmd: number, arg: Uint8Array<ArrayBuffer>): Promise<number>;
+  flock(fd: number, op: number): number;
+  /** flock on Deno's blocking thread pool (for a waiting LOCK_EX). */
+  flockBlocking(fd: number, op: number): Promise<number>;
   fstat: ((fd: number, buf: Uint8Array<ArrayBuffer>) => number) | null;
   stat: ((path: Uint8Array<ArrayBuffer>, buf: Uint8Array<ArrayBuffer>) => number) | null;
   errnoLocation(): Ptr;
@@ -66,6 +74,7 @@ let lib: Libc | undefined;
 // import time, only in programs run with --allow-ffi.
 const FAST = {
   fcntl: DEFS.fcntl,
+  flock: DEFS.flock,
   stat: { ...DEFS.stat, optional: true },
   __errno_location: DEFS.__errno_location,
 } as const;
@@ -108,6 +117,9 @@ function bind(dl: Deno.DynamicLibrary<typeof DLSYM>): Libc {
   const fcntlP = must("fcntl");
   const fcntl = new Deno.UnsafeFnPointer(fcntlP, DEFS.fcntl);
   const blocking = new Deno.UnsafeFnPointer(fcntlP, { ...DEFS.fcntl, nonblocking: true });
+  const flockP = must("flock");
+  const flock = new Deno.UnsafeFnPointer(flockP, DEFS.flock);
+  const flockBlocking = new Deno.UnsafeFnPointer(flockP, { ...DEFS.flock, nonblocking: true });
   const errnoLoc = new Deno.UnsafeFnPointer(must("__errno_location"), DEFS.__errno_location);
   const fstatP = ptr("fstat");
   const statP = ptr("stat");
@@ -118,6 +130,8 @@ function bind(dl: Deno.DynamicLibrary<typeof DLSYM>): Libc {
     close: (fd) => close.call(fd),
     fcntl: fast?.symbols.fcntl ?? ((fd, cmd, arg) => fcntl.call(fd, cmd, arg)),
     fcntlBlocking: (fd, cmd, arg) => blocking.call(fd, cmd, arg),
+    flock: fast?.symbols.flock ?? ((fd, op) => flock.call(fd, op)),
+    flockBlocking: (fd, op) => flockBlocking.call(fd, op),
     fstat: fstat === null ? null : (fd, buf) => fstat.call(fd, buf),
     stat: fast?.symbols.stat ?? (stat === null ? null : (path, buf) => stat.call(path, buf)),
     errnoLocation: fast?.symbols.__errno_location ?? (() => errnoLoc.call()),
@@ -170,4 +184,17 @@ export function errno(c: Libc): number {
 /** A NUL-terminated path for the C calls. */
 export function cPath(path: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(path + "\0");
+}
+
+/**
+ * libc when FFI was granted when this module loaded (no prompt can appear), else `undefined`:
+ * lets the default "flock" mode use raw fds, which it may keep open between acquisitions.
+ */
+export function grantedLibc(): Libc | undefined {
+  if (fast === undefined) return undefined;
+  try {
+    return libc();
+  } catch {
+    return undefined;
+  }
 }
