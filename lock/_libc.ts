@@ -33,8 +33,8 @@ export const FLOCK_SIZE = 32;
 /** Large enough for struct stat on x86_64 (144) and aarch64 (128). */
 export const STAT_SIZE = 256;
 
-// The functions are resolved with dlsym and called through Deno.UnsafeFnPointer, and the
-// DynamicLibrary is closed at once: libc stays mapped (the process itself links it), and an open
+// Unless bound at import (FAST below), the functions are resolved with dlsym on first use and
+// called through Deno.UnsafeFnPointer, and the DynamicLibrary is closed at once: libc stays mapped (the process itself links it), and an open
 // DynamicLibrary is a Deno resource that the test resource sanitizer would report as leaked by
 // whichever test took the first fcntl-mode lock. (A pointer call costs ~1 us more than a
 // DynamicLibrary symbol's fast call; three per acquisition.)
@@ -67,14 +67,21 @@ export interface Libc {
 
 let lib: Libc | undefined;
 
-// The fcntl calls of every acquisition (and errno, and the stat after a wait) are ~1 us each
+// The lock calls of every acquisition (and errno, and the stat after a wait) are ~1 us each
 // through an UnsafeFnPointer, several when still cold, but ~0.3 us as DynamicLibrary fast calls.
-// When FFI is already granted at import (so no prompt), those are bound that way here, before any test of the importing program starts: the library
-// then stays open for the process's life without being "opened during a test". Costs ~1 ms of
-// import time, only in programs run with --allow-ffi.
+// When FFI is already granted at import (so no prompt), every function is bound that way here,
+// before any test of the importing program starts: the library then stays open for the process's
+// life without being "opened during a test", and the first lock binds nothing (binding through
+// dlsym costs ~1 ms, which a program's first lock would otherwise pay). Costs ~1 ms of import
+// time, only in programs run with --allow-ffi.
 const FAST = {
+  open: DEFS.open,
+  close: DEFS.close,
   fcntl: DEFS.fcntl,
+  fcntlBlocking: { name: "fcntl", ...DEFS.fcntl, nonblocking: true },
   flock: DEFS.flock,
+  flockBlocking: { name: "flock", ...DEFS.flock, nonblocking: true },
+  fstat: { ...DEFS.fstat, optional: true },
   stat: { ...DEFS.stat, optional: true },
   __errno_location: DEFS.__errno_location,
 } as const;
@@ -128,13 +135,13 @@ function bind(dl: Deno.DynamicLibrary<typeof DLSYM>): Libc {
   return {
     open: (path, flags, mode) => open.call(path, flags, mode),
     close: (fd) => close.call(fd),
-    fcntl: fast?.symbols.fcntl ?? ((fd, cmd, arg) => fcntl.call(fd, cmd, arg)),
+    fcntl: (fd, cmd, arg) => fcntl.call(fd, cmd, arg),
     fcntlBlocking: (fd, cmd, arg) => blocking.call(fd, cmd, arg),
-    flock: fast?.symbols.flock ?? ((fd, op) => flock.call(fd, op)),
+    flock: (fd, op) => flock.call(fd, op),
     flockBlocking: (fd, op) => flockBlocking.call(fd, op),
     fstat: fstat === null ? null : (fd, buf) => fstat.call(fd, buf),
-    stat: fast?.symbols.stat ?? (stat === null ? null : (path, buf) => stat.call(path, buf)),
-    errnoLocation: fast?.symbols.__errno_location ?? (() => errnoLoc.call()),
+    stat: stat === null ? null : (path, buf) => stat.call(path, buf),
+    errnoLocation: () => errnoLoc.call(),
   };
 }
 
@@ -146,6 +153,21 @@ function bind(dl: Deno.DynamicLibrary<typeof DLSYM>): Libc {
  */
 export function libc(): Libc {
   if (lib !== undefined) return lib;
+  if (fast !== undefined) {
+    const f = fast.symbols;
+    lib = {
+      open: f.open,
+      close: f.close,
+      fcntl: f.fcntl,
+      fcntlBlocking: f.fcntlBlocking,
+      flock: f.flock,
+      flockBlocking: f.flockBlocking,
+      fstat: f.fstat,
+      stat: f.stat,
+      errnoLocation: f.__errno_location,
+    };
+    return lib;
+  }
   if (Deno.build.os !== "linux") {
     throw new Error(
       `fileLockMode "fcntl" is implemented for Linux only (this is ${Deno.build.os}); ` +
