@@ -7,6 +7,7 @@
 
 import { systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
+import { writesDebug } from "../runtime/_debug_drop.ts";
 import { selectedBackendType } from "../runtime/selection.ts";
 import { isFjordWorker } from "../runtime/_fjord_worker.ts";
 import { acquireCoordinated } from "./_coordinated_lock.ts";
@@ -148,6 +149,9 @@ export function acquireLock(name: string, o: LockOptions, doLog: boolean): Promi
   const signal = o.signal;
   if (signal?.aborted) return Promise.reject(signal.reason);
   const mutex = (o.semaphores ?? defaultSemaphores).get(name);
+  // Four debug lines per acquisition cost more than the rest of it while code is still cold:
+  // none is built when the logger drops them.
+  doLog &&= writesDebug(getLogger());
   if (doLog) getLogger().debug(`Acquiring lock "${name}"`);
   const shared = sharedEngaged();
   const held = mutex.tryAcquire();

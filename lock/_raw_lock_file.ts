@@ -345,9 +345,9 @@ let flockLibc: Libc | null | undefined;
 
 /**
  * The "flock"-mode lock file of `path` on a raw fd (opened or taken from the idle cache), or
- * `undefined` where that is not available (no FFI granted at start, in a Worker, not Linux, or no
- * write permission on `path`: the caller then locks through Deno.FsFile, which reports the
- * missing permission). The caller must hold the in-process mutex of `path`.
+ * `undefined` where that is not available (no FFI granted at start, in a Worker, not Linux, no
+ * write permission on `path`, or it cannot be opened: the caller then locks through Deno.FsFile,
+ * which reports the failure). The caller must hold the in-process mutex of `path`.
  */
 export function openRawFlockFile(path: string): LockFile | undefined {
   if (flockLibc === undefined) flockLibc = (inWorker ? undefined : grantedLibc()) ?? null;
@@ -361,5 +361,12 @@ export function openRawFlockFile(path: string): LockFile | undefined {
     // FFI could open it regardless; keep to the permissions the program was given.
     return undefined;
   }
-  return new RawLockFile(flockLibc, path, openFd(flockLibc, path), true);
+  let file: OpenFd;
+  try {
+    file = openFd(flockLibc, path);
+  } catch {
+    // Opening through Deno.FsFile reports the failure as flock mode always has.
+    return undefined;
+  }
+  return new RawLockFile(flockLibc, path, file, true);
 }
