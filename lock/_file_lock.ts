@@ -123,10 +123,21 @@ export class FileLockImpl implements FileLock {
     if (this.#held !== undefined || this.#pending !== undefined) return false;
     const held = pathMutexes.get(this.path).tryAcquire();
     if (held === undefined) return false;
-    const file = this.#openAndTry(held);
-    if (file === undefined) return true;
-    this.#pending = { file, held };
-    return false;
+    // #openAndTry inlined: this is every uncontended lock()'s path.
+    let file: LockFile | undefined;
+    try {
+      file = openLockFile(this.path, this.mode);
+      if (!file.tryLock()) {
+        this.#pending = { file, held };
+        return false;
+      }
+    } catch (err) {
+      giveBack(file, held);
+      throw err;
+    }
+    this.#file = file;
+    this.#held = held;
+    return true;
   }
 
   // Opens the lock file (unless `opened`) and tries to lock it once: `undefined` once held, else
@@ -199,7 +210,7 @@ export class FileLockImpl implements FileLock {
    * no-op when not held.
    */
   releaseSync(): void {
-    this.#dropPending();
+    if (this.#pending !== undefined) this.#dropPending();
     const file = this.#file;
     const held = this.#held;
     if (file === undefined || held === undefined) return;

@@ -195,6 +195,13 @@ class RawLockFile implements LockFile {
     return this;
   }
 
+  #tryOnce(): number {
+    const fd = this.#fd();
+    return this.#flock
+      ? this.#c.flock(fd, LOCK_EX | LOCK_NB)
+      : this.#c.fcntl(fd, F_OFD_SETLK, WRLCK);
+  }
+
   #unlock(fd: number): number {
     return this.#flock ? this.#c.flock(fd, LOCK_UN) : this.#c.fcntl(fd, F_OFD_SETLK, UNLCK);
   }
@@ -206,13 +213,23 @@ class RawLockFile implements LockFile {
   }
 
   tryLock(): boolean {
+    const f = this.#file;
+    if (f === undefined) throw new Error(`Lock file '${this.#path}' is closed`);
+    const r = this.#flock
+      ? this.#c.flock(f.fd, LOCK_EX | LOCK_NB)
+      : this.#c.fcntl(f.fd, F_OFD_SETLK, WRLCK);
+    if (r === 0 && !this.#check) {
+      this.#locked = true;
+      return true;
+    }
+    return this.#tryLockAgain(r);
+  }
+
+  // tryLock past its first attempt (result `first`): the identity check, errno, retries.
+  #tryLockAgain(first: number): boolean {
     // errno is read by a second FFI call; should anything on this thread touch errno between
     // the two, an unexpected value is confirmed by another attempt before it is reported.
-    for (let odd = 0;;) {
-      const fd = this.#fd();
-      const r = this.#flock
-        ? this.#c.flock(fd, LOCK_EX | LOCK_NB)
-        : this.#c.fcntl(fd, F_OFD_SETLK, WRLCK);
+    for (let odd = 0, r = first;; r = this.#tryOnce()) {
       if (r === 0) {
         if (this.#check && !this.#sameFile()) continue;
         this.#locked = true;
@@ -271,7 +288,10 @@ class RawLockFile implements LockFile {
     // Bookkeeping first, the unlock last (see Handle's dispose in _lock.ts for why).
     const keep = this.#keep();
     for (;;) {
-      if (this.#unlock(f.fd) === 0) break;
+      const r = this.#flock
+        ? this.#c.flock(f.fd, LOCK_UN)
+        : this.#c.fcntl(f.fd, F_OFD_SETLK, UNLCK);
+      if (r === 0) break;
       const e = errno(this.#c);
       if (e === EINTR) continue;
       // Closing the fd drops the lock that could not be unlocked.
@@ -315,7 +335,7 @@ class RawLockFile implements LockFile {
       idle.delete(oldest);
       file.closeIdle();
     }
-    armSweep();
+    if (!sweepArmed) armSweep();
     this.since = Date.now();
     idle.set(path, this);
     return true;
