@@ -156,7 +156,9 @@ export class FileLockImpl implements FileLock {
     return undefined;
   }
 
-  async #lockFile(
+  // Not an async function: the time from the kernel's grant to the caller's continuation is
+  // time the lock is held but unused, so the grant reaches the caller in one callback.
+  #lockFile(
     held: Disposable,
     blocking: boolean,
     signal: AbortSignal | undefined,
@@ -164,22 +166,35 @@ export class FileLockImpl implements FileLock {
     clock: Clock,
     opened?: LockFile,
   ): Promise<boolean> {
-    const file = this.#openAndTry(held, opened);
-    if (file === undefined) return true;
+    let file: LockFile | undefined;
+    let wait: Promise<void>;
     try {
-      if (!blocking) {
+      file = this.#openAndTry(held, opened);
+      if (file === undefined) return Promise.resolve(true);
+      try {
+        if (!blocking) {
+          giveBack(file, held);
+          return Promise.resolve(false);
+        }
+        wait = signal === undefined && deadline === undefined && file.canBlock
+          ? file.lock()
+          : this.#poll(file, signal, deadline, clock);
+      } catch (err) {
         giveBack(file, held);
-        return false;
+        throw err;
       }
-      if (signal === undefined && deadline === undefined && file.canBlock) await file.lock();
-      else await this.#poll(file, signal, deadline, clock);
     } catch (err) {
-      giveBack(file, held);
-      throw err;
+      return Promise.reject(err);
     }
-    this.#file = file;
-    this.#held = held;
-    return true;
+    const lockFile = file;
+    return wait.then(() => {
+      this.#file = lockFile;
+      this.#held = held;
+      return true;
+    }, (err) => {
+      giveBack(lockFile, held);
+      throw err;
+    });
   }
 
   async #poll(

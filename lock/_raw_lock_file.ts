@@ -247,13 +247,19 @@ class RawLockFile implements LockFile {
     }
   }
 
-  async lock(): Promise<void> {
-    // Callers come here right after a failed tryLock: wait in the kernel first.
-    for (;;) {
+  lock(): Promise<void> {
+    // Callers come here right after a failed tryLock: wait in the kernel first. A callback,
+    // not an async function: the lock is held from the grant until the caller runs.
+    let wait: Promise<number>;
+    try {
       // The buffer must stay reachable while the pool thread reads it: a fresh one per call.
-      const r = this.#flock
-        ? await this.#c.flockBlocking(this.#fd(), LOCK_EX)
-        : await this.#c.fcntlBlocking(this.#fd(), F_OFD_SETLKW, flockStruct(F_WRLCK));
+      wait = this.#flock
+        ? this.#c.flockBlocking(this.#fd(), LOCK_EX)
+        : this.#c.fcntlBlocking(this.#fd(), F_OFD_SETLKW, flockStruct(F_WRLCK));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return wait.then((r) => {
       if (r === 0 && this.#sameFile()) {
         this.#locked = true;
         return;
@@ -261,7 +267,8 @@ class RawLockFile implements LockFile {
       // -1 (EINTR, or an error whose errno lives on the pool thread) or a replaced file: one
       // try here reports a lasting error with its errno.
       if (this.tryLock()) return;
-    }
+      return this.lock();
+    });
   }
 
   // Called holding the lock: true when the path still names the locked file. Otherwise the file
