@@ -1,5 +1,5 @@
 // The advisory file lock behind external locks, in either file lock mode (`_lock_file.ts`:
-// "flock" = Deno.FsFile.lock, "fcntl" = record locks over FFI, `_fcntl_lock_file.ts`).
+// "flock" = Deno.FsFile.lock, "fcntl" = record locks over FFI, `_raw_lock_file.ts`).
 //
 // Each isolate keeps at most one open file per lock path: a per-path in-process FIFO mutex is
 // taken first and only its holder opens the file (oslo's "in-process lock first"; it also means
@@ -123,10 +123,21 @@ export class FileLockImpl implements FileLock {
     if (this.#held !== undefined || this.#pending !== undefined) return false;
     const held = pathMutexes.get(this.path).tryAcquire();
     if (held === undefined) return false;
-    const file = this.#openAndTry(held);
-    if (file === undefined) return true;
-    this.#pending = { file, held };
-    return false;
+    // #openAndTry inlined: this is every uncontended lock()'s path.
+    let file: LockFile | undefined;
+    try {
+      file = openLockFile(this.path, this.mode);
+      if (!file.tryLock()) {
+        this.#pending = { file, held };
+        return false;
+      }
+    } catch (err) {
+      giveBack(file, held);
+      throw err;
+    }
+    this.#file = file;
+    this.#held = held;
+    return true;
   }
 
   // Opens the lock file (unless `opened`) and tries to lock it once: `undefined` once held, else
@@ -145,7 +156,9 @@ export class FileLockImpl implements FileLock {
     return undefined;
   }
 
-  async #lockFile(
+  // Not an async function: the time from the kernel's grant to the caller's continuation is
+  // time the lock is held but unused, so the grant reaches the caller in one callback.
+  #lockFile(
     held: Disposable,
     blocking: boolean,
     signal: AbortSignal | undefined,
@@ -153,22 +166,35 @@ export class FileLockImpl implements FileLock {
     clock: Clock,
     opened?: LockFile,
   ): Promise<boolean> {
-    const file = this.#openAndTry(held, opened);
-    if (file === undefined) return true;
+    let file: LockFile | undefined;
+    let wait: Promise<void>;
     try {
-      if (!blocking) {
+      file = this.#openAndTry(held, opened);
+      if (file === undefined) return Promise.resolve(true);
+      try {
+        if (!blocking) {
+          giveBack(file, held);
+          return Promise.resolve(false);
+        }
+        wait = signal === undefined && deadline === undefined && file.canBlock
+          ? file.lock()
+          : this.#poll(file, signal, deadline, clock);
+      } catch (err) {
         giveBack(file, held);
-        return false;
+        throw err;
       }
-      if (signal === undefined && deadline === undefined && file.canBlock) await file.lock();
-      else await this.#poll(file, signal, deadline, clock);
     } catch (err) {
-      giveBack(file, held);
-      throw err;
+      return Promise.reject(err);
     }
-    this.#file = file;
-    this.#held = held;
-    return true;
+    const lockFile = file;
+    return wait.then(() => {
+      this.#file = lockFile;
+      this.#held = held;
+      return true;
+    }, (err) => {
+      giveBack(lockFile, held);
+      throw err;
+    });
   }
 
   async #poll(
@@ -199,7 +225,7 @@ export class FileLockImpl implements FileLock {
    * no-op when not held.
    */
   releaseSync(): void {
-    this.#dropPending();
+    if (this.#pending !== undefined) this.#dropPending();
     const file = this.#file;
     const held = this.#held;
     if (file === undefined || held === undefined) return;

@@ -10,6 +10,10 @@ export const F_OFD_SETLKW = 38;
 /** `l_type` values. */
 export const F_WRLCK = 1;
 export const F_UNLCK = 2;
+/** flock(2) operations. */
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
 
 const O_WRONLY = 0o1;
 const O_CREAT = 0o100;
@@ -29,8 +33,8 @@ export const FLOCK_SIZE = 32;
 /** Large enough for struct stat on x86_64 (144) and aarch64 (128). */
 export const STAT_SIZE = 256;
 
-// The functions are resolved with dlsym and called through Deno.UnsafeFnPointer, and the
-// DynamicLibrary is closed at once: libc stays mapped (the process itself links it), and an open
+// Unless bound at import (FAST below), the functions are resolved with dlsym on first use and
+// called through Deno.UnsafeFnPointer, and the DynamicLibrary is closed at once: libc stays mapped (the process itself links it), and an open
 // DynamicLibrary is a Deno resource that the test resource sanitizer would report as leaked by
 // whichever test took the first fcntl-mode lock. (A pointer call costs ~1 us more than a
 // DynamicLibrary symbol's fast call; three per acquisition.)
@@ -38,6 +42,7 @@ const DEFS = {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   fcntl: { parameters: ["i32", "i32", "buffer"], result: "i32" },
+  flock: { parameters: ["i32", "i32"], result: "i32" },
   fstat: { parameters: ["i32", "buffer"], result: "i32" },
   stat: { parameters: ["buffer", "buffer"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
@@ -52,6 +57,9 @@ export interface Libc {
   fcntl(fd: number, cmd: number, arg: Uint8Array<ArrayBuffer>): number;
   /** fcntl on Deno's blocking thread pool (for F_OFD_SETLKW): the event loop keeps running. */
   fcntlBlocking(fd: number, cmd: number, arg: Uint8Array<ArrayBuffer>): Promise<number>;
+  flock(fd: number, op: number): number;
+  /** flock on Deno's blocking thread pool (for a waiting LOCK_EX). */
+  flockBlocking(fd: number, op: number): Promise<number>;
   fstat: ((fd: number, buf: Uint8Array<ArrayBuffer>) => number) | null;
   stat: ((path: Uint8Array<ArrayBuffer>, buf: Uint8Array<ArrayBuffer>) => number) | null;
   errnoLocation(): Ptr;
@@ -59,13 +67,21 @@ export interface Libc {
 
 let lib: Libc | undefined;
 
-// The fcntl calls of every acquisition (and errno, and the stat after a wait) are ~1 us each
+// The lock calls of every acquisition (and errno, and the stat after a wait) are ~1 us each
 // through an UnsafeFnPointer, several when still cold, but ~0.3 us as DynamicLibrary fast calls.
-// When FFI is already granted at import (so no prompt), those are bound that way here, before any test of the importing program starts: the library
-// then stays open for the process's life without being "opened during a test". Costs ~1 ms of
-// import time, only in programs run with --allow-ffi.
+// When FFI is already granted at import (so no prompt), every function is bound that way here,
+// before any test of the importing program starts: the library then stays open for the process's
+// life without being "opened during a test", and the first lock binds nothing (binding through
+// dlsym costs ~1 ms, which a program's first lock would otherwise pay). Costs ~1 ms of import
+// time, only in programs run with --allow-ffi.
 const FAST = {
+  open: DEFS.open,
+  close: DEFS.close,
   fcntl: DEFS.fcntl,
+  fcntlBlocking: { name: "fcntl", ...DEFS.fcntl, nonblocking: true },
+  flock: DEFS.flock,
+  flockBlocking: { name: "flock", ...DEFS.flock, nonblocking: true },
+  fstat: { ...DEFS.fstat, optional: true },
   stat: { ...DEFS.stat, optional: true },
   __errno_location: DEFS.__errno_location,
 } as const;
@@ -108,6 +124,9 @@ function bind(dl: Deno.DynamicLibrary<typeof DLSYM>): Libc {
   const fcntlP = must("fcntl");
   const fcntl = new Deno.UnsafeFnPointer(fcntlP, DEFS.fcntl);
   const blocking = new Deno.UnsafeFnPointer(fcntlP, { ...DEFS.fcntl, nonblocking: true });
+  const flockP = must("flock");
+  const flock = new Deno.UnsafeFnPointer(flockP, DEFS.flock);
+  const flockBlocking = new Deno.UnsafeFnPointer(flockP, { ...DEFS.flock, nonblocking: true });
   const errnoLoc = new Deno.UnsafeFnPointer(must("__errno_location"), DEFS.__errno_location);
   const fstatP = ptr("fstat");
   const statP = ptr("stat");
@@ -116,11 +135,13 @@ function bind(dl: Deno.DynamicLibrary<typeof DLSYM>): Libc {
   return {
     open: (path, flags, mode) => open.call(path, flags, mode),
     close: (fd) => close.call(fd),
-    fcntl: fast?.symbols.fcntl ?? ((fd, cmd, arg) => fcntl.call(fd, cmd, arg)),
+    fcntl: (fd, cmd, arg) => fcntl.call(fd, cmd, arg),
     fcntlBlocking: (fd, cmd, arg) => blocking.call(fd, cmd, arg),
+    flock: (fd, op) => flock.call(fd, op),
+    flockBlocking: (fd, op) => flockBlocking.call(fd, op),
     fstat: fstat === null ? null : (fd, buf) => fstat.call(fd, buf),
-    stat: fast?.symbols.stat ?? (stat === null ? null : (path, buf) => stat.call(path, buf)),
-    errnoLocation: fast?.symbols.__errno_location ?? (() => errnoLoc.call()),
+    stat: stat === null ? null : (path, buf) => stat.call(path, buf),
+    errnoLocation: () => errnoLoc.call(),
   };
 }
 
@@ -132,6 +153,21 @@ function bind(dl: Deno.DynamicLibrary<typeof DLSYM>): Libc {
  */
 export function libc(): Libc {
   if (lib !== undefined) return lib;
+  if (fast !== undefined) {
+    const f = fast.symbols;
+    lib = {
+      open: f.open,
+      close: f.close,
+      fcntl: f.fcntl,
+      fcntlBlocking: f.fcntlBlocking,
+      flock: f.flock,
+      flockBlocking: f.flockBlocking,
+      fstat: f.fstat,
+      stat: f.stat,
+      errnoLocation: f.__errno_location,
+    };
+    return lib;
+  }
   if (Deno.build.os !== "linux") {
     throw new Error(
       `fileLockMode "fcntl" is implemented for Linux only (this is ${Deno.build.os}); ` +
@@ -170,4 +206,17 @@ export function errno(c: Libc): number {
 /** A NUL-terminated path for the C calls. */
 export function cPath(path: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(path + "\0");
+}
+
+/**
+ * libc when FFI was granted when this module loaded (no prompt can appear), else `undefined`:
+ * lets the default "flock" mode use raw fds, which it may keep open between acquisitions.
+ */
+export function grantedLibc(): Libc | undefined {
+  if (fast === undefined) return undefined;
+  try {
+    return libc();
+  } catch {
+    return undefined;
+  }
 }

@@ -7,6 +7,7 @@
 
 import { systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
+import { writesDebug } from "../runtime/_debug_drop.ts";
 import { selectedBackendType } from "../runtime/selection.ts";
 import { isFjordWorker } from "../runtime/_fjord_worker.ts";
 import { acquireCoordinated } from "./_coordinated_lock.ts";
@@ -148,6 +149,9 @@ export function acquireLock(name: string, o: LockOptions, doLog: boolean): Promi
   const signal = o.signal;
   if (signal?.aborted) return Promise.reject(signal.reason);
   const mutex = (o.semaphores ?? defaultSemaphores).get(name);
+  // Four debug lines per acquisition cost more than the rest of it while code is still cold:
+  // none is built when the logger drops them.
+  doLog &&= writesDebug(getLogger());
   if (doLog) getLogger().debug(`Acquiring lock "${name}"`);
   const shared = sharedEngaged();
   const held = mutex.tryAcquire();
@@ -169,8 +173,11 @@ export function acquireLock(name: string, o: LockOptions, doLog: boolean): Promi
         if (!ok) {
           // Busy: undo the slot; the slow path waits, keeping the in-process lock it holds
           // (and the file, if only the file was busy).
-          if (slot >= 0) releaseSlot(slot);
-          return acquireSlow(name, o, doLog, mutex, held, shared, path, file);
+          if (slot >= 0) {
+            releaseSlot(slot);
+            return acquireSlow(name, o, doLog, mutex, held, shared, path, file);
+          }
+          return waitForFile(name, o, doLog, held, file);
         }
       }
       if (doLog) {
@@ -200,6 +207,39 @@ export function acquireLock(name: string, o: LockOptions, doLog: boolean): Promi
     });
   }
   return acquireSlow(name, o, doLog, mutex, held, shared, path);
+}
+
+// Only the file was busy (the in-process lock is held, no cross-Worker slot): the file's wait,
+// then the handle, in one callback (see FileLockImpl's #lockFile).
+function waitForFile(
+  name: string,
+  o: LockOptions,
+  doLog: boolean,
+  held: Disposable,
+  file: FileLockImpl,
+): Promise<LockHandle> {
+  const clock = o.clock ?? systemClock;
+  const deadline = deadlineOf(o.timeout, clock, `lock "${name}"`);
+  const giveUp = (err: unknown): never => {
+    try {
+      file.releaseSync();
+    } finally {
+      held[Symbol.dispose]();
+    }
+    throw err;
+  };
+  return file.acquireUntil(o.blocking !== false, o.signal, deadline, clock).then((ok) => {
+    try {
+      if (!ok) throw new AcquireLockFailedError(name);
+      if (doLog) {
+        getLogger().debug(`Acquired lock "${name}"`);
+        getLogger().debug(`Acquired external semaphore "${name}"`);
+      }
+      return new Handle(name, held, -1, file, doLog);
+    } catch (err) {
+      return giveUp(err);
+    }
+  }, giveUp);
 }
 
 async function acquireSlow(

@@ -1,6 +1,6 @@
 // One open lock file as FileLockImpl drives it, in either file lock mode.
 
-import { openFcntlLockFile } from "./_fcntl_lock_file.ts";
+import { openFcntlLockFile, openRawFlockFile } from "./_raw_lock_file.ts";
 import { defaults } from "./_lock_path.ts";
 import type { FileLockMode } from "./file_lock.ts";
 
@@ -50,10 +50,11 @@ function openFsFile(path: string): Deno.FsFile {
   }
 }
 
-// "flock" mode: Deno.FsFile.lock/tryLock are flock(2) on Unix. The lock belongs to the open file
-// description, so two opens in one process exclude each other and closing one never drops
-// another's lock. The file is a Deno resource, so it is closed at every release (a cached one
-// would outlive the caller's test and trip the resource sanitizer).
+// "flock" mode without a raw fd (see openLockFile): Deno.FsFile.lock/tryLock are flock(2) on
+// Unix. The lock belongs to the open file description, so two opens in one process exclude each
+// other and closing one never drops another's lock. The file is a Deno resource, so it is closed
+// at every release (a cached one would outlive the caller's test and trip the resource
+// sanitizer).
 class FlockLockFile implements LockFile {
   readonly canBlock = true;
   #file: Deno.FsFile;
@@ -91,7 +92,12 @@ export function checkMode(mode: unknown, what: string): asserts mode is FileLock
   );
 }
 
-/** Opens the lock file of `path` in `mode`; the caller holds the in-process path mutex. */
+/**
+ * Opens the lock file of `path` in `mode`; the caller holds the in-process path mutex. "flock"
+ * locks through a raw fd kept open between acquisitions where FFI is granted (the same flock(2)
+ * lock, without an open and a close per acquisition), else through a Deno.FsFile.
+ */
 export function openLockFile(path: string, mode: FileLockMode): LockFile {
-  return mode === "fcntl" ? openFcntlLockFile(path) : new FlockLockFile(openFsFile(path));
+  if (mode === "fcntl") return openFcntlLockFile(path);
+  return openRawFlockFile(path) ?? new FlockLockFile(openFsFile(path));
 }

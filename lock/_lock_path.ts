@@ -93,6 +93,24 @@ export function lockFilePath(
   lockPath: string | undefined,
   conf: Config | undefined,
 ): string {
+  const dir = findLockDir(lockPath, conf);
+  // The same lock is usually taken again and again: its last path is reused, the same string
+  // (whose hash the Maps keyed by path have already computed).
+  const last = recent.get(name);
+  if (last !== undefined && last.prefix === prefix && last.dir === dir) return last.path;
+  const path = buildPath(name, prefix, dir);
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(name, { prefix, dir, path });
+  return path;
+}
+
+const RECENT_MAX = 256;
+const recent = new Map<
+  string,
+  { prefix: string | undefined; dir: string | undefined; path: string }
+>();
+
+function buildPath(name: string, prefix: string | undefined, dir: string | undefined): string {
   const file = lockFileName(name, prefix);
   // NAME_MAX is 255 bytes on Linux and macOS; a UTF-16 unit is at most 3 UTF-8 bytes.
   if (file.length > 85) {
@@ -104,7 +122,6 @@ export function lockFilePath(
       );
     }
   }
-  const dir = findLockDir(lockPath, conf);
   if (dir === undefined) throw new LockPathRequiredError();
   const sep = Deno.build.os === "windows" ? "\\" : "/";
   const base = dir.endsWith("/") || dir.endsWith(sep) ? dir : dir + sep;

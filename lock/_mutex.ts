@@ -1,6 +1,5 @@
-// The FIFO async mutex, with the private hooks the rest of lock/ needs (a busy/idle observer for
-// the Semaphores registry, and waits that also honour a deadline). `mutex.ts` re-exports only
-// the public class.
+// The FIFO async mutex, with the private hook the rest of lock/ needs (waits that also honour a
+// deadline). `mutex.ts` re-exports only the public class.
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { type Deadline, timeoutError } from "./_give_up.ts";
@@ -12,16 +11,9 @@ interface MutexWaiter extends Waiter {
   resolve: (value: Disposable) => void;
 }
 
-/** Observes a mutex turning busy (held or waited on) and idle again. */
-export interface BusyObserver {
-  busy(): void;
-  idle(): void;
-}
-
-// Module-private accessors, set in Mutex's static block, so `Releaser` and the registry can reach
-// the mutex's private state without exposing it.
+// Module-private accessor, set in Mutex's static block, so `Releaser` can reach the mutex's
+// private state without exposing it.
 let releaseMutex: (m: Mutex) => void;
-let observe: (m: Mutex, observer: BusyObserver) => void;
 
 /**
  * Acquires `m`, giving up when `signal` aborts or `deadline` passes on `clock` (rejecting with
@@ -78,12 +70,18 @@ class Releaser implements Disposable {
 export class Mutex {
   #locked = false;
   #queue = new WaitQueue<MutexWaiter>();
-  #observer: BusyObserver | undefined = undefined;
 
   static {
-    releaseMutex = (m) => m.#release();
-    observe = (m, observer) => {
-      m.#observer = observer;
+    // The release itself (not a call to a method doing it): every lock's release runs it.
+    releaseMutex = (m) => {
+      const w = m.#queue.head;
+      if (w === undefined) {
+        m.#locked = false;
+        return;
+      }
+      // Hand over directly: the mutex stays locked, so nobody can barge in between.
+      m.#queue.remove(w);
+      w.resolve(new Releaser(m));
     };
   }
 
@@ -156,7 +154,6 @@ export class Mutex {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (!this.#locked) {
       this.#locked = true;
-      this.#observer?.busy();
       return Promise.resolve(new Releaser(this));
     }
     return this.#enqueue(signal, undefined, systemClock);
@@ -182,7 +179,6 @@ export class Mutex {
   tryAcquire(): Disposable | undefined {
     if (this.#locked) return undefined;
     this.#locked = true;
-    this.#observer?.busy();
     return new Releaser(this);
   }
 
@@ -194,23 +190,8 @@ export class Mutex {
   ): Promise<Disposable> {
     return new Promise<Disposable>((resolve, reject) => {
       const waiter: MutexWaiter = { resolve, next: undefined, prev: undefined, cleanup: undefined };
-      this.#queue.push(waiter, signal, deadline, clock, (reason) => {
-        reject(reason);
-        if (!this.#locked && this.#queue.size === 0) this.#observer?.idle();
-      });
+      this.#queue.push(waiter, signal, deadline, clock, reject);
     });
-  }
-
-  #release(): void {
-    const w = this.#queue.head;
-    if (w === undefined) {
-      this.#locked = false;
-      this.#observer?.idle();
-      return;
-    }
-    // Hand over directly: the mutex stays locked, so nobody can barge in between.
-    this.#queue.remove(w);
-    w.resolve(new Releaser(this));
   }
 
   static {
@@ -218,7 +199,6 @@ export class Mutex {
       if (signal?.aborted) return Promise.reject(signal.reason);
       if (!m.#locked) {
         m.#locked = true;
-        m.#observer?.busy();
         return Promise.resolve(new Releaser(m));
       }
       if (deadline !== undefined && deadline.at <= clock.now()) {
@@ -227,9 +207,4 @@ export class Mutex {
       return m.#enqueue(signal, deadline, clock);
     };
   }
-}
-
-/** Lets a registry observe a mutex it created turning busy and idle. */
-export function observeMutex(m: Mutex, observer: BusyObserver): void {
-  observe(m, observer);
 }

@@ -7,9 +7,12 @@ import type { Clock } from "../runtime/clock.ts";
 /**
  * How external locks lock their file.
  *
- * - `"flock"` (the default): `flock(2)` through `Deno.FsFile.lock`. Needs only
- *   `--allow-read`/`--allow-write` on the lock directory. Python's oslo.concurrency does not see
- *   these locks (it uses `fcntl.lockf`).
+ * - `"flock"` (the default): `flock(2)`. Needs only `--allow-read`/`--allow-write` on the lock
+ *   directory: the file is opened and locked through `Deno.FsFile` per acquisition. With
+ *   `--allow-ffi` granted at start (outside Workers), libc's `flock` is called on a descriptor kept
+ *   open between acquisitions instead (closed after 2 s unused), saving an open and a close per
+ *   acquisition; it is the same lock, so both kinds of process exclude each other. Python's
+ *   oslo.concurrency does not see these locks (it uses `fcntl.lockf`).
  * - `"fcntl"`: POSIX record locks on the whole file through libc's `fcntl()` over FFI, the locks
  *   Python's `fcntl.lockf` takes, so fjord and oslo.concurrency services sharing a `lock_path`
  *   exclude each other. Needs `--allow-ffi`; Linux only. Linux open-file-description locks are

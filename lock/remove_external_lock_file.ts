@@ -2,7 +2,7 @@ import { getLogger } from "../runtime/logger.ts";
 import { acquireLock } from "./_lock.ts";
 import { checkName, lockFilePath } from "./_lock_path.ts";
 import { FileLockImpl } from "./_file_lock.ts";
-import { closeIdleFcntlFile } from "./_fcntl_lock_file.ts";
+import { closeIdleLockFile } from "./_raw_lock_file.ts";
 
 /**
  * Options for {@linkcode removeExternalLockFile}.
@@ -65,7 +65,7 @@ export async function removeExternalLockFile(
   await using _internal = await acquireLock(name, {}, false);
   // Also wait for any FileLock of this process on the same path.
   using _path = await FileLockImpl.holdPath(path);
-  closeIdleFcntlFile(path);
+  closeIdleLockFile(path);
   try {
     await Deno.remove(path);
   } catch (err) {

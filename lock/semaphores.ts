@@ -1,4 +1,4 @@
-import { Mutex, observeMutex } from "./_mutex.ts";
+import { Mutex } from "./_mutex.ts";
 
 /**
  * A registry of named {@linkcode Mutex}es (oslo's `Semaphores`): `get(name)` returns the same
@@ -27,18 +27,9 @@ import { Mutex, observeMutex } from "./_mutex.ts";
  */
 export class Semaphores {
   #entries = new Map<string, WeakRef<Mutex>>();
-  #busy = 0;
   #finalizer = new FinalizationRegistry<string>((name) => {
     if (this.#entries.get(name)?.deref() === undefined) this.#entries.delete(name);
   });
-  #observer = {
-    busy: (): void => {
-      this.#busy++;
-    },
-    idle: (): void => {
-      this.#busy--;
-    },
-  };
 
   /** Creates an empty registry. */
   constructor() {}
@@ -68,7 +59,6 @@ export class Semaphores {
       );
     }
     const mutex = new Mutex();
-    observeMutex(mutex, this.#observer);
     this.#entries.set(name, new WeakRef(mutex));
     this.#finalizer.register(mutex, name);
     return mutex;
@@ -90,6 +80,12 @@ export class Semaphores {
    * ```
    */
   get size(): number {
-    return this.#busy;
+    // Counted when asked rather than tracked on every acquire and release (the hot path).
+    let busy = 0;
+    for (const ref of this.#entries.values()) {
+      const m = ref.deref();
+      if (m !== undefined && (m.locked || m.waiting > 0)) busy++;
+    }
+    return busy;
   }
 }

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { registerDebugDrop } from "./_debug_drop.ts";
+
 /**
  * Where fjord's log lines go. Each method takes a preformatted message and optional details.
  *
@@ -140,13 +142,15 @@ function makeConsoleLogger(): Required<Logger> {
       console[out](text, ...rest);
     };
   const warn = line("warning", "WARNING", "warn");
-  return {
+  const logger = {
     debug: line("debug", "DEBUG", "debug"),
     info: line("info", "INFO", "info"),
     warning: warn,
     warn,
     error: line("error", "ERROR", "error"),
   };
+  registerDebugDrop(logger, () => !enabled("debug"));
+  return logger;
 }
 
 /** Options for {@linkcode jsonLogger}. */
@@ -220,13 +224,18 @@ export function jsonLogger(options: JsonLoggerOptions = {}): Required<Logger> {
     write(JSON.stringify(rec));
   };
   const warn = method("warning");
-  return {
+  const logger = {
     debug: method("debug"),
     info: method("info"),
     warning: warn,
     warn,
     error: method("error"),
   };
+  registerDebugDrop(logger, () => {
+    threshold ??= LEVELS[options.level ?? envLevel()];
+    return LEVELS.debug < threshold;
+  });
+  return logger;
 }
 
 /**

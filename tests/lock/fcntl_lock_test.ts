@@ -2,7 +2,7 @@
 // against real /usr/bin/python3 processes running Debian's python3-oslo.concurrency.
 import assert from "node:assert/strict";
 import { AcquireLockFailedError, externalLock, lock, setDefaults } from "../../lock/mod.ts";
-import { IDLE_MS } from "../../lock/_fcntl_lock_file.ts";
+import { IDLE_MS } from "../../lock/_raw_lock_file.ts";
 import { waitFor } from "../_util.ts";
 
 const fixture = (name: string): string => new URL(`./_fixtures/${name}`, import.meta.url).pathname;

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { externalLock, lock, removeExternalLockFile } from "../../lock/mod.ts";
+import { IDLE_MS } from "../../lock/_raw_lock_file.ts";
+import { waitFor } from "../_util.ts";
 
 const fixture = (name: string): string => new URL(`./_fixtures/${name}`, import.meta.url).pathname;
 
@@ -48,17 +50,18 @@ async function holdInChild(
   return { child, [Symbol.asyncDispose]: dispose };
 }
 
-Deno.test("lock() external excludes 4 real processes: 4 x 300 increments end at exactly 1200", async () => {
+Deno.test("lock() external excludes 4 real processes, 2 locking through a kept-open fd (--allow-ffi) and 2 through Deno.FsFile: 4 x 300 increments end at exactly 1200", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const counter = `${dir}/counter`;
     await Deno.writeTextFile(counter, "0".repeat(10));
-    const children = Array.from({ length: 4 }, () =>
+    const children = Array.from({ length: 4 }, (_, i) =>
       new Deno.Command(Deno.execPath(), {
         args: [
           "run",
           `--allow-read=${dir}`,
           `--allow-write=${dir}`,
+          ...(i % 2 === 0 ? ["--allow-ffi"] : []),
           fixture("counter_child.ts"),
           `${dir}/locks`,
           counter,
@@ -200,6 +203,61 @@ Deno.test("lock() external: a nested attempt on the same file never drops the ou
     assert.equal(await probe(dir, "nest"), "busy");
     await outer.release();
     assert.equal(await probe(dir, "nest"), "acquired");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** How many of this process's fds name `path` (`ls`: Deno.readDir of /proc needs -A). */
+async function fdsOn(path: string): Promise<number> {
+  const out = await new Deno.Command("ls", {
+    args: ["-l", `/proc/${Deno.pid}/fd`],
+    stdout: "piped",
+  })
+    .output();
+  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.endsWith(` -> ${path}`))
+    .length;
+}
+
+// These tests run with --allow-ffi: the default mode then locks through a raw fd kept open.
+Deno.test("flock mode with --allow-ffi keeps one unlocked fd per lock file between acquisitions and closes it when idle", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (let i = 0; i < 50; i++) {
+      await (await lock("kept", { external: true, lockPath: dir })).release();
+    }
+    assert.equal(await fdsOn(`${dir}/kept`), 1);
+    // Idle and unlocked: a process locking through Deno.FsFile takes it while the fd stays open.
+    assert.equal(await probe(dir, "kept"), "acquired");
+    const held = await lock("kept", { external: true, lockPath: dir });
+    assert.equal(await probe(dir, "kept"), "busy");
+    await held.release();
+    await waitFor(
+      async () => await fdsOn(`${dir}/kept`) === 0,
+      "the idle fd to close",
+      IDLE_MS * 5,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("flock mode: a lock file deleted and recreated is never held through the stale kept fd", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await (await lock("re", { external: true, lockPath: dir })).release();
+    assert.equal(await fdsOn(`${dir}/re`), 1);
+    // Someone else deletes the file and another process locks the new one.
+    await Deno.remove(`${dir}/re`);
+    await using holder = await holdInChild(dir, "re");
+    await new Promise((r) => setTimeout(r, 5));
+    await assert.rejects(
+      lock("re", { external: true, lockPath: dir, blocking: false }),
+      { name: "AcquireLockFailedError" },
+    );
+    holder.child.kill("SIGKILL");
+    await holder.child.status;
+    await (await lock("re", { external: true, lockPath: dir, timeout: 10_000 })).release();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

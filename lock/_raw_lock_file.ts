@@ -1,7 +1,11 @@
-// The "fcntl" file lock mode: POSIX record locks on the whole file, the kind Python's
-// fcntl.lockf takes (oslo.concurrency / fasteners' InterProcessLock), so a Deno and a Python
-// service on one lock_path exclude each other. flock(2) locks (Deno.FsFile.lock) and record
-// locks do not see each other on Linux.
+// A lock file held through a raw libc fd, kept open between acquisitions, in either mode:
+//  - "fcntl": POSIX record locks on the whole file, the kind Python's fcntl.lockf takes
+//    (oslo.concurrency / fasteners' InterProcessLock), so a Deno and a Python service on one
+//    lock_path exclude each other. flock(2) locks and record locks do not see each other on Linux.
+//  - "flock": flock(2), the lock Deno.FsFile.lock takes (so it excludes fjord processes without
+//    --allow-ffi, which lock through Deno.FsFile). Used in the default mode when FFI was granted
+//    at start (no prompt), outside Workers: a Deno.FsFile kept open would be a resource the test
+//    sanitizers report, a raw fd is not.
 //
 // Linux "open file description" record locks (F_OFD_SETLK, Linux >= 3.15) are used rather than
 // the classic process-associated ones: the kernel makes the two kinds conflict with each other,
@@ -15,13 +19,14 @@
 // keeps the process alive nor counts as a pending op or resource for Deno's test sanitizers (the
 // fd is a raw libc fd, not a Deno resource). Each acquisition checks, after locking, that the
 // path still names the locked inode (a lock file deleted and recreated by someone else must not
-// be "held" through a stale fd) and reopens it if not.
+// be "held" through a stale fd) and reopens it if not. An idle fd is unlocked: it never holds a
+// lock, in either mode, so one cache serves both.
 //
-// Waiting: F_OFD_SETLK first; then F_OFD_SETLKW on Deno's blocking thread pool (a nonblocking
-// FFI call), woken by the kernel the moment the holder unlocks or dies. Such a call cannot be
-// cancelled, so with a timeout or signal the caller polls instead, and inside Workers (a
-// terminated Worker cannot close a raw fd, so a late grant would stay held until the process
-// exits) fds are neither cached nor waited on in the kernel.
+// Waiting: a non-blocking try first; then the blocking call (F_OFD_SETLKW, flock LOCK_EX) on
+// Deno's blocking thread pool (a nonblocking FFI call), woken by the kernel the moment the holder
+// unlocks or dies. Such a call cannot be cancelled, so with a timeout or signal the caller polls
+// instead, and inside Workers (a terminated Worker cannot close a raw fd, so a late grant would
+// stay held until the process exits) fds are neither cached nor waited on in the kernel.
 
 import {
   cPath,
@@ -36,9 +41,13 @@ import {
   F_UNLCK,
   F_WRLCK,
   FLOCK_SIZE,
+  grantedLibc,
   type Libc,
   libc,
+  LOCK_EX,
   LOCK_FILE_FLAGS,
+  LOCK_NB,
+  LOCK_UN,
   STAT_SIZE,
 } from "./_libc.ts";
 import type { LockFile } from "./_lock_file.ts";
@@ -66,7 +75,9 @@ interface OpenFd {
 const statBuf = new Uint8Array(STAT_SIZE);
 const statView = new DataView(statBuf.buffer);
 
-const idle = new Map<string, { file: OpenFd; since: number }>();
+// Unlocked open files by path, oldest first. Timestamps are Date.now() (cheaper than
+// performance.now() on this path); a clock stepped back counts as "long idle" (see take()).
+const idle = new Map<string, RawLockFile>();
 const sweepCell = new Int32Array(new SharedArrayBuffer(4));
 let sweepArmed = false;
 
@@ -80,11 +91,12 @@ function armSweep(): void {
 
 function sweep(): void {
   sweepArmed = false;
-  const now = performance.now();
-  for (const [path, entry] of idle) {
-    if (now - entry.since < IDLE_MS - 1) continue;
+  const now = Date.now();
+  for (const [path, file] of idle) {
+    const age = now - file.since;
+    if (age >= 0 && age < IDLE_MS - 1) continue;
     idle.delete(path);
-    closeFd(entry.file.fd);
+    file.closeIdle();
   }
   if (idle.size > 0) armSweep();
 }
@@ -95,11 +107,11 @@ function closeFd(fd: number): void {
 }
 
 /** Closes the idle cached fd of `path`, if any (before the file is deleted). */
-export function closeIdleFcntlFile(path: string): void {
-  const entry = idle.get(path);
-  if (entry === undefined) return;
+export function closeIdleLockFile(path: string): void {
+  const file = idle.get(path);
+  if (file === undefined) return;
   idle.delete(path);
-  closeFd(entry.file.fd);
+  file.closeIdle();
 }
 
 function ioError(op: string, path: string, code: number): Error {
@@ -145,22 +157,53 @@ function flockStruct(type: number): Uint8Array<ArrayBuffer> {
 const WRLCK = flockStruct(F_WRLCK);
 const UNLCK = flockStruct(F_UNLCK);
 
-/** A lock file in "fcntl" mode: a raw fd, reused across acquisitions. */
-class FcntlLockFile implements LockFile {
+/**
+ * A lock file on a raw fd: flock(2) or OFD record locks. Between acquisitions the object itself
+ * (with its fd) waits in the idle cache, so reuse allocates nothing.
+ */
+class RawLockFile implements LockFile {
   readonly canBlock: boolean = !inWorker;
+  /** When it was last given back (Date.now()), while idle. */
+  since = 0;
   #c: Libc;
   #path: string;
   #file: OpenFd | undefined;
+  #inUse = true;
   #locked = false;
+  #flock: boolean;
 
   // Whether the next lock must check the path still names our file (see #sameFile).
-  #check: boolean;
+  #check = false;
 
-  constructor(c: Libc, path: string, file: OpenFd, check: boolean) {
+  constructor(c: Libc, path: string, file: OpenFd, flock: boolean) {
     this.#c = c;
     this.#path = path;
     this.#file = file;
-    this.#check = check;
+    this.#flock = flock;
+  }
+
+  /**
+   * Takes this idle file for a new user in the given mode. A hot reuse (idle for at most ~1 ms)
+   * leaves the same sub-millisecond window as oslo's open-then-lockf and skips the check that
+   * the path still names the file, which would add a third to the uncontended cost.
+   */
+  take(flock: boolean): this {
+    this.#inUse = true;
+    this.#flock = flock;
+    const age = Date.now() - this.since;
+    this.#check = age < 0 || age > 1;
+    return this;
+  }
+
+  #tryOnce(): number {
+    const fd = this.#fd();
+    return this.#flock
+      ? this.#c.flock(fd, LOCK_EX | LOCK_NB)
+      : this.#c.fcntl(fd, F_OFD_SETLK, WRLCK);
+  }
+
+  #unlock(fd: number): number {
+    return this.#flock ? this.#c.flock(fd, LOCK_UN) : this.#c.fcntl(fd, F_OFD_SETLK, UNLCK);
   }
 
   #fd(): number {
@@ -170,15 +213,30 @@ class FcntlLockFile implements LockFile {
   }
 
   tryLock(): boolean {
+    const f = this.#file;
+    if (f === undefined) throw new Error(`Lock file '${this.#path}' is closed`);
+    const r = this.#flock
+      ? this.#c.flock(f.fd, LOCK_EX | LOCK_NB)
+      : this.#c.fcntl(f.fd, F_OFD_SETLK, WRLCK);
+    if (r === 0 && !this.#check) {
+      this.#locked = true;
+      return true;
+    }
+    return this.#tryLockAgain(r);
+  }
+
+  // tryLock past its first attempt (result `first`): the identity check, errno, retries.
+  #tryLockAgain(first: number): boolean {
     // errno is read by a second FFI call; should anything on this thread touch errno between
     // the two, an unexpected value is confirmed by another attempt before it is reported.
-    for (let odd = 0;;) {
-      if (this.#c.fcntl(this.#fd(), F_OFD_SETLK, WRLCK) === 0) {
+    for (let odd = 0, r = first;; r = this.#tryOnce()) {
+      if (r === 0) {
         if (this.#check && !this.#sameFile()) continue;
         this.#locked = true;
         return true;
       }
       const e = errno(this.#c);
+      // flock reports a busy lock as EWOULDBLOCK (= EAGAIN), fcntl as EAGAIN or EACCES.
       if (e === EINTR || (e !== EAGAIN && e !== EACCES && ++odd < 3)) continue;
       if (e === EAGAIN || e === EACCES) {
         // The caller waits now; whatever lock it gets later is checked.
@@ -189,11 +247,19 @@ class FcntlLockFile implements LockFile {
     }
   }
 
-  async lock(): Promise<void> {
-    // Callers come here right after a failed tryLock: wait in the kernel first.
-    for (;;) {
+  lock(): Promise<void> {
+    // Callers come here right after a failed tryLock: wait in the kernel first. A callback,
+    // not an async function: the lock is held from the grant until the caller runs.
+    let wait: Promise<number>;
+    try {
       // The buffer must stay reachable while the pool thread reads it: a fresh one per call.
-      const r = await this.#c.fcntlBlocking(this.#fd(), F_OFD_SETLKW, flockStruct(F_WRLCK));
+      wait = this.#flock
+        ? this.#c.flockBlocking(this.#fd(), LOCK_EX)
+        : this.#c.fcntlBlocking(this.#fd(), F_OFD_SETLKW, flockStruct(F_WRLCK));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return wait.then((r) => {
       if (r === 0 && this.#sameFile()) {
         this.#locked = true;
         return;
@@ -201,14 +267,12 @@ class FcntlLockFile implements LockFile {
       // -1 (EINTR, or an error whose errno lives on the pool thread) or a replaced file: one
       // try here reports a lasting error with its errno.
       if (this.tryLock()) return;
-    }
+      return this.lock();
+    });
   }
 
   // Called holding the lock: true when the path still names the locked file. Otherwise the file
   // was deleted (and maybe recreated) since it was opened: unlock, reopen, and report false.
-  // Checked after any wait and when an fd idle for over 1 ms is reused: a hot reuse or a fresh
-  // open that locks at once leaves the same sub-millisecond window as oslo's open-then-lockf,
-  // and skipping the stat there saves a third of the uncontended cost.
   #sameFile(): boolean {
     const f = this.#file!;
     if (this.#c.stat === null || f.ino < 0n) return true;
@@ -216,7 +280,7 @@ class FcntlLockFile implements LockFile {
       this.#c.stat(f.cpath, statBuf) === 0 && statView.getBigUint64(8, true) === f.ino &&
       statView.getBigUint64(0, true) === f.dev
     ) return true;
-    this.#c.fcntl(f.fd, F_OFD_SETLK, UNLCK);
+    this.#unlock(f.fd);
     this.#file = undefined;
     closeFd(f.fd);
     this.#file = openFd(this.#c, this.#path, f.cpath);
@@ -225,45 +289,73 @@ class FcntlLockFile implements LockFile {
 
   release(): void {
     const f = this.#file;
-    if (f === undefined) return;
-    this.#file = undefined;
+    if (!this.#inUse || f === undefined) return;
+    this.#inUse = false;
     this.#locked = false;
     // Bookkeeping first, the unlock last (see Handle's dispose in _lock.ts for why).
     const keep = this.#keep();
-    if (keep) idle.set(this.#path, { file: f, since: performance.now() });
     for (;;) {
-      if (this.#c.fcntl(f.fd, F_OFD_SETLK, UNLCK) === 0) break;
+      const r = this.#flock
+        ? this.#c.flock(f.fd, LOCK_UN)
+        : this.#c.fcntl(f.fd, F_OFD_SETLK, UNLCK);
+      if (r === 0) break;
       const e = errno(this.#c);
       if (e === EINTR) continue;
       // Closing the fd drops the lock that could not be unlocked.
       if (keep) idle.delete(this.#path);
+      this.#file = undefined;
       closeFd(f.fd);
       throw ioError("unlock", this.#path, e);
     }
-    if (!keep) closeFd(f.fd);
+    if (!keep) {
+      this.#file = undefined;
+      closeFd(f.fd);
+    }
   }
 
   close(): void {
     const f = this.#file;
-    if (f === undefined) return;
-    this.#file = undefined;
+    if (!this.#inUse || f === undefined) return;
+    this.#inUse = false;
     // Closing drops a lock still held; only an unlocked fd is kept.
-    if (this.#locked || !this.#keep()) closeFd(f.fd);
-    else idle.set(this.#path, { file: f, since: performance.now() });
+    if (this.#locked || !this.#keep()) {
+      this.#file = undefined;
+      closeFd(f.fd);
+    }
     this.#locked = false;
   }
 
-  // Whether this fd may go to the idle cache; makes room and arms the sweep if so.
+  /** Closes the fd of this idle file (the caller took it out of the cache). */
+  closeIdle(): void {
+    const f = this.#file;
+    if (this.#inUse || f === undefined) return;
+    this.#file = undefined;
+    closeFd(f.fd);
+  }
+
+  // Puts this file in the idle cache if it may go there (making room and arming the sweep).
   #keep(): boolean {
-    if (inWorker || idle.has(this.#path)) return false;
+    const path = this.#path;
+    if (inWorker || idle.has(path)) return false;
     if (idle.size >= MAX_IDLE) {
-      const [oldest, entry] = idle.entries().next().value!;
+      const [oldest, file] = idle.entries().next().value!;
       idle.delete(oldest);
-      closeFd(entry.file.fd);
+      file.closeIdle();
     }
-    armSweep();
+    if (!sweepArmed) armSweep();
+    this.since = Date.now();
+    idle.set(path, this);
     return true;
   }
+}
+
+function openRaw(c: Libc, path: string, flock: boolean): LockFile {
+  const cached = idle.get(path);
+  if (cached !== undefined) {
+    idle.delete(path);
+    return cached.take(flock);
+  }
+  return new RawLockFile(c, path, openFd(c, path), flock);
 }
 
 /**
@@ -273,11 +365,35 @@ class FcntlLockFile implements LockFile {
  * @throws {Deno.errors.NotCapable} Without `--allow-ffi`.
  */
 export function openFcntlLockFile(path: string): LockFile {
-  const c = libc();
+  return openRaw(libc(), path, false);
+}
+
+let flockLibc: Libc | null | undefined;
+
+/**
+ * The "flock"-mode lock file of `path` on a raw fd (opened or taken from the idle cache), or
+ * `undefined` where that is not available (no FFI granted at start, in a Worker, not Linux, no
+ * write permission on `path`, or it cannot be opened: the caller then locks through Deno.FsFile,
+ * which reports the failure). The caller must hold the in-process mutex of `path`.
+ */
+export function openRawFlockFile(path: string): LockFile | undefined {
+  if (flockLibc === undefined) flockLibc = (inWorker ? undefined : grantedLibc()) ?? null;
+  if (flockLibc === null) return undefined;
   const cached = idle.get(path);
   if (cached !== undefined) {
     idle.delete(path);
-    return new FcntlLockFile(c, path, cached.file, performance.now() - cached.since > 1);
+    return cached.take(true);
   }
-  return new FcntlLockFile(c, path, openFd(c, path), false);
+  if (Deno.permissions.querySync({ name: "write", path }).state !== "granted") {
+    // FFI could open it regardless; keep to the permissions the program was given.
+    return undefined;
+  }
+  let file: OpenFd;
+  try {
+    file = openFd(flockLibc, path);
+  } catch {
+    // Opening through Deno.FsFile reports the failure as flock mode always has.
+    return undefined;
+  }
+  return new RawLockFile(flockLibc, path, file, true);
 }
