@@ -49,6 +49,15 @@ interface RawRange {
   kvs?: RawKV[];
 }
 
+interface WatchMessage {
+  result?: {
+    created?: boolean;
+    compact_revision?: string;
+    events?: { type?: string; kv: RawKV }[];
+  };
+  error?: { message?: string };
+}
+
 function kvOf(raw: RawKV): KV {
   return {
     key: unb64(raw.key),
@@ -231,6 +240,48 @@ export class EtcdStore implements Store {
     await this.#call("/v3/kv/deleterange", { key: b64(key) });
   }
 
+  // One watch stream of the gateway: its messages, one per line, parsed. The reader is
+  // cancelled however the consumer leaves, so no stream outlives its watcher.
+  async *#watchStream(
+    at: number,
+    createRequest: Record<string, string>,
+    stop: AbortSignal,
+    aborted: Promise<never>,
+  ): AsyncGenerator<WatchMessage> {
+    const response = await Promise.race([
+      fetch(`${this.#endpoints[at]}/v3/watch`, {
+        method: "POST",
+        body: JSON.stringify({ create_request: createRequest }),
+        signal: stop,
+      }),
+      aborted,
+    ]);
+    if (!response.ok || !response.body) {
+      await response.body?.cancel();
+      throw new EtcdError(response.status, "watch refused");
+    }
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    try {
+      let buffered = "";
+      while (true) {
+        const { value, done } = await Promise.race([reader.read(), aborted]);
+        if (done) throw new Error("watch stream ended");
+        buffered += value;
+        let nl: number;
+        while ((nl = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
+          if (!line) continue;
+          const msg = JSON.parse(line) as WatchMessage;
+          if (msg.error) throw new Error(msg.error.message ?? "watch error");
+          yield msg;
+        }
+      }
+    } finally {
+      await reader.cancel().catch(() => {});
+    }
+  }
+
   async *watch(
     dir: string,
     key: string | undefined,
@@ -244,56 +295,24 @@ export class EtcdStore implements Store {
       while (true) {
         stop.throwIfAborted();
         const at = this.#current;
-        const body = JSON.stringify({
-          create_request: key === undefined
-            ? { key: b64(dir), range_end: b64(dirEnd(dir)), start_revision: String(next) }
-            : { key: b64(key), start_revision: String(next) },
-        });
-        let reader: ReadableStreamDefaultReader<string> | undefined;
+        const request = key === undefined
+          ? { key: b64(dir), range_end: b64(dirEnd(dir)), start_revision: String(next) }
+          : { key: b64(key), start_revision: String(next) };
         try {
-          const response = await Promise.race([
-            fetch(`${this.#endpoints[at]}/v3/watch`, { method: "POST", body, signal: stop }),
-            aborted.promise,
-          ]);
-          if (!response.ok || !response.body) {
-            await response.body?.cancel();
-            throw new EtcdError(response.status, "watch refused");
-          }
-          reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-          let buffered = "";
-          while (true) {
-            const { value, done } = await Promise.race([reader.read(), aborted.promise]);
-            if (done) throw new Error("watch stream ended");
-            buffered += value;
-            let nl: number;
-            while ((nl = buffered.indexOf("\n")) >= 0) {
-              const line = buffered.slice(0, nl).trim();
-              buffered = buffered.slice(nl + 1);
-              if (!line) continue;
-              const msg = JSON.parse(line) as {
-                result?: {
-                  canceled?: boolean;
-                  compact_revision?: string;
-                  events?: { type?: string; kv: RawKV }[];
-                };
-                error?: { message?: string };
+          for await (const { result } of this.#watchStream(at, request, stop, aborted.promise)) {
+            if (result?.compact_revision && result.compact_revision !== "0") {
+              throw new EtcdError(410, `revision ${next} compacted`);
+            }
+            for (const ev of result?.events ?? []) {
+              const kv = kvOf(ev.kv);
+              next = kv.modRev + 1n;
+              yield {
+                type: ev.type === "DELETE" ? "delete" : "put",
+                key: kv.key,
+                value: kv.value,
+                createRev: kv.createRev,
+                modRev: kv.modRev,
               };
-              if (msg.error) throw new Error(msg.error.message ?? "watch error");
-              const result = msg.result;
-              if (result?.compact_revision && result.compact_revision !== "0") {
-                throw new EtcdError(410, `revision ${next} compacted`);
-              }
-              for (const ev of result?.events ?? []) {
-                const kv = kvOf(ev.kv);
-                next = kv.modRev + 1n;
-                yield {
-                  type: ev.type === "DELETE" ? "delete" : "put",
-                  key: kv.key,
-                  value: kv.value,
-                  createRev: kv.createRev,
-                  modRev: kv.modRev,
-                };
-              }
             }
           }
         } catch (error) {
@@ -301,8 +320,6 @@ export class EtcdStore implements Store {
           if (error instanceof EtcdError && error.status === 410) throw error;
           this.#rotate(at);
           await Promise.race([new Promise((r) => setTimeout(r, 100)), aborted.promise]);
-        } finally {
-          await reader?.cancel().catch(() => {});
         }
       }
     } finally {
@@ -320,53 +337,24 @@ export class EtcdStore implements Store {
       while (true) {
         stop.throwIfAborted();
         const at = this.#current;
-        let reader: ReadableStreamDefaultReader<string> | undefined;
         try {
-          const response = await Promise.race([
-            fetch(`${this.#endpoints[at]}/v3/watch`, {
-              method: "POST",
-              body: JSON.stringify({ create_request: { key: b64(key) } }),
-              signal: stop,
-            }),
-            aborted.promise,
-          ]);
-          if (!response.ok || !response.body) {
-            await response.body?.cancel();
-            throw new EtcdError(response.status, "watch refused");
-          }
-          reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-          let buffered = "";
-          while (true) {
-            const { value, done } = await Promise.race([reader.read(), aborted.promise]);
-            if (done) throw new Error("watch stream ended");
-            buffered += value;
-            let nl: number;
-            while ((nl = buffered.indexOf("\n")) >= 0) {
-              const line = buffered.slice(0, nl).trim();
-              buffered = buffered.slice(nl + 1);
-              if (!line) continue;
-              const msg = JSON.parse(line) as {
-                result?: { created?: boolean; events?: { type?: string }[] };
-                error?: { message?: string };
-              };
-              if (msg.error) throw new Error(msg.error.message ?? "watch error");
-              if (msg.result?.created) {
-                const r = await this.#call<{ count?: string }>("/v3/kv/range", {
-                  key: b64(key),
-                  count_only: true,
-                });
-                if (!r.count || r.count === "0") return;
-              }
-              if (msg.result?.events?.some((e) => e.type === "DELETE")) return;
+          for await (
+            const { result } of this.#watchStream(at, { key: b64(key) }, stop, aborted.promise)
+          ) {
+            if (result?.created) {
+              const r = await this.#call<{ count?: string }>("/v3/kv/range", {
+                key: b64(key),
+                count_only: true,
+              });
+              if (!r.count || r.count === "0") return;
             }
+            if (result?.events?.some((e) => e.type === "DELETE")) return;
           }
         } catch (error) {
           if (stop.aborted) throw stop.reason;
           if (error instanceof EtcdError && error.status < 500) throw error;
           this.#rotate(at);
           await Promise.race([new Promise((r) => setTimeout(r, 100)), aborted.promise]);
-        } finally {
-          await reader?.cancel().catch(() => {});
         }
       }
     } finally {
