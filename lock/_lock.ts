@@ -11,11 +11,18 @@ import { writesDebug } from "../runtime/_debug_drop.ts";
 import { selectedBackendType } from "../runtime/selection.ts";
 import { isFjordWorker } from "../runtime/_fjord_worker.ts";
 import { acquireCoordinated } from "./_coordinated_lock.ts";
-import { checkTimeout, FileLockImpl } from "./_file_lock.ts";
-import { checkMode, resolveMode } from "./_lock_file.ts";
+import { checkTimeout, FileLockImpl, pathMutexOf } from "./_file_lock.ts";
+import { checkMode, type LockFile, openLockFile, resolveMode } from "./_lock_file.ts";
 import type { LockHandle, LockOptions } from "./lock.ts";
 import { checkName, lockFilePath, processLockingDisabled } from "./_lock_path.ts";
-import { acquireWithDeadline, deadlineOf, type Mutex } from "./_mutex.ts";
+import {
+  acquireWithDeadline,
+  adoptHold,
+  deadlineOf,
+  type Mutex,
+  tryLockMutex,
+  unlockMutex,
+} from "./_mutex.ts";
 import { acquireSlot, releaseSlot, slotOf, tryAcquireSlot } from "./_shared_lock_table.ts";
 import { AcquireLockFailedError } from "./errors.ts";
 import { Semaphores } from "./semaphores.ts";
@@ -31,24 +38,37 @@ function sharedEngaged(): boolean {
   return selectedBackendType() === "threading" || isFjordWorker();
 }
 
+// What a handle holds besides the name's in-process lock: nothing, or the file lock (and the
+// cross-Worker slot, if any). The uncontended external lock holds the file without a FileLock
+// object: the path's in-process mutex and the open LockFile directly (two allocations fewer).
 class Handle implements LockHandle {
   readonly name: string;
+  // The name's mutex, held directly (uncontended paths), or the Releaser of a waited-for hold.
+  #mutex: Mutex | undefined;
   #held: Disposable | undefined;
   #slot: number;
   #file: FileLockImpl | undefined;
+  #pathMutex: Mutex | undefined;
+  #lockFile: LockFile | undefined;
   #log: boolean;
 
   constructor(
     name: string,
-    held: Disposable,
+    mutex: Mutex | undefined,
+    held: Disposable | undefined,
     slot: number,
     file: FileLockImpl | undefined,
+    pathMutex: Mutex | undefined,
+    lockFile: LockFile | undefined,
     log: boolean,
   ) {
     this.name = name;
+    this.#mutex = mutex;
     this.#held = held;
     this.#slot = slot;
     this.#file = file;
+    this.#pathMutex = pathMutex;
+    this.#lockFile = lockFile;
     this.#log = log;
   }
 
@@ -63,18 +83,28 @@ class Handle implements LockHandle {
 
   // Releasing never waits, so the handle is also synchronously disposable (`using`).
   [Symbol.dispose](): void {
+    const mutex = this.#mutex;
     const held = this.#held;
-    if (held === undefined) return;
+    if (mutex === undefined && held === undefined) return;
+    this.#mutex = undefined;
     this.#held = undefined;
     if (this.#log) getLogger().debug(`Releasing lock "${this.name}"`);
-    // The in-process lock first: a local waiter only runs in a later microtask, after this.
+    // The in-process locks first: a local waiter only runs in a later microtask, after this.
     // Then the file, its unlock as late as possible: the shorter the time from unlocking to
     // this process's next attempt, the fewer hand-offs between processes, each of which costs
     // a kernel wake-up of the waiter. The cross-Worker slot last: a Worker granted it runs at
     // once, in parallel, and must find the file unlocked.
-    held[Symbol.dispose]();
+    if (mutex !== undefined) unlockMutex(mutex);
+    else held![Symbol.dispose]();
+    const lockFile = this.#lockFile;
     try {
-      this.#file?.releaseSync();
+      if (lockFile !== undefined) {
+        this.#lockFile = undefined;
+        unlockMutex(this.#pathMutex!);
+        lockFile.release();
+      } else {
+        this.#file?.releaseSync();
+      }
     } finally {
       if (this.#slot >= 0) releaseSlot(this.#slot);
     }
@@ -154,51 +184,76 @@ export function acquireLock(name: string, o: LockOptions, doLog: boolean): Promi
   doLog &&= writesDebug(getLogger());
   if (doLog) getLogger().debug(`Acquiring lock "${name}"`);
   const shared = sharedEngaged();
-  const held = mutex.tryAcquire();
-  if (held !== undefined) {
+  if (tryLockMutex(mutex)) {
     // Everything free right now: complete synchronously, no async frame, no extra turn.
     const slot = shared ? slotOf(name) : -1;
     if (slot < 0 || tryAcquireSlot(slot)) {
-      let file: FileLockImpl | undefined;
-      if (path !== undefined) {
-        file = new FileLockImpl(path, mode);
+      if (path === undefined) {
+        if (doLog) getLogger().debug(`Acquired lock "${name}"`);
+        return Promise.resolve(
+          new Handle(name, mutex, undefined, slot, undefined, undefined, undefined, doLog),
+        );
+      }
+      // The file: the path's in-process mutex (each isolate has at most one user of a lock
+      // file), then one non-blocking lock of its (usually cached, already open) file.
+      const pathMutex = pathMutexOf(path);
+      if (tryLockMutex(pathMutex)) {
+        let lockFile: LockFile | undefined;
         let ok: boolean;
         try {
-          ok = file.tryAcquireSync();
+          lockFile = openLockFile(path, mode);
+          ok = lockFile.tryLock();
         } catch (err) {
-          if (slot >= 0) releaseSlot(slot);
-          held[Symbol.dispose]();
+          try {
+            lockFile?.close();
+          } finally {
+            unlockMutex(pathMutex);
+            if (slot >= 0) releaseSlot(slot);
+            unlockMutex(mutex);
+          }
           return Promise.reject(err);
         }
-        if (!ok) {
-          // Busy: undo the slot; the slow path waits, keeping the in-process lock it holds
-          // (and the file, if only the file was busy).
-          if (slot >= 0) {
-            releaseSlot(slot);
-            return acquireSlow(name, o, doLog, mutex, held, shared, path, file);
+        if (ok) {
+          if (doLog) {
+            getLogger().debug(`Acquired lock "${name}"`);
+            getLogger().debug(`Acquired external semaphore "${name}"`);
           }
-          return waitForFile(name, o, doLog, held, file);
+          return Promise.resolve(
+            new Handle(name, mutex, undefined, slot, undefined, pathMutex, lockFile, doLog),
+          );
         }
+        // Busy: the slow path waits on this open file, keeping the path lock (and the
+        // in-process lock); the cross-Worker slot is given back while waiting.
+        const file = FileLockImpl.pending(path, mode, lockFile, adoptHold(pathMutex));
+        if (slot >= 0) {
+          releaseSlot(slot);
+          return acquireSlow(name, o, doLog, mutex, adoptHold(mutex), shared, path, file);
+        }
+        return waitForFile(name, o, doLog, adoptHold(mutex), file);
       }
-      if (doLog) {
-        getLogger().debug(`Acquired lock "${name}"`);
-        if (file !== undefined) getLogger().debug(`Acquired external semaphore "${name}"`);
+      // The path is held by another user in this process (a FileLock, or a colliding name).
+      const file = new FileLockImpl(path, mode);
+      if (slot >= 0) {
+        releaseSlot(slot);
+        return acquireSlow(name, o, doLog, mutex, adoptHold(mutex), shared, path, file);
       }
-      return Promise.resolve(new Handle(name, held, slot, file, doLog));
+      return waitForFile(name, o, doLog, adoptHold(mutex), file);
     }
+    // The slot is busy: the slow path waits for it, keeping the in-process lock.
+    return acquireSlow(name, o, doLog, mutex, adoptHold(mutex), shared, path);
   }
-  if (held === undefined && path === undefined && o.blocking !== false) {
+  if (path === undefined && o.blocking !== false) {
     // Contended internal lock: wait for the mutex without an async frame; the cross-Worker slot
     // is usually free by the time the previous local holder hands the mutex over.
     const clock = o.clock ?? systemClock;
     const deadline = deadlineOf(o.timeout, clock, `lock "${name}"`);
     return acquireWithDeadline(mutex, signal, deadline, clock).then((h) => {
       if (doLog) getLogger().debug(`Acquired lock "${name}"`);
-      if (!shared) return new Handle(name, h, -1, undefined, doLog);
+      if (!shared) return internalHandle(name, h, -1, doLog);
       const slot = slotOf(name);
-      if (tryAcquireSlot(slot)) return new Handle(name, h, slot, undefined, doLog);
+      if (tryAcquireSlot(slot)) return internalHandle(name, h, slot, doLog);
       return acquireSlot(slot, signal, deadline, clock).then(
-        () => new Handle(name, h, slot, undefined, doLog),
+        () => internalHandle(name, h, slot, doLog),
         (err) => {
           h[Symbol.dispose]();
           throw err;
@@ -206,7 +261,11 @@ export function acquireLock(name: string, o: LockOptions, doLog: boolean): Promi
       );
     });
   }
-  return acquireSlow(name, o, doLog, mutex, held, shared, path);
+  return acquireSlow(name, o, doLog, mutex, undefined, shared, path);
+}
+
+function internalHandle(name: string, held: Disposable, slot: number, doLog: boolean): Handle {
+  return new Handle(name, undefined, held, slot, undefined, undefined, undefined, doLog);
 }
 
 // Only the file was busy (the in-process lock is held, no cross-Worker slot): the file's wait,
@@ -235,7 +294,7 @@ function waitForFile(
         getLogger().debug(`Acquired lock "${name}"`);
         getLogger().debug(`Acquired external semaphore "${name}"`);
       }
-      return new Handle(name, held, -1, file, doLog);
+      return new Handle(name, undefined, held, -1, file, undefined, undefined, doLog);
     } catch (err) {
       return giveUp(err);
     }
@@ -280,7 +339,7 @@ async function acquireSlow(
       }
       if (doLog) getLogger().debug(`Acquired external semaphore "${name}"`);
     }
-    return new Handle(name, held, slot, file, doLog);
+    return new Handle(name, undefined, held, slot, file, undefined, undefined, doLog);
   } catch (err) {
     fileLock?.releaseSync();
     if (slot >= 0) releaseSlot(slot);

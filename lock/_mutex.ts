@@ -16,6 +16,23 @@ interface MutexWaiter extends Waiter {
 let releaseMutex: (m: Mutex) => void;
 
 /**
+ * Takes `m` if it is free right now, without a `Releaser`: the caller owns the hold and must
+ * free it exactly once with {@linkcode unlockMutex} (lock()'s handle, which releases once, does;
+ * one allocation less per acquisition on its hot path).
+ */
+export let tryLockMutex: (m: Mutex) => boolean;
+
+/** Frees a hold taken with {@linkcode tryLockMutex}. */
+export function unlockMutex(m: Mutex): void {
+  releaseMutex(m);
+}
+
+/** A `Disposable` that frees a hold taken with {@linkcode tryLockMutex}, for code that waits on. */
+export function adoptHold(m: Mutex): Disposable {
+  return new Releaser(m);
+}
+
+/**
  * Acquires `m`, giving up when `signal` aborts or `deadline` passes on `clock` (rejecting with
  * the deadline's TimeoutError).
  */
@@ -195,6 +212,11 @@ export class Mutex {
   }
 
   static {
+    tryLockMutex = (m) => {
+      if (m.#locked) return false;
+      m.#locked = true;
+      return true;
+    };
     acquireWithDeadline = (m, signal, deadline, clock) => {
       if (signal?.aborted) return Promise.reject(signal.reason);
       if (!m.#locked) {
