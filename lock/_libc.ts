@@ -197,9 +197,17 @@ export function libc(): Libc {
 
 /** errno of the last failed synchronous call on this thread. */
 export function errno(c: Libc): number {
-  const p = c.errnoLocation();
-  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
+  if (errnoView === undefined) {
+    const p = c.errnoLocation();
+    if (p === null) return 0;
+    // errno has a fixed address per thread, and an isolate's JavaScript always runs on the one
+    // thread it was created on: looked up once, then read in place (no call, no allocation).
+    errnoView = new Deno.UnsafePointerView(p);
+  }
+  return errnoView.getInt32();
 }
+
+let errnoView: Deno.UnsafePointerView | undefined;
 
 /** A NUL-terminated path for the C calls. */
 export function cPath(path: string): Uint8Array<ArrayBuffer> {

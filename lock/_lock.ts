@@ -74,7 +74,7 @@ class Handle implements LockHandle {
 
   release(): Promise<void> {
     try {
-      this[Symbol.dispose]();
+      this.#release();
     } catch (err) {
       return Promise.reject(err);
     }
@@ -83,6 +83,10 @@ class Handle implements LockHandle {
 
   // Releasing never waits, so the handle is also synchronously disposable (`using`).
   [Symbol.dispose](): void {
+    this.#release();
+  }
+
+  #release(): void {
     const mutex = this.#mutex;
     const held = this.#held;
     if (mutex === undefined && held === undefined) return;

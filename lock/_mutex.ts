@@ -22,10 +22,8 @@ let releaseMutex: (m: Mutex) => void;
  */
 export let tryLockMutex: (m: Mutex) => boolean;
 
-/** Frees a hold taken with {@linkcode tryLockMutex}. */
-export function unlockMutex(m: Mutex): void {
-  releaseMutex(m);
-}
+/** Frees a hold taken with {@linkcode tryLockMutex} (hands the mutex to the next waiter). */
+export let unlockMutex: (m: Mutex) => void;
 
 /** A `Disposable` that frees a hold taken with {@linkcode tryLockMutex}, for code that waits on. */
 export function adoptHold(m: Mutex): Disposable {
@@ -90,7 +88,7 @@ export class Mutex {
 
   static {
     // The release itself (not a call to a method doing it): every lock's release runs it.
-    releaseMutex = (m) => {
+    unlockMutex = releaseMutex = (m) => {
       const w = m.#queue.head;
       if (w === undefined) {
         m.#locked = false;
