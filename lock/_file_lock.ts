@@ -24,13 +24,11 @@ import { Semaphores } from "./semaphores.ts";
 const POLL_DELAY_MS = 10;
 const POLL_MAX_DELAY_MS = 100;
 
-// In-process exclusion per lock file path.
-const pathMutexes = new Semaphores();
-
-/** The in-process mutex of a lock file path (lock()'s fast path takes it without a FileLock). */
-export function pathMutexOf(path: string): Mutex {
-  return pathMutexes.get(path);
-}
+/**
+ * In-process exclusion per lock file path: every user of a lock file in this isolate (a FileLock,
+ * or lock()'s fast path, which takes it without one) holds the path's mutex first.
+ */
+export const pathMutexes: Semaphores = new Semaphores();
 
 // Closes `file` (dropping its lock, if any) and frees the in-process path lock.
 function giveBack(file: LockFile | undefined, held: Disposable): void {
