@@ -5,6 +5,7 @@
 // (coordinator, see _coordinated_lock.ts) the distributed lock. Release runs in reverse. The uncontended internal case completes synchronously and returns an already
 // resolved promise: no async function frame, no extra microtask turn.
 
+import type { Coordinator } from "../coord/coordinator.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { writesDebug } from "../runtime/_debug_drop.ts";
@@ -132,26 +133,29 @@ function checkOptions(o: LockOptions, what: string): void {
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
     throw new TypeError(`Cannot ${what} as 'signal' must be an AbortSignal`);
   }
+  if (o.coordinator !== undefined) checkCoordinator(o, what);
+}
+
+// Apart: only calls with a coordinator compile it.
+function checkCoordinator(o: LockOptions, what: string): void {
   const c = o.coordinator as unknown;
-  if (c !== undefined) {
-    const shape = c as { lock?: unknown; tryLock?: unknown } | null;
-    if (
-      shape === null || typeof shape !== "object" || typeof shape.lock !== "function" ||
-      typeof shape.tryLock !== "function"
-    ) {
-      throw new TypeError(
-        `Cannot ${what} as 'coordinator' must be a Coordinator from connect(): current value is ${
-          String(c)
-        }`,
-      );
-    }
-    if (o.external === true) {
-      // The distributed lock already excludes every process on every host; a file lock on top
-      // would only add a second order of acquisition to reason about.
-      throw new TypeError(
-        `Cannot ${what} as 'external' and 'coordinator' exclude each other: choose one`,
-      );
-    }
+  const shape = c as { lock?: unknown; tryLock?: unknown } | null;
+  if (
+    shape === null || typeof shape !== "object" || typeof shape.lock !== "function" ||
+    typeof shape.tryLock !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot ${what} as 'coordinator' must be a Coordinator from connect(): current value is ${
+        String(c)
+      }`,
+    );
+  }
+  if (o.external === true) {
+    // The distributed lock already excludes every process on every host; a file lock on top
+    // would only add a second order of acquisition to reason about.
+    throw new TypeError(
+      `Cannot ${what} as 'external' and 'coordinator' exclude each other: choose one`,
+    );
   }
 }
 
@@ -164,23 +168,17 @@ export function validateLockArgs(name: unknown, o: LockOptions, what: string): v
 /**
  * Takes the lock. Throws synchronously for bad arguments and a missing lock path (before
  * anything is held); everything else settles through the promise.
+ *
+ * Only the path where everything is free is in this function; each other case is its own
+ * function, compiled when first needed: a process's first lock() compiles less (V8 compiles a
+ * function on its first call, ~1 ms for a first lock(), more than the rest of 300 together).
  */
 export function acquireLock(name: string, o: LockOptions, doLog: boolean): Promise<LockHandle> {
   checkName(name, "lock");
   checkOptions(o, "lock");
-  if (o.coordinator !== undefined) {
-    if (o.signal?.aborted) return Promise.reject(o.signal.reason);
-    return acquireCoordinated(
-      name,
-      o,
-      o.coordinator,
-      doLog,
-      (local) => acquireLock(name, local, doLog),
-    );
-  }
+  if (o.coordinator !== undefined) return lockCoordinated(name, o, o.coordinator, doLog);
   const external = o.external === true && !processLockingDisabled(o.conf);
   const path = external ? lockFilePath(name, o.lockFilePrefix, o.lockPath, o.conf) : undefined;
-  const mode = resolveMode(o.fileLockMode);
   const signal = o.signal;
   if (signal?.aborted) return Promise.reject(signal.reason);
   const mutex = (o.semaphores ?? defaultSemaphores).get(name);
@@ -189,84 +187,129 @@ export function acquireLock(name: string, o: LockOptions, doLog: boolean): Promi
   doLog &&= writesDebug(getLogger());
   if (doLog) getLogger().debug(`Acquiring lock "${name}"`);
   const shared = sharedEngaged();
-  if (tryLockMutex(mutex)) {
-    // Everything free right now: complete synchronously, no async frame, no extra turn.
-    const slot = shared ? slotOf(name) : -1;
-    if (slot < 0 || tryAcquireSlot(slot)) {
-      if (path === undefined) {
-        if (doLog) getLogger().debug(`Acquired lock "${name}"`);
-        return Promise.resolve(
-          new Handle(name, mutex, undefined, slot, undefined, undefined, undefined, doLog),
-        );
-      }
-      // The file: the path's in-process mutex (each isolate has at most one user of a lock
-      // file), then one non-blocking lock of its (usually cached, already open) file.
-      const pathMutex = pathMutexes.get(path);
-      if (tryLockMutex(pathMutex)) {
-        let lockFile: LockFile | undefined;
-        let ok: boolean;
-        try {
-          lockFile = openLockFile(path, mode);
-          ok = lockFile.tryLock();
-        } catch (err) {
-          try {
-            lockFile?.close();
-          } finally {
-            unlockMutex(pathMutex);
-            if (slot >= 0) releaseSlot(slot);
-            unlockMutex(mutex);
-          }
-          return Promise.reject(err);
-        }
-        if (ok) {
-          if (doLog) {
-            getLogger().debug(`Acquired lock "${name}"`);
-            getLogger().debug(`Acquired external semaphore "${name}"`);
-          }
-          return Promise.resolve(
-            new Handle(name, mutex, undefined, slot, undefined, pathMutex, lockFile, doLog),
-          );
-        }
-        // Busy: the slow path waits on this open file, keeping the path lock (and the
-        // in-process lock); the cross-Worker slot is given back while waiting.
-        const file = FileLockImpl.pending(path, mode, lockFile, adoptHold(pathMutex));
-        if (slot >= 0) {
-          releaseSlot(slot);
-          return acquireSlow(name, o, doLog, mutex, adoptHold(mutex), shared, path, file);
-        }
-        return waitForFile(name, o, doLog, adoptHold(mutex), file);
-      }
-      // The path is held by another user in this process (a FileLock, or a colliding name).
-      const file = new FileLockImpl(path, mode);
-      if (slot >= 0) {
-        releaseSlot(slot);
-        return acquireSlow(name, o, doLog, mutex, adoptHold(mutex), shared, path, file);
-      }
-      return waitForFile(name, o, doLog, adoptHold(mutex), file);
-    }
+  if (!tryLockMutex(mutex)) return acquireBusy(name, o, doLog, mutex, shared, path);
+  // Everything free right now: complete synchronously, no async frame, no extra turn.
+  const slot = shared ? slotOf(name) : -1;
+  if (slot >= 0 && !tryAcquireSlot(slot)) {
     // The slot is busy: the slow path waits for it, keeping the in-process lock.
     return acquireSlow(name, o, doLog, mutex, adoptHold(mutex), shared, path);
   }
-  if (path === undefined && o.blocking !== false) {
-    // Contended internal lock: wait for the mutex without an async frame; the cross-Worker slot
-    // is usually free by the time the previous local holder hands the mutex over.
-    const clock = o.clock ?? systemClock;
-    const deadline = deadlineOf(o.timeout, clock, `lock "${name}"`);
-    return acquireWithDeadline(mutex, signal, deadline, clock).then((h) => {
-      if (doLog) getLogger().debug(`Acquired lock "${name}"`);
-      if (!shared) return internalHandle(name, h, -1, doLog);
-      const slot = slotOf(name);
-      if (tryAcquireSlot(slot)) return internalHandle(name, h, slot, doLog);
-      return acquireSlot(slot, signal, deadline, clock).then(
-        () => internalHandle(name, h, slot, doLog),
-        (err) => {
-          h[Symbol.dispose]();
-          throw err;
-        },
-      );
-    });
+  if (path === undefined) {
+    if (doLog) getLogger().debug(`Acquired lock "${name}"`);
+    return Promise.resolve(
+      new Handle(name, mutex, undefined, slot, undefined, undefined, undefined, doLog),
+    );
   }
-  return acquireSlow(name, o, doLog, mutex, undefined, shared, path);
+  // The file: the path's in-process mutex (each isolate has at most one user of a lock file),
+  // then one non-blocking lock of its (usually cached, already open) file.
+  const mode = resolveMode(o.fileLockMode);
+  const pathMutex = pathMutexes.get(path);
+  if (!tryLockMutex(pathMutex)) {
+    // Held by another user in this process (a FileLock, or a name with the same file).
+    return waitForPath(name, o, doLog, mutex, slot, shared, new FileLockImpl(path, mode));
+  }
+  let lockFile: LockFile | undefined;
+  let ok: boolean;
+  try {
+    lockFile = openLockFile(path, mode);
+    ok = lockFile.tryLock();
+  } catch (err) {
+    return undoFast(err, mutex, slot, pathMutex, lockFile);
+  }
+  if (!ok) {
+    // Busy: the wait goes on with this open file and the path lock.
+    const file = FileLockImpl.pending(path, mode, lockFile, adoptHold(pathMutex));
+    return waitForPath(name, o, doLog, mutex, slot, shared, file);
+  }
+  if (doLog) {
+    getLogger().debug(`Acquired lock "${name}"`);
+    getLogger().debug(`Acquired external semaphore "${name}"`);
+  }
+  return Promise.resolve(
+    new Handle(name, mutex, undefined, slot, undefined, pathMutex, lockFile, doLog),
+  );
+}
+
+function lockCoordinated(
+  name: string,
+  o: LockOptions,
+  coordinator: Coordinator,
+  doLog: boolean,
+): Promise<LockHandle> {
+  if (o.signal?.aborted) return Promise.reject(o.signal.reason);
+  return acquireCoordinated(
+    name,
+    o,
+    coordinator,
+    doLog,
+    (local) => acquireLock(name, local, doLog),
+  );
+}
+
+// The synchronous attempt failed on opening or locking the file: free what it held.
+function undoFast(
+  err: unknown,
+  mutex: Mutex,
+  slot: number,
+  pathMutex: Mutex,
+  lockFile: LockFile | undefined,
+): Promise<never> {
+  try {
+    lockFile?.close();
+  } finally {
+    unlockMutex(pathMutex);
+    if (slot >= 0) releaseSlot(slot);
+    unlockMutex(mutex);
+  }
+  return Promise.reject(err);
+}
+
+// The in-process lock is held but the file (or its path lock) is not: wait for it, keeping the
+// in-process lock; a cross-Worker slot is given back while waiting (the slow path retakes it).
+function waitForPath(
+  name: string,
+  o: LockOptions,
+  doLog: boolean,
+  mutex: Mutex,
+  slot: number,
+  shared: boolean,
+  file: FileLockImpl,
+): Promise<LockHandle> {
+  if (slot < 0) return waitForFile(name, o, doLog, adoptHold(mutex), file);
+  releaseSlot(slot);
+  return acquireSlow(name, o, doLog, mutex, adoptHold(mutex), shared, file.path, file);
+}
+
+// The name's in-process lock is held by someone else in this isolate.
+function acquireBusy(
+  name: string,
+  o: LockOptions,
+  doLog: boolean,
+  mutex: Mutex,
+  shared: boolean,
+  path: string | undefined,
+): Promise<LockHandle> {
+  if (path !== undefined || o.blocking === false) {
+    return acquireSlow(name, o, doLog, mutex, undefined, shared, path);
+  }
+  // Contended internal lock: wait for the mutex without an async frame; the cross-Worker slot
+  // is usually free by the time the previous local holder hands the mutex over.
+  const signal = o.signal;
+  const clock = o.clock ?? systemClock;
+  const deadline = deadlineOf(o.timeout, clock, `lock "${name}"`);
+  return acquireWithDeadline(mutex, signal, deadline, clock).then((h) => {
+    if (doLog) getLogger().debug(`Acquired lock "${name}"`);
+    if (!shared) return internalHandle(name, h, -1, doLog);
+    const slot = slotOf(name);
+    if (tryAcquireSlot(slot)) return internalHandle(name, h, slot, doLog);
+    return acquireSlot(slot, signal, deadline, clock).then(
+      () => internalHandle(name, h, slot, doLog),
+      (err) => {
+        h[Symbol.dispose]();
+        throw err;
+      },
+    );
+  });
 }
 
 function internalHandle(name: string, held: Disposable, slot: number, doLog: boolean): Handle {
