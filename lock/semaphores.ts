@@ -8,7 +8,8 @@ import { Mutex } from "./_mutex.ts";
  * names that are held or waited on, so it shrinks back to 0 when everyone is done. An idle
  * mutex somebody still references stays reachable through `get(name)` (a weak reference, like
  * oslo's `WeakValueDictionary`), so a caller that keeps a mutex across idle periods still
- * excludes everyone else; once unreferenced, its slot is reclaimed by the garbage collector.
+ * excludes everyone else; once unreferenced, its slot is reclaimed by the garbage collector (the
+ * mutex of the name looked up last is kept until another name is looked up).
  *
  * @example
  * ```ts
