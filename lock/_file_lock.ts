@@ -24,8 +24,11 @@ import { Semaphores } from "./semaphores.ts";
 const POLL_DELAY_MS = 10;
 const POLL_MAX_DELAY_MS = 100;
 
-// In-process exclusion per lock file path.
-const pathMutexes = new Semaphores();
+/**
+ * In-process exclusion per lock file path: every user of a lock file in this isolate (a FileLock,
+ * or lock()'s fast path, which takes it without one) holds the path's mutex first.
+ */
+export const pathMutexes: Semaphores = new Semaphores();
 
 // Closes `file` (dropping its lock, if any) and frees the in-process path lock.
 function giveBack(file: LockFile | undefined, held: Disposable): void {
@@ -57,6 +60,16 @@ export class FileLockImpl implements FileLock {
   constructor(path: string, mode: FileLockMode) {
     this.path = path;
     this.mode = mode;
+  }
+
+  /**
+   * A FileLock left by lock()'s synchronous attempt (see `_lock.ts`) when only the file was
+   * busy: the path lock held (`held`) and `file` open, so the wait does not reopen it.
+   */
+  static pending(path: string, mode: FileLockMode, file: LockFile, held: Disposable): FileLockImpl {
+    const lock = new FileLockImpl(path, mode);
+    lock.#pending = { file, held };
+    return lock;
   }
 
   /** Holds the in-process lock of `path` without opening the file. */
@@ -97,7 +110,7 @@ export class FileLockImpl implements FileLock {
     }
     const pending = this.#pending;
     if (pending !== undefined) {
-      // tryAcquireSync() left the path lock held and the file open: wait on that file.
+      // lock()'s synchronous attempt left the path lock held and the file open: wait on it.
       this.#pending = undefined;
       return this.#lockFile(pending.held, blocking, signal, deadline, clock, pending.file);
     }
@@ -110,34 +123,6 @@ export class FileLockImpl implements FileLock {
     return acquireWithDeadline(mutex, signal, deadline, clock).then((held) =>
       this.#lockFile(held, true, signal, deadline, clock)
     );
-  }
-
-  /**
-   * Takes the lock only if everything is free right now, synchronously: the in-process path
-   * lock, then the file (one open + one non-blocking flock). Throws on I/O errors.
-   *
-   * When only the file is busy, the path lock stays held and the file open for the next
-   * {@linkcode acquire} (or {@linkcode releaseSync}), so waiting does not reopen it.
-   */
-  tryAcquireSync(): boolean {
-    if (this.#held !== undefined || this.#pending !== undefined) return false;
-    const held = pathMutexes.get(this.path).tryAcquire();
-    if (held === undefined) return false;
-    // #openAndTry inlined: this is every uncontended lock()'s path.
-    let file: LockFile | undefined;
-    try {
-      file = openLockFile(this.path, this.mode);
-      if (!file.tryLock()) {
-        this.#pending = { file, held };
-        return false;
-      }
-    } catch (err) {
-      giveBack(file, held);
-      throw err;
-    }
-    this.#file = file;
-    this.#held = held;
-    return true;
   }
 
   // Opens the lock file (unless `opened`) and tries to lock it once: `undefined` once held, else

@@ -54,7 +54,7 @@ import type { LockFile } from "./_lock_file.ts";
 
 /** An idle fd is closed after this long unused. */
 export const IDLE_MS = 2_000;
-/** At most this many idle fds stay open; the least recently used is closed first. */
+/** At most this many fds stay cached; the least recently used idle one is closed first. */
 const MAX_IDLE = 64;
 
 const inWorker = typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope ===
@@ -75,9 +75,10 @@ interface OpenFd {
 const statBuf = new Uint8Array(STAT_SIZE);
 const statView = new DataView(statBuf.buffer);
 
-// Unlocked open files by path, oldest first. Timestamps are Date.now() (cheaper than
+// The cached open files by path, idle or in use: a file stays in the map while its user holds
+// it, so taking and giving it back costs no map update. Timestamps are Date.now() (cheaper than
 // performance.now() on this path); a clock stepped back counts as "long idle" (see take()).
-const idle = new Map<string, RawLockFile>();
+const cache = new Map<string, RawLockFile>();
 const sweepCell = new Int32Array(new SharedArrayBuffer(4));
 let sweepArmed = false;
 
@@ -92,13 +93,14 @@ function armSweep(): void {
 function sweep(): void {
   sweepArmed = false;
   const now = Date.now();
-  for (const [path, file] of idle) {
+  for (const [path, file] of cache) {
+    if (file.inUse) continue;
     const age = now - file.since;
     if (age >= 0 && age < IDLE_MS - 1) continue;
-    idle.delete(path);
+    cache.delete(path);
     file.closeIdle();
   }
-  if (idle.size > 0) armSweep();
+  if (cache.size > 0) armSweep();
 }
 
 function closeFd(fd: number): void {
@@ -108,10 +110,26 @@ function closeFd(fd: number): void {
 
 /** Closes the idle cached fd of `path`, if any (before the file is deleted). */
 export function closeIdleLockFile(path: string): void {
-  const file = idle.get(path);
-  if (file === undefined) return;
-  idle.delete(path);
+  const file = cache.get(path);
+  if (file === undefined || file.inUse) return;
+  cache.delete(path);
   file.closeIdle();
+}
+
+// Caches a new file (making room and arming the sweep); false when every cached file is in use.
+function cacheFile(path: string, file: RawLockFile): boolean {
+  if (cache.size >= MAX_IDLE) {
+    let oldest: RawLockFile | undefined;
+    for (const f of cache.values()) {
+      if (!f.inUse && (oldest === undefined || f.since < oldest.since)) oldest = f;
+    }
+    if (oldest === undefined) return false;
+    cache.delete(oldest.path);
+    oldest.closeIdle();
+  }
+  cache.set(path, file);
+  if (!sweepArmed) armSweep();
+  return true;
 }
 
 function ioError(op: string, path: string, code: number): Error {
@@ -159,16 +177,19 @@ const UNLCK = flockStruct(F_UNLCK);
 
 /**
  * A lock file on a raw fd: flock(2) or OFD record locks. Between acquisitions the object itself
- * (with its fd) waits in the idle cache, so reuse allocates nothing.
+ * (with its fd) waits in the cache, so reuse allocates nothing.
  */
 class RawLockFile implements LockFile {
   readonly canBlock: boolean = !inWorker;
   /** When it was last given back (Date.now()), while idle. */
   since = 0;
+  /** Whether a user has it (between take and release/close). */
+  inUse = true;
+  readonly path: string;
+  // Whether it is in the cache (else its fd is closed when given back).
+  #cached = false;
   #c: Libc;
-  #path: string;
   #file: OpenFd | undefined;
-  #inUse = true;
   #locked = false;
   #flock: boolean;
 
@@ -177,7 +198,7 @@ class RawLockFile implements LockFile {
 
   constructor(c: Libc, path: string, file: OpenFd, flock: boolean) {
     this.#c = c;
-    this.#path = path;
+    this.path = path;
     this.#file = file;
     this.#flock = flock;
   }
@@ -188,7 +209,7 @@ class RawLockFile implements LockFile {
    * the path still names the file, which would add a third to the uncontended cost.
    */
   take(flock: boolean): this {
-    this.#inUse = true;
+    this.inUse = true;
     this.#flock = flock;
     const age = Date.now() - this.since;
     this.#check = age < 0 || age > 1;
@@ -208,13 +229,13 @@ class RawLockFile implements LockFile {
 
   #fd(): number {
     const f = this.#file;
-    if (f === undefined) throw new Error(`Lock file '${this.#path}' is closed`);
+    if (f === undefined) throw new Error(`Lock file '${this.path}' is closed`);
     return f.fd;
   }
 
   tryLock(): boolean {
     const f = this.#file;
-    if (f === undefined) throw new Error(`Lock file '${this.#path}' is closed`);
+    if (f === undefined) throw new Error(`Lock file '${this.path}' is closed`);
     const r = this.#flock
       ? this.#c.flock(f.fd, LOCK_EX | LOCK_NB)
       : this.#c.fcntl(f.fd, F_OFD_SETLK, WRLCK);
@@ -243,7 +264,7 @@ class RawLockFile implements LockFile {
         this.#check = true;
         return false;
       }
-      throw ioError("lock", this.#path, e);
+      throw ioError("lock", this.path, e);
     }
   }
 
@@ -283,17 +304,19 @@ class RawLockFile implements LockFile {
     this.#unlock(f.fd);
     this.#file = undefined;
     closeFd(f.fd);
-    this.#file = openFd(this.#c, this.#path, f.cpath);
+    this.#file = openFd(this.#c, this.path, f.cpath);
     return false;
   }
 
   release(): void {
     const f = this.#file;
-    if (!this.#inUse || f === undefined) return;
-    this.#inUse = false;
+    if (!this.inUse) return;
+    this.inUse = false;
     this.#locked = false;
+    if (f === undefined) return this.#uncache(); // A failed reopen (see #sameFile) left no fd.
     // Bookkeeping first, the unlock last (see Handle's dispose in _lock.ts for why).
-    const keep = this.#keep();
+    const keep = this.#cached;
+    if (keep) this.since = Date.now();
     for (;;) {
       const r = this.#flock
         ? this.#c.flock(f.fd, LOCK_UN)
@@ -302,10 +325,10 @@ class RawLockFile implements LockFile {
       const e = errno(this.#c);
       if (e === EINTR) continue;
       // Closing the fd drops the lock that could not be unlocked.
-      if (keep) idle.delete(this.#path);
+      if (keep) this.#uncache();
       this.#file = undefined;
       closeFd(f.fd);
-      throw ioError("unlock", this.#path, e);
+      throw ioError("unlock", this.path, e);
     }
     if (!keep) {
       this.#file = undefined;
@@ -315,12 +338,16 @@ class RawLockFile implements LockFile {
 
   close(): void {
     const f = this.#file;
-    if (!this.#inUse || f === undefined) return;
-    this.#inUse = false;
+    if (!this.inUse) return;
+    this.inUse = false;
+    if (f === undefined) return this.#uncache();
     // Closing drops a lock still held; only an unlocked fd is kept.
-    if (this.#locked || !this.#keep()) {
+    if (this.#locked || !this.#cached) {
+      if (this.#cached) this.#uncache();
       this.#file = undefined;
       closeFd(f.fd);
+    } else {
+      this.since = Date.now();
     }
     this.#locked = false;
   }
@@ -328,38 +355,33 @@ class RawLockFile implements LockFile {
   /** Closes the fd of this idle file (the caller took it out of the cache). */
   closeIdle(): void {
     const f = this.#file;
-    if (this.#inUse || f === undefined) return;
+    if (this.inUse || f === undefined) return;
+    this.#cached = false;
     this.#file = undefined;
     closeFd(f.fd);
   }
 
-  // Puts this file in the idle cache if it may go there (making room and arming the sweep).
-  #keep(): boolean {
-    const path = this.#path;
-    if (inWorker || idle.has(path)) return false;
-    if (idle.size >= MAX_IDLE) {
-      const [oldest, file] = idle.entries().next().value!;
-      idle.delete(oldest);
-      file.closeIdle();
-    }
-    if (!sweepArmed) armSweep();
-    this.since = Date.now();
-    idle.set(path, this);
-    return true;
+  /** Puts this new file in the cache, unless inside a Worker or the cache is full of users. */
+  addToCache(): this {
+    if (!inWorker && !cache.has(this.path)) this.#cached = cacheFile(this.path, this);
+    return this;
+  }
+
+  #uncache(): void {
+    this.#cached = false;
+    if (cache.get(this.path) === this) cache.delete(this.path);
   }
 }
 
+// The caller holds the in-process mutex of `path`, so a cached file of `path` is idle.
 function openRaw(c: Libc, path: string, flock: boolean): LockFile {
-  const cached = idle.get(path);
-  if (cached !== undefined) {
-    idle.delete(path);
-    return cached.take(flock);
-  }
-  return new RawLockFile(c, path, openFd(c, path), flock);
+  const cached = cache.get(path);
+  if (cached !== undefined && !cached.inUse) return cached.take(flock);
+  return new RawLockFile(c, path, openFd(c, path), flock).addToCache();
 }
 
 /**
- * Opens (or takes from the idle cache) the "fcntl"-mode lock file of `path`. The caller must
+ * Opens (or takes from the cache) the "fcntl"-mode lock file of `path`. The caller must
  * hold the in-process mutex of `path`.
  *
  * @throws {Deno.errors.NotCapable} Without `--allow-ffi`.
@@ -371,7 +393,7 @@ export function openFcntlLockFile(path: string): LockFile {
 let flockLibc: Libc | null | undefined;
 
 /**
- * The "flock"-mode lock file of `path` on a raw fd (opened or taken from the idle cache), or
+ * The "flock"-mode lock file of `path` on a raw fd (opened or taken from the cache), or
  * `undefined` where that is not available (no FFI granted at start, in a Worker, not Linux, no
  * write permission on `path`, or it cannot be opened: the caller then locks through Deno.FsFile,
  * which reports the failure). The caller must hold the in-process mutex of `path`.
@@ -379,11 +401,8 @@ let flockLibc: Libc | null | undefined;
 export function openRawFlockFile(path: string): LockFile | undefined {
   if (flockLibc === undefined) flockLibc = (inWorker ? undefined : grantedLibc()) ?? null;
   if (flockLibc === null) return undefined;
-  const cached = idle.get(path);
-  if (cached !== undefined) {
-    idle.delete(path);
-    return cached.take(true);
-  }
+  const cached = cache.get(path);
+  if (cached !== undefined && !cached.inUse) return cached.take(true);
   if (Deno.permissions.querySync({ name: "write", path }).state !== "granted") {
     // FFI could open it regardless; keep to the permissions the program was given.
     return undefined;
@@ -395,5 +414,5 @@ export function openRawFlockFile(path: string): LockFile | undefined {
     // Opening through Deno.FsFile reports the failure as flock mode always has.
     return undefined;
   }
-  return new RawLockFile(flockLibc, path, file, true);
+  return new RawLockFile(flockLibc, path, file, true).addToCache();
 }

@@ -8,7 +8,8 @@ import { Mutex } from "./_mutex.ts";
  * names that are held or waited on, so it shrinks back to 0 when everyone is done. An idle
  * mutex somebody still references stays reachable through `get(name)` (a weak reference, like
  * oslo's `WeakValueDictionary`), so a caller that keeps a mutex across idle periods still
- * excludes everyone else; once unreferenced, its slot is reclaimed by the garbage collector.
+ * excludes everyone else; once unreferenced, its slot is reclaimed by the garbage collector (the
+ * mutex of the name looked up last is kept until another name is looked up).
  *
  * @example
  * ```ts
@@ -27,6 +28,11 @@ import { Mutex } from "./_mutex.ts";
  */
 export class Semaphores {
   #entries = new Map<string, WeakRef<Mutex>>();
+  // The last name asked for and its mutex: a name is usually locked again and again, and this
+  // skips the map lookup and the weak reference. Keeps that one mutex alive (harmless: an idle
+  // mutex holds nothing).
+  #lastName: string | undefined = undefined;
+  #last: Mutex | undefined = undefined;
   #finalizer = new FinalizationRegistry<string>((name) => {
     if (this.#entries.get(name)?.deref() === undefined) this.#entries.delete(name);
   });
@@ -51,8 +57,13 @@ export class Semaphores {
    * ```
    */
   get(name: string): Mutex {
+    if (name === this.#lastName) return this.#last!;
     const found = this.#entries.get(name)?.deref();
-    if (found !== undefined) return found;
+    if (found !== undefined) {
+      this.#lastName = name;
+      this.#last = found;
+      return found;
+    }
     if (typeof name !== "string") {
       throw new TypeError(
         `Cannot get a lock as 'name' must be a string: current value is ${String(name)}`,
@@ -61,6 +72,8 @@ export class Semaphores {
     const mutex = new Mutex();
     this.#entries.set(name, new WeakRef(mutex));
     this.#finalizer.register(mutex, name);
+    this.#lastName = name;
+    this.#last = mutex;
     return mutex;
   }
 

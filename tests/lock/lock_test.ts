@@ -335,6 +335,25 @@ Deno.test("lock() external: two FileLocks of one process on one path exclude eac
   }
 });
 
+Deno.test("lock() external that cannot open its lock file leaves nothing held", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // The "directory" is a regular file: opening (and creating) the lock file fails.
+    await Deno.writeTextFile(`${dir}/file`, "");
+    const semaphores = new Semaphores();
+    const o = { external: true, lockPath: `${dir}/file`, semaphores };
+    const notHeld = (err: unknown) => !(err instanceof AcquireLockFailedError);
+    await assert.rejects(lock("n", o), notHeld);
+    // Neither the name's lock nor the path's in-process lock stayed held: a non-blocking retry
+    // fails on the file again, not with AcquireLockFailedError.
+    await assert.rejects(lock("n", { ...o, blocking: false }), notHeld);
+    assert.equal(semaphores.size, 0);
+    await (await lock("n", { semaphores, blocking: false })).release();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("lock() external in a directory without --allow-write names the path and the flag", async () => {
   const dir = await Deno.makeTempDir();
   try {
