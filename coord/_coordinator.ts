@@ -20,13 +20,16 @@ import type {
   MembershipEvent,
 } from "./coordinator.ts";
 import type { Session } from "./_session.ts";
-import type { KV, Store } from "./_store.ts";
+import type { KV, Store, WriteOptions } from "./_store.ts";
 import { CoordinatorUnavailableError, LockLostError } from "./errors.ts";
 
 /** The internal entry point runExclusivePeriodic() uses to claim one tick. */
 export const claimTick: unique symbol = Symbol("fjord.coord.claimTick");
 
 const enc = encodeURIComponent;
+
+// Lock directories are only waited on key by key (elections are observed as a whole).
+const QUEUE: WriteOptions = { queue: true };
 
 function checkName(value: unknown, param: string, action: string): asserts value is string {
   if (typeof value !== "string" || value === "") {
@@ -53,6 +56,7 @@ abstract class Holding implements AsyncDisposable {
   // Why the holding ended; undefined after a plain release (its error is made when needed).
   #endReason: unknown;
   #released: Promise<void> | undefined;
+  protected readonly writeOptions: WriteOptions | undefined = undefined;
 
   constructor(
     readonly label: string,
@@ -119,7 +123,7 @@ abstract class Holding implements AsyncDisposable {
   protected end(): Promise<void> {
     this.#released ??= (async () => {
       this.untrack(this);
-      if (this.#finish(undefined)) await this.store.delete(this.dir, this.key);
+      if (this.#finish(undefined)) await this.store.delete(this.dir, this.key, this.writeOptions);
     })();
     return this.#released;
   }
@@ -136,6 +140,7 @@ abstract class Holding implements AsyncDisposable {
 }
 
 class HeldLock extends Holding implements DistributedLock {
+  protected override readonly writeOptions = QUEUE;
   get name(): string {
     return this.label;
   }
@@ -217,11 +222,12 @@ export class CoordinatorImpl implements Coordinator {
     dir: string,
     o: DistributedLockOptions,
     what: string,
+    w: WriteOptions | undefined,
   ): Promise<{ key: string; token: bigint }> {
     const key = dir + this.#session.nextId();
     const started = o.timeout === undefined ? 0 : this.#clock.now();
     o.signal?.throwIfAborted();
-    const created = await this.#store.create(dir, key, this.memberId, this.#session.lease);
+    const created = await this.#store.create(dir, key, this.memberId, this.#session.lease, w);
     const createRev = created.createRev;
     if (created.ahead === undefined && !o.signal?.aborted) return { key, token: createRev };
     const timedOut = new AbortController();
@@ -262,7 +268,7 @@ export class CoordinatorImpl implements Coordinator {
       return { key, token: createRev };
     } catch (error) {
       // Whatever ended the wait, the waiter's key must not stay queued on the server.
-      await this.#store.delete(dir, key).catch(() => {});
+      await this.#store.delete(dir, key, w).catch(() => {});
       throw stop.aborted ? stop.reason : error;
     } finally {
       done.abort();
@@ -286,7 +292,7 @@ export class CoordinatorImpl implements Coordinator {
     }
     this.#checkOpen(`lock "${name}"`);
     const dir = `fjord/lock/${enc(name)}/`;
-    const { key, token } = await this.#enqueue(dir, o, `lock "${name}"`);
+    const { key, token } = await this.#enqueue(dir, o, `lock "${name}"`, QUEUE);
     return this.#track(
       new HeldLock(name, dir, key, token, this.#session, this.#store, this.#untrack),
     );
@@ -302,9 +308,10 @@ export class CoordinatorImpl implements Coordinator {
       key,
       this.memberId,
       this.#session.lease,
+      QUEUE,
     );
     if (ahead !== undefined) {
-      await this.#store.delete(dir, key);
+      await this.#store.delete(dir, key, QUEUE);
       return undefined;
     }
     return this.#track(
@@ -375,7 +382,7 @@ export class CoordinatorImpl implements Coordinator {
     checkName(group, "group", "campaign");
     this.#checkOpen(`campaign in "${group}"`);
     const dir = `fjord/election/${enc(group)}/`;
-    const { key, token } = await this.#enqueue(dir, o, `leadership of "${group}"`);
+    const { key, token } = await this.#enqueue(dir, o, `leadership of "${group}"`, undefined);
     return this.#track(
       new HeldLeadership(group, dir, key, token, this.#session, this.#store, this.#untrack),
     );

@@ -2,7 +2,8 @@
 // single Redis): a global revision counter (INCR) gives create revisions, hence fencing tokens;
 // a lease is a set of its keys with PX expiry that keepalives extend; a directory is a sorted set of its keys
 // by create revision; every change is appended to the directory's stream with the revision as
-// its id, so a watch resumes with XREAD from any revision. Keys of an expired lease are removed
+// its id, so a watch resumes with XREAD from any revision (a lock queue leaves out the events
+// nobody reads: its puts, and the delete that empties it). Keys of an expired lease are removed
 // (with their delete events) by whichever client next touches the directory: watchers do so every
 // TTL/8 (at most 250 ms) while blocked, so a dead holder's key goes within TTL + 250 ms.
 
@@ -14,6 +15,7 @@ import {
   LeaseGoneError,
   type Store,
   type StoreEvent,
+  type WriteOptions,
 } from "./_store.ts";
 
 const LIB = `
@@ -21,30 +23,35 @@ local P = 'fjord:'
 local function xadd(dir, rev, t, key, c, v, o)
   redis.call('XADD', P..'log:'..dir, 'MAXLEN', '~', 10000, rev..'-0', 't', t, 'k', key, 'c', c, 'v', v, 'o', o)
 end
-local function del(dir, key)
+-- q: dir is a lock queue (see WriteOptions): no event when the key leaves it empty.
+local function del(dir, key, q)
   local h = P..'kv:'..key
   local f = redis.call('HMGET', h, 'l', 'c')
   if not f[1] then return end
-  local rev = redis.call('INCR', P..'rev')
   redis.call('DEL', h)
   local ix = P..'ix:'..dir
-  -- Whether no older key was there: a waiter right behind it then needs no second look.
-  local oldest = redis.call('ZRANGE', ix, 0, 0)[1] == key and '1' or ''
+  local two = redis.call('ZRANGE', ix, 0, 1)
   redis.call('ZREM', ix, key)
   redis.call('SREM', P..'lease:'..f[1], key)
-  xadd(dir, rev, 'd', key, f[2], '', oldest)
+  if q and (#two == 0 or (#two == 1 and two[1] == key)) then return end
+  local rev = redis.call('INCR', P..'rev')
+  -- Whether no older key was there: a waiter right behind it then needs no second look.
+  xadd(dir, rev, 'd', key, f[2], '', two[1] == key and '1' or '')
 end
--- Removes the keys of expired leases under dir; returns the oldest key left.
+-- Removes the keys of expired leases under dir; returns the live keys oldest first, each
+-- followed by its create revision.
 local function reap(dir)
-  local first
-  local keys = redis.call('ZRANGE', P..'ix:'..dir, 0, -1)
-  for _, k in ipairs(keys) do
+  local ix = P..'ix:'..dir
+  local keys = redis.call('ZRANGE', ix, 0, -1, 'WITHSCORES')
+  local live = {}
+  for i = 1, #keys, 2 do
+    local k = keys[i]
     local l = redis.call('HGET', P..'kv:'..k, 'l')
-    if not l then redis.call('ZREM', P..'ix:'..dir, k)
+    if not l then redis.call('ZREM', ix, k)
     elseif redis.call('EXISTS', P..'lease:'..l) == 0 then del(dir, k)
-    elseif not first then first = k end
+    else live[#live + 1] = k ; live[#live + 1] = keys[i + 1] end
   end
-  return first
+  return live
 end
 local function kv(key)
   if not key then return {} end
@@ -72,33 +79,46 @@ end
 `;
 
 const SCRIPTS = {
+  // One listing of the directory both reaps it and finds the key ahead (the newest live key
+  // before this one), so the uncontended path is six calls.
   create: `${LIB}
-local dir, key, v, l = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local dir, key, v, l, q = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
 local e = needLease(l) if e then return e end
-local first = reap(dir)
-local c, r = write(dir, key, v, l, false)
--- An empty directory before this call: nothing is ahead of the new key.
-if not first and r ~= 0 then return {c, r, {}, tostring(r)} end
-local k = redis.call('ZREVRANGEBYSCORE', P..'ix:'..dir, '('..c, '-inf', 'LIMIT', 0, 1)[1]
-return {c, r, kv(k), rev()}`,
+local live = reap(dir)
+local ahead
+for i = 1, #live, 2 do
+  if live[i] == key then return {redis.call('HGET', P..'kv:'..key, 'c'), 0, kv(ahead), rev()} end
+  ahead = live[i]
+end
+local r = redis.call('INCR', P..'rev')
+local c = tostring(r)
+redis.call('ZADD', P..'ix:'..dir, r, key)
+redis.call('HSET', P..'kv:'..key, 'v', v, 'c', c, 'm', c, 'l', l)
+redis.call('SADD', P..'lease:'..l, key)
+if not q then xadd(dir, r, 'p', key, c, v, '') end
+return {c, r, kv(ahead), c}`,
   put: `${LIB}
 local dir, key, v, l = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local e = needLease(l) if e then return e end
 local c, r = write(dir, key, v, l, true)
 return tostring(r)`,
   before: `${LIB}
-local dir, r = ARGV[1], ARGV[2]
-reap(dir)
-local k = redis.call('ZREVRANGEBYSCORE', P..'ix:'..dir, '('..r, '-inf', 'LIMIT', 0, 1)[1]
+local dir, r = ARGV[1], tonumber(ARGV[2])
+local live = reap(dir)
+local k
+for i = 1, #live, 2 do
+  if tonumber(live[i + 1]) >= r then break end
+  k = live[i]
+end
 return {rev(), kv(k)}`,
   range: `${LIB}
 local dir = ARGV[1]
-reap(dir)
+local live = reap(dir)
 local out = {rev()}
-for _, k in ipairs(redis.call('ZRANGE', P..'ix:'..dir, 0, -1)) do out[#out + 1] = kv(k) end
+for i = 1, #live, 2 do out[#out + 1] = kv(live[i]) end
 return out`,
   delete: `${LIB}
-del(ARGV[1], ARGV[2])
+del(ARGV[1], ARGV[2], ARGV[3] == '1')
 return 1`,
   reap: `${LIB}
 reap(ARGV[1])
@@ -206,8 +226,9 @@ export class RedisStore implements Store {
     key: string,
     value: string,
     lease: string,
+    o?: WriteOptions,
   ): Promise<Created> {
-    const r = await this.#eval("create", dir, key, value, lease) as Reply[];
+    const r = await this.#eval("create", dir, key, value, lease, o?.queue ? 1 : 0) as Reply[];
     return {
       createRev: BigInt(String(r[0])),
       created: r[1] !== 0,
@@ -235,8 +256,8 @@ export class RedisStore implements Store {
     return { rev: BigInt(String(r[0])), kvs };
   }
 
-  async delete(dir: string, key: string): Promise<void> {
-    await this.#eval("delete", dir, key);
+  async delete(dir: string, key: string, o?: WriteOptions): Promise<void> {
+    await this.#eval("delete", dir, key, o?.queue ? 1 : 0);
   }
 
   async *watch(
