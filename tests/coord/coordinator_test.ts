@@ -99,6 +99,26 @@ for (const engine of engines) {
   );
 
   Deno.test(
+    `coord ${engine.name}: non-ASCII member ids, capabilities and names round-trip`,
+    opts,
+    async () => {
+      const id = "nœud-é/日本-" + "x".repeat(80);
+      await using a = await connect(engine.url, { memberId: id, ttl });
+      const group = fresh("grüppe-日本");
+      const capabilities = { label: "ünïcode ✓", long: "ß".repeat(100) };
+      await a.join(group, { capabilities });
+      assert.deepEqual(await a.members(group), [{ id, capabilities }]);
+      const held = await a.lock(fresh("lock-ü"));
+      await held.release();
+      const leadership = await a.campaign(group);
+      assert.equal(await a.leader(group), id);
+      await leadership.resign();
+      await a.leave(group);
+      assert.deepEqual(await a.members(group), []);
+    },
+  );
+
+  Deno.test(
     `coord ${engine.name}: groups list members and watch joins and leaves`,
     opts,
     async () => {
