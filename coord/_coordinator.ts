@@ -66,6 +66,7 @@ abstract class Holding implements AsyncDisposable {
     session: Session,
     readonly store: Store,
     readonly untrack: (h: Holding) => void,
+    readonly freed: (dir: string, key: string) => void,
   ) {
     this.token = token;
     this.#session = session;
@@ -123,7 +124,9 @@ abstract class Holding implements AsyncDisposable {
   protected end(): Promise<void> {
     this.#released ??= (async () => {
       this.untrack(this);
-      if (this.#finish(undefined)) await this.store.delete(this.dir, this.key, this.writeOptions);
+      if (!this.#finish(undefined)) return;
+      await this.store.delete(this.dir, this.key, this.writeOptions);
+      this.freed(this.dir, this.key);
     })();
     return this.#released;
   }
@@ -216,6 +219,30 @@ export class CoordinatorImpl implements Coordinator {
     this.#holdings.delete(h);
   };
 
+  // Queue keys are reused: one per directory for this session (more only while it queues there
+  // more than once at a time). etcd keeps every key ever created under a directory in its index
+  // until a compaction, and each range over the directory visits them all: fresh keys per
+  // acquisition would slow every acquisition down. A key is taken again only after its delete
+  // succeeded.
+  readonly #keys = new Map<string, Set<string>>();
+
+  #takeKey(dir: string): string {
+    let used = this.#keys.get(dir);
+    if (!used) this.#keys.set(dir, used = new Set());
+    for (let i = 0;; i++) {
+      const key = `${dir}${this.#session.lease}-${i.toString(36)}`;
+      if (!used.has(key)) {
+        used.add(key);
+        return key;
+      }
+    }
+  }
+
+  #freeKey = (dir: string, key: string): void => {
+    const used = this.#keys.get(dir);
+    if (used?.delete(key) && used.size === 0) this.#keys.delete(dir);
+  };
+
   // Queues a key under `dir` and resolves once it is the oldest there. The uncontended path is
   // one request and allocates no signal or timer.
   async #enqueue(
@@ -224,7 +251,7 @@ export class CoordinatorImpl implements Coordinator {
     what: string,
     w: WriteOptions | undefined,
   ): Promise<{ key: string; token: bigint }> {
-    const key = dir + this.#session.nextId();
+    const key = this.#takeKey(dir);
     const started = o.timeout === undefined ? 0 : this.#clock.now();
     o.signal?.throwIfAborted();
     const created = await this.#store.create(dir, key, this.memberId, this.#session.lease, w);
@@ -250,7 +277,7 @@ export class CoordinatorImpl implements Coordinator {
       while (kv) {
         stop.throwIfAborted();
         if (this.#store.waitGone) {
-          await this.#store.waitGone(dir, kv.key, stop);
+          await this.#store.waitGone(dir, kv.key, kv.createRev, stop);
         } else {
           let oldest = false;
           for await (const event of this.#store.watch(dir, kv.key, rev + 1n, stop)) {
@@ -268,7 +295,7 @@ export class CoordinatorImpl implements Coordinator {
       return { key, token: createRev };
     } catch (error) {
       // Whatever ended the wait, the waiter's key must not stay queued on the server.
-      await this.#store.delete(dir, key, w).catch(() => {});
+      await this.#store.delete(dir, key, w).then(() => this.#freeKey(dir, key), () => {});
       throw stop.aborted ? stop.reason : error;
     } finally {
       done.abort();
@@ -294,7 +321,7 @@ export class CoordinatorImpl implements Coordinator {
     const dir = `fjord/lock/${enc(name)}/`;
     const { key, token } = await this.#enqueue(dir, o, `lock "${name}"`, QUEUE);
     return this.#track(
-      new HeldLock(name, dir, key, token, this.#session, this.#store, this.#untrack),
+      new HeldLock(name, dir, key, token, this.#session, this.#store, this.#untrack, this.#freeKey),
     );
   }
 
@@ -302,7 +329,7 @@ export class CoordinatorImpl implements Coordinator {
     checkName(name, "name", "try a lock");
     this.#checkOpen(`lock "${name}"`);
     const dir = `fjord/lock/${enc(name)}/`;
-    const key = dir + this.#session.nextId();
+    const key = this.#takeKey(dir);
     const { createRev, ahead } = await this.#store.create(
       dir,
       key,
@@ -312,10 +339,20 @@ export class CoordinatorImpl implements Coordinator {
     );
     if (ahead !== undefined) {
       await this.#store.delete(dir, key, QUEUE);
+      this.#freeKey(dir, key);
       return undefined;
     }
     return this.#track(
-      new HeldLock(name, dir, key, createRev, this.#session, this.#store, this.#untrack),
+      new HeldLock(
+        name,
+        dir,
+        key,
+        createRev,
+        this.#session,
+        this.#store,
+        this.#untrack,
+        this.#freeKey,
+      ),
     );
   }
 
@@ -384,7 +421,16 @@ export class CoordinatorImpl implements Coordinator {
     const dir = `fjord/election/${enc(group)}/`;
     const { key, token } = await this.#enqueue(dir, o, `leadership of "${group}"`, undefined);
     return this.#track(
-      new HeldLeadership(group, dir, key, token, this.#session, this.#store, this.#untrack),
+      new HeldLeadership(
+        group,
+        dir,
+        key,
+        token,
+        this.#session,
+        this.#store,
+        this.#untrack,
+        this.#freeKey,
+      ),
     );
   }
 

@@ -86,8 +86,11 @@ export interface Store {
     fromRev: bigint,
     signal: AbortSignal,
   ): AsyncIterable<StoreEvent>;
-  /** Optional fast path: resolves once `key` is gone (rejects with `signal.reason`). */
-  waitGone?(dir: string, key: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Optional fast path: resolves once the key created at `createRev` is gone, deleted or created
+   * again since (keys are reused), rejects with `signal.reason`.
+   */
+  waitGone?(dir: string, key: string, createRev: bigint, signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 

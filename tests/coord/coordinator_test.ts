@@ -55,6 +55,30 @@ for (const engine of engines) {
   });
 
   Deno.test(
+    `coord ${engine.name}: a holder that releases and locks again queues behind the waiter`,
+    opts,
+    async () => {
+      // The holder's key is reused: re-created at once, it is behind the waiter, which must
+      // not take that new key for the one it was waiting on (both would then wait forever).
+      await using a = await connect(engine.url, { ttl });
+      await using b = await connect(engine.url, { ttl });
+      const name = fresh("reuse");
+      let held = await a.lock(name);
+      for (let round = 0; round < 5; round++) {
+        const waiting = b.lock(name, { timeout: 5_000 });
+        await waitFor(async () => (await serverKeys(engine, name) ?? 2) === 2, "the waiter's key");
+        await held.release();
+        const again = a.lock(name, { timeout: 5_000 });
+        const got = await waiting;
+        await got.release();
+        held = await again;
+        assert.ok(held.token > got.token, `round ${round}: fencing tokens in queue order`);
+      }
+      await held.release();
+    },
+  );
+
+  Deno.test(
     `coord ${engine.name}: timeout and abort leave no key on the server`,
     opts,
     async () => {
