@@ -2,11 +2,13 @@
 // single Redis): a global revision counter (INCR) gives create revisions, hence fencing tokens;
 // a lease is a set of its keys with PX expiry that keepalives extend; a directory is one hash of
 // its keys (each "createRev modRev lease value"), so one HGETALL both lists and orders it (queues
-// are short) and tells which leases to check; every change is appended to the directory's stream with the revision as
-// its id, so a watch resumes with XREAD from any revision (a lock queue leaves out the events
-// nobody reads: its puts, and the delete that empties it). Keys of an expired lease are removed
-// (with their delete events) by whichever client next touches the directory: watchers do so every
-// TTL/8 (at most 250 ms) while blocked, so a dead holder's key goes within TTL + 250 ms.
+// are short) and tells which leases to check; every change is appended to the directory's stream
+// with the revision as its id, so a watch resumes with XREAD from any revision (a lock queue
+// leaves out the events nobody reads: its puts, and the delete that empties it). Every
+// redis.call in a script costs about a microsecond of server time, so the lock path makes few:
+// five to create, three to delete. Keys of an expired lease are removed (with their delete
+// events) by whichever client next touches the directory: watchers do so every TTL/8 (at most
+// 250 ms) while blocked, so a dead holder's key goes within TTL + 250 ms.
 
 import { type Reply, RespConnection, RespError } from "./_resp.ts";
 import {
