@@ -274,10 +274,13 @@ export class CoordinatorImpl implements Coordinator {
     }
     try {
       let { ahead: kv, rev } = created;
+      let aheadIsOldest = created.aheadIsOldest === true;
       while (kv) {
         stop.throwIfAborted();
         if (this.#store.waitGone) {
           await this.#store.waitGone(dir, kv.key, kv.createRev, stop);
+          // It was the only key before ours, and later keys are younger: no second look.
+          if (aheadIsOldest) break;
         } else {
           let oldest = false;
           for await (const event of this.#store.watch(dir, kv.key, rev + 1n, stop)) {
@@ -290,6 +293,7 @@ export class CoordinatorImpl implements Coordinator {
         }
         // The key ahead is gone; one created before it may still wait (it was not the holder).
         ({ kv, rev } = await this.#store.before(dir, createRev));
+        aheadIsOldest = false;
       }
       stop.throwIfAborted();
       return { key, token: createRev };

@@ -47,6 +47,7 @@ interface RawHeader {
 interface RawRange {
   header?: RawHeader;
   kvs?: RawKV[];
+  count?: string;
 }
 
 interface WatchMessage {
@@ -194,8 +195,16 @@ export class EtcdStore implements Store {
     });
     if (r.succeeded) {
       const rev = BigInt(r.header.revision ?? "0");
-      const raw = r.responses?.[1]?.response_range?.kvs?.[1];
-      return { createRev: rev, created: true, ahead: raw ? kvOf(raw) : undefined, rev };
+      const range = r.responses?.[1]?.response_range;
+      const raw = range?.kvs?.[1];
+      return {
+        createRev: rev,
+        created: true,
+        ahead: raw ? kvOf(raw) : undefined,
+        rev,
+        // count is of the whole directory (the limit only cuts kvs): this key and the one ahead.
+        aheadIsOldest: range?.count === "2",
+      };
     }
     // The key was there (a retried request, or a tick already claimed): look ahead of it.
     const mine = r.responses?.[0]?.response_range?.kvs?.[0];

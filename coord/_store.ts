@@ -30,6 +30,11 @@ export interface Created {
   ahead: KV | undefined;
   /** The store revision `ahead` was read at. */
   rev: bigint;
+  /**
+   * `ahead` was the only key before this one (stores that know it say so): once it is gone, no
+   * key older than this one is left, as keys created later are younger.
+   */
+  aheadIsOldest?: boolean;
 }
 
 /**

@@ -79,6 +79,34 @@ for (const engine of engines) {
   );
 
   Deno.test(
+    `coord ${engine.name}: a waiter that gives up hands its place on, not the lock`,
+    opts,
+    async () => {
+      // c waits behind b, b behind the holder a: when b times out, c must go on waiting for a.
+      await using a = await connect(engine.url, { ttl });
+      await using b = await connect(engine.url, { ttl });
+      await using c = await connect(engine.url, { ttl });
+      const name = fresh("giveup");
+      const held = await a.lock(name);
+      const gaveUp = b.lock(name, { timeout: 300 });
+      await waitFor(async () => (await serverKeys(engine, name) ?? 2) === 2, "b's key");
+      let cHeld = false;
+      const waiting = c.lock(name).then((h) => {
+        cHeld = true;
+        return h;
+      });
+      await assert.rejects(gaveUp, { name: "TimeoutError" });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(cHeld, false, "c took the lock while a held it");
+      held.assertHeld();
+      await held.release();
+      const got = await waiting;
+      assert.ok(got.token > held.token);
+      await got.release();
+    },
+  );
+
+  Deno.test(
     `coord ${engine.name}: timeout and abort leave no key on the server`,
     opts,
     async () => {
