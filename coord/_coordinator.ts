@@ -20,13 +20,16 @@ import type {
   MembershipEvent,
 } from "./coordinator.ts";
 import type { Session } from "./_session.ts";
-import type { KV, Store } from "./_store.ts";
+import type { KV, Store, WriteOptions } from "./_store.ts";
 import { CoordinatorUnavailableError, LockLostError } from "./errors.ts";
 
 /** The internal entry point runExclusivePeriodic() uses to claim one tick. */
 export const claimTick: unique symbol = Symbol("fjord.coord.claimTick");
 
 const enc = encodeURIComponent;
+
+// Lock directories are only waited on key by key (elections are observed as a whole).
+const QUEUE: WriteOptions = { queue: true };
 
 function checkName(value: unknown, param: string, action: string): asserts value is string {
   if (typeof value !== "string" || value === "") {
@@ -53,6 +56,7 @@ abstract class Holding implements AsyncDisposable {
   // Why the holding ended; undefined after a plain release (its error is made when needed).
   #endReason: unknown;
   #released: Promise<void> | undefined;
+  protected readonly writeOptions: WriteOptions | undefined = undefined;
 
   constructor(
     readonly label: string,
@@ -62,6 +66,7 @@ abstract class Holding implements AsyncDisposable {
     session: Session,
     readonly store: Store,
     readonly untrack: (h: Holding) => void,
+    readonly freed: (dir: string, key: string) => void,
   ) {
     this.token = token;
     this.#session = session;
@@ -119,7 +124,9 @@ abstract class Holding implements AsyncDisposable {
   protected end(): Promise<void> {
     this.#released ??= (async () => {
       this.untrack(this);
-      if (this.#finish(undefined)) await this.store.delete(this.dir, this.key);
+      if (!this.#finish(undefined)) return;
+      await this.store.delete(this.dir, this.key, this.writeOptions);
+      this.freed(this.dir, this.key);
     })();
     return this.#released;
   }
@@ -136,6 +143,7 @@ abstract class Holding implements AsyncDisposable {
 }
 
 class HeldLock extends Holding implements DistributedLock {
+  protected override readonly writeOptions = QUEUE;
   get name(): string {
     return this.label;
   }
@@ -211,17 +219,42 @@ export class CoordinatorImpl implements Coordinator {
     this.#holdings.delete(h);
   };
 
+  // Queue keys are reused: one per directory for this session (more only while it queues there
+  // more than once at a time). etcd keeps every key ever created under a directory in its index
+  // until a compaction, and each range over the directory visits them all: fresh keys per
+  // acquisition would slow every acquisition down. A key is taken again only after its delete
+  // succeeded.
+  readonly #keys = new Map<string, Set<string>>();
+
+  #takeKey(dir: string): string {
+    let used = this.#keys.get(dir);
+    if (!used) this.#keys.set(dir, used = new Set());
+    for (let i = 0;; i++) {
+      const key = `${dir}${this.#session.lease}-${i.toString(36)}`;
+      if (!used.has(key)) {
+        used.add(key);
+        return key;
+      }
+    }
+  }
+
+  #freeKey = (dir: string, key: string): void => {
+    const used = this.#keys.get(dir);
+    if (used?.delete(key) && used.size === 0) this.#keys.delete(dir);
+  };
+
   // Queues a key under `dir` and resolves once it is the oldest there. The uncontended path is
   // one request and allocates no signal or timer.
   async #enqueue(
     dir: string,
     o: DistributedLockOptions,
     what: string,
+    w: WriteOptions | undefined,
   ): Promise<{ key: string; token: bigint }> {
-    const key = dir + this.#session.nextId();
+    const key = this.#takeKey(dir);
     const started = o.timeout === undefined ? 0 : this.#clock.now();
     o.signal?.throwIfAborted();
-    const created = await this.#store.create(dir, key, this.memberId, this.#session.lease);
+    const created = await this.#store.create(dir, key, this.memberId, this.#session.lease, w);
     const createRev = created.createRev;
     if (created.ahead === undefined && !o.signal?.aborted) return { key, token: createRev };
     const timedOut = new AbortController();
@@ -241,10 +274,13 @@ export class CoordinatorImpl implements Coordinator {
     }
     try {
       let { ahead: kv, rev } = created;
+      let aheadIsOldest = created.aheadIsOldest === true;
       while (kv) {
         stop.throwIfAborted();
         if (this.#store.waitGone) {
-          await this.#store.waitGone(dir, kv.key, stop);
+          await this.#store.waitGone(dir, kv.key, kv.createRev, stop);
+          // It was the only key before ours, and later keys are younger: no second look.
+          if (aheadIsOldest) break;
         } else {
           let oldest = false;
           for await (const event of this.#store.watch(dir, kv.key, rev + 1n, stop)) {
@@ -257,12 +293,13 @@ export class CoordinatorImpl implements Coordinator {
         }
         // The key ahead is gone; one created before it may still wait (it was not the holder).
         ({ kv, rev } = await this.#store.before(dir, createRev));
+        aheadIsOldest = false;
       }
       stop.throwIfAborted();
       return { key, token: createRev };
     } catch (error) {
       // Whatever ended the wait, the waiter's key must not stay queued on the server.
-      await this.#store.delete(dir, key).catch(() => {});
+      await this.#store.delete(dir, key, w).then(() => this.#freeKey(dir, key), () => {});
       throw stop.aborted ? stop.reason : error;
     } finally {
       done.abort();
@@ -286,9 +323,9 @@ export class CoordinatorImpl implements Coordinator {
     }
     this.#checkOpen(`lock "${name}"`);
     const dir = `fjord/lock/${enc(name)}/`;
-    const { key, token } = await this.#enqueue(dir, o, `lock "${name}"`);
+    const { key, token } = await this.#enqueue(dir, o, `lock "${name}"`, QUEUE);
     return this.#track(
-      new HeldLock(name, dir, key, token, this.#session, this.#store, this.#untrack),
+      new HeldLock(name, dir, key, token, this.#session, this.#store, this.#untrack, this.#freeKey),
     );
   }
 
@@ -296,19 +333,30 @@ export class CoordinatorImpl implements Coordinator {
     checkName(name, "name", "try a lock");
     this.#checkOpen(`lock "${name}"`);
     const dir = `fjord/lock/${enc(name)}/`;
-    const key = dir + this.#session.nextId();
+    const key = this.#takeKey(dir);
     const { createRev, ahead } = await this.#store.create(
       dir,
       key,
       this.memberId,
       this.#session.lease,
+      QUEUE,
     );
     if (ahead !== undefined) {
-      await this.#store.delete(dir, key);
+      await this.#store.delete(dir, key, QUEUE);
+      this.#freeKey(dir, key);
       return undefined;
     }
     return this.#track(
-      new HeldLock(name, dir, key, createRev, this.#session, this.#store, this.#untrack),
+      new HeldLock(
+        name,
+        dir,
+        key,
+        createRev,
+        this.#session,
+        this.#store,
+        this.#untrack,
+        this.#freeKey,
+      ),
     );
   }
 
@@ -375,9 +423,18 @@ export class CoordinatorImpl implements Coordinator {
     checkName(group, "group", "campaign");
     this.#checkOpen(`campaign in "${group}"`);
     const dir = `fjord/election/${enc(group)}/`;
-    const { key, token } = await this.#enqueue(dir, o, `leadership of "${group}"`);
+    const { key, token } = await this.#enqueue(dir, o, `leadership of "${group}"`, undefined);
     return this.#track(
-      new HeldLeadership(group, dir, key, token, this.#session, this.#store, this.#untrack),
+      new HeldLeadership(
+        group,
+        dir,
+        key,
+        token,
+        this.#session,
+        this.#store,
+        this.#untrack,
+        this.#freeKey,
+      ),
     );
   }
 

@@ -47,6 +47,7 @@ interface RawHeader {
 interface RawRange {
   header?: RawHeader;
   kvs?: RawKV[];
+  count?: string;
 }
 
 interface WatchMessage {
@@ -194,8 +195,16 @@ export class EtcdStore implements Store {
     });
     if (r.succeeded) {
       const rev = BigInt(r.header.revision ?? "0");
-      const raw = r.responses?.[1]?.response_range?.kvs?.[1];
-      return { createRev: rev, created: true, ahead: raw ? kvOf(raw) : undefined, rev };
+      const range = r.responses?.[1]?.response_range;
+      const raw = range?.kvs?.[1];
+      return {
+        createRev: rev,
+        created: true,
+        ahead: raw ? kvOf(raw) : undefined,
+        rev,
+        // count is of the whole directory (the limit only cuts kvs): this key and the one ahead.
+        aheadIsOldest: range?.count === "2",
+      };
     }
     // The key was there (a retried request, or a tick already claimed): look ahead of it.
     const mine = r.responses?.[0]?.response_range?.kvs?.[0];
@@ -329,8 +338,9 @@ export class EtcdStore implements Store {
 
   // Waits until `key` is gone. The watch starts at the current revision: a watch from an older
   // revision is "unsynced" in etcd and only caught up every 100 ms, which would add up to 100 ms
-  // to every lock hand-off. Checking that the key exists once the watch is created closes the gap.
-  async waitGone(_dir: string, key: string, signal: AbortSignal): Promise<void> {
+  // to every lock hand-off. Checking that the key (that incarnation of it) exists once the watch is
+  // created closes the gap.
+  async waitGone(_dir: string, key: string, createRev: bigint, signal: AbortSignal): Promise<void> {
     const stop = AbortSignal.any([signal, this.#closed.signal]);
     const aborted = abortPromise(stop);
     try {
@@ -342,11 +352,12 @@ export class EtcdStore implements Store {
             const { result } of this.#watchStream(at, { key: b64(key) }, stop, aborted.promise)
           ) {
             if (result?.created) {
-              const r = await this.#call<{ count?: string }>("/v3/kv/range", {
+              // Gone, or created again (by its reusing owner) since: either way not ahead now.
+              const r = await this.#call<RawRange>("/v3/kv/range", {
                 key: b64(key),
-                count_only: true,
+                keys_only: true,
               });
-              if (!r.count || r.count === "0") return;
+              if (BigInt(r.kvs?.[0]?.create_revision ?? "0") !== createRev) return;
             }
             if (result?.events?.some((e) => e.type === "DELETE")) return;
           }

@@ -1,10 +1,14 @@
 // The Redis driver's key space, emulating the etcd shape with Lua scripts (each one atomic on a
 // single Redis): a global revision counter (INCR) gives create revisions, hence fencing tokens;
-// a lease is a set of its keys with PX expiry that keepalives extend; a directory is a sorted set of its keys
-// by create revision; every change is appended to the directory's stream with the revision as
-// its id, so a watch resumes with XREAD from any revision. Keys of an expired lease are removed
-// (with their delete events) by whichever client next touches the directory: watchers do so every
-// TTL/8 (at most 250 ms) while blocked, so a dead holder's key goes within TTL + 250 ms.
+// a lease is a set of its keys with PX expiry that keepalives extend; a directory is one hash of
+// its keys (each "createRev modRev lease value"), so one HGETALL both lists and orders it (queues
+// are short) and tells which leases to check; every change is appended to the directory's stream
+// with the revision as its id, so a watch resumes with XREAD from any revision (a lock queue
+// leaves out the events nobody reads: its puts, and the delete that empties it). Every
+// redis.call in a script costs about a microsecond of server time, so the lock path makes few:
+// five to create, three to delete. Keys of an expired lease are removed (with their delete
+// events) by whichever client next touches the directory: watchers do so every TTL/8 (at most
+// 250 ms) while blocked, so a dead holder's key goes within TTL + 250 ms.
 
 import { type Reply, RespConnection, RespError } from "./_resp.ts";
 import {
@@ -14,6 +18,7 @@ import {
   LeaseGoneError,
   type Store,
   type StoreEvent,
+  type WriteOptions,
 } from "./_store.ts";
 
 const LIB = `
@@ -21,84 +26,106 @@ local P = 'fjord:'
 local function xadd(dir, rev, t, key, c, v, o)
   redis.call('XADD', P..'log:'..dir, 'MAXLEN', '~', 10000, rev..'-0', 't', t, 'k', key, 'c', c, 'v', v, 'o', o)
 end
-local function del(dir, key)
-  local h = P..'kv:'..key
-  local f = redis.call('HMGET', h, 'l', 'c')
-  if not f[1] then return end
-  local rev = redis.call('INCR', P..'rev')
-  redis.call('DEL', h)
-  local ix = P..'ix:'..dir
-  -- Whether no older key was there: a waiter right behind it then needs no second look.
-  local oldest = redis.call('ZRANGE', ix, 0, 0)[1] == key and '1' or ''
-  redis.call('ZREM', ix, key)
-  redis.call('SREM', P..'lease:'..f[1], key)
-  xadd(dir, rev, 'd', key, f[2], '', oldest)
-end
--- Removes the keys of expired leases under dir; returns the oldest key left.
-local function reap(dir)
-  local first
-  local keys = redis.call('ZRANGE', P..'ix:'..dir, 0, -1)
-  for _, k in ipairs(keys) do
-    local l = redis.call('HGET', P..'kv:'..k, 'l')
-    if not l then redis.call('ZREM', P..'ix:'..dir, k)
-    elseif redis.call('EXISTS', P..'lease:'..l) == 0 then del(dir, k)
-    elseif not first then first = k end
+-- The entries of dir, oldest first: {k = key, c = create rev, n = tonumber(c), m = mod rev,
+-- l = lease, v = value}.
+local function list(dir)
+  local all = redis.call('HGETALL', P..'dir:'..dir)
+  local out = {}
+  for i = 1, #all, 2 do
+    local c, m, l, v = string.match(all[i + 1], '^(%d+) (%d+) (%d+) (.*)$')
+    out[#out + 1] = {k = all[i], c = c, n = tonumber(c), m = m, l = l, v = v}
   end
-  return first
+  if #out > 1 then table.sort(out, function(a, b) return a.n < b.n end) end
+  return out
 end
-local function kv(key)
-  if not key then return {} end
-  local f = redis.call('HMGET', P..'kv:'..key, 'v', 'c', 'm')
-  return {key, f[1], f[2], f[3]}
+-- oldest: no older key was there (a waiter right behind it then needs no second look);
+-- quiet: a lock queue left empty (see WriteOptions), whose delete nobody waits for.
+local function remove(dir, e, oldest, quiet)
+  redis.call('HDEL', P..'dir:'..dir, e.k)
+  redis.call('SREM', P..'lease:'..e.l, e.k)
+  if quiet then return end
+  local rev = redis.call('INCR', P..'rev')
+  xadd(dir, rev, 'd', e.k, e.c, '', oldest and '1' or '')
+end
+local function del(dir, key, q)
+  local es = list(dir)
+  for i, e in ipairs(es) do
+    if e.k == key then return remove(dir, e, i == 1, q and #es == 1) end
+  end
+end
+-- Removes the keys of expired leases under dir; returns the live entries (oldest first) and
+-- whether lease l (when given) is alive. All leases are checked with one EXISTS when all live.
+local function reap(dir, l)
+  local es = list(dir)
+  local seen, names = {}, {}
+  if l then seen[l] = false ; names[1] = P..'lease:'..l end
+  for _, e in ipairs(es) do
+    if seen[e.l] == nil then seen[e.l] = false ; names[#names + 1] = P..'lease:'..e.l end
+  end
+  local all = #names > 0 and #names <= 200 and redis.call('EXISTS', unpack(names)) == #names
+  for id in pairs(seen) do seen[id] = all or redis.call('EXISTS', P..'lease:'..id) == 1 end
+  local live = {}
+  for _, e in ipairs(es) do
+    if seen[e.l] then live[#live + 1] = e else remove(dir, e, #live == 0, false) end
+  end
+  return live, l == nil or seen[l]
+end
+local function kv(e)
+  if not e then return {} end
+  return {e.k, e.v, e.c, e.m}
 end
 local function rev() return redis.call('GET', P..'rev') or '0' end
-local function needLease(l)
-  if redis.call('EXISTS', P..'lease:'..l) == 0 then return redis.error_reply('LEASEGONE lease '..l..' not found') end
-end
-local function write(dir, key, v, l, overwrite)
-  local h = P..'kv:'..key
-  local f = redis.call('HMGET', h, 'c', 'l')
-  local c = f[1]
-  if c and not overwrite then return c, 0 end
-  local r = redis.call('INCR', P..'rev')
-  if not c then c = tostring(r) ; redis.call('ZADD', P..'ix:'..dir, r, key) end
-  redis.call('HSET', h, 'v', v, 'c', c, 'm', tostring(r), 'l', l)
-  -- Taken over by another lease: the old one's revoke must not delete it.
-  if f[2] and f[2] ~= l then redis.call('SREM', P..'lease:'..f[2], key) end
-  redis.call('SADD', P..'lease:'..l, key)
-  xadd(dir, r, 'p', key, c, v, '')
-  return c, r
-end
+local function leaseGone(l) return redis.error_reply('LEASEGONE lease '..l..' not found') end
 `;
 
 const SCRIPTS = {
+  // One listing of the directory reaps it, finds the key ahead (the newest live key before
+  // this one) and, with the same EXISTS, checks the caller's lease: the uncontended path is five
+  // calls.
   create: `${LIB}
-local dir, key, v, l = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local e = needLease(l) if e then return e end
-local first = reap(dir)
-local c, r = write(dir, key, v, l, false)
--- An empty directory before this call: nothing is ahead of the new key.
-if not first and r ~= 0 then return {c, r, {}, tostring(r)} end
-local k = redis.call('ZREVRANGEBYSCORE', P..'ix:'..dir, '('..c, '-inf', 'LIMIT', 0, 1)[1]
-return {c, r, kv(k), rev()}`,
+local dir, key, v, l, q = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
+local live, ok = reap(dir, l)
+if not ok then return leaseGone(l) end
+local ahead
+for _, e in ipairs(live) do
+  if e.k == key then return {e.c, 0, kv(ahead), rev()} end
+  ahead = e
+end
+local r = redis.call('INCR', P..'rev')
+local c = tostring(r)
+redis.call('HSET', P..'dir:'..dir, key, c..' '..c..' '..l..' '..v)
+redis.call('SADD', P..'lease:'..l, key)
+if not q then xadd(dir, r, 'p', key, c, v, '') end
+return {c, r, kv(ahead), c}`,
   put: `${LIB}
 local dir, key, v, l = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local e = needLease(l) if e then return e end
-local c, r = write(dir, key, v, l, true)
+if redis.call('EXISTS', P..'lease:'..l) == 0 then return leaseGone(l) end
+local d = P..'dir:'..dir
+local old = redis.call('HGET', d, key)
+local r = redis.call('INCR', P..'rev')
+local c, ol = tostring(r), nil
+if old then c, ol = string.match(old, '^(%d+) %d+ (%d+) ') end
+redis.call('HSET', d, key, c..' '..r..' '..l..' '..v)
+-- Taken over by another lease: the old one's revoke must not delete it.
+if ol and ol ~= l then redis.call('SREM', P..'lease:'..ol, key) end
+redis.call('SADD', P..'lease:'..l, key)
+xadd(dir, r, 'p', key, c, v, '')
 return tostring(r)`,
   before: `${LIB}
-local dir, r = ARGV[1], ARGV[2]
-reap(dir)
-local k = redis.call('ZREVRANGEBYSCORE', P..'ix:'..dir, '('..r, '-inf', 'LIMIT', 0, 1)[1]
+local dir, r = ARGV[1], tonumber(ARGV[2])
+local k
+for _, e in ipairs(reap(dir)) do
+  if e.n >= r then break end
+  k = e
+end
 return {rev(), kv(k)}`,
   range: `${LIB}
-local dir = ARGV[1]
-reap(dir)
+local live = reap(ARGV[1])
 local out = {rev()}
-for _, k in ipairs(redis.call('ZRANGE', P..'ix:'..dir, 0, -1)) do out[#out + 1] = kv(k) end
+for _, e in ipairs(live) do out[#out + 1] = kv(e) end
 return out`,
   delete: `${LIB}
-del(ARGV[1], ARGV[2])
+del(ARGV[1], ARGV[2], ARGV[3] == '1')
 return 1`,
   reap: `${LIB}
 reap(ARGV[1])
@@ -206,8 +233,9 @@ export class RedisStore implements Store {
     key: string,
     value: string,
     lease: string,
+    o?: WriteOptions,
   ): Promise<Created> {
-    const r = await this.#eval("create", dir, key, value, lease) as Reply[];
+    const r = await this.#eval("create", dir, key, value, lease, o?.queue ? 1 : 0) as Reply[];
     return {
       createRev: BigInt(String(r[0])),
       created: r[1] !== 0,
@@ -235,8 +263,8 @@ export class RedisStore implements Store {
     return { rev: BigInt(String(r[0])), kvs };
   }
 
-  async delete(dir: string, key: string): Promise<void> {
-    await this.#eval("delete", dir, key);
+  async delete(dir: string, key: string, o?: WriteOptions): Promise<void> {
+    await this.#eval("delete", dir, key, o?.queue ? 1 : 0);
   }
 
   async *watch(

@@ -16,22 +16,76 @@ export type Reply = string | number | null | Reply[];
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const CR = 13;
+const LF = 10;
 
 interface Pending {
   resolve: (r: Reply) => void;
   reject: (e: unknown) => void;
 }
 
-// One string, encoded once: arguments are nearly always ASCII, whose byte length is their length.
+// Arguments are nearly always short ASCII: their bytes are written straight into one buffer
+// (no TextEncoder call, no intermediate string); any other character takes the encoder path.
 function encode(args: readonly (string | number | bigint)[]): Uint8Array {
+  const strs: string[] = [];
+  let size = 1 + digits(args.length) + 2;
+  for (const a of args) {
+    const s = typeof a === "string" ? a : String(a);
+    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return encodeText(args);
+    strs.push(s);
+    size += 1 + digits(s.length) + 2 + s.length + 2;
+  }
+  const out = new Uint8Array(size);
+  let at = header(out, 0, 42, args.length);
+  for (const s of strs) {
+    at = header(out, at, 36, s.length);
+    for (let i = 0; i < s.length; i++) out[at++] = s.charCodeAt(i);
+    out[at++] = CR;
+    out[at++] = LF;
+  }
+  return out;
+}
+
+function digits(n: number): number {
+  return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : String(n).length;
+}
+
+// Writes `<type><n>\r\n` at `at`; returns the index after it.
+function header(out: Uint8Array, at: number, type: number, n: number): number {
+  out[at++] = type;
+  const text = n < 10 ? undefined : String(n);
+  if (text === undefined) out[at++] = 48 + n;
+  else for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);
+  out[at++] = CR;
+  out[at++] = LF;
+  return at;
+}
+
+function encodeText(args: readonly (string | number | bigint)[]): Uint8Array {
   let text = `*${args.length}\r\n`;
   for (const a of args) {
     const s = String(a);
-    // deno-lint-ignore no-control-regex -- the ASCII range is the test
-    const size = /^[\x00-\x7f]*$/.test(s) ? s.length : encoder.encode(s).length;
-    text += `$${size}\r\n${s}\r\n`;
+    text += `$${encoder.encode(s).length}\r\n${s}\r\n`;
   }
   return encoder.encode(text);
+}
+
+// The decimal integer in buf[from, to) (RESP lengths and integers are ASCII digits).
+function int(buf: Uint8Array, from: number, to: number): number {
+  let i = from;
+  const negative = buf[i] === 45;
+  if (negative) i++;
+  let n = 0;
+  for (; i < to; i++) n = n * 10 + (buf[i]! - 48);
+  return negative ? -n : n;
+}
+
+// Short ASCII strings (keys, revisions, ids) are built without a TextDecoder call.
+function text(buf: Uint8Array, from: number, to: number): string {
+  if (to - from > 64) return decoder.decode(buf.subarray(from, to));
+  for (let i = from; i < to; i++) {
+    if (buf[i]! > 0x7f) return decoder.decode(buf.subarray(from, to));
+  }
+  return String.fromCharCode.apply(null, buf.subarray(from, to) as unknown as number[]);
 }
 
 // Parses one reply at `at`; undefined when the buffer does not hold all of it yet.
@@ -42,23 +96,22 @@ function parse(
   const lineEnd = buf.indexOf(CR, at);
   if (lineEnd < 0 || lineEnd + 1 >= buf.length) return undefined;
   const type = buf[at];
-  const line = decoder.decode(buf.subarray(at + 1, lineEnd));
   const after = lineEnd + 2;
   switch (type) {
     case 43: // +
-      return { value: line, next: after };
+      return { value: text(buf, at + 1, lineEnd), next: after };
     case 45: // -
-      return { value: new RespError(line), next: after };
+      return { value: new RespError(decoder.decode(buf.subarray(at + 1, lineEnd))), next: after };
     case 58: // :
-      return { value: Number(line), next: after };
+      return { value: int(buf, at + 1, lineEnd), next: after };
     case 36: { // $
-      const n = Number(line);
+      const n = int(buf, at + 1, lineEnd);
       if (n < 0) return { value: null, next: after };
       if (after + n + 2 > buf.length) return undefined;
-      return { value: decoder.decode(buf.subarray(after, after + n)), next: after + n + 2 };
+      return { value: text(buf, after, after + n), next: after + n + 2 };
     }
     case 42: { // *
-      const n = Number(line);
+      const n = int(buf, at + 1, lineEnd);
       if (n < 0) return { value: null, next: after };
       const items: Reply[] = [];
       let next = after;

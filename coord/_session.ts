@@ -21,7 +21,6 @@ export class Session {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #inFlight: Promise<void> | undefined;
   #closed = false;
-  #seq = 0;
 
   constructor(
     store: Store,
@@ -49,11 +48,6 @@ export class Session {
   /** The lost signal without the local check (for listeners). */
   get lostRaw(): AbortSignal {
     return this.#lost.signal;
-  }
-
-  /** A key suffix unique to this session. */
-  nextId(): string {
-    return `${this.lease}-${(this.#seq++).toString(36)}`;
   }
 
   /** Aborts `lost` when no keepalive succeeded within the TTL. */

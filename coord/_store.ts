@@ -30,6 +30,21 @@ export interface Created {
   ahead: KV | undefined;
   /** The store revision `ahead` was read at. */
   rev: bigint;
+  /**
+   * `ahead` was the only key before this one (stores that know it say so): once it is gone, no
+   * key older than this one is left, as keys created later are younger.
+   */
+  aheadIsOldest?: boolean;
+}
+
+/**
+ * How a directory is watched, told on writes so a store can leave out events nobody reads.
+ * `queue`: a lock queue, watched only by the owners of its own keys, each for the delete of the
+ * one key ahead of its own (never a watch of the whole directory): its put events, and the delete
+ * of a key that leaves the directory empty (no key is left to wait), may be left out.
+ */
+export interface WriteOptions {
+  queue?: boolean;
 }
 
 /** The lease is gone on the server (expired or revoked). */
@@ -57,6 +72,7 @@ export interface Store {
     key: string,
     value: string,
     lease: string,
+    o?: WriteOptions,
   ): Promise<Created>;
   /** Creates or overwrites `key`; returns its mod revision. */
   put(dir: string, key: string, value: string, lease: string): Promise<bigint>;
@@ -64,7 +80,7 @@ export interface Store {
   before(dir: string, rev: bigint): Promise<{ kv: KV | undefined; rev: bigint }>;
   /** Every key under `dir`, oldest first, and the store revision of the answer. */
   range(dir: string): Promise<{ kvs: KV[]; rev: bigint }>;
-  delete(dir: string, key: string): Promise<void>;
+  delete(dir: string, key: string, o?: WriteOptions): Promise<void>;
   /**
    * Changes under `dir` (only of `key` when given) from revision `fromRev` on, in order, resuming
    * after a broken stream without a gap; ends by rejecting with `signal.reason`.
@@ -75,8 +91,11 @@ export interface Store {
     fromRev: bigint,
     signal: AbortSignal,
   ): AsyncIterable<StoreEvent>;
-  /** Optional fast path: resolves once `key` is gone (rejects with `signal.reason`). */
-  waitGone?(dir: string, key: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Optional fast path: resolves once the key created at `createRev` is gone, deleted or created
+   * again since (keys are reused), rejects with `signal.reason`.
+   */
+  waitGone?(dir: string, key: string, createRev: bigint, signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 

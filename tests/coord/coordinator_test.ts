@@ -55,6 +55,58 @@ for (const engine of engines) {
   });
 
   Deno.test(
+    `coord ${engine.name}: a holder that releases and locks again queues behind the waiter`,
+    opts,
+    async () => {
+      // The holder's key is reused: re-created at once, it is behind the waiter, which must
+      // not take that new key for the one it was waiting on (both would then wait forever).
+      await using a = await connect(engine.url, { ttl });
+      await using b = await connect(engine.url, { ttl });
+      const name = fresh("reuse");
+      let held = await a.lock(name);
+      for (let round = 0; round < 5; round++) {
+        const waiting = b.lock(name, { timeout: 5_000 });
+        await waitFor(async () => (await serverKeys(engine, name) ?? 2) === 2, "the waiter's key");
+        await held.release();
+        const again = a.lock(name, { timeout: 5_000 });
+        const got = await waiting;
+        await got.release();
+        held = await again;
+        assert.ok(held.token > got.token, `round ${round}: fencing tokens in queue order`);
+      }
+      await held.release();
+    },
+  );
+
+  Deno.test(
+    `coord ${engine.name}: a waiter that gives up hands its place on, not the lock`,
+    opts,
+    async () => {
+      // c waits behind b, b behind the holder a: when b times out, c must go on waiting for a.
+      await using a = await connect(engine.url, { ttl });
+      await using b = await connect(engine.url, { ttl });
+      await using c = await connect(engine.url, { ttl });
+      const name = fresh("giveup");
+      const held = await a.lock(name);
+      const gaveUp = b.lock(name, { timeout: 300 });
+      await waitFor(async () => (await serverKeys(engine, name) ?? 2) === 2, "b's key");
+      let cHeld = false;
+      const waiting = c.lock(name).then((h) => {
+        cHeld = true;
+        return h;
+      });
+      await assert.rejects(gaveUp, { name: "TimeoutError" });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(cHeld, false, "c took the lock while a held it");
+      held.assertHeld();
+      await held.release();
+      const got = await waiting;
+      assert.ok(got.token > held.token);
+      await got.release();
+    },
+  );
+
+  Deno.test(
     `coord ${engine.name}: timeout and abort leave no key on the server`,
     opts,
     async () => {
@@ -95,6 +147,26 @@ for (const engine of engines) {
         assert.equal(e.token, held.token);
         return true;
       });
+    },
+  );
+
+  Deno.test(
+    `coord ${engine.name}: non-ASCII member ids, capabilities and names round-trip`,
+    opts,
+    async () => {
+      const id = "nœud-é/日本-" + "x".repeat(80);
+      await using a = await connect(engine.url, { memberId: id, ttl });
+      const group = fresh("grüppe-日本");
+      const capabilities = { label: "ünïcode ✓", long: "ß".repeat(100) };
+      await a.join(group, { capabilities });
+      assert.deepEqual(await a.members(group), [{ id, capabilities }]);
+      const held = await a.lock(fresh("lock-ü"));
+      await held.release();
+      const leadership = await a.campaign(group);
+      assert.equal(await a.leader(group), id);
+      await leadership.resign();
+      await a.leave(group);
+      assert.deepEqual(await a.members(group), []);
     },
   );
 
