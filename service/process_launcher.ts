@@ -111,10 +111,11 @@ export interface ProcessLauncherOptions {
   /**
    * Turn on `net.ipv4.tcp_migrate_req` for this network namespace (Linux) so that connections
    * queued on a closing `reusePort` listener move to another worker during a rolling reload
-   * instead of being reset (default `true`; done once per process, at the first
-   * `launchService()`, when it may: root or CAP_NET_ADMIN, and Deno permission — `--allow-all`
-   * for `/proc/sys`, or `--allow-run=sysctl`; it logs that it did, or warns once naming the
-   * setting when it may not). `false` leaves the setting alone.
+   * instead of being reset (default `true`; done once per process, once the first workers have
+   * started or at the first reload, whichever comes first — not while they start, which the
+   * `sysctl` runs would slow down — when it may: root or CAP_NET_ADMIN, and Deno permission —
+   * `--allow-all` for `/proc/sys`, or `--allow-run=sysctl`; it logs that it did, or warns once
+   * naming the setting when it may not). `false` leaves the setting alone.
    */
   migrateRequests?: boolean;
   /**
@@ -414,12 +415,14 @@ export class ProcessLauncher implements AsyncDisposable {
     };
     this.#specs.push(spec);
     this.#holdSignals();
-    if (this.#migrateRequests) enableTcpMigrateReq();
     getLogger().info(`Starting ${workers} workers`);
     this.#track(checkThenSpawn(ref, (error) => this.#onFatal(error), () => {
       if (this.#state !== "running") return;
       for (const slot of spec.slots) this.#spawnNow(spec, slot, false);
-      this.#refreshStandby(spec);
+      // The standby starts once the workers have: on a small machine it would compete with them
+      // for the CPU, and it only speeds up later respawns.
+      const started = spec.slots.map((slot) => slot.handle?.started);
+      void Promise.allSettled(started).then(() => this.#refreshStandby(spec));
     }));
   }
 
@@ -648,6 +651,13 @@ export class ProcessLauncher implements AsyncDisposable {
     if (!all) return;
     this.#readyNotified = true;
     this.#notify(notifyReady);
+    this.#enableMigrate();
+  }
+
+  // May run `sysctl` synchronously (when /proc/sys is not writable here): done once the workers
+  // have started, or before the first reload (the one that needs it), not while they start.
+  #enableMigrate(): void {
+    if (this.#migrateRequests) enableTcpMigrateReq();
   }
 
   #notify(fn: () => Promise<boolean>): void {
@@ -656,6 +666,7 @@ export class ProcessLauncher implements AsyncDisposable {
 
   async #doReload(): Promise<void> {
     if (this.#state !== "running") return;
+    this.#enableMigrate();
     await Promise.all(this.#tasks);
     await refreshConf(this.#conf, this.#restartMethod);
     if (this.#restartMethod === "mutate") {
