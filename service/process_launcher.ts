@@ -10,6 +10,7 @@ import { type Clock, systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import {
   type ResolvedRestartPolicy,
+  type RestartDecision,
   resolveRestartPolicy,
   type RestartPolicy,
   RestartTracker,
@@ -543,8 +544,28 @@ export class ProcessLauncher implements AsyncDisposable {
     return handle;
   }
 
-  // A dead worker: log how it ended, then restart it (at once, after the back-off) or give up.
-  #onDeath(spec: Spec, slot: Slot, handle: WorkerHandle, info: ExitInfo): void {
+  // A dead worker, as soon as it is known to be dead: restart it at once when the policy says so
+  // (before its last output has drained: the replacement's start-up is the longer wait), then,
+  // once it has drained, log how it ended and restart it after the back-off or give up.
+  #onDeath(spec: Spec, slot: Slot, handle: WorkerHandle): void {
+    const decision = slot.tracker.onDeath();
+    if (decision.restart) slot.restarts++;
+    if (decision.restart && decision.delay === 0) {
+      // Synchronous: the replacement is under way before anything else runs.
+      this.#spawnNow(spec, slot, true);
+    } else {
+      slot.state = decision.restart ? "restarting" : "stopped";
+    }
+    void handle.exited.then((info) => this.#onExit(spec, slot, handle, info, decision));
+  }
+
+  #onExit(
+    spec: Spec,
+    slot: Slot,
+    handle: WorkerHandle,
+    info: ExitInfo,
+    decision: RestartDecision,
+  ): void {
     const who = handle.pid === undefined ? "" : ` (pid ${handle.pid})`;
     const status = info.signal !== undefined
       ? `signal ${info.signal}`
@@ -552,9 +573,7 @@ export class ProcessLauncher implements AsyncDisposable {
       ? `exit code ${info.code}`
       : "no exit code";
     const death = `Worker ${slot.workerId} of ${spec.ref.export}${who} ${info.reason} [${status}]`;
-    const decision = slot.tracker.onDeath();
     if (!decision.restart) {
-      slot.state = "stopped";
       const error = new RestartIntensityError(
         slot.workerId,
         decision.restarts,
@@ -567,16 +586,16 @@ export class ProcessLauncher implements AsyncDisposable {
       void this.#shutdown(true, 2);
       return;
     }
-    slot.restarts++;
     const n =
       `restart ${decision.restarts} of at most ${this.#policy.maxRestarts} within ${this.#policy.window} ms`;
     if (decision.delay === 0) {
       getLogger().warning(`${death}; respawned at once (${n})`);
-      // Synchronous: the replacement is under way before anything else runs.
-      this.#spawnNow(spec, slot, true);
       return;
     }
-    slot.state = "restarting";
+    if (this.#state !== "running") {
+      slot.state = "stopped";
+      return;
+    }
     getLogger().warning(`${death}; respawned in ${decision.delay} ms (${n})`);
     getLogger().info(`Forking too fast, sleeping ${decision.delay} ms`);
     this.#track((async () => {
@@ -617,14 +636,14 @@ export class ProcessLauncher implements AsyncDisposable {
         this.#checkReady();
       }
     }, () => {});
-    void handle.exited.then((info) => {
+    void handle.gone.then(() => {
       if (slot.handle !== handle) return;
       slot.handle = undefined;
       if (this.#state !== "running") {
         slot.state = "stopped";
         return;
       }
-      this.#onDeath(spec, slot, handle, info);
+      this.#onDeath(spec, slot, handle);
     });
   }
 
