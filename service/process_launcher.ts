@@ -10,18 +10,14 @@ import { type Clock, systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import {
   type ResolvedRestartPolicy,
-  type RestartDecision,
   resolveRestartPolicy,
+  type RestartDecision,
   type RestartPolicy,
   RestartTracker,
 } from "../runtime/restart_policy.ts";
 import { selectBackendType, selectedBackendType, selectedIsolation } from "../runtime/selection.ts";
-import {
-  checkRestartMethod,
-  checkWorkers,
-  describeValue,
-  holdForSignals,
-} from "./_launcher_common.ts";
+import { checkRestartMethod, checkWorkers, describeValue } from "./_launcher_common.ts";
+import { holdForSignals } from "./_signal_hold.ts";
 import {
   configSources,
   gracefulTimeoutMs,
