@@ -118,7 +118,7 @@ export interface ProcessLauncherOptions {
   /**
    * Keep one pre-started standby worker per service (module imported, config loaded), promoted
    * when a worker dies: a replacement's `start()` then runs without a worker start-up (default
-   * `false`).
+   * `false`). It is started once the service's workers have started.
    */
   standby?: boolean;
 }
