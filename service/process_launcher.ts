@@ -278,6 +278,7 @@ export class ProcessLauncher implements AsyncDisposable {
   #health: HealthServer | undefined;
   #healthClosed: Promise<void> | undefined;
   #migrateRequests: boolean;
+  #migrateDone = false;
 
   /**
    * Creates a launcher (selects the backend, whose `launcherIsolation` is the default) and,
@@ -672,7 +673,10 @@ export class ProcessLauncher implements AsyncDisposable {
   // May run `sysctl` synchronously (when /proc/sys is not writable here): done once the workers
   // have started, or before the first reload (the one that needs it), not while they start.
   #enableMigrate(): void {
-    if (this.#migrateRequests) enableTcpMigrateReq();
+    // Once: a second call would read the setting again (another sysctl run).
+    if (!this.#migrateRequests || this.#migrateDone) return;
+    this.#migrateDone = true;
+    enableTcpMigrateReq();
   }
 
   #notify(fn: () => Promise<boolean>): void {
