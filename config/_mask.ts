@@ -106,12 +106,18 @@ const TEMPLATES: readonly Template[] = [
   { source: (k) => String.raw`(${k}\s*=\s*)[^\s^'"]+`, replace: keepAround },
 ];
 
-const RULES: ReadonlyMap<string, readonly Rule[]> = new Map(
-  KEYS.map((key) => [
-    key,
-    TEMPLATES.map((t) => ({ regex: new RegExp(t.source(`${key}[0-9]*`), "gisu"), ...t })),
-  ]),
-);
+// Compiled per key on first use: the 420 regexes cost 2-3 ms, paid by every program importing
+// fjord at its start-up (a launcher's before it starts its workers) when built up front.
+const RULES = new Map<string, readonly Rule[]>();
+
+function rules(key: string): readonly Rule[] {
+  let r = RULES.get(key);
+  if (r === undefined) {
+    r = TEMPLATES.map((t) => ({ regex: new RegExp(t.source(`${key}[0-9]*`), "gisu"), ...t }));
+    RULES.set(key, r);
+  }
+  return r;
+}
 
 /**
  * Replaces secrets in `message` with `secret` (the core of `maskPassword` in `process/`, which
@@ -122,7 +128,7 @@ export function maskSecrets(message: string, secret: string): string {
   for (let i = 0; i < KEYS.length; i++) {
     const key = KEYS[i]!;
     if (!lower.includes(key)) continue;
-    for (const rule of RULES.get(key)!) {
+    for (const rule of rules(key)) {
       message = message.replace(
         rule.regex,
         (_m: string, ...args: unknown[]) => {

@@ -98,6 +98,11 @@ export interface IsolateHandle<In> {
   readonly isolateId: number | undefined;
   /** False once it has ended. */
   readonly alive: boolean;
+  /**
+   * Resolves as soon as it is known to have ended, before `exited`: a child's last output may
+   * still be draining (a supervisor can start a replacement meanwhile).
+   */
+  readonly gone: Promise<void>;
   /** Resolves once, when it has ended (and its resources are released). */
   readonly exited: Promise<IsolateExit>;
   /** Sends a program message; throws a DataCloneError synchronously when it cannot be cloned. */
@@ -179,6 +184,7 @@ function dispatch<Out>(
 
 function startWorker<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle<In> {
   const exited = Promise.withResolvers<IsolateExit>();
+  const gone = Promise.withResolvers<void>();
   let worker: Worker | undefined = spawnFjordWorker(options.entry, {
     ...(options.name !== undefined ? { name: options.name } : {}),
     data: options.data,
@@ -193,6 +199,7 @@ function startWorker<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle<
     w.onmessageerror = null;
     w.onerror = null;
     terminateFjordWorker(w);
+    gone.resolve();
     exited.resolve(exit);
   };
   worker.onmessage = (event: MessageEvent) => {
@@ -214,6 +221,7 @@ function startWorker<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle<
     get alive(): boolean {
       return worker !== undefined;
     },
+    gone: gone.promise,
     exited: exited.promise,
     post(msg: In, transfer?: Transferable[]): void {
       worker?.postMessage([K_MSG, msg], transfer ?? []);
@@ -345,6 +353,7 @@ function startProcess<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle
     get alive(): boolean {
       return alive;
     },
+    gone: child.status.then(() => {}),
     exited,
     post(msg: In): void {
       // Encoded now, so a clone failure throws here as postMessage would.

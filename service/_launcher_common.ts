@@ -1,8 +1,8 @@
-// Helpers shared by the launchers (parent side) and their worker runtimes: argument checks,
-// the keep-alive timer, and internal access to Services.
+// Helpers shared by the launchers (parent side) and their worker runtimes: argument checks and
+// internal access to Services. (The launchers' signal hold is in _signal_hold.ts: a worker does
+// not load the signal handler.)
 
 import type { RestartMethod, ServiceBase, Services } from "./service.ts";
-import { SignalHandler } from "./signal_handler.ts";
 
 const RESTART_METHODS: readonly string[] = ["reload", "mutate"];
 
@@ -82,24 +82,4 @@ export function forceStopServices(services: Services): Promise<void> {
 /** Resolves when every start() added so far settled: true when all succeeded. */
 export function servicesStarted(services: Services): Promise<boolean> {
   return startedOf!(services);
-}
-
-/** What a launcher does on each signal it handles. */
-export type LauncherSignalActions = Record<"SIGTERM" | "SIGINT" | "SIGHUP", () => void>;
-
-/**
- * For a launcher's wait(): installs the SIGTERM/SIGINT/SIGHUP handlers (where the OS supports
- * them) and keeps the event loop alive, which pending promises and signal listeners alone do
- * not. Returns the function that removes both.
- */
-export function holdForSignals(actions: LauncherSignalActions): () => void {
-  const handler = new SignalHandler();
-  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
-    if (handler.isSignalSupported(signal)) handler.add(signal, () => actions[signal]());
-  }
-  const id = setInterval(() => {}, 2 ** 30);
-  return () => {
-    handler.clear();
-    clearInterval(id);
-  };
 }

@@ -30,7 +30,12 @@ export interface WorkerHandle {
   readonly pid: number | undefined;
   /** Resolves when the service's start() resolved; rejects if the worker died first. */
   readonly started: Promise<void>;
-  /** Resolves when the worker is gone. */
+  /**
+   * Resolves as soon as the worker is known to be dead, before `exited` (a child's last output
+   * may still be draining): a replacement can start meanwhile.
+   */
+  readonly gone: Promise<void>;
+  /** Resolves when the worker is gone (its output drained), with how it ended. */
   readonly exited: Promise<ExitInfo>;
   readonly alive: boolean;
   /** Starts a standby worker's service as `workerId`. */
@@ -98,6 +103,9 @@ export class IsolateWorkerHandle implements WorkerHandle {
   }
   get started(): Promise<void> {
     return this.#started.promise;
+  }
+  get gone(): Promise<void> {
+    return this.#isolate.gone;
   }
   get exited(): Promise<ExitInfo> {
     return this.#exited;

@@ -11,16 +11,13 @@ import { getLogger } from "../runtime/logger.ts";
 import {
   type ResolvedRestartPolicy,
   resolveRestartPolicy,
+  type RestartDecision,
   type RestartPolicy,
   RestartTracker,
 } from "../runtime/restart_policy.ts";
 import { selectBackendType, selectedBackendType, selectedIsolation } from "../runtime/selection.ts";
-import {
-  checkRestartMethod,
-  checkWorkers,
-  describeValue,
-  holdForSignals,
-} from "./_launcher_common.ts";
+import { checkRestartMethod, checkWorkers, describeValue } from "./_launcher_common.ts";
+import { holdForSignals } from "./_signal_hold.ts";
 import {
   configSources,
   gracefulTimeoutMs,
@@ -111,16 +108,17 @@ export interface ProcessLauncherOptions {
   /**
    * Turn on `net.ipv4.tcp_migrate_req` for this network namespace (Linux) so that connections
    * queued on a closing `reusePort` listener move to another worker during a rolling reload
-   * instead of being reset (default `true`; done once per process, at the first
-   * `launchService()`, when it may: root or CAP_NET_ADMIN, and Deno permission — `--allow-all`
-   * for `/proc/sys`, or `--allow-run=sysctl`; it logs that it did, or warns once naming the
-   * setting when it may not). `false` leaves the setting alone.
+   * instead of being reset (default `true`; done once per process, once the first workers have
+   * started or at the first reload, whichever comes first — not while they start, which the
+   * `sysctl` runs would slow down — when it may: root or CAP_NET_ADMIN, and Deno permission —
+   * `--allow-all` for `/proc/sys`, or `--allow-run=sysctl`; it logs that it did, or warns once
+   * naming the setting when it may not). `false` leaves the setting alone.
    */
   migrateRequests?: boolean;
   /**
    * Keep one pre-started standby worker per service (module imported, config loaded), promoted
    * when a worker dies: a replacement's `start()` then runs without a worker start-up (default
-   * `false`).
+   * `false`). It is started once the service's workers have started.
    */
   standby?: boolean;
 }
@@ -280,6 +278,7 @@ export class ProcessLauncher implements AsyncDisposable {
   #health: HealthServer | undefined;
   #healthClosed: Promise<void> | undefined;
   #migrateRequests: boolean;
+  #migrateDone = false;
 
   /**
    * Creates a launcher (selects the backend, whose `launcherIsolation` is the default) and,
@@ -414,12 +413,14 @@ export class ProcessLauncher implements AsyncDisposable {
     };
     this.#specs.push(spec);
     this.#holdSignals();
-    if (this.#migrateRequests) enableTcpMigrateReq();
     getLogger().info(`Starting ${workers} workers`);
     this.#track(checkThenSpawn(ref, (error) => this.#onFatal(error), () => {
       if (this.#state !== "running") return;
       for (const slot of spec.slots) this.#spawnNow(spec, slot, false);
-      this.#refreshStandby(spec);
+      // The standby starts once the workers have: on a small machine it would compete with them
+      // for the CPU, and it only speeds up later respawns.
+      const started = spec.slots.map((slot) => slot.handle?.started);
+      void Promise.allSettled(started).then(() => this.#refreshStandby(spec));
     }));
   }
 
@@ -540,8 +541,28 @@ export class ProcessLauncher implements AsyncDisposable {
     return handle;
   }
 
-  // A dead worker: log how it ended, then restart it (at once, after the back-off) or give up.
-  #onDeath(spec: Spec, slot: Slot, handle: WorkerHandle, info: ExitInfo): void {
+  // A dead worker, as soon as it is known to be dead: restart it at once when the policy says so
+  // (before its last output has drained: the replacement's start-up is the longer wait), then,
+  // once it has drained, log how it ended and restart it after the back-off or give up.
+  #onDeath(spec: Spec, slot: Slot, handle: WorkerHandle): void {
+    const decision = slot.tracker.onDeath();
+    if (decision.restart) slot.restarts++;
+    if (decision.restart && decision.delay === 0) {
+      // Synchronous: the replacement is under way before anything else runs.
+      this.#spawnNow(spec, slot, true);
+    } else {
+      slot.state = decision.restart ? "restarting" : "stopped";
+    }
+    void handle.exited.then((info) => this.#onExit(spec, slot, handle, info, decision));
+  }
+
+  #onExit(
+    spec: Spec,
+    slot: Slot,
+    handle: WorkerHandle,
+    info: ExitInfo,
+    decision: RestartDecision,
+  ): void {
     const who = handle.pid === undefined ? "" : ` (pid ${handle.pid})`;
     const status = info.signal !== undefined
       ? `signal ${info.signal}`
@@ -549,9 +570,7 @@ export class ProcessLauncher implements AsyncDisposable {
       ? `exit code ${info.code}`
       : "no exit code";
     const death = `Worker ${slot.workerId} of ${spec.ref.export}${who} ${info.reason} [${status}]`;
-    const decision = slot.tracker.onDeath();
     if (!decision.restart) {
-      slot.state = "stopped";
       const error = new RestartIntensityError(
         slot.workerId,
         decision.restarts,
@@ -564,16 +583,16 @@ export class ProcessLauncher implements AsyncDisposable {
       void this.#shutdown(true, 2);
       return;
     }
-    slot.restarts++;
     const n =
       `restart ${decision.restarts} of at most ${this.#policy.maxRestarts} within ${this.#policy.window} ms`;
     if (decision.delay === 0) {
       getLogger().warning(`${death}; respawned at once (${n})`);
-      // Synchronous: the replacement is under way before anything else runs.
-      this.#spawnNow(spec, slot, true);
       return;
     }
-    slot.state = "restarting";
+    if (this.#state !== "running") {
+      slot.state = "stopped";
+      return;
+    }
     getLogger().warning(`${death}; respawned in ${decision.delay} ms (${n})`);
     getLogger().info(`Forking too fast, sleeping ${decision.delay} ms`);
     this.#track((async () => {
@@ -614,14 +633,14 @@ export class ProcessLauncher implements AsyncDisposable {
         this.#checkReady();
       }
     }, () => {});
-    void handle.exited.then((info) => {
+    void handle.gone.then(() => {
       if (slot.handle !== handle) return;
       slot.handle = undefined;
       if (this.#state !== "running") {
         slot.state = "stopped";
         return;
       }
-      this.#onDeath(spec, slot, handle, info);
+      this.#onDeath(spec, slot, handle);
     });
   }
 
@@ -648,6 +667,16 @@ export class ProcessLauncher implements AsyncDisposable {
     if (!all) return;
     this.#readyNotified = true;
     this.#notify(notifyReady);
+    this.#enableMigrate();
+  }
+
+  // May run `sysctl` synchronously (when /proc/sys is not writable here): done once the workers
+  // have started, or before the first reload (the one that needs it), not while they start.
+  #enableMigrate(): void {
+    // Once: a second call would read the setting again (another sysctl run).
+    if (!this.#migrateRequests || this.#migrateDone) return;
+    this.#migrateDone = true;
+    enableTcpMigrateReq();
   }
 
   #notify(fn: () => Promise<boolean>): void {
@@ -656,6 +685,7 @@ export class ProcessLauncher implements AsyncDisposable {
 
   async #doReload(): Promise<void> {
     if (this.#state !== "running") return;
+    this.#enableMigrate();
     await Promise.all(this.#tasks);
     await refreshConf(this.#conf, this.#restartMethod);
     if (this.#restartMethod === "mutate") {

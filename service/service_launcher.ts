@@ -13,9 +13,9 @@ import {
   checkServiceBase,
   checkWorkers,
   forceStopServices,
-  holdForSignals,
   servicesStarted,
 } from "./_launcher_common.ts";
+import { holdForSignals } from "./_signal_hold.ts";
 import {
   gracefulTimeoutMs,
   maybeLogOptions,
