@@ -26,6 +26,11 @@ if (plan.launcher === "service") {
   launcher = new ProcessLauncher(undefined, {
     isolation: plan.isolation!,
     standby: plan.standby ?? false,
+    // The harness kills each worker twice within a minute. fjord's default policy delays a
+    // second restart of one worker within its window by 100 ms (a crash-loop guard); the peers'
+    // throttles (oslo's "forking too fast", cotyledon's) do not fire at this spacing. Without
+    // the delay, the figure is the respawn itself, as theirs is.
+    restart: { backoff: { initial: 0 } },
   });
   launcher.launchService(ref, { workers: 2 });
 }

@@ -4,8 +4,7 @@
 // for <dir>/crash-<workerId>: it then writes crash-at-<workerId> (the time) and throws an
 // uncaught error, which ends its Web Worker (the launcher is told at once and terminate()s it).
 // That is the Worker-isolation analogue of SIGKILLing a worker process: a Web Worker cannot be
-// killed from another process, and a service that calls Deno.exit() or self.close() in its
-// Worker is not noticed by the launcher (no respawn), so those cannot be used.
+// killed from another process, and an uncaught error is the end a harness can trigger from a file.
 
 import type { ServiceBase } from "@fjord/fjord";
 

@@ -7,8 +7,9 @@
 // Kills: process isolation SIGKILLs the worker process (as the peers), timed from the kill.
 // Worker isolation: a Web Worker cannot be killed from another process; the service throws an
 // uncaught error when the harness drops a marker file, the launcher is told at once and
-// terminate()s the Worker; the time is taken where it threw. (A service calling Deno.exit() or
-// self.close() in its Worker is not noticed by the launcher today: no respawn.)
+// terminate()s the Worker; the time is taken where it threw.
+// Restarts: the supervisor runs with `backoff.initial: 0` (see _w7_main.ts), so the second kill
+// of a worker times its respawn, not fjord's crash-loop delay.
 // Launch time: just before the launcher is built, carried in the start marker, as the peers
 // (see _w7_main.ts). Checks, as the peer harness: every respawn is a new worker (new pid in
 // process isolation), after the kills both current workers answer a liveness ping (and their
