@@ -3,7 +3,8 @@
 // measured in the same run: a raw etcd JSON-gateway txn pair over fetch, a raw RESP
 // SET NX PX + DEL pair over Deno.connect. TTL 2 s for every lock, as for the peers.
 //
-//   W8a: 1,000 sequential uncontended acquire+release pairs after 10 untimed ones (ms per pair)
+//   W8a: 1,000 sequential uncontended acquire+release pairs after 10 untimed ones (ms per pair),
+//        fjord and the floor alternating in blocks of 100
 //   W8b: 4 processes released together, each 200 x (lock -> read counter -> +1 -> write -> unlock)
 
 import { connect } from "../coord/mod.ts";
@@ -11,6 +12,7 @@ import { check, emit, log, median, percentile, repeat } from "./_common.ts";
 import { ensureServers, ETCD_URL, REDIS_URL } from "./_w8_servers.ts";
 
 const PAIRS = 1000;
+const BLOCK = 100;
 const WARMUP = 10;
 const TTL = 2000;
 const PROCS = 4;
@@ -21,20 +23,36 @@ const engines = [
   { label: "fjord.coord redis://", url: REDIS_URL },
 ];
 
-async function timePairs(pair: () => Promise<void>): Promise<number[]> {
-  for (let i = 0; i < WARMUP; i++) await pair();
-  const samples: number[] = [];
-  for (let i = 0; i < PAIRS; i++) {
-    const t0 = performance.now();
-    await pair();
-    samples.push(performance.now() - t0);
+type Pair = () => Promise<void>;
+
+// Times the floor's pairs and fjord's in alternating blocks: a loopback round trip here flips
+// between a fast and a slow mode (Redis: ~11 or ~70 us) and may do so mid-run, so both sides
+// must see the same mix for their ratio to mean anything.
+async function timeInterleaved(
+  sides: { label: string; pair: Pair }[],
+): Promise<void> {
+  for (const { pair } of sides) for (let i = 0; i < WARMUP; i++) await pair();
+  const samples = sides.map((): number[] => []);
+  for (let block = 0; block < PAIRS / BLOCK; block++) {
+    for (let s = 0; s < sides.length; s++) {
+      const pair = sides[s]!.pair;
+      for (let i = 0; i < BLOCK; i++) {
+        const t0 = performance.now();
+        await pair();
+        samples[s]!.push(performance.now() - t0);
+      }
+    }
   }
-  return samples;
+  sides.forEach(({ label }, s) => {
+    emit(label, "W8a", "median_ms", median(samples[s]!), "ms");
+    emit(label, "W8a", "p99_ms", percentile(samples[s]!, 99), "ms");
+  });
 }
 
-async function w8a(label: string, url: string): Promise<void> {
-  await using a = await connect(url, { ttl: TTL });
-  await using b = await connect(url, { ttl: TTL });
+// fjord's side: a second client checks exclusion first, then one client locks and releases.
+async function fjordPair(label: string, url: string, stack: AsyncDisposableStack): Promise<Pair> {
+  const a = stack.use(await connect(url, { ttl: TTL }));
+  const b = stack.use(await connect(url, { ttl: TTL }));
   const name = `w8a-${crypto.randomUUID()}`;
   const held = await a.lock(name);
   check((await b.tryLock(name)) === undefined, `${label}: a second client acquired a held lock`);
@@ -42,19 +60,17 @@ async function w8a(label: string, url: string): Promise<void> {
   const other = await b.tryLock(name);
   check(other !== undefined, `${label}: the lock was not free after release`);
   await other!.release();
-  const samples = await timePairs(async () => {
+  return async () => {
     const h = await a.lock(name);
     await h.release();
-  });
-  emit(label, "W8a", "median_ms", median(samples), "ms");
-  emit(label, "W8a", "p99_ms", percentile(samples, 99), "ms");
+  };
 }
 
 function b64(s: string): string {
   return btoa(s);
 }
 
-async function etcdFloor(): Promise<void> {
+function etcdFloorPair(): Pair {
   const base = `http://${ETCD_URL.slice("etcd://".length).split(",")[0]}`;
   const key = b64(`w8a-floor-${crypto.randomUUID()}`);
   const token = b64(crypto.randomUUID());
@@ -62,7 +78,7 @@ async function etcdFloor(): Promise<void> {
     const r = await fetch(`${base}/v3/kv/txn`, { method: "POST", body: JSON.stringify(body) });
     return await r.json();
   };
-  const samples = await timePairs(async () => {
+  return async () => {
     const got = await post({
       compare: [{ key, target: 1, create_revision: "0" }],
       success: [{ request_put: { key, value: token } }],
@@ -73,14 +89,13 @@ async function etcdFloor(): Promise<void> {
       success: [{ request_delete_range: { key } }],
     });
     check(del.succeeded === true, "etcd floor: compare-value delete failed");
-  });
-  emit("deno etcd v3 JSON gateway txn (floor)", "W8a", "median_ms", median(samples), "ms");
-  emit("deno etcd v3 JSON gateway txn (floor)", "W8a", "p99_ms", percentile(samples, 99), "ms");
+  };
 }
 
-async function redisFloor(): Promise<void> {
+async function redisFloorPair(stack: AsyncDisposableStack): Promise<Pair> {
   const [host, port] = REDIS_URL.slice("redis://".length).split(":") as [string, string];
   const conn = await Deno.connect({ hostname: host, port: Number(port) });
+  stack.defer(() => conn.close());
   conn.setNoDelay(true);
   const enc = new TextEncoder();
   const buf = new Uint8Array(256);
@@ -95,13 +110,33 @@ async function redisFloor(): Promise<void> {
     const n = await conn.read(buf);
     check(n !== null && buf[0] === expect, "redis floor: unexpected reply");
   };
-  const samples = await timePairs(async () => {
+  return async () => {
     await roundTrip(set, 43); // +OK
     await roundTrip(del, 58); // :1
-  });
-  conn.close();
-  emit("deno redis SET NX PX + DEL (floor)", "W8a", "median_ms", median(samples), "ms");
-  emit("deno redis SET NX PX + DEL (floor)", "W8a", "p99_ms", percentile(samples, 99), "ms");
+  };
+}
+
+async function w8a(): Promise<void> {
+  {
+    await using stack = new AsyncDisposableStack();
+    await timeInterleaved([
+      { label: "deno etcd v3 JSON gateway txn (floor)", pair: etcdFloorPair() },
+      {
+        label: engines[0]!.label,
+        pair: await fjordPair(engines[0]!.label, engines[0]!.url, stack),
+      },
+    ]);
+  }
+  {
+    await using stack = new AsyncDisposableStack();
+    await timeInterleaved([
+      { label: "deno redis SET NX PX + DEL (floor)", pair: await redisFloorPair(stack) },
+      {
+        label: engines[1]!.label,
+        pair: await fjordPair(engines[1]!.label, engines[1]!.url, stack),
+      },
+    ]);
+  }
 }
 
 // W8b child: connect, say ready, wait for "go" on stdin, run the increments, print the times.
@@ -185,9 +220,7 @@ if (Deno.args[0] === "--child") {
 } else {
   const stop = await ensureServers();
   try {
-    await etcdFloor();
-    await redisFloor();
-    for (const { label, url } of engines) await w8a(label, url);
+    await w8a();
     for (const { label, url } of engines) await w8b(label, url);
   } finally {
     await stop();
