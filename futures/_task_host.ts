@@ -25,7 +25,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 const NO_TRANSFER: Transferable[] = [];
-const LONG_TASK_FLUSH_MS = 1;
 
 export function createTaskHost(
   send: (msg: FromWorker, transfer: Transferable[]) => void,
@@ -132,18 +131,7 @@ export function createTaskHost(
   }
 
   function pump(): void {
-    let flushed = performance.now();
     while (!blocked && !crashed && head < queue.length) {
-      // A long synchronous task's result leaves at once, not with the tasks queued behind it:
-      // the parent then sends the next task while this worker runs the queued one, so a worker
-      // of long tasks never waits a round trip for work.
-      if (outbox.length > 0) {
-        const now = performance.now();
-        if (now - flushed >= LONG_TASK_FLUSH_MS) {
-          flush();
-          flushed = now;
-        }
-      }
       const id = queue[head] as number;
       const url = queue[head + 1] as string;
       const name = queue[head + 2] as string;
