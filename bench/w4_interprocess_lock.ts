@@ -18,7 +18,7 @@
 //
 // Run: deno run --allow-read --allow-write --allow-run bench/w4_interprocess_lock.ts
 import { lock } from "../lock/mod.ts";
-import { check, emit, log, median, repeat } from "./_common.ts";
+import { check, emit, intArg, log, median, repeat } from "./_common.ts";
 
 // The FFI floor's own binding (not fjord's).
 function ofdFloor(path: string): { lock(): Promise<void>; unlock(): void } {
@@ -49,7 +49,11 @@ function ofdFloor(path: string): { lock(): Promise<void>; unlock(): void } {
   };
 }
 
-const PROCS = 4;
+// Scaling: `--procs N` runs N processes (x 300 each) for the default mode and the kept-open
+// floor only, as workload W4-scaling.
+const SCALING = Deno.args.includes("--procs");
+const PROCS = intArg("procs", 4);
+const W4 = SCALING ? "W4-scaling" : "W4";
 const ITERS = 300;
 const WIDTH = 10;
 
@@ -179,13 +183,18 @@ async function trial(peer: string, mode: string, warm: boolean): Promise<number>
 async function run(peer: string, mode: string, warm = false): Promise<number> {
   const wall = median(await repeat(() => trial(peer, mode, warm)));
   const rate = (PROCS * ITERS) / wall;
-  emit(peer, "W4", "acquisitions_per_s", rate, "acq/s");
-  emit(peer, "W4", "wall_s", wall, "s");
+  const label = SCALING ? `${peer} x${PROCS}` : peer;
+  emit(label, W4, "acquisitions_per_s", rate, "acq/s");
+  emit(label, W4, "wall_s", wall, "s");
   return rate;
 }
 
 if (Deno.args[0] === "child") {
   await child(Deno.args[1]!, Deno.args[2]!, Deno.args[3] === "warm");
+} else if (SCALING) {
+  const rate = await run("fjord.lock(external)", "blocking");
+  const kept = await run("deno flock, fd kept open (floor)", "kept-open");
+  emit(`fjord.lock(external) x${PROCS}`, W4, "ratio_to_kept_open_floor", rate / kept, "x");
 } else {
   const fjord: [string, number][] = [];
   fjord.push(["fjord.lock(external)", await run("fjord.lock(external)", "blocking")]);
