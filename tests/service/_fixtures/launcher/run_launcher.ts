@@ -26,6 +26,11 @@ export interface Plan {
   health?: { port: number; hostname?: string };
   migrateRequests?: boolean;
   configFile?: string;
+  /**
+   * On SIGUSR2, collect garbage and print `HEAP <bytes>` (the JS heap in use): the chaos
+   * scenarios' leak probe. Needs `--v8-flags=--expose-gc`.
+   */
+  heapProbe?: boolean;
   export?: string;
   module?: string;
   service: MarkerOptions;
@@ -33,6 +38,16 @@ export interface Plan {
 
 const plan = JSON.parse(Deno.args[0]!) as Plan;
 initBackend(plan.backend);
+if (plan.heapProbe) {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error("heapProbe needs --v8-flags=--expose-gc");
+  Deno.addSignalListener("SIGUSR2", () => {
+    // Twice: the first pass may only queue finalizers that free more.
+    gc();
+    gc();
+    console.log(`HEAP ${Deno.memoryUsage().heapUsed}`);
+  });
+}
 let conf: Config | undefined;
 if (plan.configFile !== undefined) {
   conf = new Config();
