@@ -490,6 +490,15 @@ export class CoordinatorImpl implements Coordinator {
       this.#session.lease,
     );
     if (!created) return undefined;
+    // A member that numbered its tick just before a boundary may claim it after another member
+    // claimed the next one: that tick is stale (the newer one already ran, with a smaller
+    // token), so it is given up and tokens keep increasing with the ticks.
+    const mine = dir + pad(index);
+    const { kvs } = await this.#store.range(dir);
+    if (kvs.some((kv) => kv.key > mine && kv.createRev < createRev)) {
+      await this.#store.delete(dir, mine).catch(() => {});
+      return undefined;
+    }
     // Older ticks are settled; keep the previous one so a member a little behind cannot redo it.
     await this.#store.delete(dir, dir + pad(index - 2)).catch(() => {});
     return createRev;

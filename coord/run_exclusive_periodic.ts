@@ -28,7 +28,10 @@ import type { Coordinator } from "./coordinator.ts";
 export interface ExclusiveTick {
   /** The tick's number: `floor(time / interval)` on the wall clock (`Date.now()`). */
   readonly index: number;
-  /** The tick's fencing token: strictly increasing per task name across the fleet. */
+  /**
+   * The tick's fencing token: strictly increasing per task name across the fleet, and with the
+   * tick index (a tick claimed after a later one was is not handed out).
+   */
   readonly token: bigint;
   /** Aborts when the claiming coordinator's session is lost or it closes (or `signal` aborts). */
   readonly signal: AbortSignal;
@@ -106,8 +109,9 @@ async function claim(
  * @param name The task's name, shared by the fleet.
  * @param interval The period in ms (> 0) that numbers the ticks.
  * @param o `index` (default: the current tick), `signal`.
- * @returns The tick, or `undefined` when another member claimed it first (or this member's
- *   session was found lost).
+ * @returns The tick, or `undefined` when another member claimed it first, when a later tick
+ *   was already claimed (a stale tick runs nowhere, so tokens increase with the ticks), or when
+ *   this member's session was found lost.
  * @throws {TypeError} When `coord` is not from `connect()` or `name` is empty.
  * @throws {RangeError} When `interval` is not a positive finite number, or `index` is not an
  *   integer.

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../runtime/clock.ts";
 import {
+  claimExclusiveTick,
   connect,
   CoordinatorUnavailableError,
   LockLostError,
@@ -265,6 +266,26 @@ for (const engine of engines) {
       const ticks = runs.map((r) => Math.floor(r.at / 100));
       assert.equal(new Set(ticks).size, 8, `ticks ${ticks}`);
       for (let i = 1; i < runs.length; i++) assert.ok(runs[i]!.token > runs[i - 1]!.token);
+    },
+  );
+}
+
+for (const engine of engines) {
+  Deno.test(
+    `coord ${engine.name}: a tick claimed after a newer tick was claimed is stale and runs nowhere`,
+    { ignore: !engine.available },
+    async () => {
+      // A member that numbered its tick just before a boundary can reach the engine after
+      // another member claimed the next tick; running it then would break token order.
+      await using late = await connect(engine.url, { memberId: "late" });
+      await using early = await connect(engine.url, { memberId: "early" });
+      const name = fresh("stale");
+      const newer = await claimExclusiveTick(early, name, 60_000, { index: 6 });
+      assert.equal(newer?.index, 6);
+      assert.equal(await claimExclusiveTick(late, name, 60_000, { index: 5 }), undefined);
+      assert.equal(await claimExclusiveTick(early, name, 60_000, { index: 5 }), undefined);
+      const next = await claimExclusiveTick(late, name, 60_000, { index: 7 });
+      assert.ok(next !== undefined && next.token > newer!.token, `${next?.token}`);
     },
   );
 }
