@@ -108,10 +108,16 @@ function closeFd(fd: number): void {
   libc().close(fd);
 }
 
+// The cached file of `path` when nobody uses it.
+function idleFile(path: string): RawLockFile | undefined {
+  const file = cache.get(path);
+  return file === undefined || file.inUse ? undefined : file;
+}
+
 /** Closes the idle cached fd of `path`, if any (before the file is deleted). */
 export function closeIdleLockFile(path: string): void {
-  const file = cache.get(path);
-  if (file === undefined || file.inUse) return;
+  const file = idleFile(path);
+  if (file === undefined) return;
   cache.delete(path);
   file.closeIdle();
 }
@@ -375,9 +381,8 @@ class RawLockFile implements LockFile {
 
 // The caller holds the in-process mutex of `path`, so a cached file of `path` is idle.
 function openRaw(c: Libc, path: string, flock: boolean): LockFile {
-  const cached = cache.get(path);
-  if (cached !== undefined && !cached.inUse) return cached.take(flock);
-  return new RawLockFile(c, path, openFd(c, path), flock).addToCache();
+  return idleFile(path)?.take(flock) ??
+    new RawLockFile(c, path, openFd(c, path), flock).addToCache();
 }
 
 /**
@@ -401,8 +406,8 @@ let flockLibc: Libc | null | undefined;
 export function openRawFlockFile(path: string): LockFile | undefined {
   if (flockLibc === undefined) flockLibc = (inWorker ? undefined : grantedLibc()) ?? null;
   if (flockLibc === null) return undefined;
-  const cached = cache.get(path);
-  if (cached !== undefined && !cached.inUse) return cached.take(true);
+  const cached = idleFile(path);
+  if (cached !== undefined) return cached.take(true);
   if (Deno.permissions.querySync({ name: "write", path }).state !== "granted") {
     // FFI could open it regardless; keep to the permissions the program was given.
     return undefined;
