@@ -53,8 +53,6 @@ export interface Comparison {
   /** The floor: the fastest Deno floor row matching, on `floorMetric` (default `metric`). */
   floor?: RegExp;
   floorMetric?: string;
-  /** A constant floor (W2: the core count). */
-  floorValue?: number;
 }
 
 export interface Compared {
@@ -131,15 +129,7 @@ export function compare(rows: readonly Row[], comparisons: readonly Comparison[]
         };
       }
     }
-    if (c.floorValue !== undefined) {
-      const byRun = new Map([...fjordByRun.keys()].map((k) => [k, c.floorValue!]));
-      entry.floor = {
-        peer: `ideal (${c.floorValue})`,
-        stat: stat([c.floorValue]),
-        ratio: f.median / c.floorValue,
-        runRatios: runRatios(fjordByRun, byRun),
-      };
-    } else if (c.floor) {
+    if (c.floor) {
       const re = c.floor;
       const fl = pick(
         rows,

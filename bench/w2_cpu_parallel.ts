@@ -7,6 +7,10 @@
 // preceded by one warm-up call. Serial and parallel batches each repeat per repeat() (up to 5
 // trials / 2 s) and medians are used. Correctness: every result === fib(30) === 832040.
 //
+// Floors in the same run, on 2 bare Web Workers started and warmed the same way: "static split"
+// sends each Worker one message of 16 tasks (what this machine's 2 cores give at best), "per
+// task" one message per task to whichever Worker is free (the messaging a pool cannot avoid).
+//
 // Run: deno run --allow-read --allow-run --allow-env bench/w2_cpu_parallel.ts
 
 import { check, emit, fib, FIB_EXPECTED, FIB_N, log, median, repeat } from "./_common.ts";
@@ -71,7 +75,56 @@ async function parallel(
   }
 }
 
+// Two bare Workers: what the machine gives without any pool.
+async function floors(serialS: number): Promise<void> {
+  const workers = [0, 1].map(() =>
+    new Worker(new URL("./_tasks/fib_worker.ts", import.meta.url), { type: "module" })
+  );
+  const run = (w: Worker, count: number) =>
+    new Promise<number[]>((resolve, reject) => {
+      w.onmessage = (e: MessageEvent<number[]>) => resolve(e.data);
+      w.onerror = (e) => reject(new Error(`fib worker: ${e.message}`));
+      w.postMessage({ n: FIB_N, count });
+    });
+  try {
+    await Promise.all(workers.map((w) => run(w, 1)));
+    const shapes: [string, (w: Worker, left: { n: number }) => Promise<number[]>][] = [
+      ["deno Worker x2 static split (floor)", (w) => run(w, TASKS / 2)],
+      ["deno Worker x2 per task (floor)", async (w, left) => {
+        const res: number[] = [];
+        while (left.n > 0) {
+          left.n--;
+          res.push(...await run(w, 1));
+        }
+        return res;
+      }],
+    ];
+    for (const [name, shape] of shapes) {
+      const walls = await repeat(async () => {
+        const left = { n: TASKS };
+        const t0 = performance.now();
+        const res = (await Promise.all(workers.map((w) => shape(w, left)))).flat();
+        const dt = (performance.now() - t0) / 1000;
+        check(res.length === TASKS && res.every((r) => r === FIB_EXPECTED), `${name}: results`);
+        return dt;
+      });
+      const dt = median(walls);
+      log(
+        `${name}: parallel trials ${walls.map((w) => w.toFixed(3)).join(" ")} s; speedup ${
+          (serialS / dt).toFixed(2)
+        }`,
+      );
+      emit(name, "W2", "parallel_wall_s", dt, "s");
+      emit(name, "W2", "speedup", serialS / dt, "x");
+    }
+  } finally {
+    for (const w of workers) w.terminate();
+  }
+}
+
 let s = await serial();
+await floors(s);
+s = await serial();
 await parallel(
   "fjord.WorkerPoolExecutor(2)",
   () => new WorkerPoolExecutor({ maxWorkers: 2 }),
