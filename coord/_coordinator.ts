@@ -45,6 +45,14 @@ function neverAborted(): AbortSignal {
   return new AbortController().signal;
 }
 
+// What every holding of one coordinator shares: made once per coordinator, not per holding.
+interface HoldingContext {
+  readonly session: Session;
+  readonly store: Store;
+  untrack(h: Holding): void;
+  freed(dir: string, key: string): void;
+}
+
 // The signal (an AbortController and a listener on the session) is made only when first read:
 // most holdings are taken and released without anyone looking at it.
 abstract class Holding implements AsyncDisposable {
@@ -58,18 +66,18 @@ abstract class Holding implements AsyncDisposable {
   #released: Promise<void> | undefined;
   protected readonly writeOptions: WriteOptions | undefined = undefined;
 
+  readonly #ctx: HoldingContext;
+
   constructor(
     readonly label: string,
     readonly dir: string,
     readonly key: string,
     token: bigint,
-    session: Session,
-    readonly store: Store,
-    readonly untrack: (h: Holding) => void,
-    readonly freed: (dir: string, key: string) => void,
+    ctx: HoldingContext,
   ) {
     this.token = token;
-    this.#session = session;
+    this.#ctx = ctx;
+    this.#session = ctx.session;
   }
 
   // Why the holding is over, or undefined while it is held.
@@ -123,10 +131,10 @@ abstract class Holding implements AsyncDisposable {
 
   protected end(): Promise<void> {
     this.#released ??= (async () => {
-      this.untrack(this);
+      this.#ctx.untrack(this);
       if (!this.#finish(undefined)) return;
-      await this.store.delete(this.dir, this.key, this.writeOptions);
-      this.freed(this.dir, this.key);
+      await this.#ctx.store.delete(this.dir, this.key, this.writeOptions);
+      this.#ctx.freed(this.dir, this.key);
     })();
     return this.#released;
   }
@@ -182,6 +190,7 @@ export class CoordinatorImpl implements Coordinator {
   readonly ttl: number;
   readonly #store: Store;
   readonly #session: Session;
+  readonly #holdingContext: HoldingContext;
   readonly #clock: Clock;
   readonly #url: string;
   readonly #holdings = new Set<Holding>();
@@ -197,6 +206,12 @@ export class CoordinatorImpl implements Coordinator {
     this.ttl = p.ttl;
     this.#clock = p.clock;
     this.#url = p.url;
+    this.#holdingContext = {
+      session: p.session,
+      store: p.store,
+      untrack: (h) => this.#holdings.delete(h),
+      freed: this.#freeKey,
+    };
   }
 
   get lost(): AbortSignal {
@@ -214,10 +229,6 @@ export class CoordinatorImpl implements Coordinator {
     const lost = this.#session.lostRaw;
     if (lost.aborted) throw lost.reason;
   }
-
-  #untrack = (h: Holding): void => {
-    this.#holdings.delete(h);
-  };
 
   // Queue keys are reused: one per directory for this session (more only while it queues there
   // more than once at a time). etcd keeps every key ever created under a directory in its index
@@ -325,7 +336,7 @@ export class CoordinatorImpl implements Coordinator {
     const dir = `fjord/lock/${enc(name)}/`;
     const { key, token } = await this.#enqueue(dir, o, `lock "${name}"`, QUEUE);
     return this.#track(
-      new HeldLock(name, dir, key, token, this.#session, this.#store, this.#untrack, this.#freeKey),
+      new HeldLock(name, dir, key, token, this.#holdingContext),
     );
   }
 
@@ -347,16 +358,7 @@ export class CoordinatorImpl implements Coordinator {
       return undefined;
     }
     return this.#track(
-      new HeldLock(
-        name,
-        dir,
-        key,
-        createRev,
-        this.#session,
-        this.#store,
-        this.#untrack,
-        this.#freeKey,
-      ),
+      new HeldLock(name, dir, key, createRev, this.#holdingContext),
     );
   }
 
@@ -425,16 +427,7 @@ export class CoordinatorImpl implements Coordinator {
     const dir = `fjord/election/${enc(group)}/`;
     const { key, token } = await this.#enqueue(dir, o, `leadership of "${group}"`, undefined);
     return this.#track(
-      new HeldLeadership(
-        group,
-        dir,
-        key,
-        token,
-        this.#session,
-        this.#store,
-        this.#untrack,
-        this.#freeKey,
-      ),
+      new HeldLeadership(group, dir, key, token, this.#holdingContext),
     );
   }
 
