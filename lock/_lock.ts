@@ -54,7 +54,29 @@ class Handle implements LockHandle {
   #lockFile: LockFile | undefined;
   #log: boolean;
 
-  constructor(
+  // One factory per shape (see above): held directly by the uncontended path, or after a wait.
+  static direct(
+    name: string,
+    mutex: Mutex,
+    slot: number,
+    log: boolean,
+    pathMutex?: Mutex,
+    lockFile?: LockFile,
+  ): Handle {
+    return new Handle(name, mutex, undefined, slot, undefined, pathMutex, lockFile, log);
+  }
+
+  static waited(
+    name: string,
+    held: Disposable,
+    slot: number,
+    log: boolean,
+    file?: FileLockImpl,
+  ): Handle {
+    return new Handle(name, undefined, held, slot, file, undefined, undefined, log);
+  }
+
+  private constructor(
     name: string,
     mutex: Mutex | undefined,
     held: Disposable | undefined,
@@ -196,9 +218,7 @@ export function acquireLock(name: string, o: LockOptions, doLog: boolean): Promi
   }
   if (path === undefined) {
     if (doLog) getLogger().debug(`Acquired lock "${name}"`);
-    return Promise.resolve(
-      new Handle(name, mutex, undefined, slot, undefined, undefined, undefined, doLog),
-    );
+    return Promise.resolve(Handle.direct(name, mutex, slot, doLog));
   }
   // The file: the path's in-process mutex (each isolate has at most one user of a lock file),
   // then one non-blocking lock of its (usually cached, already open) file.
@@ -225,9 +245,7 @@ export function acquireLock(name: string, o: LockOptions, doLog: boolean): Promi
     getLogger().debug(`Acquired lock "${name}"`);
     getLogger().debug(`Acquired external semaphore "${name}"`);
   }
-  return Promise.resolve(
-    new Handle(name, mutex, undefined, slot, undefined, pathMutex, lockFile, doLog),
-  );
+  return Promise.resolve(Handle.direct(name, mutex, slot, doLog, pathMutex, lockFile));
 }
 
 function lockCoordinated(
@@ -313,7 +331,7 @@ function acquireBusy(
 }
 
 function internalHandle(name: string, held: Disposable, slot: number, doLog: boolean): Handle {
-  return new Handle(name, undefined, held, slot, undefined, undefined, undefined, doLog);
+  return Handle.waited(name, held, slot, doLog);
 }
 
 // Only the file was busy (the in-process lock is held, no cross-Worker slot): the file's wait,
@@ -342,7 +360,7 @@ function waitForFile(
         getLogger().debug(`Acquired lock "${name}"`);
         getLogger().debug(`Acquired external semaphore "${name}"`);
       }
-      return new Handle(name, undefined, held, -1, file, undefined, undefined, doLog);
+      return Handle.waited(name, held, -1, doLog, file);
     } catch (err) {
       return giveUp(err);
     }
@@ -387,7 +405,7 @@ async function acquireSlow(
       }
       if (doLog) getLogger().debug(`Acquired external semaphore "${name}"`);
     }
-    return new Handle(name, undefined, held, slot, file, undefined, undefined, doLog);
+    return Handle.waited(name, held, slot, doLog, file);
   } catch (err) {
     fileLock?.releaseSync();
     if (slot >= 0) releaseSlot(slot);
