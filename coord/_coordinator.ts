@@ -28,8 +28,10 @@ export const claimTick: unique symbol = Symbol("fjord.coord.claimTick");
 
 const enc = encodeURIComponent;
 
-// Lock directories are only waited on key by key (elections are observed as a whole).
-const QUEUE: WriteOptions = { queue: true };
+// Lock directories are only waited on key by key (elections are observed as a whole). Queue keys
+// are named after the session's lease (#takeKey), so they are the session's own.
+const QUEUE: WriteOptions = { queue: true, own: true };
+const OWN: WriteOptions = { own: true };
 
 function checkName(value: unknown, param: string, action: string): asserts value is string {
   if (typeof value !== "string" || value === "") {
@@ -423,7 +425,7 @@ export class CoordinatorImpl implements Coordinator {
     checkName(group, "group", "campaign");
     this.#checkOpen(`campaign in "${group}"`);
     const dir = `fjord/election/${enc(group)}/`;
-    const { key, token } = await this.#enqueue(dir, o, `leadership of "${group}"`, undefined);
+    const { key, token } = await this.#enqueue(dir, o, `leadership of "${group}"`, OWN);
     return this.#track(
       new HeldLeadership(
         group,

@@ -45,6 +45,11 @@ export interface Created {
  */
 export interface WriteOptions {
   queue?: boolean;
+  /**
+   * `own`: the key is named after this session's lease, so no other session writes it: a store
+   * may overwrite it unconditionally (a put keeps an existing key's create revision).
+   */
+  own?: boolean;
 }
 
 /** The lease is gone on the server (expired or revoked). */
