@@ -275,15 +275,12 @@ export class CoordinatorImpl implements Coordinator {
       );
     }
     try {
-      let { ahead: kv, rev } = created;
-      let aheadIsOldest = created.aheadIsOldest === true;
-      while (kv) {
-        stop.throwIfAborted();
-        if (this.#store.waitGone) {
-          await this.#store.waitGone(dir, kv.key, kv.createRev, stop);
-          // It was the only key before ours, and later keys are younger: no second look.
-          if (aheadIsOldest) break;
-        } else {
+      if (this.#store.waitFirst) {
+        await this.#store.waitFirst(dir, createRev, stop);
+      } else {
+        let { ahead: kv, rev } = created;
+        while (kv) {
+          stop.throwIfAborted();
           let oldest = false;
           for await (const event of this.#store.watch(dir, kv.key, rev + 1n, stop)) {
             if (event.type !== "delete") continue;
@@ -292,10 +289,9 @@ export class CoordinatorImpl implements Coordinator {
           }
           // Nothing was older than the key just ahead, and later keys are younger than ours.
           if (oldest) break;
+          // The key ahead is gone; one created before it may still wait (it was not the holder).
+          ({ kv, rev } = await this.#store.before(dir, createRev));
         }
-        // The key ahead is gone; one created before it may still wait (it was not the holder).
-        ({ kv, rev } = await this.#store.before(dir, createRev));
-        aheadIsOldest = false;
       }
       stop.throwIfAborted();
       return { key, token: createRev };

@@ -103,7 +103,11 @@ export class EtcdStore implements Store {
   }
 
   #rotate(from: number): void {
-    if (this.#current === from) this.#current = (from + 1) % this.#endpoints.length;
+    if (this.#current !== from) return;
+    this.#current = (from + 1) % this.#endpoints.length;
+    // A mirror's stream on the member the requests just left (killed, cut off, or without a
+    // leader) may go silent without breaking: it follows them.
+    for (const m of this.#mirrors.values()) if (m.conn?.at === from) m.conn.controller.abort();
   }
 
   async #call<T>(path: string, body: unknown): Promise<T> {
@@ -220,14 +224,12 @@ export class EtcdStore implements Store {
       const createRev = BigInt(mine?.create_revision ?? "0");
       if (createRev === rev) {
         // Created by that put: the newest key up to it is this one, the next the one ahead.
-        const range = read.responses?.[1]?.response_range;
-        const raw = range?.kvs?.[1];
+        const raw = read.responses?.[1]?.response_range?.kvs?.[1];
         return {
           createRev,
           created: true,
           ahead: raw ? kvOf(raw) : undefined,
           rev: BigInt(read.header.revision ?? "0"),
-          aheadIsOldest: range?.count === "2",
         };
       }
       if (mine) {
@@ -262,18 +264,10 @@ export class EtcdStore implements Store {
     });
     if (r.succeeded) {
       const rev = BigInt(r.header.revision ?? "0");
-      const range = r.responses?.[1]?.response_range;
-      const raw = range?.kvs?.[1];
+      const raw = r.responses?.[1]?.response_range?.kvs?.[1];
       // Found alone: the next create here tries the write-only txn again.
       if (!raw) this.#contended.delete(dir);
-      return {
-        createRev: rev,
-        created: true,
-        ahead: raw ? kvOf(raw) : undefined,
-        rev,
-        // count is of the whole directory (the limit only cuts kvs): this key and the one ahead.
-        aheadIsOldest: range?.count === "2",
-      };
+      return { createRev: rev, created: true, ahead: raw ? kvOf(raw) : undefined, rev };
     }
     // The key was there (a retried request, or a tick already claimed): look ahead of it.
     const mine = r.responses?.[0]?.response_range?.kvs?.[0];
@@ -415,45 +409,155 @@ export class EtcdStore implements Store {
     }
   }
 
-  // Waits until `key` is gone. The watch starts at the current revision: a watch from an older
-  // revision is "unsynced" in etcd and only caught up every 100 ms, which would add up to 100 ms
-  // to every lock hand-off. Checking that the key (that incarnation of it) exists once the watch is
-  // created closes the gap.
-  async waitGone(_dir: string, key: string, createRev: bigint, signal: AbortSignal): Promise<void> {
-    const stop = AbortSignal.any([signal, this.#closed.signal]);
-    const aborted = abortPromise(stop);
+  // Lock and election queues this store waits in, each mirrored by one watch stream of its
+  // directory, so a wait needs no request of its own and a hand-off no second look: the next
+  // holder sees the delete of the last key older than its own. A mirror lingers a while after
+  // its last waiter left, as the same process usually queues there again soon.
+  readonly #mirrors = new Map<string, Mirror>();
+  // Mirrors let go after lingering whose streams are still being torn down (close() awaits them).
+  readonly #ending = new Set<Promise<void>>();
+
+  async waitFirst(dir: string, createRev: bigint, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    this.#closed.signal.throwIfAborted();
+    let mirror = this.#mirrors.get(dir);
+    if (!mirror) {
+      mirror = new Mirror();
+      this.#mirrors.set(dir, mirror);
+      mirror.done = this.#runMirror(dir, mirror);
+    }
+    clearTimeout(mirror.idle);
+    const aborted = abortPromise(AbortSignal.any([signal, this.#closed.signal]));
+    let waiter: Waiter | undefined;
     try {
-      while (true) {
-        stop.throwIfAborted();
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          waiter = { createRev, resolve };
+          mirror.waiters.add(waiter);
+          mirror.settle();
+        }),
+        aborted.promise,
+      ]);
+    } finally {
+      aborted.detach();
+      mirror.waiters.delete(waiter!);
+      if (mirror.waiters.size === 0 && !this.#closed.signal.aborted) {
+        const m = mirror;
+        m.idle = setTimeout(() => {
+          if (m.waiters.size > 0) return;
+          this.#mirrors.delete(dir);
+          m.stop.abort();
+          this.#ending.add(m.done);
+          m.done.finally(() => this.#ending.delete(m.done));
+        }, MIRROR_LINGER);
+        Deno.unrefTimer(m.idle);
+      }
+    }
+  }
+
+  // Keeps `mirror` equal to the directory: a watch from now on (a watch from an older revision
+  // is "unsynced" in etcd and only caught up every 100 ms), then a range of what is there, then
+  // the events after the range's revision. A broken stream, or a move of the other requests to
+  // another member, starts over with a new watch and range.
+  async #runMirror(dir: string, mirror: Mirror): Promise<void> {
+    const stop = AbortSignal.any([mirror.stop.signal, this.#closed.signal]);
+    const aborted = abortPromise(stop);
+    const request = { key: b64(dir), range_end: b64(dirEnd(dir)) };
+    try {
+      while (!stop.aborted) {
         const at = this.#current;
+        const conn = new AbortController();
+        mirror.conn = { at, controller: conn };
+        const connStop = AbortSignal.any([stop, conn.signal]);
+        const connAborted = abortPromise(connStop);
+        mirror.rev = 0n;
         try {
           for await (
-            const { result } of this.#watchStream(at, { key: b64(key) }, stop, aborted.promise)
+            const { result } of this.#watchStream(at, request, connStop, connAborted.promise)
           ) {
             if (result?.created) {
-              // Gone, or created again (by its reusing owner) since: either way not ahead now.
-              const r = await this.#call<RawRange>("/v3/kv/range", {
-                key: b64(key),
-                keys_only: true,
-              });
-              if (BigInt(r.kvs?.[0]?.create_revision ?? "0") !== createRev) return;
+              const r = await Promise.race([
+                this.#call<RawRange>("/v3/kv/range", { ...request, keys_only: true }),
+                connAborted.promise,
+              ]);
+              mirror.keys.clear();
+              for (const raw of r.kvs ?? []) {
+                mirror.keys.set(unb64(raw.key), BigInt(raw.create_revision ?? "0"));
+              }
+              mirror.rev = BigInt(r.header?.revision ?? "0");
+            } else {
+              for (const ev of result?.events ?? []) {
+                const modRev = BigInt(ev.kv.mod_revision ?? "0");
+                // Already in the range, or before the mirror's first range (none yet).
+                if (mirror.rev === 0n || modRev <= mirror.rev) continue;
+                const key = unb64(ev.kv.key);
+                if (ev.type === "DELETE") mirror.keys.delete(key);
+                else mirror.keys.set(key, BigInt(ev.kv.create_revision ?? "0"));
+                mirror.rev = modRev;
+              }
             }
-            if (result?.events?.some((e) => e.type === "DELETE")) return;
+            mirror.settle();
           }
-        } catch (error) {
-          if (stop.aborted) throw stop.reason;
-          if (error instanceof EtcdError && error.status < 500) throw error;
-          this.#rotate(at);
-          await Promise.race([new Promise((r) => setTimeout(r, 100)), aborted.promise]);
+        } catch {
+          if (stop.aborted) return;
+          if (!conn.signal.aborted) this.#rotate(at);
+          await Promise.race([new Promise((r) => setTimeout(r, 100)), aborted.promise]).catch(
+            () => {},
+          );
+        } finally {
+          connAborted.detach();
         }
       }
     } finally {
       aborted.detach();
+      mirror.conn = undefined;
     }
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#closed.abort(new Error("store closed"));
-    return Promise.resolve();
+    const mirrors = [...this.#mirrors.values()];
+    this.#mirrors.clear();
+    for (const m of mirrors) clearTimeout(m.idle);
+    await Promise.all([...mirrors.map((m) => m.done), ...this.#ending]);
+  }
+}
+
+const MIRROR_LINGER = 1_000;
+
+interface Waiter {
+  createRev: bigint;
+  resolve: () => void;
+}
+
+// A lock or election directory as a watch stream last showed it: key -> create revision.
+class Mirror {
+  readonly keys = new Map<string, bigint>();
+  // The revision `keys` is exact at; 0 while a (new) stream has not read the directory yet.
+  rev = 0n;
+  readonly waiters = new Set<Waiter>();
+  readonly stop = new AbortController();
+  conn: { at: number; controller: AbortController } | undefined;
+  idle: ReturnType<typeof setTimeout> | undefined;
+  done: Promise<void> = Promise.resolve();
+
+  // Lets go every waiter whose key the mirror has seen created (its revision is reached) with no
+  // older key left: keys created later are younger, so that cannot change.
+  settle(): void {
+    if (this.rev === 0n) return;
+    for (const w of this.waiters) {
+      if (this.rev < w.createRev) continue;
+      let first = true;
+      for (const c of this.keys.values()) {
+        if (c < w.createRev) {
+          first = false;
+          break;
+        }
+      }
+      if (first) {
+        this.waiters.delete(w);
+        w.resolve();
+      }
+    }
   }
 }

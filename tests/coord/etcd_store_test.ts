@@ -30,7 +30,6 @@ Deno.test("etcd store: create answers what is ahead on every path", {
     assert.ok(b.createRev > a.createRev);
     assert.equal(b.ahead?.key, `${dir}a`);
     assert.equal(b.ahead?.createRev, a.createRev);
-    assert.equal(b.aheadIsOldest, true);
     assert.ok(b.rev >= b.createRev);
 
     // A retried create of a key already there keeps its create revision and is not "created".
@@ -49,10 +48,8 @@ Deno.test("etcd store: create answers what is ahead on every path", {
     const c = await s1.create(dir, `${dir}c`, "m", lease, OWN);
     assert.equal(c.created, true);
     assert.equal(c.ahead?.key, `${dir}b`);
-    assert.equal(c.aheadIsOldest, false);
     const d = await s3.create(dir, `${dir}d`, "m", lease, OWN);
     assert.equal(d.ahead?.key, `${dir}c`);
-    assert.equal(d.aheadIsOldest, false);
 
     // Emptied: a store that saw it contended finds its key alone, then writes only again.
     for (const k of ["a", "b", "c", "d"]) await s0.delete(dir, `${dir}${k}`);
@@ -75,5 +72,58 @@ Deno.test("etcd store: create answers what is ahead on every path", {
   } finally {
     await s0.revoke(lease);
     for (const s of stores) await s.close();
+  }
+});
+
+Deno.test("etcd store: waits end in queue order, on abort and on close", {
+  ignore: !etcd.available,
+}, async () => {
+  const holder = new EtcdStore(hosts, 5_000);
+  const store = new EtcdStore(hosts, 5_000);
+  const lease = await holder.grant(10_000);
+  try {
+    const dir = `fjord/lock/${fresh("mirror")}/`;
+    const a = await holder.create(dir, `${dir}a`, "m", lease, OWN);
+    const b = await holder.create(dir, `${dir}b`, "m", lease, OWN);
+    const c = await store.create(dir, `${dir}c`, "m", lease, OWN);
+    const d = await store.create(dir, `${dir}d`, "m", lease, OWN);
+    const done: string[] = [];
+    const never = new AbortController().signal;
+    const cWaits = store.waitFirst(dir, c.createRev, never).then(() => done.push("c"));
+    const dWaits = store.waitFirst(dir, d.createRev, never).then(() => done.push("d"));
+    const gaveUp = new AbortController();
+    const e = await store.create(dir, `${dir}e`, "m", lease, OWN);
+    const eWaits = store.waitFirst(dir, e.createRev, gaveUp.signal);
+    gaveUp.abort(new Error("gave up"));
+    await assert.rejects(eWaits, { message: "gave up" });
+    // b leaves the queue while a holds: nobody behind it may go.
+    await holder.delete(dir, `${dir}b`);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(done, []);
+    await holder.delete(dir, `${dir}a`);
+    await cWaits;
+    assert.deepEqual(done, ["c"]);
+    await holder.delete(dir, `${dir}c`);
+    await dWaits;
+    assert.deepEqual(done, ["c", "d"]);
+    assert.ok(a.createRev < b.createRev && b.createRev < c.createRev);
+
+    // The stream is let go some time after the last wait; a later wait opens another.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const f = await holder.create(dir, `${dir}f`, "m", lease, OWN);
+    const fWaits = store.waitFirst(dir, f.createRev, never);
+    await holder.delete(dir, `${dir}d`);
+    await holder.delete(dir, `${dir}e`);
+    await fWaits;
+
+    // close() ends a wait and its stream.
+    const g = await store.create(dir, `${dir}g`, "m", lease, OWN);
+    const gWaits = store.waitFirst(dir, g.createRev, never);
+    await store.close();
+    await assert.rejects(gWaits, { message: "store closed" });
+  } finally {
+    await holder.revoke(lease);
+    await holder.close();
+    await store.close();
   }
 });
