@@ -1,10 +1,12 @@
 // deno-lint-ignore-file camelcase -- etcd gateway JSON uses snake_case field names
-// The etcd driver's key space: etcd's v3 JSON gateway over plain fetch (no dependency). Keys are
-// base64, 64-bit integers arrive as strings, zero values are omitted. Requests go to one endpoint
-// and move to the next on a network error or a 5xx (a killed or leaderless member), retrying
-// until the deadline: every request used here is idempotent (create-if-absent by a unique key,
-// delete, put, keepalive) except grant, whose orphan lease expires by itself.
+// The etcd driver's key space: etcd's v3 JSON gateway over a small HTTP/1.1 client (_http.ts, no
+// dependency). Keys are base64, 64-bit integers arrive as strings, zero values are omitted.
+// Requests go to one endpoint and move to the next on a network error or a 5xx (a killed or
+// leaderless member), retrying until the deadline: every request used here is idempotent
+// (create-if-absent by a unique key, delete, put, keepalive) except grant, whose orphan lease
+// expires by itself.
 
+import { HttpClient } from "./_http.ts";
 import {
   abortPromise,
   type Created,
@@ -86,6 +88,7 @@ const REQUEST_TIMEOUT = 5_000;
 export class EtcdStore implements Store {
   readonly minTtl = 2_000;
   #endpoints: string[];
+  readonly #http = new HttpClient();
   #current = 0;
   #retryFor: number;
   #requestTimeout: number;
@@ -96,7 +99,7 @@ export class EtcdStore implements Store {
    * @param retryFor How long a request keeps moving between endpoints before it fails (ms).
    */
   constructor(hosts: string[], retryFor: number) {
-    this.#endpoints = hosts.map((h) => `http://${h}`);
+    this.#endpoints = hosts;
     this.#retryFor = retryFor;
     // Several tries fit in the budget, so a member stuck in an election is left for another.
     this.#requestTimeout = Math.min(REQUEST_TIMEOUT, Math.max(500, retryFor / 3));
@@ -120,17 +123,11 @@ export class EtcdStore implements Store {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), this.#requestTimeout);
       try {
-        const response = await fetch(`${this.#endpoints[at]}${path}`, {
-          method: "POST",
-          body: text,
-          signal: controller.signal,
-        });
-        // The gateway sends the small JSON body with the headers: only a hang before the
-        // response is timed out (aborting a body read leaves a rejection nobody can handle).
+        const response = await this.#http.post(this.#endpoints[at]!, path, text, controller.signal);
         clearTimeout(timer);
-        const json = await response.json() as T & { error?: string; message?: string };
-        if (response.ok) return json;
-        const detail = json.message ?? json.error ?? response.statusText;
+        const json = JSON.parse(response.text) as T & { error?: string; message?: string };
+        if (response.status === 200) return json;
+        const detail = json.message ?? json.error ?? `status ${response.status}`;
         if (/lease not found/.test(detail)) throw new LeaseGoneError(detail);
         if (response.status < 500) throw new EtcdError(response.status, detail);
         lastError = new EtcdError(response.status, detail);
@@ -322,46 +319,22 @@ export class EtcdStore implements Store {
     await this.#call("/v3/kv/deleterange", { key: b64(key) });
   }
 
-  // One watch stream of the gateway: its messages, one per line, parsed. The reader is
-  // cancelled however the consumer leaves, so no stream outlives its watcher.
+  // One watch stream of the gateway: its messages, one per line, parsed. Its connection is closed
+  // however the consumer leaves, so no stream outlives its watcher.
   async *#watchStream(
     at: number,
     createRequest: Record<string, string>,
     stop: AbortSignal,
-    aborted: Promise<never>,
   ): AsyncGenerator<WatchMessage> {
-    const response = await Promise.race([
-      fetch(`${this.#endpoints[at]}/v3/watch`, {
-        method: "POST",
-        body: JSON.stringify({ create_request: createRequest }),
-        signal: stop,
-      }),
-      aborted,
-    ]);
-    if (!response.ok || !response.body) {
-      await response.body?.cancel();
-      throw new EtcdError(response.status, "watch refused");
+    const body = JSON.stringify({ create_request: createRequest });
+    for await (const raw of this.#http.lines(this.#endpoints[at]!, "/v3/watch", body, stop)) {
+      const line = raw.trim();
+      if (!line) continue;
+      const msg = JSON.parse(line) as WatchMessage;
+      if (msg.error) throw new Error(msg.error.message ?? "watch error");
+      yield msg;
     }
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    try {
-      let buffered = "";
-      while (true) {
-        const { value, done } = await Promise.race([reader.read(), aborted]);
-        if (done) throw new Error("watch stream ended");
-        buffered += value;
-        let nl: number;
-        while ((nl = buffered.indexOf("\n")) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (!line) continue;
-          const msg = JSON.parse(line) as WatchMessage;
-          if (msg.error) throw new Error(msg.error.message ?? "watch error");
-          yield msg;
-        }
-      }
-    } finally {
-      await reader.cancel().catch(() => {});
-    }
+    throw new Error("watch stream ended");
   }
 
   async *watch(
@@ -381,7 +354,7 @@ export class EtcdStore implements Store {
           ? { key: b64(dir), range_end: b64(dirEnd(dir)), start_revision: String(next) }
           : { key: b64(key), start_revision: String(next) };
         try {
-          for await (const { result } of this.#watchStream(at, request, stop, aborted.promise)) {
+          for await (const { result } of this.#watchStream(at, request, stop)) {
             if (result?.compact_revision && result.compact_revision !== "0") {
               throw new EtcdError(410, `revision ${next} compacted`);
             }
@@ -473,7 +446,7 @@ export class EtcdStore implements Store {
         mirror.rev = 0n;
         try {
           for await (
-            const { result } of this.#watchStream(at, request, connStop, connAborted.promise)
+            const { result } of this.#watchStream(at, request, connStop)
           ) {
             if (result?.created) {
               const r = await Promise.race([
@@ -520,6 +493,7 @@ export class EtcdStore implements Store {
     this.#mirrors.clear();
     for (const m of mirrors) clearTimeout(m.idle);
     await Promise.all([...mirrors.map((m) => m.done), ...this.#ending]);
+    this.#http.close();
   }
 }
 

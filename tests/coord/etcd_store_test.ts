@@ -118,9 +118,11 @@ Deno.test("etcd store: waits end in queue order, on abort and on close", {
 
     // close() ends a wait and its stream.
     const g = await store.create(dir, `${dir}g`, "m", lease, OWN);
-    const gWaits = store.waitFirst(dir, g.createRev, never);
+    const gWaits = assert.rejects(store.waitFirst(dir, g.createRev, never), {
+      message: "store closed",
+    });
     await store.close();
-    await assert.rejects(gWaits, { message: "store closed" });
+    await gWaits;
   } finally {
     await holder.revoke(lease);
     await holder.close();
