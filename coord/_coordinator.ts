@@ -28,8 +28,10 @@ export const claimTick: unique symbol = Symbol("fjord.coord.claimTick");
 
 const enc = encodeURIComponent;
 
-// Lock directories are only waited on key by key (elections are observed as a whole).
-const QUEUE: WriteOptions = { queue: true };
+// Lock directories are only waited on key by key (elections are observed as a whole). Queue keys
+// are named after the session's lease (#takeKey), so they are the session's own.
+const QUEUE: WriteOptions = { queue: true, own: true };
+const OWN: WriteOptions = { own: true };
 
 function checkName(value: unknown, param: string, action: string): asserts value is string {
   if (typeof value !== "string" || value === "") {
@@ -284,15 +286,12 @@ export class CoordinatorImpl implements Coordinator {
       );
     }
     try {
-      let { ahead: kv, rev } = created;
-      let aheadIsOldest = created.aheadIsOldest === true;
-      while (kv) {
-        stop.throwIfAborted();
-        if (this.#store.waitGone) {
-          await this.#store.waitGone(dir, kv.key, kv.createRev, stop);
-          // It was the only key before ours, and later keys are younger: no second look.
-          if (aheadIsOldest) break;
-        } else {
+      if (this.#store.waitFirst) {
+        await this.#store.waitFirst(dir, createRev, stop);
+      } else {
+        let { ahead: kv, rev } = created;
+        while (kv) {
+          stop.throwIfAborted();
           let oldest = false;
           for await (const event of this.#store.watch(dir, kv.key, rev + 1n, stop)) {
             if (event.type !== "delete") continue;
@@ -301,10 +300,9 @@ export class CoordinatorImpl implements Coordinator {
           }
           // Nothing was older than the key just ahead, and later keys are younger than ours.
           if (oldest) break;
+          // The key ahead is gone; one created before it may still wait (it was not the holder).
+          ({ kv, rev } = await this.#store.before(dir, createRev));
         }
-        // The key ahead is gone; one created before it may still wait (it was not the holder).
-        ({ kv, rev } = await this.#store.before(dir, createRev));
-        aheadIsOldest = false;
       }
       stop.throwIfAborted();
       return { key, token: createRev };
@@ -425,7 +423,7 @@ export class CoordinatorImpl implements Coordinator {
     checkName(group, "group", "campaign");
     this.#checkOpen(`campaign in "${group}"`);
     const dir = `fjord/election/${enc(group)}/`;
-    const { key, token } = await this.#enqueue(dir, o, `leadership of "${group}"`, undefined);
+    const { key, token } = await this.#enqueue(dir, o, `leadership of "${group}"`, OWN);
     return this.#track(
       new HeldLeadership(group, dir, key, token, this.#holdingContext),
     );

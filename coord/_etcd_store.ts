@@ -1,10 +1,12 @@
 // deno-lint-ignore-file camelcase -- etcd gateway JSON uses snake_case field names
-// The etcd driver's key space: etcd's v3 JSON gateway over plain fetch (no dependency). Keys are
-// base64, 64-bit integers arrive as strings, zero values are omitted. Requests go to one endpoint
-// and move to the next on a network error or a 5xx (a killed or leaderless member), retrying
-// until the deadline: every request used here is idempotent (create-if-absent by a unique key,
-// delete, put, keepalive) except grant, whose orphan lease expires by itself.
+// The etcd driver's key space: etcd's v3 JSON gateway over a small HTTP/1.1 client (_http.ts, no
+// dependency). Keys are base64, 64-bit integers arrive as strings, zero values are omitted.
+// Requests go to one endpoint and move to the next on a network error or a 5xx (a killed or
+// leaderless member), retrying until the deadline: every request used here is idempotent
+// (create-if-absent by a unique key, delete, put, keepalive) except grant, whose orphan lease
+// expires by itself.
 
+import { HttpClient } from "./_http.ts";
 import {
   abortPromise,
   type Created,
@@ -12,6 +14,7 @@ import {
   LeaseGoneError,
   type Store,
   type StoreEvent,
+  type WriteOptions,
 } from "./_store.ts";
 
 const encoder = new TextEncoder();
@@ -85,6 +88,7 @@ const REQUEST_TIMEOUT = 5_000;
 export class EtcdStore implements Store {
   readonly minTtl = 2_000;
   #endpoints: string[];
+  readonly #http = new HttpClient();
   #current = 0;
   #retryFor: number;
   #requestTimeout: number;
@@ -95,14 +99,18 @@ export class EtcdStore implements Store {
    * @param retryFor How long a request keeps moving between endpoints before it fails (ms).
    */
   constructor(hosts: string[], retryFor: number) {
-    this.#endpoints = hosts.map((h) => `http://${h}`);
+    this.#endpoints = hosts;
     this.#retryFor = retryFor;
     // Several tries fit in the budget, so a member stuck in an election is left for another.
     this.#requestTimeout = Math.min(REQUEST_TIMEOUT, Math.max(500, retryFor / 3));
   }
 
   #rotate(from: number): void {
-    if (this.#current === from) this.#current = (from + 1) % this.#endpoints.length;
+    if (this.#current !== from) return;
+    this.#current = (from + 1) % this.#endpoints.length;
+    // A mirror's stream on the member the requests just left (killed, cut off, or without a
+    // leader) may go silent without breaking: it follows them.
+    for (const m of this.#mirrors.values()) if (m.conn?.at === from) m.conn.controller.abort();
   }
 
   async #call<T>(path: string, body: unknown): Promise<T> {
@@ -115,17 +123,11 @@ export class EtcdStore implements Store {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), this.#requestTimeout);
       try {
-        const response = await fetch(`${this.#endpoints[at]}${path}`, {
-          method: "POST",
-          body: text,
-          signal: controller.signal,
-        });
-        // The gateway sends the small JSON body with the headers: only a hang before the
-        // response is timed out (aborting a body read leaves a rejection nobody can handle).
+        const response = await this.#http.post(this.#endpoints[at]!, path, text, controller.signal);
         clearTimeout(timer);
-        const json = await response.json() as T & { error?: string; message?: string };
-        if (response.ok) return json;
-        const detail = json.message ?? json.error ?? response.statusText;
+        const json = JSON.parse(response.text) as T & { error?: string; message?: string };
+        if (response.status === 200) return json;
+        const detail = json.message ?? json.error ?? `status ${response.status}`;
         if (/lease not found/.test(detail)) throw new LeaseGoneError(detail);
         if (response.status < 500) throw new EtcdError(response.status, detail);
         lastError = new EtcdError(response.status, detail);
@@ -168,8 +170,72 @@ export class EtcdStore implements Store {
     }
   }
 
-  async create(dir: string, key: string, value: string, lease: string): Promise<Created> {
+  async create(
+    dir: string,
+    key: string,
+    value: string,
+    lease: string,
+    o?: WriteOptions,
+  ): Promise<Created> {
     const k = b64(key);
+    const put = { request_put: { key: k, value: b64(value), lease } };
+    if (o?.own && !this.#contended.has(dir)) {
+      // Expecting an empty directory: a txn that only writes, its compare over the directory
+      // (etcd compares an empty range as one zero key, and every key has a create revision above
+      // 0). Any read in a txn, even in its untaken branch, costs ~0.1 ms more on the server. The
+      // key is put either way (its own: a put keeps the create revision of a key that was there),
+      // so it queues as early as with one txn; what is ahead is read next.
+      const r = await this.#call<{ header: RawHeader; succeeded?: boolean }>("/v3/kv/txn", {
+        compare: [{
+          key: b64(dir),
+          range_end: b64(dirEnd(dir)),
+          target: COMPARE_CREATE,
+          create_revision: "0",
+        }],
+        success: [put],
+        failure: [put],
+      });
+      const rev = BigInt(r.header.revision ?? "0");
+      if (r.succeeded) return { createRev: rev, created: true, ahead: undefined, rev };
+      this.#markContended(dir);
+      const read = await this.#call<{
+        header: RawHeader;
+        responses?: { response_range?: RawRange }[];
+      }>("/v3/kv/txn", {
+        success: [
+          { request_range: { key: k, keys_only: true } },
+          {
+            request_range: {
+              key: b64(dir),
+              range_end: b64(dirEnd(dir)),
+              max_create_revision: String(rev),
+              sort_order: SORT_DESCEND,
+              sort_target: TARGET_CREATE,
+              limit: 2,
+              keys_only: true,
+            },
+          },
+        ],
+      });
+      const mine = read.responses?.[0]?.response_range?.kvs?.[0];
+      const createRev = BigInt(mine?.create_revision ?? "0");
+      if (createRev === rev) {
+        // Created by that put: the newest key up to it is this one, the next the one ahead.
+        const raw = read.responses?.[1]?.response_range?.kvs?.[1];
+        return {
+          createRev,
+          created: true,
+          ahead: raw ? kvOf(raw) : undefined,
+          rev: BigInt(read.header.revision ?? "0"),
+        };
+      }
+      if (mine) {
+        // There before (a retried request whose first try was applied): look ahead of it.
+        const { kv, rev: at } = await this.before(dir, createRev);
+        return { createRev, created: false, ahead: kv, rev: at };
+      }
+      // Gone again already (its lease expired): the create-if-absent below tells.
+    }
     const r = await this.#call<
       {
         header: RawHeader;
@@ -179,7 +245,7 @@ export class EtcdStore implements Store {
     >("/v3/kv/txn", {
       compare: [{ key: k, target: COMPARE_CREATE, create_revision: "0" }],
       success: [
-        { request_put: { key: k, value: b64(value), lease } },
+        put,
         // The new key is the newest: the two newest are it and the one just ahead of it.
         {
           request_range: {
@@ -195,22 +261,26 @@ export class EtcdStore implements Store {
     });
     if (r.succeeded) {
       const rev = BigInt(r.header.revision ?? "0");
-      const range = r.responses?.[1]?.response_range;
-      const raw = range?.kvs?.[1];
-      return {
-        createRev: rev,
-        created: true,
-        ahead: raw ? kvOf(raw) : undefined,
-        rev,
-        // count is of the whole directory (the limit only cuts kvs): this key and the one ahead.
-        aheadIsOldest: range?.count === "2",
-      };
+      const raw = r.responses?.[1]?.response_range?.kvs?.[1];
+      // Found alone: the next create here tries the write-only txn again.
+      if (!raw) this.#contended.delete(dir);
+      return { createRev: rev, created: true, ahead: raw ? kvOf(raw) : undefined, rev };
     }
     // The key was there (a retried request, or a tick already claimed): look ahead of it.
     const mine = r.responses?.[0]?.response_range?.kvs?.[0];
     const createRev = BigInt(mine?.create_revision ?? "0");
     const { kv, rev } = await this.before(dir, createRev);
     return { createRev, created: false, ahead: kv, rev };
+  }
+
+  // Directories whose last create found other keys: the next create there reads at once instead
+  // of first trying the write-only txn (one round trip more each time under steady contention).
+  // Bounded: forgetting a directory costs one round trip.
+  readonly #contended = new Set<string>();
+
+  #markContended(dir: string): void {
+    if (this.#contended.size >= 1024) this.#contended.clear();
+    this.#contended.add(dir);
   }
 
   async put(_dir: string, key: string, value: string, lease: string): Promise<bigint> {
@@ -249,46 +319,22 @@ export class EtcdStore implements Store {
     await this.#call("/v3/kv/deleterange", { key: b64(key) });
   }
 
-  // One watch stream of the gateway: its messages, one per line, parsed. The reader is
-  // cancelled however the consumer leaves, so no stream outlives its watcher.
+  // One watch stream of the gateway: its messages, one per line, parsed. Its connection is closed
+  // however the consumer leaves, so no stream outlives its watcher.
   async *#watchStream(
     at: number,
     createRequest: Record<string, string>,
     stop: AbortSignal,
-    aborted: Promise<never>,
   ): AsyncGenerator<WatchMessage> {
-    const response = await Promise.race([
-      fetch(`${this.#endpoints[at]}/v3/watch`, {
-        method: "POST",
-        body: JSON.stringify({ create_request: createRequest }),
-        signal: stop,
-      }),
-      aborted,
-    ]);
-    if (!response.ok || !response.body) {
-      await response.body?.cancel();
-      throw new EtcdError(response.status, "watch refused");
+    const body = JSON.stringify({ create_request: createRequest });
+    for await (const raw of this.#http.lines(this.#endpoints[at]!, "/v3/watch", body, stop)) {
+      const line = raw.trim();
+      if (!line) continue;
+      const msg = JSON.parse(line) as WatchMessage;
+      if (msg.error) throw new Error(msg.error.message ?? "watch error");
+      yield msg;
     }
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    try {
-      let buffered = "";
-      while (true) {
-        const { value, done } = await Promise.race([reader.read(), aborted]);
-        if (done) throw new Error("watch stream ended");
-        buffered += value;
-        let nl: number;
-        while ((nl = buffered.indexOf("\n")) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (!line) continue;
-          const msg = JSON.parse(line) as WatchMessage;
-          if (msg.error) throw new Error(msg.error.message ?? "watch error");
-          yield msg;
-        }
-      }
-    } finally {
-      await reader.cancel().catch(() => {});
-    }
+    throw new Error("watch stream ended");
   }
 
   async *watch(
@@ -308,7 +354,7 @@ export class EtcdStore implements Store {
           ? { key: b64(dir), range_end: b64(dirEnd(dir)), start_revision: String(next) }
           : { key: b64(key), start_revision: String(next) };
         try {
-          for await (const { result } of this.#watchStream(at, request, stop, aborted.promise)) {
+          for await (const { result } of this.#watchStream(at, request, stop)) {
             if (result?.compact_revision && result.compact_revision !== "0") {
               throw new EtcdError(410, `revision ${next} compacted`);
             }
@@ -336,45 +382,156 @@ export class EtcdStore implements Store {
     }
   }
 
-  // Waits until `key` is gone. The watch starts at the current revision: a watch from an older
-  // revision is "unsynced" in etcd and only caught up every 100 ms, which would add up to 100 ms
-  // to every lock hand-off. Checking that the key (that incarnation of it) exists once the watch is
-  // created closes the gap.
-  async waitGone(_dir: string, key: string, createRev: bigint, signal: AbortSignal): Promise<void> {
-    const stop = AbortSignal.any([signal, this.#closed.signal]);
-    const aborted = abortPromise(stop);
+  // Lock and election queues this store waits in, each mirrored by one watch stream of its
+  // directory, so a wait needs no request of its own and a hand-off no second look: the next
+  // holder sees the delete of the last key older than its own. A mirror lingers a while after
+  // its last waiter left, as the same process usually queues there again soon.
+  readonly #mirrors = new Map<string, Mirror>();
+  // Mirrors let go after lingering whose streams are still being torn down (close() awaits them).
+  readonly #ending = new Set<Promise<void>>();
+
+  async waitFirst(dir: string, createRev: bigint, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    this.#closed.signal.throwIfAborted();
+    let mirror = this.#mirrors.get(dir);
+    if (!mirror) {
+      mirror = new Mirror();
+      this.#mirrors.set(dir, mirror);
+      mirror.done = this.#runMirror(dir, mirror);
+    }
+    clearTimeout(mirror.idle);
+    const aborted = abortPromise(AbortSignal.any([signal, this.#closed.signal]));
+    let waiter: Waiter | undefined;
     try {
-      while (true) {
-        stop.throwIfAborted();
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          waiter = { createRev, resolve };
+          mirror.waiters.add(waiter);
+          mirror.settle();
+        }),
+        aborted.promise,
+      ]);
+    } finally {
+      aborted.detach();
+      mirror.waiters.delete(waiter!);
+      if (mirror.waiters.size === 0 && !this.#closed.signal.aborted) {
+        const m = mirror;
+        m.idle = setTimeout(() => {
+          if (m.waiters.size > 0) return;
+          this.#mirrors.delete(dir);
+          m.stop.abort();
+          this.#ending.add(m.done);
+          m.done.finally(() => this.#ending.delete(m.done));
+        }, MIRROR_LINGER);
+        Deno.unrefTimer(m.idle);
+      }
+    }
+  }
+
+  // Keeps `mirror` equal to the directory: a watch from now on (a watch from an older revision
+  // is "unsynced" in etcd and only caught up every 100 ms), then a range of what is there, then
+  // the events after the range's revision. A broken stream, or a move of the other requests to
+  // another member, starts over with a new watch and range.
+  async #runMirror(dir: string, mirror: Mirror): Promise<void> {
+    const stop = AbortSignal.any([mirror.stop.signal, this.#closed.signal]);
+    const aborted = abortPromise(stop);
+    const request = { key: b64(dir), range_end: b64(dirEnd(dir)) };
+    try {
+      while (!stop.aborted) {
         const at = this.#current;
+        const conn = new AbortController();
+        mirror.conn = { at, controller: conn };
+        const connStop = AbortSignal.any([stop, conn.signal]);
+        const connAborted = abortPromise(connStop);
+        mirror.rev = 0n;
         try {
           for await (
-            const { result } of this.#watchStream(at, { key: b64(key) }, stop, aborted.promise)
+            const { result } of this.#watchStream(at, request, connStop)
           ) {
             if (result?.created) {
-              // Gone, or created again (by its reusing owner) since: either way not ahead now.
-              const r = await this.#call<RawRange>("/v3/kv/range", {
-                key: b64(key),
-                keys_only: true,
-              });
-              if (BigInt(r.kvs?.[0]?.create_revision ?? "0") !== createRev) return;
+              const r = await Promise.race([
+                this.#call<RawRange>("/v3/kv/range", { ...request, keys_only: true }),
+                connAborted.promise,
+              ]);
+              mirror.keys.clear();
+              for (const raw of r.kvs ?? []) {
+                mirror.keys.set(unb64(raw.key), BigInt(raw.create_revision ?? "0"));
+              }
+              mirror.rev = BigInt(r.header?.revision ?? "0");
+            } else {
+              for (const ev of result?.events ?? []) {
+                const modRev = BigInt(ev.kv.mod_revision ?? "0");
+                // Already in the range, or before the mirror's first range (none yet).
+                if (mirror.rev === 0n || modRev <= mirror.rev) continue;
+                const key = unb64(ev.kv.key);
+                if (ev.type === "DELETE") mirror.keys.delete(key);
+                else mirror.keys.set(key, BigInt(ev.kv.create_revision ?? "0"));
+                mirror.rev = modRev;
+              }
             }
-            if (result?.events?.some((e) => e.type === "DELETE")) return;
+            mirror.settle();
           }
-        } catch (error) {
-          if (stop.aborted) throw stop.reason;
-          if (error instanceof EtcdError && error.status < 500) throw error;
-          this.#rotate(at);
-          await Promise.race([new Promise((r) => setTimeout(r, 100)), aborted.promise]);
+        } catch {
+          if (stop.aborted) return;
+          if (!conn.signal.aborted) this.#rotate(at);
+          await Promise.race([new Promise((r) => setTimeout(r, 100)), aborted.promise]).catch(
+            () => {},
+          );
+        } finally {
+          connAborted.detach();
         }
       }
     } finally {
       aborted.detach();
+      mirror.conn = undefined;
     }
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#closed.abort(new Error("store closed"));
-    return Promise.resolve();
+    const mirrors = [...this.#mirrors.values()];
+    this.#mirrors.clear();
+    for (const m of mirrors) clearTimeout(m.idle);
+    await Promise.all([...mirrors.map((m) => m.done), ...this.#ending]);
+    this.#http.close();
+  }
+}
+
+const MIRROR_LINGER = 1_000;
+
+interface Waiter {
+  createRev: bigint;
+  resolve: () => void;
+}
+
+// A lock or election directory as a watch stream last showed it: key -> create revision.
+class Mirror {
+  readonly keys = new Map<string, bigint>();
+  // The revision `keys` is exact at; 0 while a (new) stream has not read the directory yet.
+  rev = 0n;
+  readonly waiters = new Set<Waiter>();
+  readonly stop = new AbortController();
+  conn: { at: number; controller: AbortController } | undefined;
+  idle: ReturnType<typeof setTimeout> | undefined;
+  done: Promise<void> = Promise.resolve();
+
+  // Lets go every waiter whose key the mirror has seen created (its revision is reached) with no
+  // older key left: keys created later are younger, so that cannot change.
+  settle(): void {
+    if (this.rev === 0n) return;
+    for (const w of this.waiters) {
+      if (this.rev < w.createRev) continue;
+      let first = true;
+      for (const c of this.keys.values()) {
+        if (c < w.createRev) {
+          first = false;
+          break;
+        }
+      }
+      if (first) {
+        this.waiters.delete(w);
+        w.resolve();
+      }
+    }
   }
 }

@@ -30,11 +30,6 @@ export interface Created {
   ahead: KV | undefined;
   /** The store revision `ahead` was read at. */
   rev: bigint;
-  /**
-   * `ahead` was the only key before this one (stores that know it say so): once it is gone, no
-   * key older than this one is left, as keys created later are younger.
-   */
-  aheadIsOldest?: boolean;
 }
 
 /**
@@ -45,6 +40,11 @@ export interface Created {
  */
 export interface WriteOptions {
   queue?: boolean;
+  /**
+   * `own`: the key is named after this session's lease, so no other session writes it: a store
+   * may overwrite it unconditionally (a put keeps an existing key's create revision).
+   */
+  own?: boolean;
 }
 
 /** The lease is gone on the server (expired or revoked). */
@@ -92,10 +92,10 @@ export interface Store {
     signal: AbortSignal,
   ): AsyncIterable<StoreEvent>;
   /**
-   * Optional fast path: resolves once the key created at `createRev` is gone, deleted or created
-   * again since (keys are reused), rejects with `signal.reason`.
+   * Optional fast path: resolves once no key created before `createRev` is left under `dir` (the
+   * key created at `createRev` is then the oldest there), rejects with `signal.reason`.
    */
-  waitGone?(dir: string, key: string, createRev: bigint, signal: AbortSignal): Promise<void>;
+  waitFirst?(dir: string, createRev: bigint, signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 

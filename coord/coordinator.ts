@@ -291,8 +291,9 @@ function parseUrl(url: string): Target {
 /**
  * Connects to a coordination engine and starts this member's session lease.
  *
- * - `etcd://host:port[,host:port...]`: etcd v3 through its JSON gateway (plain `fetch`, no
- *   dependency); linearizable; requests move to the next listed member when one fails.
+ * - `etcd://host:port[,host:port...]`: etcd v3 through its JSON gateway (a small built-in
+ *   HTTP/1.1 client, no dependency); linearizable; requests move to the next listed member when
+ *   one fails.
  * - `redis://host:port`: one Redis through a small built-in RESP client; best-effort (a lease is
  *   a key expiring on the Redis server's clock; asynchronous replicas can lose a lock on
  *   failover). Needs Lua scripting and streams (Redis ≥ 5).

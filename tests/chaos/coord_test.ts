@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import scenario from "../../chaos/scenarios/coord_counter.ts";
 import { connect, type MembershipEvent } from "../../coord/mod.ts";
 import { waitFor } from "../_util.ts";
-import { cluster, engines, fresh } from "../coord/_servers.ts";
+import { cluster, engines, fresh, serverKeys } from "../coord/_servers.ts";
 
 const servers = new URL("../../.ci/servers.sh", import.meta.url).pathname;
 
@@ -69,6 +69,36 @@ Deno.test(
       controller.abort();
       await watching;
       await serversCommand("revive");
+    }
+  },
+);
+
+Deno.test(
+  "chaos coord: an etcd lock waiter whose member freezes is still handed the lock",
+  { ignore: !cluster.available },
+  async () => {
+    const hosts = cluster.url.slice("etcd://".length).split(",");
+    const pids = /FJORD_ETCD_CLUSTER_PIDS=(.*)/.exec(await serversCommand("env"))![1]!.split(",")
+      .map(Number);
+    // The waiter talks to member 0 first, the holder never does. A frozen member keeps its
+    // connections open and silent: the waiter's watch must follow its requests elsewhere.
+    await using waiter = await connect(`etcd://${hosts.join(",")}`, { ttl: 5_000 });
+    await using holder = await connect(`etcd://${hosts[1]},${hosts[2]}`, { ttl: 5_000 });
+    const name = fresh("cluster-wait");
+    const held = await holder.lock(name);
+    const waiting = waiter.lock(name, { timeout: 20_000 });
+    const onMember1 = { name: "etcd" as const, url: `etcd://${hosts[1]}`, available: true };
+    try {
+      await waitFor(async () => await serverKeys(onMember1, name) === 2, "the waiter's key");
+      await new Promise((r) => setTimeout(r, 200));
+      Deno.kill(pids[0]!, "SIGSTOP");
+      await held.release();
+      const got = await waiting;
+      assert.ok(got.token > held.token);
+      await got.release();
+    } finally {
+      Deno.kill(pids[0]!, "SIGCONT");
+      await waiting.then((h) => h.release(), () => {});
     }
   },
 );
