@@ -506,7 +506,10 @@ export class CoordinatorImpl implements Coordinator {
       this.#closing.abort(reason);
       for (const h of [...this.#holdings]) h.drop(reason);
       this.#holdings.clear();
-      await this.#session.close();
+      // Every key not yet deleted for sure (a key is freed only after its delete succeeded).
+      const keys: string[] = [];
+      for (const used of this.#keys.values()) keys.push(...used);
+      await this.#session.close(keys);
       await this.#store.close();
     })();
     return this.#closed;

@@ -6,9 +6,11 @@
 // with the revision as its id, so a watch resumes with XREAD from any revision (a lock queue
 // leaves out the events nobody reads: its puts, and the delete that empties it). Every
 // redis.call in a script costs about a microsecond of server time, so the lock path makes few:
-// five to create, three to delete. Keys of an expired lease are removed (with their delete
-// events) by whichever client next touches the directory: watchers do so every TTL/8 (at most
-// 250 ms) while blocked, so a dead holder's key goes within TTL + 250 ms.
+// uncontended, three to create and two to delete (a lock queue's keys join no lease set, the
+// client names them at revoke instead), before the shared functions are even defined. Keys of
+// an expired lease are removed (with their delete events) by whichever client next touches the
+// directory: watchers do so every TTL/8 (at most 250 ms) while blocked, so a dead holder's key
+// goes within TTL + 250 ms.
 
 import { type Reply, RespConnection, RespError } from "./_resp.ts";
 import {
@@ -78,12 +80,29 @@ local function rev() return redis.call('GET', P..'rev') or '0' end
 local function leaseGone(l) return redis.error_reply('LEASEGONE lease '..l..' not found') end
 `;
 
-const SCRIPTS = {
-  // One listing of the directory reaps it, finds the key ahead (the newest live key before
-  // this one) and, with the same EXISTS, checks the caller's lease: the uncontended path is five
-  // calls.
-  create: `${LIB}
+// The uncontended path, run before LIB is even defined: an empty directory (EXISTS counts the
+// repeated name twice, so 1 means a live lease and no key there) takes three calls and answers
+// the bare revision. A lock queue's key joins no lease set: revoke is told the keys instead (see
+// revoke), so the lock path never touches the set and its release needs no lease either.
+const FAST_CREATE = `
 local dir, key, v, l, q = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
+local fd, fl = 'fjord:dir:'..dir, 'fjord:lease:'..l
+local n = redis.call('EXISTS', fl, fd, fd)
+if n == 0 then return redis.error_reply('LEASEGONE lease '..l..' not found') end
+if n == 1 then
+  local r = redis.call('INCR', 'fjord:rev')
+  redis.call('HSET', fd, key, r..' '..r..' '..l..' '..v)
+  if not q then
+    redis.call('SADD', fl, key)
+    redis.call('XADD', 'fjord:log:'..dir, 'MAXLEN', '~', 10000, r..'-0', 't', 'p', 'k', key, 'c', r, 'v', v, 'o', '')
+  end
+  return r
+end`;
+
+const SCRIPTS = {
+  // Past the fast path, one listing of the directory reaps it, finds the key ahead (the newest
+  // live key before this one) and, with the same EXISTS, checks the caller's lease.
+  create: `${FAST_CREATE}${LIB}
 local live, ok = reap(dir, l)
 if not ok then return leaseGone(l) end
 local ahead
@@ -94,8 +113,7 @@ end
 local r = redis.call('INCR', P..'rev')
 local c = tostring(r)
 redis.call('HSET', P..'dir:'..dir, key, c..' '..c..' '..l..' '..v)
-redis.call('SADD', P..'lease:'..l, key)
-if not q then xadd(dir, r, 'p', key, c, v, '') end
+if not q then redis.call('SADD', P..'lease:'..l, key) ; xadd(dir, r, 'p', key, c, v, '') end
 return {c, r, kv(ahead), c}`,
   put: `${LIB}
 local dir, key, v, l = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -124,8 +142,14 @@ local live = reap(ARGV[1])
 local out = {rev()}
 for _, e in ipairs(live) do out[#out + 1] = kv(e) end
 return out`,
-  delete: `${LIB}
-del(ARGV[1], ARGV[2], ARGV[3] == '1')
+  delete: `
+local dir, key, q = ARGV[1], ARGV[2], ARGV[3] == '1'
+-- A lock queue holding at most this key: a quiet delete, and its key is in no lease set.
+if q and redis.call('HLEN', 'fjord:dir:'..dir) <= 1 then
+  return redis.call('HDEL', 'fjord:dir:'..dir, key)
+end
+${LIB}
+del(dir, key, q)
 return 1`,
   reap: `${LIB}
 reap(ARGV[1])
@@ -138,10 +162,18 @@ redis.call('PEXPIRE', P..'lease:'..id, ARGV[1])
 return tostring(id)`,
   keepalive: `${LIB}
 return redis.call('PEXPIRE', P..'lease:'..ARGV[1], ARGV[2])`,
+  // Lock queue keys are in no lease set: the client names the ones it may still have (ARGV[2..]),
+  // and only those of this lease are deleted.
   revoke: `${LIB}
 local l = ARGV[1]
 for _, k in ipairs(redis.call('SMEMBERS', P..'lease:'..l)) do
   if k ~= '' then del(string.match(k, '^(.*/)'), k) end
+end
+for i = 2, #ARGV do
+  local k = ARGV[i]
+  local dir = string.match(k, '^(.*/)')
+  local e = dir and redis.call('HGET', P..'dir:'..dir, k)
+  if e and string.match(e, '^%d+ %d+ (%d+) ') == l then del(dir, k) end
 end
 redis.call('DEL', P..'lease:'..l)
 return 1`,
@@ -224,8 +256,8 @@ export class RedisStore implements Store {
     return (await this.#eval("keepalive", lease, Math.ceil(ttl))) === 1;
   }
 
-  async revoke(lease: string): Promise<void> {
-    await this.#eval("revoke", lease);
+  async revoke(lease: string, keys: Iterable<string> = []): Promise<void> {
+    await this.#eval("revoke", lease, ...keys);
   }
 
   async create(
@@ -235,7 +267,13 @@ export class RedisStore implements Store {
     lease: string,
     o?: WriteOptions,
   ): Promise<Created> {
-    const r = await this.#eval("create", dir, key, value, lease, o?.queue ? 1 : 0) as Reply[];
+    const r = await this.#eval("create", dir, key, value, lease, o?.queue ? 1 : 0);
+    if (typeof r === "number") {
+      // The fast path's answer: created in an empty directory at revision r.
+      const rev = BigInt(r);
+      return { createRev: rev, created: true, ahead: undefined, rev };
+    }
+    if (!Array.isArray(r)) throw new RespError(`unexpected create reply ${String(r)}`);
     return {
       createRev: BigInt(String(r[0])),
       created: r[1] !== 0,

@@ -24,25 +24,30 @@ interface Pending {
 }
 
 // Arguments are nearly always short ASCII: their bytes are written straight into one buffer
-// (no TextEncoder call, no intermediate string); any other character takes the encoder path.
+// (no TextEncoder call, no intermediate string) in one pass that also notes any other
+// character, which sends the command down the encoder path instead.
 function encode(args: readonly (string | number | bigint)[]): Uint8Array {
   const strs: string[] = [];
   let size = 1 + digits(args.length) + 2;
   for (const a of args) {
     const s = typeof a === "string" ? a : String(a);
-    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return encodeText(args);
     strs.push(s);
     size += 1 + digits(s.length) + 2 + s.length + 2;
   }
   const out = new Uint8Array(size);
   let at = header(out, 0, 42, args.length);
+  let high = 0;
   for (const s of strs) {
     at = header(out, at, 36, s.length);
-    for (let i = 0; i < s.length; i++) out[at++] = s.charCodeAt(i);
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      high |= c;
+      out[at++] = c;
+    }
     out[at++] = CR;
     out[at++] = LF;
   }
-  return out;
+  return high > 0x7f ? encodeText(args) : out;
 }
 
 function digits(n: number): number {

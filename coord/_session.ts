@@ -103,15 +103,18 @@ export class Session {
     }
   }
 
-  /** Stops the keepalives and revokes the lease (its keys go with it). */
-  async close(): Promise<void> {
+  /**
+   * Stops the keepalives and revokes the lease (its keys go with it, and the lock-queue keys it
+   * may still have: see Store.revoke).
+   */
+  async close(queueKeys: Iterable<string> = []): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#clear();
     await this.#inFlight;
     if (!this.#lost.signal.aborted) {
       this.#lost.abort(new CoordinatorUnavailableError(this.#url, "the coordinator was closed"));
-      await this.#store.revoke(this.lease).catch((error) =>
+      await this.#store.revoke(this.lease, queueKeys).catch((error) =>
         getLogger().debug(`Coordinator lease revoke failed: ${String(error)}`)
       );
     }

@@ -36,7 +36,8 @@ export interface Created {
  * How a directory is watched, told on writes so a store can leave out events nobody reads.
  * `queue`: a lock queue, watched only by the owners of its own keys, each for the delete of the
  * one key ahead of its own (never a watch of the whole directory): its put events, and the delete
- * of a key that leaves the directory empty (no key is left to wait), may be left out.
+ * of a key that leaves the directory empty (no key is left to wait), may be left out; the key
+ * may be left out of the store's index of its lease's keys (revoke() is told it instead).
  */
 export interface WriteOptions {
   queue?: boolean;
@@ -61,7 +62,12 @@ export interface Store {
   grant(ttl: number): Promise<string>;
   /** false: the lease is gone. Rejects when the server cannot be reached. */
   keepAlive(lease: string, ttl: number): Promise<boolean>;
-  revoke(lease: string): Promise<void>;
+  /**
+   * Ends the lease and deletes its keys. `queueKeys`: the lock-queue keys of this lease that may
+   * still exist (a store may keep queue keys out of its own index of a lease's keys, so that the
+   * lock path never writes it); a key there of another lease is left alone.
+   */
+  revoke(lease: string, queueKeys?: Iterable<string>): Promise<void>;
   /**
    * Creates `key` (under `dir`, bound to `lease`) unless it exists. Returns its create revision,
    * whether this call created it, and what `before(dir, createRev)` would answer at that moment

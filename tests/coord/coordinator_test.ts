@@ -131,6 +131,33 @@ for (const engine of engines) {
   );
 
   Deno.test(
+    `coord ${engine.name}: close deletes the member's held and queued lock keys at once`,
+    opts,
+    async () => {
+      // A lock key may be in no server-side index of its lease (redis): close names them.
+      const a = await connect(engine.url, { ttl });
+      await using b = await connect(engine.url, { ttl });
+      const mine = fresh("close-held");
+      const theirs = fresh("close-queued");
+      const held = await a.lock(mine);
+      const blocker = await b.lock(theirs);
+      const waiting = a.lock(theirs);
+      await waitFor(async () => (await serverKeys(engine, theirs) ?? 2) === 2, "a's waiting key");
+      // Handled before close: the waiter may reject while close() is still under way.
+      const gaveUp = assert.rejects(waiting, CoordinatorUnavailableError);
+      await a.close();
+      await gaveUp;
+      assert.ok(held.signal.aborted);
+      assert.equal(await serverKeys(engine, mine) ?? 0, 0);
+      assert.equal(await serverKeys(engine, theirs) ?? 1, 1); // only b's key
+      const next = await b.tryLock(mine);
+      assert.ok(next, "the closed member's lock was not free");
+      await next.release();
+      await blocker.release();
+    },
+  );
+
+  Deno.test(
     `coord ${engine.name}: release is idempotent and assertHeld then throws`,
     opts,
     async () => {
