@@ -81,6 +81,8 @@ export type RunnerFactory = (host: RunnerHost, options: RunnerOptions) => Runner
  * Runner factories by executor kind. Each runner module registers itself when imported, so the
  * executor base does not import the Worker/process machinery (which reaches the backend
  * registry, which imports the executors back: a cycle that must not run class definitions early).
+ * The Worker/process runners are first registered by _deferred_runner.ts, which loads the real
+ * ones at the first such pool.
  */
 export const runnerFactories: Partial<
   Record<"inline" | "async" | "worker" | "process", RunnerFactory>

@@ -4,7 +4,7 @@
  * @module
  */
 
-import "./_isolate_runner.ts";
+import "./_deferred_runner.ts";
 import { BaseExecutor, type RemotePoolExecutorOptions } from "./executor.ts";
 
 /**

@@ -5,7 +5,7 @@
  */
 
 import "./_local_runner.ts";
-import "./_isolate_runner.ts";
+import "./_deferred_runner.ts";
 import { selectedIsolation } from "../runtime/selection.ts";
 import { BaseExecutor, type RemotePoolExecutorOptions } from "./executor.ts";
 

@@ -11,7 +11,6 @@ import { getLogger } from "../runtime/logger.ts";
 import { writesDebug } from "../runtime/_debug_drop.ts";
 import { selectedBackendType } from "../runtime/selection.ts";
 import { isFjordWorker } from "../runtime/_fjord_worker.ts";
-import { acquireCoordinated } from "./_coordinated_lock.ts";
 import { checkTimeout, FileLockImpl, pathMutexes } from "./_file_lock.ts";
 import { checkMode, type LockFile, openLockFile, resolveMode } from "./_lock_file.ts";
 import type { LockHandle, LockOptions } from "./lock.ts";
@@ -27,6 +26,9 @@ import {
 import { acquireSlot, releaseSlot, slotOf, tryAcquireSlot } from "./_shared_lock_table.ts";
 import { AcquireLockFailedError } from "./errors.ts";
 import { Semaphores } from "./semaphores.ts";
+
+// Only locks given a coordinator need it: loaded at the first such lock, not at fjord's import.
+let coordinatedLock: Promise<typeof import("./_coordinated_lock.ts")> | undefined;
 
 /** The registry lock() uses when no `semaphores` option is given. */
 export const defaultSemaphores: Semaphores = new Semaphores();
@@ -255,12 +257,14 @@ function lockCoordinated(
   doLog: boolean,
 ): Promise<LockHandle> {
   if (o.signal?.aborted) return Promise.reject(o.signal.reason);
-  return acquireCoordinated(
-    name,
-    o,
-    coordinator,
-    doLog,
-    (local) => acquireLock(name, local, doLog),
+  return (coordinatedLock ??= import("./_coordinated_lock.ts")).then(({ acquireCoordinated }) =>
+    acquireCoordinated(
+      name,
+      o,
+      coordinator,
+      doLog,
+      (local) => acquireLock(name, local, doLog),
+    )
   );
 }
 

@@ -1,210 +1,22 @@
-// The machinery behind execute() and sshExecute(): argument checks (plan), spawning with the
-// setsid / prlimit wrappers, feeding stdin, collecting output, timeouts and aborts that kill the
-// process group, exit-code checks and retries.
+// The machinery behind execute() and sshExecute(): spawning with the setsid / prlimit wrappers,
+// feeding stdin, collecting output, timeouts and aborts that kill the process group, exit-code
+// checks and retries. Loaded at the first run (the checks are in _plan.ts).
 
-import { type Clock, systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
-import { clip } from "../config/_clip.ts";
 import { ProcessExecutionError, ProcessTimeoutError } from "./errors.ts";
-import type {
-  ExecuteBinaryResult,
-  ExecuteLogLevel,
-  ExecuteOptions,
-  ExecuteResult,
-} from "./execute.ts";
+import type { ExecuteBinaryResult, ExecuteResult } from "./execute.ts";
 import { LogErrors } from "./log_errors.ts";
 import { maskPassword } from "./mask_password.ts";
-import {
-  limitEntries,
-  type LimitEntry,
-  prlimitAvailable,
-  prlimitPrefix,
-  setPrlimitAvailable,
-  ulimitPrefix,
-} from "./_prlimit.ts";
+import { prlimitAvailable, prlimitPrefix, setPrlimitAvailable, ulimitPrefix } from "./_prlimit.ts";
 import { pyRepr } from "./_repr.ts";
-import { isEffectiveRoot, shellSplit } from "./_root.ts";
 import { setSetsidAvailable, setsidAvailable, setsidExecError } from "./_setsid.ts";
 import { signalNumber } from "./_signals.ts";
 import { resolveForWrapper } from "./_which.ts";
-import { NoRootWrapSpecifiedError } from "./errors.ts";
+import type { Plan } from "./_plan.ts";
 
 const KILL_GRACE_MS = 2000;
-const SHELL = "/bin/sh";
 
 const decoder = new TextDecoder();
-const encoder = new TextEncoder();
-
-export interface Plan {
-  /** The argv to run, without any prlimit wrapper. */
-  argv: string[];
-  /** The argv to show in logs and errors, without any prlimit wrapper. */
-  shown: string[];
-  limits: LimitEntry[] | undefined;
-  allowed: ((code: number) => boolean) | undefined;
-  attempts: number;
-  delayOnRetry: boolean;
-  logErrors: LogErrors;
-  binary: boolean;
-  input: Uint8Array | undefined;
-  options: ExecuteOptions;
-  clock: Clock;
-  /** The program name has whitespace and there is no shell (`execute("ls -la")`). */
-  spacedProgram: boolean;
-  /** Names the runner in `Running cmd (<label>): …` (`subprocess`, `SSH`). */
-  label: string;
-  /** Logs one line at the call's `loglevel`. */
-  log: (message: string) => void;
-}
-
-const LEVELS: readonly ExecuteLogLevel[] = ["debug", "info", "warning", "error"];
-
-function typeName(value: unknown): string {
-  // Hostile input may be huge: quote at most 200 characters of it.
-  return typeof value === "string" ? JSON.stringify(clip(value)) : clip(String(value));
-}
-
-// Deno cannot pass NUL in argv, environment or cwd (C strings), and a name with `=` or an empty
-// name would be split differently by the child's libc (`A=B` + `1` arrives as `A` = `B=1`).
-function checkNul(param: string, value: string): void {
-  if (value.includes("\0")) fail(param, "free of NUL characters", value);
-}
-
-function checkEnv(env: Record<string, unknown>): void {
-  for (const [name, value] of Object.entries(env)) {
-    if (name === "" || name.includes("=") || name.includes("\0")) {
-      fail("env", "keyed by names that are non-empty and contain no '=' or NUL", name);
-    }
-    if (typeof value !== "string") fail(`env.${clip(name)}`, "a string", value);
-    checkNul(`env.${clip(name)}`, value);
-  }
-}
-
-function fail(param: string, must: string, value: unknown, Kind = TypeError): never {
-  throw new Kind(
-    `Cannot execute as '${param}' must be ${must}: current value is ${typeName(value)}`,
-  );
-}
-
-function allowedCodes(check: ExecuteOptions["checkExitCode"]): Plan["allowed"] {
-  // bool before number, as oslo checks it.
-  if (check === undefined || check === true) return (code) => code === 0;
-  if (check === false) return undefined;
-  if (typeof check === "number") {
-    if (!Number.isInteger(check)) fail("checkExitCode", "an integer", check);
-    return (code) => code === check;
-  }
-  if (Array.isArray(check)) {
-    if (!check.every((c) => Number.isInteger(c))) {
-      fail("checkExitCode", "a boolean, an integer or a list of integers", `[${check}]`);
-    }
-    const set = new Set(check);
-    return (code) => set.has(code);
-  }
-  return fail("checkExitCode", "a boolean, an integer or a list of integers", check);
-}
-
-/** Checks `cmd` and `options` (everything that can fail before a spawn) and plans the run. */
-export function plan(cmd: string | string[], options: ExecuteOptions, label = "subprocess"): Plan {
-  if (typeof options !== "object" || options === null) {
-    fail("options", "an object", options);
-  }
-  let words: string[];
-  if (typeof cmd === "string") words = [cmd];
-  else if (Array.isArray(cmd)) words = [...cmd];
-  else return fail("cmd", "a string or an array of strings", cmd);
-  if (words.length === 0 || words[0] === "") fail("cmd", "a non-empty command", cmd);
-  for (const w of words) if (typeof w !== "string") fail("cmd", "made of strings", w);
-  for (const w of words) checkNul("cmd", w);
-
-  const {
-    attempts = 1,
-    delayOnRetry = true,
-    logErrors = LogErrors.DEFAULT,
-    binary = false,
-    shell = false,
-    input,
-    env,
-    timeout,
-    runAsRoot = false,
-    rootHelper = "",
-    loglevel = "debug",
-    cwd,
-  } = options;
-  if (!LEVELS.includes(loglevel)) {
-    fail("loglevel", `one of ${LEVELS.map((l) => `"${l}"`).join(", ")}`, loglevel, RangeError);
-  }
-  if (cwd !== undefined) {
-    if (typeof cwd !== "string") fail("cwd", "a string", cwd);
-    checkNul("cwd", cwd);
-  }
-  if (typeof attempts !== "number") fail("attempts", "a number", attempts);
-  if (!Number.isInteger(attempts) || attempts < 1) {
-    fail("attempts", "an integer >= 1", attempts, RangeError);
-  }
-  if (logErrors !== 0 && logErrors !== 1 && logErrors !== 2) {
-    fail("logErrors", "one of LogErrors.DEFAULT, ALL, FINAL (0, 1, 2)", logErrors, RangeError);
-  }
-  if (timeout !== undefined) {
-    if (typeof timeout !== "number" || Number.isNaN(timeout)) fail("timeout", "a number", timeout);
-    if (timeout <= 0) fail("timeout", "> 0", timeout, RangeError);
-  }
-  if (input !== undefined && typeof input !== "string" && !(input instanceof Uint8Array)) {
-    fail("input", "a string or a Uint8Array", input);
-  }
-  if (env !== undefined) {
-    if (typeof env !== "object" || env === null) fail("env", "an object", env);
-    checkEnv(env);
-  }
-  if (typeof rootHelper !== "string") fail("rootHelper", "a string", rootHelper);
-  checkNul("rootHelper", rootHelper);
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    fail("signal", "an AbortSignal", options.signal);
-  }
-  for (const name of ["onExecute", "onCompletion"] as const) {
-    const callback = options[name];
-    if (callback !== undefined && typeof callback !== "function") {
-      fail(name, "a function", callback);
-    }
-  }
-  const allowed = allowedCodes(options.checkExitCode);
-  const limits = options.prlimit === undefined ? undefined : limitEntries(options.prlimit);
-
-  const spacedProgram = !shell && /\s/.test(words[0]!);
-  let argv: string[];
-  let shown: string[];
-  if (shell) {
-    // Popen(shell=True) semantics: the first item is the script, the rest are $0, $1, ...
-    if (runAsRoot && !isEffectiveRoot()) {
-      if (rootHelper === "") throw new NoRootWrapSpecifiedError();
-      words[0] = `${rootHelper} ${words[0]}`;
-    }
-    argv = [SHELL, "-c", ...words];
-    shown = words;
-  } else {
-    if (runAsRoot && !isEffectiveRoot()) {
-      if (rootHelper === "") throw new NoRootWrapSpecifiedError();
-      words.unshift(...shellSplit(rootHelper));
-    }
-    argv = shown = words;
-  }
-  return {
-    argv,
-    shown,
-    limits: limits?.length ? limits : undefined,
-    allowed,
-    attempts,
-    delayOnRetry,
-    logErrors,
-    binary,
-    input: typeof input === "string" ? encoder.encode(input) : input,
-    options,
-    clock: options.clock ?? systemClock,
-    spacedProgram,
-    label,
-    log: (message) => getLogger()[loglevel](message),
-  };
-}
 
 function randomRetryDelay(): number {
   // oslo: random.randint(20, 200) / 100.0 seconds.

@@ -10,7 +10,11 @@ import { quote } from "../config/_clip.ts";
 import { ProcessExecutionError } from "./errors.ts";
 import type { ExecuteBinaryResult, ExecuteLogLevel, ExecuteResult } from "./execute.ts";
 import { maskPassword } from "./mask_password.ts";
-import { plan, run } from "./_run.ts";
+import { plan } from "./_plan.ts";
+
+// The spawning machinery (_run.ts, with the setsid, prlimit and PATH helpers) loads at the first
+// run, not when fjord is imported: most processes that import fjord never run a command.
+let runner: Promise<typeof import("./_run.ts")> | undefined;
 
 /**
  * Options for {@linkcode sshExecute}. Every one is optional.
@@ -202,7 +206,8 @@ export function sshExecute(
     binary: true,
   }, "SSH");
   if (signal?.aborted) return Promise.reject(signal.reason);
-  return finish(run(p) as Promise<ExecuteBinaryResult>, binary, sanitizeStdout);
+  const running = (runner ??= import("./_run.ts")).then((m) => m.run(p));
+  return finish(running as Promise<ExecuteBinaryResult>, binary, sanitizeStdout);
 }
 
 async function finish(

@@ -6,10 +6,13 @@
 import type { Clock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { sleepUntil } from "../runtime/_precise_sleep.ts";
-import { acquireTimerThread, type TimerThread } from "../runtime/_timer_thread.ts";
+import type { TimerThread } from "../runtime/_timer_thread.ts";
 import { systemClock } from "../runtime/clock.ts";
 // A cycle (looping_call.ts imports this file); only used inside functions, so safe.
 import { LoopingCallDone } from "./looping_call_errors.ts";
+
+// The timer thread (a Web Worker) is loaded by the first loop that uses one, not at fjord's import.
+let timerThreads: Promise<typeof import("../runtime/_timer_thread.ts")> | undefined;
 
 /**
  * Decides when the next call starts (an absolute clock time; a past time means at once) from the
@@ -126,7 +129,7 @@ export class LoopRunner<T> {
     // Like oslo's thread, the loop starts after start() has returned.
     await null;
     const thread = plan.timerThread && !plan.precise && clock === systemClock
-      ? acquireTimerThread()
+      ? (await (timerThreads ??= import("../runtime/_timer_thread.ts"))).acquireTimerThread()
       : undefined;
     try {
       if (

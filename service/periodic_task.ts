@@ -9,7 +9,11 @@ import { type Clock, systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { type Config, periodicTaskOpts } from "../config/mod.ts";
 import type { Coordinator } from "../coord/coordinator.ts";
-import { claimExclusiveTick, type ExclusiveTick } from "../coord/run_exclusive_periodic.ts";
+import type { ExclusiveTick } from "../coord/run_exclusive_periodic.ts";
+
+// The claim of an exclusive tick (coord/) is loaded at the first exclusive run: most processes
+// have none, and every one that imports fjord would otherwise load it at start.
+let exclusiveClaim: Promise<typeof import("../coord/run_exclusive_periodic.ts")> | undefined;
 
 /**
  * The spacing in ms of a task that does not give one (oslo's `DEFAULT_INTERVAL`, 60 s).
@@ -666,6 +670,8 @@ export abstract class PeriodicTasks {
         return undefined;
       }
       // A failed claim (engine unreachable, session lost) counts as the task's failure.
+      const { claimExclusiveTick } =
+        await (exclusiveClaim ??= import("../coord/run_exclusive_periodic.ts"));
       const tick = await claimExclusiveTick(exclusive.coordinator, exclusive.name, task.spacing, {
         index: task.lastTick!,
       });

@@ -27,12 +27,7 @@ import {
 } from "./_launcher_config.ts";
 import { checkThenSpawn, normalizeServiceRef, type PlainServiceRef } from "./_service_ref.ts";
 import type { LauncherWorkerInit } from "./_launcher_runtime.ts";
-import {
-  type ExitInfo,
-  ProcessHandle,
-  WebWorkerHandle,
-  type WorkerHandle,
-} from "./_worker_handle.ts";
+import type { ExitInfo, WorkerHandle } from "./_worker_handle.ts";
 import type { RestartMethod, ServiceBase } from "./service.ts";
 import { ServiceLauncher } from "./service_launcher.ts";
 import { isServiceRef, type ServiceRef } from "../runtime/service_ref.ts";
@@ -172,6 +167,18 @@ interface Spec {
 }
 
 const PERMISSIONS = ["read", "write", "net", "env", "run", "sys", "ffi", "import"] as const;
+
+// The worker handles, and the isolate host under them, load when the first service is launched
+// (alongside the parent's import of the service module), not when fjord is imported: most
+// processes that import fjord never start a worker (a worker itself, a test, a tool).
+let workerHandles: typeof import("./_worker_handle.ts") | undefined;
+let loadingWorkerHandles: Promise<void> | undefined;
+
+function loadWorkerHandles(): Promise<void> {
+  return loadingWorkerHandles ??= import("./_worker_handle.ts").then((m) => {
+    workerHandles = m;
+  });
+}
 
 function denoExecPath(): string {
   try {
@@ -414,13 +421,19 @@ export class ProcessLauncher implements AsyncDisposable {
     this.#specs.push(spec);
     this.#holdSignals();
     getLogger().info(`Starting ${workers} workers`);
-    this.#track(checkThenSpawn(ref, (error) => this.#onFatal(error), () => {
+    const handles = loadWorkerHandles();
+    const spawnAll = (): void => {
       if (this.#state !== "running") return;
       for (const slot of spec.slots) this.#spawnNow(spec, slot, false);
       // The standby starts once the workers have: on a small machine it would compete with them
       // for the CPU, and it only speeds up later respawns.
       const started = spec.slots.map((slot) => slot.handle?.started);
       void Promise.allSettled(started).then(() => this.#refreshStandby(spec));
+    };
+    this.#track(checkThenSpawn(ref, (error) => this.#onFatal(error), () => {
+      // Usually loaded by now: it started loading before the service module's check.
+      if (workerHandles !== undefined) spawnAll();
+      else this.#track(handles.then(spawnAll));
     }));
   }
 
@@ -534,8 +547,11 @@ export class ProcessLauncher implements AsyncDisposable {
       gracefulTimeoutMs: gracefulTimeoutMs(this.#conf),
     };
     const handle = this.#isolation === "worker"
-      ? new WebWorkerHandle(init, `fjord ${spec.ref.export} ${workerId ?? "standby"}`)
-      : new ProcessHandle(init, denoExecPath(), spec.denoArgs);
+      ? new workerHandles!.WebWorkerHandle(
+        init,
+        `fjord ${spec.ref.export} ${workerId ?? "standby"}`,
+      )
+      : new workerHandles!.ProcessHandle(init, denoExecPath(), spec.denoArgs);
     this.#handles.add(handle);
     void handle.exited.then(() => this.#handles.delete(handle));
     return handle;

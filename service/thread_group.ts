@@ -10,7 +10,6 @@ import { getLogger } from "../runtime/logger.ts";
 import { selectedIsolation } from "../runtime/selection.ts";
 import { isTaskRef, loadTask, taskModuleUrl, type TaskRef } from "../runtime/task_ref.ts";
 import { deserializeError } from "../runtime/_error_transfer.ts";
-import { startIsolate } from "../runtime/_isolate_host.ts";
 // Types only: the entry module itself runs in the Worker.
 import type { ThreadInit, ThreadReply } from "./_thread_entry.ts";
 import { DynamicLoopingCall, FixedIntervalLoopingCall } from "./looping_call.ts";
@@ -235,9 +234,19 @@ export interface ThreadGroupStopOptions {
 
 const THREAD_ENTRY = new URL("./_thread_entry.ts", import.meta.url);
 
-function runInWorker(init: ThreadInit, ident: number, signal: AbortSignal): Promise<unknown> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
+// The isolate host loads with the first Worker thread, not when fjord is imported (TaskRef
+// threads run in Workers only on the threading backend).
+let isolateHost: Promise<typeof import("../runtime/_isolate_host.ts")> | undefined;
+
+async function runInWorker(
+  init: ThreadInit,
+  ident: number,
+  signal: AbortSignal,
+): Promise<unknown> {
+  if (signal.aborted) throw signal.reason;
+  const { startIsolate } = await (isolateHost ??= import("../runtime/_isolate_host.ts"));
+  if (signal.aborted) throw signal.reason;
+  return await new Promise((resolve, reject) => {
     const isolate = startIsolate<never, ThreadReply>({
       isolation: "worker",
       entry: THREAD_ENTRY,
