@@ -20,7 +20,7 @@ import type {
   MembershipEvent,
 } from "./coordinator.ts";
 import type { Session } from "./_session.ts";
-import type { KV, Store, WriteOptions } from "./_store.ts";
+import type { Created, KV, Store, WriteOptions } from "./_store.ts";
 import { CoordinatorUnavailableError, LockLostError } from "./errors.ts";
 
 /** The internal entry point runExclusivePeriodic() uses to claim one tick. */
@@ -267,7 +267,13 @@ export class CoordinatorImpl implements Coordinator {
     const key = this.#takeKey(dir);
     const started = o.timeout === undefined ? 0 : this.#clock.now();
     o.signal?.throwIfAborted();
-    const created = await this.#store.create(dir, key, this.memberId, this.#session.lease, w);
+    let created: Created;
+    try {
+      created = await this.#store.create(dir, key, this.memberId, this.#session.lease, w);
+    } catch (error) {
+      // close() may end the request under way (its key is already queued): say why.
+      throw this.#closing.signal.aborted ? this.#closing.signal.reason : error;
+    }
     const createRev = created.createRev;
     if (created.ahead === undefined && !o.signal?.aborted) return { key, token: createRev };
     const timedOut = new AbortController();
