@@ -5,7 +5,12 @@
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { clip } from "../config/_clip.ts";
-import type { ExecuteLogLevel, ExecuteOptions } from "./execute.ts";
+import type {
+  ExecuteBinaryResult,
+  ExecuteLogLevel,
+  ExecuteOptions,
+  ExecuteResult,
+} from "./execute.ts";
 import { LogErrors } from "./log_errors.ts";
 import { limitEntries, type LimitEntry } from "./_prlimit.ts";
 import { isEffectiveRoot, shellSplit } from "./_root.ts";
@@ -184,4 +189,13 @@ export function plan(cmd: string | string[], options: ExecuteOptions, label = "s
     label,
     log: (message) => getLogger()[loglevel](message),
   };
+}
+
+// The spawning machinery (_run.ts, with the setsid, prlimit and PATH helpers) loads at the first
+// run, not when fjord is imported: most processes that import fjord never run a command.
+let runner: Promise<typeof import("./_run.ts")> | undefined;
+
+/** Runs a checked plan (execute() and sshExecute()), loading the spawning machinery once. */
+export function runPlan(p: Plan): Promise<ExecuteResult | ExecuteBinaryResult> {
+  return (runner ??= import("./_run.ts")).then((m) => m.run(p));
 }

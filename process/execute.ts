@@ -7,11 +7,7 @@
 import type { Clock } from "../runtime/clock.ts";
 import type { LogErrors } from "./log_errors.ts";
 import type { ProcessLimits } from "./process_limits.ts";
-import { plan } from "./_plan.ts";
-
-// The spawning machinery (_run.ts, with the setsid, prlimit and PATH helpers) loads at the first
-// run, not when fjord is imported: most processes that import fjord never run a command.
-let runner: Promise<typeof import("./_run.ts")> | undefined;
+import { plan, runPlan } from "./_plan.ts";
 
 /**
  * A level of fjord's logger, for {@linkcode ExecuteOptions.loglevel}.
@@ -236,5 +232,5 @@ export function execute(
   const p = plan(cmd, options);
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
-  return (runner ??= import("./_run.ts")).then((m) => m.run(p));
+  return runPlan(p);
 }

@@ -10,11 +10,7 @@ import { quote } from "../config/_clip.ts";
 import { ProcessExecutionError } from "./errors.ts";
 import type { ExecuteBinaryResult, ExecuteLogLevel, ExecuteResult } from "./execute.ts";
 import { maskPassword } from "./mask_password.ts";
-import { plan } from "./_plan.ts";
-
-// The spawning machinery (_run.ts, with the setsid, prlimit and PATH helpers) loads at the first
-// run, not when fjord is imported: most processes that import fjord never run a command.
-let runner: Promise<typeof import("./_run.ts")> | undefined;
+import { plan, runPlan } from "./_plan.ts";
 
 /**
  * Options for {@linkcode sshExecute}. Every one is optional.
@@ -206,8 +202,7 @@ export function sshExecute(
     binary: true,
   }, "SSH");
   if (signal?.aborted) return Promise.reject(signal.reason);
-  const running = (runner ??= import("./_run.ts")).then((m) => m.run(p));
-  return finish(running as Promise<ExecuteBinaryResult>, binary, sanitizeStdout);
+  return finish(runPlan(p) as Promise<ExecuteBinaryResult>, binary, sanitizeStdout);
 }
 
 async function finish(
