@@ -59,7 +59,6 @@ interface HoldingContext {
 // most holdings are taken and released without anyone looking at it.
 abstract class Holding implements AsyncDisposable {
   readonly token: bigint;
-  readonly #session: Session;
   #controller: AbortController | undefined;
   #onLost: (() => void) | undefined;
   #ended = false;
@@ -79,18 +78,17 @@ abstract class Holding implements AsyncDisposable {
   ) {
     this.token = token;
     this.#ctx = ctx;
-    this.#session = ctx.session;
   }
 
   // Why the holding is over, or undefined while it is held.
   #over(): unknown {
     if (this.#ended) return this.#endReason ??= new Error(`${this.label} was released`);
-    const lost = this.#session.lostRaw;
+    const lost = this.#ctx.session.lostRaw;
     return lost.aborted ? lost.reason : undefined;
   }
 
   get signal(): AbortSignal {
-    this.#session.check();
+    this.#ctx.session.check();
     if (!this.#controller) {
       const controller = new AbortController();
       this.#controller = controller;
@@ -98,7 +96,7 @@ abstract class Holding implements AsyncDisposable {
       if (over !== undefined) {
         controller.abort(over);
       } else {
-        const lost = this.#session.lostRaw;
+        const lost = this.#ctx.session.lostRaw;
         this.#onLost = () => controller.abort(lost.reason);
         lost.addEventListener("abort", this.#onLost, { once: true });
       }
@@ -107,7 +105,7 @@ abstract class Holding implements AsyncDisposable {
   }
 
   protected assert(): void {
-    this.#session.check();
+    this.#ctx.session.check();
     const over = this.#over();
     if (over !== undefined) {
       throw new LockLostError(
@@ -121,7 +119,7 @@ abstract class Holding implements AsyncDisposable {
   // Marks the holding over; returns whether it was held until now.
   #finish(reason: unknown): boolean {
     if (this.#ended) return false;
-    const lost = this.#session.lostRaw;
+    const lost = this.#ctx.session.lostRaw;
     const wasHeld = !lost.aborted;
     this.#ended = true;
     this.#endReason = wasHeld ? reason : lost.reason;
