@@ -23,11 +23,19 @@ import {
   type WriteOptions,
 } from "./_store.ts";
 
-const LIB = `
-local P = 'fjord:'
+// Every key's prefix (the client's XREAD names log keys with it too).
+const PREFIX = "fjord:";
+
+// What the uncontended paths use: defined first, the rest of the shared functions only past them.
+const PRELUDE = `
+local P = '${PREFIX}'
 local function xadd(dir, rev, t, key, c, v, o)
   redis.call('XADD', P..'log:'..dir, 'MAXLEN', '~', 10000, rev..'-0', 't', t, 'k', key, 'c', c, 'v', v, 'o', o)
 end
+local function leaseGone(l) return redis.error_reply('LEASEGONE lease '..l..' not found') end
+`;
+
+const LIB_REST = `
 -- The entries of dir, oldest first: {k = key, c = create rev, n = tonumber(c), m = mod rev,
 -- l = lease, v = value}.
 local function list(dir)
@@ -77,24 +85,25 @@ local function kv(e)
   return {e.k, e.v, e.c, e.m}
 end
 local function rev() return redis.call('GET', P..'rev') or '0' end
-local function leaseGone(l) return redis.error_reply('LEASEGONE lease '..l..' not found') end
 `;
 
-// The uncontended path, run before LIB is even defined: an empty directory (EXISTS counts the
+const LIB = `${PRELUDE}${LIB_REST}`;
+
+// The uncontended path, run before LIB_REST is even defined: an empty directory (EXISTS counts the
 // repeated name twice, so 1 means a live lease and no key there) takes three calls and answers
 // the bare revision. A lock queue's key joins no lease set: revoke is told the keys instead (see
 // revoke), so the lock path never touches the set and its release needs no lease either.
 const FAST_CREATE = `
 local dir, key, v, l, q = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
-local fd, fl = 'fjord:dir:'..dir, 'fjord:lease:'..l
+local fd, fl = P..'dir:'..dir, P..'lease:'..l
 local n = redis.call('EXISTS', fl, fd, fd)
-if n == 0 then return redis.error_reply('LEASEGONE lease '..l..' not found') end
+if n == 0 then return leaseGone(l) end
 if n == 1 then
-  local r = redis.call('INCR', 'fjord:rev')
+  local r = redis.call('INCR', P..'rev')
   redis.call('HSET', fd, key, r..' '..r..' '..l..' '..v)
   if not q then
     redis.call('SADD', fl, key)
-    redis.call('XADD', 'fjord:log:'..dir, 'MAXLEN', '~', 10000, r..'-0', 't', 'p', 'k', key, 'c', r, 'v', v, 'o', '')
+    xadd(dir, r, 'p', key, r, v, '')
   end
   return r
 end`;
@@ -102,7 +111,7 @@ end`;
 const SCRIPTS = {
   // Past the fast path, one listing of the directory reaps it, finds the key ahead (the newest
   // live key before this one) and, with the same EXISTS, checks the caller's lease.
-  create: `${FAST_CREATE}${LIB}
+  create: `${PRELUDE}${FAST_CREATE}${LIB_REST}
 local live, ok = reap(dir, l)
 if not ok then return leaseGone(l) end
 local ahead
@@ -142,13 +151,13 @@ local live = reap(ARGV[1])
 local out = {rev()}
 for _, e in ipairs(live) do out[#out + 1] = kv(e) end
 return out`,
-  delete: `
+  delete: `${PRELUDE}
 local dir, key, q = ARGV[1], ARGV[2], ARGV[3] == '1'
 -- A lock queue holding at most this key: a quiet delete, and its key is in no lease set.
-if q and redis.call('HLEN', 'fjord:dir:'..dir) <= 1 then
-  return redis.call('HDEL', 'fjord:dir:'..dir, key)
+if q and redis.call('HLEN', P..'dir:'..dir) <= 1 then
+  return redis.call('HDEL', P..'dir:'..dir, key)
 end
-${LIB}
+${LIB_REST}
 del(dir, key, q)
 return 1`,
   reap: `${LIB}
@@ -334,7 +343,7 @@ export class RedisStore implements Store {
             this.#watchers.add(conn);
           }
           const reply = await Promise.race([
-            conn.send("XREAD", "BLOCK", this.#reapEvery, "STREAMS", `fjord:log:${dir}`, last),
+            conn.send("XREAD", "BLOCK", this.#reapEvery, "STREAMS", `${PREFIX}log:${dir}`, last),
             aborted.promise,
           ]);
           if (reply === null) {
