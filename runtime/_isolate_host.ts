@@ -184,7 +184,6 @@ function dispatch<Out>(
 
 function startWorker<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle<In> {
   const exited = Promise.withResolvers<IsolateExit>();
-  const gone = Promise.withResolvers<void>();
   let worker: Worker | undefined = spawnFjordWorker(options.entry, {
     ...(options.name !== undefined ? { name: options.name } : {}),
     data: options.data,
@@ -199,7 +198,6 @@ function startWorker<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle<
     w.onmessageerror = null;
     w.onerror = null;
     terminateFjordWorker(w);
-    gone.resolve();
     exited.resolve(exit);
   };
   worker.onmessage = (event: MessageEvent) => {
@@ -221,7 +219,8 @@ function startWorker<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle<
     get alive(): boolean {
       return worker !== undefined;
     },
-    gone: gone.promise,
+    // A Worker's end is known and done at once: nothing drains after it.
+    gone: exited.promise.then(() => {}),
     exited: exited.promise,
     post(msg: In, transfer?: Transferable[]): void {
       worker?.postMessage([K_MSG, msg], transfer ?? []);
