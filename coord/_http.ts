@@ -145,25 +145,29 @@ class Conn {
     return { status: Number(status[1]), length, chunked, keepAlive };
   }
 
-  // The next chunk of a chunked body as text; undefined after the last.
-  async chunk(): Promise<string | undefined> {
+  // The next chunk of a chunked body as text, through `text`: one streaming decoder per body,
+  // since a chunk may end inside a character. Undefined after the last chunk.
+  async chunk(text: TextDecoder): Promise<string | undefined> {
     const size = parseInt(await this.#line("a chunk"), 16);
     if (Number.isNaN(size)) throw new HttpConnectionError("bad chunk size", false);
     if (size === 0) {
       while ((await this.#line("the trailer")) !== "");
       return undefined;
     }
-    const text = decoder.decode(await this.#bytes(size, "a chunk"));
+    const decoded = text.decode(await this.#bytes(size, "a chunk"), { stream: true });
     await this.#bytes(2, "a chunk");
-    return text;
+    return decoded;
   }
 
   async body(h: Head): Promise<string> {
     if (h.length !== undefined) return decoder.decode(await this.#bytes(h.length, "the body"));
     if (h.chunked) {
+      const chunks = new TextDecoder();
       let text = "";
-      for (let c = await this.chunk(); c !== undefined; c = await this.chunk()) text += c;
-      return text;
+      for (let c = await this.chunk(chunks); c !== undefined; c = await this.chunk(chunks)) {
+        text += c;
+      }
+      return text + chunks.decode();
     }
     h.keepAlive = false;
     while (await this.#fill());
@@ -260,8 +264,9 @@ export class HttpClient {
       if (h.status !== 200 || !h.chunked) {
         throw new HttpConnectionError(`answered ${h.status}: ${await conn.body(h)}`, false);
       }
+      const chunks = new TextDecoder();
       let buffered = "";
-      for (let c = await conn.chunk(); c !== undefined; c = await conn.chunk()) {
+      for (let c = await conn.chunk(chunks); c !== undefined; c = await conn.chunk(chunks)) {
         buffered += c;
         let nl: number;
         while ((nl = buffered.indexOf("\n")) >= 0) {

@@ -42,7 +42,7 @@ local function list(dir)
   local all = redis.call('HGETALL', P..'dir:'..dir)
   local out = {}
   for i = 1, #all, 2 do
-    local c, m, l, v = string.match(all[i + 1], '^(%d+) (%d+) (%d+) (.*)$')
+    local c, m, l, v = string.match(all[i + 1], '^(%d+) (%d+) (%S+) (.*)$')
     out[#out + 1] = {k = all[i], c = c, n = tonumber(c), m = m, l = l, v = v}
   end
   if #out > 1 then table.sort(out, function(a, b) return a.n < b.n end) end
@@ -131,7 +131,7 @@ local d = P..'dir:'..dir
 local old = redis.call('HGET', d, key)
 local r = redis.call('INCR', P..'rev')
 local c, ol = tostring(r), nil
-if old then c, ol = string.match(old, '^(%d+) %d+ (%d+) ') end
+if old then c, ol = string.match(old, '^(%d+) %d+ (%S+) ') end
 redis.call('HSET', d, key, c..' '..r..' '..l..' '..v)
 -- Taken over by another lease: the old one's revoke must not delete it.
 if ol and ol ~= l then redis.call('SREM', P..'lease:'..ol, key) end
@@ -163,12 +163,15 @@ return 1`,
   reap: `${LIB}
 reap(ARGV[1])
 return rev()`,
+  // The id is the counter and the client's random nonce (ARGV[2]): an unpersisted Redis restarts
+  // its counter at 0, and an id granted again would let a member from before the restart keep
+  // alive, and revoke, a lease that is now someone else's (it would never see its own loss).
   grant: `${LIB}
-local id = redis.call('INCR', P..'leaseid')
+local id = redis.call('INCR', P..'leaseid')..'-'..ARGV[2]
 -- The lease is a set of its keys; the member '' keeps it alive while it holds none.
 redis.call('SADD', P..'lease:'..id, '')
 redis.call('PEXPIRE', P..'lease:'..id, ARGV[1])
-return tostring(id)`,
+return id`,
   keepalive: `${LIB}
 return redis.call('PEXPIRE', P..'lease:'..ARGV[1], ARGV[2])`,
   // Lock queue keys are in no lease set: the client names the ones it may still have (ARGV[2..]),
@@ -182,7 +185,7 @@ for i = 2, #ARGV do
   local k = ARGV[i]
   local dir = string.match(k, '^(.*/)')
   local e = dir and redis.call('HGET', P..'dir:'..dir, k)
-  if e and string.match(e, '^%d+ %d+ (%d+) ') == l then del(dir, k) end
+  if e and string.match(e, '^%d+ %d+ (%S+) ') == l then del(dir, k) end
 end
 redis.call('DEL', P..'lease:'..l)
 return 1`,
@@ -258,7 +261,10 @@ export class RedisStore implements Store {
   }
 
   async grant(ttl: number): Promise<string> {
-    return String(await this.#eval("grant", Math.ceil(ttl)));
+    const nonce = crypto.getRandomValues(new Uint32Array(2));
+    return String(
+      await this.#eval("grant", Math.ceil(ttl), nonce[0]!.toString(36) + nonce[1]!.toString(36)),
+    );
   }
 
   async keepAlive(lease: string, ttl: number): Promise<boolean> {

@@ -83,3 +83,67 @@ export async function serverKeys(engine: Engine, lockName: string): Promise<numb
 export function fresh(prefix: string): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 }
+
+/**
+ * A Redis server of the test's own (a free port, no persistence, as .ci/servers.sh runs it) that
+ * the test may kill and restart: a restart forgets everything, as an unpersisted Redis does.
+ */
+export interface OwnRedis extends AsyncDisposable {
+  readonly url: string;
+  /** SIGKILLs the server and starts a new, empty one on the same port. */
+  restart(): Promise<void>;
+}
+
+/** Starts an {@linkcode OwnRedis} (needs `redis-server` on PATH). */
+export async function ownRedis(): Promise<OwnRedis> {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = probe.addr.port;
+  probe.close();
+  const url = `redis://127.0.0.1:${port}`;
+  const start = async (): Promise<Deno.ChildProcess> => {
+    const server = new Deno.Command("redis-server", {
+      args: [
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--notify-keyspace-events",
+        "Kgx",
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const deadline = performance.now() + 10_000;
+    while (!(await answers(url))) {
+      if (performance.now() > deadline) {
+        server.kill("SIGKILL");
+        await server.status;
+        throw new Error(`redis-server on port ${port} did not answer within 10 s`);
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return server;
+  };
+  let server = await start();
+  const stop = async (): Promise<void> => {
+    try {
+      server.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await server.status;
+  };
+  return {
+    url,
+    async restart(): Promise<void> {
+      await stop();
+      server = await start();
+    },
+    [Symbol.asyncDispose]: stop,
+  };
+}

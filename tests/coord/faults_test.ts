@@ -2,12 +2,12 @@
 // broken watch streams.
 
 import assert from "node:assert/strict";
-import { connect, type MembershipEvent } from "../../coord/mod.ts";
+import { connect, LockLostError, type MembershipEvent } from "../../coord/mod.ts";
 import { RespConnection } from "../../coord/_resp.ts";
 import { waitFor } from "../_util.ts";
 import { fencedWrite, initResource, readResource } from "./_fixtures/fenced_resource.ts";
 import { spawnMember } from "./_child.ts";
-import { engines, fresh } from "./_servers.ts";
+import { engines, fresh, ownRedis } from "./_servers.ts";
 
 for (const engine of engines.filter((e) => e.name !== "memory")) {
   const ttl = engine.name === "etcd" ? 2_000 : 1_000;
@@ -131,5 +131,34 @@ Deno.test(
       seen.slice(before - 1).map((e) => `${e.type} ${JSON.stringify(e.member.capabilities)}`),
       ['join "ready"', 'leave "ready"', "join 2"],
     );
+  },
+);
+
+Deno.test(
+  "coord redis: after an unpersisted restart, a member from before it sees its lease lost and " +
+    "never touches the lease a new member was granted",
+  { ignore: !redis.available },
+  async () => {
+    await using server = await ownRedis();
+    // The old member's keepalives are 2 s apart, so the new member is granted its lease first.
+    const old = await connect(server.url, { ttl: 6_000 });
+    try {
+      const oldLock = await old.lock("restart");
+      await server.restart();
+      await using newer = await connect(server.url, { ttl: 1_000 });
+      await using newerLock = await newer.lock("restart", { timeout: 5_000 });
+      await waitFor(() => oldLock.signal.aborted, "the old member to see its lease lost", 10_000);
+      assert.equal(old.lost.aborted, true);
+      assert.throws(() => oldLock.assertHeld(), LockLostError);
+      // The old member's close revokes only its own lease.
+      await old.close();
+      await new Promise((r) => setTimeout(r, 1_500));
+      assert.equal(newer.lost.aborted, false);
+      newerLock.assertHeld();
+      await using third = await connect(server.url, { ttl: 1_000 });
+      assert.equal(await third.tryLock("restart"), undefined);
+    } finally {
+      await old.close();
+    }
   },
 );

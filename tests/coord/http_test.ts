@@ -124,6 +124,38 @@ Deno.test("http client: a chunked answer comes line by line; abort closes it", a
   }
 });
 
+Deno.test("http client: a character split across two chunks is decoded whole", async () => {
+  // "é" is two bytes, C3 A9: each chunk of both answers ends inside it.
+  const split = (first: string, second: string): Uint8Array[] => {
+    const a = new Uint8Array([...enc.encode(first), 0xc3]);
+    const b = new Uint8Array([0xa9, ...enc.encode(second)]);
+    return [
+      enc.encode(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n`),
+      enc.encode(`${a.length.toString(16)}\r\n`),
+      a,
+      enc.encode(`\r\n${b.length.toString(16)}\r\n`),
+      b,
+      enc.encode("\r\n0\r\n\r\n"),
+    ];
+  };
+  const server = serve(async (conn) => {
+    while (await readRequest(conn) !== null) {
+      for (const part of split("caf", "\nnaïve\n")) await conn.write(part);
+    }
+  });
+  const client = new HttpClient();
+  try {
+    const answer = await client.post(server.host, "/p", "{}", never);
+    assert.equal(answer.text, "café\nnaïve\n");
+    const lines: string[] = [];
+    for await (const line of client.lines(server.host, "/w", "{}", never)) lines.push(line);
+    assert.deepEqual(lines, ["café", "naïve"]);
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
+
 Deno.test("http client: an aborted request rejects with the reason at once", async () => {
   const server = serve(async (conn) => {
     await readRequest(conn);
