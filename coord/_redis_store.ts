@@ -1,5 +1,6 @@
 // The Redis driver's key space, emulating the etcd shape with Lua scripts (each one atomic on a
-// single Redis): a global revision counter (INCR) gives create revisions, hence fencing tokens;
+// single Redis): a global revision counter (INCR; seeded from the server's clock, see nextRev)
+// gives create revisions, hence fencing tokens;
 // a lease is a set of its keys with PX expiry that keepalives extend; a directory is one hash of
 // its keys (each "createRev modRev lease value"), so one HGETALL both lists and orders it (queues
 // are short) and tells which leases to check; every change is appended to the directory's stream
@@ -33,6 +34,20 @@ local function xadd(dir, rev, t, key, c, v, o)
   redis.call('XADD', P..'log:'..dir, 'MAXLEN', '~', 10000, rev..'-0', 't', t, 'k', key, 'c', c, 'v', v, 'o', o)
 end
 local function leaseGone(l) return redis.error_reply('LEASEGONE lease '..l..' not found') end
+-- The next revision (create revisions are the fencing tokens). A fresh counter, on a new server or
+-- one restarted without persistence, starts at the server's clock in 100 µs units: past every
+-- token the lost counter gave unless it averaged over 10 000 revisions a second since its own
+-- start (or the clock went back), so tokens keep increasing across the restart and fenced
+-- resources accept the new holders. 14 digits until the year 2286: Lua's number formatting
+-- (%.14g) prints them exactly.
+local function nextRev()
+  local r = redis.call('INCR', P..'rev')
+  if r > 1 then return r end
+  local t = redis.call('TIME')
+  r = tonumber(t[1]) * 10000 + math.floor(tonumber(t[2]) / 100)
+  redis.call('SET', P..'rev', r)
+  return r
+end
 `;
 
 const LIB_REST = `
@@ -54,7 +69,7 @@ local function remove(dir, e, oldest, quiet)
   redis.call('HDEL', P..'dir:'..dir, e.k)
   redis.call('SREM', P..'lease:'..e.l, e.k)
   if quiet then return end
-  local rev = redis.call('INCR', P..'rev')
+  local rev = nextRev()
   xadd(dir, rev, 'd', e.k, e.c, '', oldest and '1' or '')
 end
 local function del(dir, key, q)
@@ -99,7 +114,7 @@ local fd, fl = P..'dir:'..dir, P..'lease:'..l
 local n = redis.call('EXISTS', fl, fd, fd)
 if n == 0 then return leaseGone(l) end
 if n == 1 then
-  local r = redis.call('INCR', P..'rev')
+  local r = nextRev()
   redis.call('HSET', fd, key, r..' '..r..' '..l..' '..v)
   if not q then
     redis.call('SADD', fl, key)
@@ -119,7 +134,7 @@ for _, e in ipairs(live) do
   if e.k == key then return {e.c, 0, kv(ahead), rev()} end
   ahead = e
 end
-local r = redis.call('INCR', P..'rev')
+local r = nextRev()
 local c = tostring(r)
 redis.call('HSET', P..'dir:'..dir, key, c..' '..c..' '..l..' '..v)
 if not q then redis.call('SADD', P..'lease:'..l, key) ; xadd(dir, r, 'p', key, c, v, '') end
@@ -129,7 +144,7 @@ local dir, key, v, l = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if redis.call('EXISTS', P..'lease:'..l) == 0 then return leaseGone(l) end
 local d = P..'dir:'..dir
 local old = redis.call('HGET', d, key)
-local r = redis.call('INCR', P..'rev')
+local r = nextRev()
 local c, ol = tostring(r), nil
 if old then c, ol = string.match(old, '^(%d+) %d+ (%S+) ') end
 redis.call('HSET', d, key, c..' '..r..' '..l..' '..v)

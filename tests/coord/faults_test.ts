@@ -135,8 +135,8 @@ Deno.test(
 );
 
 Deno.test(
-  "coord redis: after an unpersisted restart, a member from before it sees its lease lost and " +
-    "never touches the lease a new member was granted",
+  "coord redis: after an unpersisted restart, a member from before it sees its lease lost, " +
+    "never touches the lease a new member was granted, and the new holder's token is higher",
   { ignore: !redis.available },
   async () => {
     await using server = await ownRedis();
@@ -147,6 +147,11 @@ Deno.test(
       await server.restart();
       await using newer = await connect(server.url, { ttl: 1_000 });
       await using newerLock = await newer.lock("restart", { timeout: 5_000 });
+      // A fenced resource that saw the old holder's token accepts the new holder's writes.
+      assert.ok(
+        newerLock.token > oldLock.token,
+        `token after the restart ${newerLock.token} <= before it ${oldLock.token}`,
+      );
       await waitFor(() => oldLock.signal.aborted, "the old member to see its lease lost", 10_000);
       assert.equal(old.lost.aborted, true);
       assert.throws(() => oldLock.assertHeld(), LockLostError);
