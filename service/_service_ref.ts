@@ -90,14 +90,19 @@ export function checkThenSpawn(
   }
   let done = false;
   const { promise, resolve } = Promise.withResolvers<void>();
+  // The hold's timer is an Atomics.waitAsync timeout, not a setTimeout: a process's first timer
+  // costs 7-12 ms (see _signal_hold.ts), which would delay the spawn. It keeps nothing alive; the
+  // launcher's signal hold does.
+  const hold = new Int32Array(new SharedArrayBuffer(4));
   const once = (fn: () => void): void => {
     if (done) return;
     done = true;
-    clearTimeout(timer);
+    Atomics.notify(hold, 0);
     fn();
     resolve();
   };
-  const timer = setTimeout(() => once(spawn), CHECK_HOLD_MS);
+  const timer = Atomics.waitAsync(hold, 0, 0, CHECK_HOLD_MS);
+  if (timer.async) void timer.value.then(() => once(spawn));
   loadServiceExport(ref).then(() => once(spawn), (error) => {
     if (done) fail(error);
     else once(() => fail(error));

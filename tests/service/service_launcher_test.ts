@@ -248,3 +248,26 @@ Deno.test("constructing a launcher selects the backend (ServiceLauncher, Launche
     resetBackend();
   }
 });
+
+for (
+  const c of [{ launcher: "service" as const }, { launcher: "process" as const, noFork: true }]
+) {
+  Deno.test(
+    `${c.launcher === "service" ? "ServiceLauncher" : "ProcessLauncher (noFork)"}.wait() keeps ` +
+      "alive a process whose service has nothing pending, until SIGTERM",
+    async () => {
+      // The marker service's start() sets no timer and opens nothing, and the script does not
+      // await wait() at its top level: only the launcher's hold keeps its event loop alive.
+      await using run = await Run.start({ backend: "cooperative", noTopLevelAwait: true, ...c });
+      await run.waitEvents("start", 1);
+      let exited = false;
+      void run.exit().then(() => exited = true);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(exited, false, `exited early: ${run.output}`);
+      run.kill("SIGTERM");
+      const out = await run.exit();
+      assert.equal(out.code, 0, run.output);
+      assert.equal(run.count("stop"), 1);
+    },
+  );
+}

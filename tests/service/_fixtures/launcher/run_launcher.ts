@@ -33,6 +33,12 @@ export interface Plan {
   heapProbe?: boolean;
   export?: string;
   module?: string;
+  /**
+   * Follow wait() with then() instead of a top-level await: a pending top-level await itself
+   * keeps the event loop running while signal listeners exist, so without it only the
+   * launcher's own hold keeps the program alive.
+   */
+  noTopLevelAwait?: boolean;
   service: MarkerOptions;
 }
 
@@ -86,11 +92,11 @@ if (plan.launcher === "launch") {
 // wait() installs the signal handlers synchronously; only then may the tests send signals.
 const waiting = launcher.wait();
 console.log(`LAUNCHED ${Deno.pid}`);
-try {
-  const code = await waiting;
+const finished = waiting.then((code) => {
   console.log(`EXIT ${code}`);
   Deno.exit(code);
-} catch (err) {
+}, (err) => {
   console.log(`REJECTED ${(err as Error).name}: ${(err as Error).message}`);
   Deno.exit(99);
-}
+});
+if (!plan.noTopLevelAwait) await finished;
