@@ -3,6 +3,8 @@
 // needing an engine that does not answer is skipped with a message, except under CI, where it
 // fails: CI must run them.
 
+import { waitFor } from "../_util.ts";
+
 export interface Engine {
   name: "memory" | "etcd" | "redis";
   url: string;
@@ -118,14 +120,12 @@ export async function ownRedis(): Promise<OwnRedis> {
       stdout: "null",
       stderr: "null",
     }).spawn();
-    const deadline = performance.now() + 10_000;
-    while (!(await answers(url))) {
-      if (performance.now() > deadline) {
-        server.kill("SIGKILL");
-        await server.status;
-        throw new Error(`redis-server on port ${port} did not answer within 10 s`);
-      }
-      await new Promise((r) => setTimeout(r, 10));
+    try {
+      await waitFor(() => answers(url), `redis-server on port ${port} to answer`, 10_000);
+    } catch (error) {
+      server.kill("SIGKILL");
+      await server.status;
+      throw error;
     }
     return server;
   };
