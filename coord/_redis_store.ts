@@ -227,6 +227,9 @@ export class RedisStore implements Store {
   #watchers = new Set<RespConnection>();
   #idle: RespConnection[] = [];
   #reapEvery: number;
+  #closed = new AbortController();
+  // One reopen of the main connection at a time, so concurrent calls share it instead of racing.
+  #reopening: Promise<RespConnection> | undefined;
 
   private constructor(host: string, port: number, conn: RespConnection, reapEvery: number) {
     this.#host = host;
@@ -258,10 +261,37 @@ export class RedisStore implements Store {
     names.forEach((n, i) => this.#shas.set(n, String(shas[i])));
   }
 
-  async #eval(name: ScriptName, ...args: (string | number | bigint)[]): Promise<Reply> {
-    if (this.#conn.closed) this.#conn = await RespConnection.open(this.#host, this.#port);
+  // Connects unless `signal` aborts first; a connection that arrives after the abort is closed,
+  // not leaked.
+  async #open(signal: AbortSignal): Promise<RespConnection> {
+    signal.throwIfAborted();
+    const opening = RespConnection.open(this.#host, this.#port);
+    const aborted = abortPromise(signal);
     try {
-      return await this.#conn.send("EVALSHA", this.#shas.get(name)!, 0, ...args);
+      return await Promise.race([opening, aborted.promise]);
+    } catch (error) {
+      opening.then((c) => c.close(), () => {});
+      throw error;
+    } finally {
+      aborted.detach();
+    }
+  }
+
+  async #mainConn(): Promise<RespConnection> {
+    if (!this.#conn.closed) return this.#conn;
+    this.#reopening ??= this.#open(this.#closed.signal).then((conn) => {
+      // close() may have run while connecting.
+      if (this.#closed.signal.aborted) conn.close();
+      return (this.#conn = conn);
+    }).finally(() => this.#reopening = undefined);
+    return await this.#reopening;
+  }
+
+  async #eval(name: ScriptName, ...args: (string | number | bigint)[]): Promise<Reply> {
+    this.#closed.signal.throwIfAborted();
+    const conn = await this.#mainConn();
+    try {
+      return await conn.send("EVALSHA", this.#shas.get(name)!, 0, ...args);
     } catch (error) {
       if (error instanceof RespError && error.message.startsWith("LEASEGONE")) {
         throw new LeaseGoneError(error.message);
@@ -269,7 +299,7 @@ export class RedisStore implements Store {
       if (error instanceof RespError && error.message.startsWith("NOSCRIPT")) {
         // The server restarted and forgot the scripts.
         await this.#load();
-        return await this.#conn.send("EVALSHA", this.#shas.get(name)!, 0, ...args);
+        return await conn.send("EVALSHA", this.#shas.get(name)!, 0, ...args);
       }
       throw error;
     }
@@ -342,6 +372,7 @@ export class RedisStore implements Store {
     signal: AbortSignal,
   ): AsyncGenerator<StoreEvent> {
     let last = `${fromRev - 1n}-0`;
+    signal = AbortSignal.any([signal, this.#closed.signal]);
     const aborted = abortPromise(signal);
     let conn: RespConnection | undefined;
     const closeOnAbort = (): void => conn?.close();
@@ -357,10 +388,7 @@ export class RedisStore implements Store {
             this.#watchers.add(conn);
           }
           if (!conn || conn.closed) {
-            conn = await Promise.race([
-              RespConnection.open(this.#host, this.#port),
-              aborted.promise,
-            ]);
+            conn = await this.#open(signal);
             this.#watchers.add(conn);
           }
           const reply = await Promise.race([
@@ -405,13 +433,15 @@ export class RedisStore implements Store {
       if (conn) {
         this.#watchers.delete(conn);
         // Left between reads (the consumer stopped at an event): idle, so reusable.
-        if (!conn.closed && !conn.busy && this.#idle.length < 8) this.#idle.push(conn);
+        const reusable = !conn.closed && !conn.busy && !signal.aborted;
+        if (reusable && this.#idle.length < 8) this.#idle.push(conn);
         else conn.close();
       }
     }
   }
 
   close(): Promise<void> {
+    this.#closed.abort(new Error("store closed"));
     for (const c of this.#watchers) c.close();
     for (const c of this.#idle.splice(0)) c.close();
     this.#watchers.clear();

@@ -45,3 +45,31 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "coord redis: close ends a blocked watch and nothing reconnects after it",
+  { ignore: !redis.available },
+  async () => {
+    const store = await RedisStore.open(hostname, Number(port), 1_000);
+    const dir = `fjord/lock/${fresh("close-watch")}/`;
+    const never = new AbortController().signal;
+    const lease = await store.grant(1_000);
+    const { rev } = await store.range(dir);
+    const events = store.watch(dir, undefined, rev + 1n, never);
+    // Blocked in XREAD (an empty directory answers nothing) when close() comes.
+    const next = events.next();
+    await new Promise((r) => setTimeout(r, 100));
+    await store.revoke(lease);
+    await store.close();
+    // Bounded: a watch that reconnects after close() would block here for good.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error("the watch outlived close()")), 5_000);
+    });
+    await assert.rejects(Promise.race([next, late]), { message: "store closed" });
+    clearTimeout(timer);
+    // Calls after close fail at once rather than opening a connection no one closes.
+    await assert.rejects(store.range(dir), { message: "store closed" });
+    // Deno's sanitizer reports any connection that outlived the test.
+  },
+);
