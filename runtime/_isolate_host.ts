@@ -13,6 +13,7 @@
 import { deserializeError } from "./_error_transfer.ts";
 import { fjordWorkerIsolateId, spawnFjordWorker, terminateFjordWorker } from "./_fjord_worker.ts";
 import { type Codec, encodeFrame, FrameReader, JSON_CODEC } from "./_frames.ts";
+import { quietDelay } from "./_quiet_delay.ts";
 import {
   type GuestEnd,
   type GuestEndCause,
@@ -328,13 +329,13 @@ function startProcess<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle
     if (rest.byteLength > 0) pass(rest);
     await writing;
   })();
+  // Settled before `exited` starts its drain wait: a supervisor starts the replacement from it.
+  const gone = child.status.then(() => {});
   const exited = child.status.then(async (status) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.all([pump, stderr?.done]),
-      new Promise((r) => timer = setTimeout(r, DRAIN_MS)),
-    ]);
-    clearTimeout(timer);
+    // Not a setTimeout: a process's first timer costs several ms, here on a respawn's path.
+    const drain = quietDelay(DRAIN_MS);
+    await Promise.race([Promise.all([pump, stderr?.done]), drain.promise]);
+    drain.cancel();
     alive = false;
     void writer.close().catch(() => {});
     if (status.signal !== null) {
@@ -352,7 +353,7 @@ function startProcess<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle
     get alive(): boolean {
       return alive;
     },
-    gone: child.status.then(() => {}),
+    gone,
     exited,
     post(msg: In): void {
       // Encoded now, so a clone failure throws here as postMessage would.

@@ -6,6 +6,7 @@ import { checkServiceBase, describeValue } from "./_launcher_common.ts";
 import type { ServiceBase } from "./service.ts";
 import { isServiceRef, ServiceNotFoundError, type ServiceRef } from "../runtime/service_ref.ts";
 import { loadExport } from "../runtime/_module_loader.ts";
+import { quietDelay } from "../runtime/_quiet_delay.ts";
 
 /** A ServiceRef in the plain form sent to another isolate. */
 export interface PlainServiceRef {
@@ -90,19 +91,17 @@ export function checkThenSpawn(
   }
   let done = false;
   const { promise, resolve } = Promise.withResolvers<void>();
-  // The hold's timer is an Atomics.waitAsync timeout, not a setTimeout: a process's first timer
-  // costs 7-12 ms (see _signal_hold.ts), which would delay the spawn. It keeps nothing alive; the
-  // launcher's signal hold does.
-  const hold = new Int32Array(new SharedArrayBuffer(4));
+  // Not a setTimeout (see _quiet_delay.ts): that would delay the spawn it bounds. It keeps
+  // nothing alive; the launcher's signal hold does.
+  const hold = quietDelay(CHECK_HOLD_MS);
   const once = (fn: () => void): void => {
     if (done) return;
     done = true;
-    Atomics.notify(hold, 0);
+    hold.cancel();
     fn();
     resolve();
   };
-  const timer = Atomics.waitAsync(hold, 0, 0, CHECK_HOLD_MS);
-  if (timer.async) void timer.value.then(() => once(spawn));
+  void hold.promise.then(() => once(spawn));
   loadServiceExport(ref).then(() => once(spawn), (error) => {
     if (done) fail(error);
     else once(() => fail(error));

@@ -569,3 +569,32 @@ Deno.test("ProcessLauncher.restart() twice in a row replaces each worker twice; 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+for (const isolation of ["process", "worker"] as const) {
+  Deno.test(
+    `ProcessLauncher (${isolation}) creates no timer in the parent to launch or to respawn a worker`,
+    async () => {
+      // A process's first setTimeout costs Deno several ms, which a respawn would wait for.
+      await using run = await Run.start({
+        backend: "cooperative",
+        launcher: "process",
+        isolation,
+        workers: 2,
+        traceTimers: true,
+        service: { endBy: "throw" },
+      });
+      await run.waitEvents("start", 2);
+      if (isolation === "process") {
+        Deno.kill(run.events().find((e) => e.workerId === 1)!.pid, "SIGKILL");
+      } else {
+        await Deno.writeTextFile(`${run.dir}/end-1`, "");
+      }
+      await run.waitEvents("start", 3);
+      await waitFor(() => run.output.includes("respawned at once"), "the logged death");
+      assert.doesNotMatch(run.stdout, /TIMER/);
+      run.kill("SIGTERM");
+      assert.equal((await run.exit()).code, 0);
+      await assertNothingLeft(run);
+    },
+  );
+}

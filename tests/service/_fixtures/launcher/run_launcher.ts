@@ -39,10 +39,21 @@ export interface Plan {
    * launcher's own hold keeps the program alive.
    */
   noTopLevelAwait?: boolean;
+  /** Print `TIMER <caller>` whenever this program (not a worker) creates a timer. */
+  traceTimers?: boolean;
   service: MarkerOptions;
 }
 
 const plan = JSON.parse(Deno.args[0]!) as Plan;
+if (plan.traceTimers) {
+  for (const name of ["setTimeout", "setInterval"]) {
+    const real = Reflect.get(globalThis, name) as (...args: unknown[]) => unknown;
+    Reflect.set(globalThis, name, (...args: unknown[]) => {
+      console.log(`TIMER ${name} ${new Error().stack?.split("\n")[2]?.trim()}`);
+      return real(...args);
+    });
+  }
+}
 initBackend(plan.backend);
 if (plan.heapProbe) {
   const gc = (globalThis as { gc?: () => void }).gc;
