@@ -184,6 +184,7 @@ function dispatch<Out>(
 }
 
 function startWorker<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle<In> {
+  const gone = Promise.withResolvers<void>();
   const exited = Promise.withResolvers<IsolateExit>();
   let worker: Worker | undefined = spawnFjordWorker(options.entry, {
     ...(options.name !== undefined ? { name: options.name } : {}),
@@ -198,8 +199,13 @@ function startWorker<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle<
     w.onmessage = null;
     w.onmessageerror = null;
     w.onerror = null;
-    terminateFjordWorker(w);
-    exited.resolve(exit);
+    gone.resolve();
+    // Terminated after what waited for `gone` ran (reactions run in the order they were
+    // registered): a supervisor starts the replacement first, and terminate() can take ms.
+    void gone.promise.then(() => {
+      terminateFjordWorker(w);
+      exited.resolve(exit);
+    });
   };
   worker.onmessage = (event: MessageEvent) => {
     dispatch(options, event.data, (end) => finish(fromGuest(end)));
@@ -220,8 +226,7 @@ function startWorker<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle<
     get alive(): boolean {
       return worker !== undefined;
     },
-    // A Worker's end is known and done at once: nothing drains after it.
-    gone: exited.promise.then(() => {}),
+    gone: gone.promise,
     exited: exited.promise,
     post(msg: In, transfer?: Transferable[]): void {
       worker?.postMessage([K_MSG, msg], transfer ?? []);

@@ -29,3 +29,21 @@ Deno.test("A process isolate is gone at its exit, before its output (held open b
     }
   }
 });
+
+Deno.test("A Worker isolate is gone before it is terminated and its end reported", async () => {
+  // A supervisor starts the replacement from `gone`: terminate() must not come first.
+  const isolate = startIsolate<never, never>({
+    isolation: "worker",
+    entry: new URL("./_fixtures/isolate_throws.ts", import.meta.url),
+    data: undefined,
+    onMessage: () => {},
+  });
+  let exited = false;
+  void isolate.exited.then(() => exited = true);
+  await isolate.gone;
+  assert.equal(exited, false, "exited settled before gone");
+  assert.equal(isolate.alive, false);
+  const exit = await isolate.exited;
+  assert.equal(exit.cause, "rejection");
+  assert.equal(exit.error?.message, "thrown on purpose");
+});
