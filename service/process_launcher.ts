@@ -420,7 +420,7 @@ export class ProcessLauncher implements AsyncDisposable {
     };
     this.#specs.push(spec);
     this.#holdSignals();
-    getLogger().info(`Starting ${workers} workers`);
+    getLogger().info(`Starting ${workers} worker${workers === 1 ? "" : "s"}`);
     const handles = loadWorkerHandles();
     const spawnAll = (): void => {
       if (this.#state !== "running") return;

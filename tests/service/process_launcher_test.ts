@@ -261,6 +261,7 @@ Deno.test("ProcessLauncher respawns a worker whose wait() threw", async () => {
     () => run.output.includes("wait() failed: Error: wait failed on purpose"),
     "the reason",
   );
+  assert.match(run.output, /Starting 1 worker\n/);
   run.kill("SIGTERM");
   assert.equal((await run.exit()).code, 0);
 });
@@ -592,6 +593,7 @@ for (const isolation of ["process", "worker"] as const) {
       await run.waitEvents("start", 3);
       await waitFor(() => run.output.includes("respawned at once"), "the logged death");
       assert.doesNotMatch(run.stdout, /TIMER/);
+      assert.match(run.output, /Starting 2 workers\n/);
       run.kill("SIGTERM");
       assert.equal((await run.exit()).code, 0);
       await assertNothingLeft(run);
