@@ -8,7 +8,6 @@
 
 import { HttpClient } from "./_http.ts";
 import {
-  abortPromise,
   type Created,
   type KV,
   LeaseGoneError,
@@ -16,6 +15,7 @@ import {
   type StoreEvent,
   type WriteOptions,
 } from "./_store.ts";
+import { abortPromise } from "./_abort.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -5,6 +5,8 @@
 // a lock hand-off pays several times. As in _resp.ts, an idle connection holds no pending read,
 // so it never keeps the process alive.
 
+import { openUnlessAborted } from "./_abort.ts";
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const CR = 13;
@@ -177,23 +179,8 @@ class Conn {
   }
 }
 
-// Connects, unless `signal` aborts first (a connect to an unreachable host can hang for long).
-async function open(host: string, signal: AbortSignal): Promise<Conn> {
-  signal.throwIfAborted();
-  const opening = Conn.open(host);
-  let onAbort = (): void => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([opening, aborted]);
-  } catch (error) {
-    opening.then((c) => c.close(), () => {});
-    throw error;
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-  }
+function open(host: string, signal: AbortSignal): Promise<Conn> {
+  return openUnlessAborted(() => Conn.open(host), signal);
 }
 
 // Closes the connection when `signal` aborts, so a pending read or write rejects.

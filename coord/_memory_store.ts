@@ -2,14 +2,8 @@
 // coordinator connected to that name. A lease ends only when revoked (its coordinator closes);
 // nothing here can fail, so the memory driver is linearizable.
 
-import {
-  abortPromise,
-  type Created,
-  type KV,
-  LeaseGoneError,
-  type Store,
-  type StoreEvent,
-} from "./_store.ts";
+import { type Created, type KV, LeaseGoneError, type Store, type StoreEvent } from "./_store.ts";
+import { abortPromise } from "./_abort.ts";
 
 interface Entry extends KV {
   lease: string;

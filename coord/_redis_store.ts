@@ -15,7 +15,6 @@
 
 import { type Reply, RespConnection, RespError } from "./_resp.ts";
 import {
-  abortPromise,
   type Created,
   type KV,
   LeaseGoneError,
@@ -23,6 +22,7 @@ import {
   type StoreEvent,
   type WriteOptions,
 } from "./_store.ts";
+import { abortPromise, openUnlessAborted } from "./_abort.ts";
 
 // Every key's prefix (the client's XREAD names log keys with it too).
 const PREFIX = "fjord:";
@@ -261,20 +261,8 @@ export class RedisStore implements Store {
     names.forEach((n, i) => this.#shas.set(n, String(shas[i])));
   }
 
-  // Connects unless `signal` aborts first; a connection that arrives after the abort is closed,
-  // not leaked.
-  async #open(signal: AbortSignal): Promise<RespConnection> {
-    signal.throwIfAborted();
-    const opening = RespConnection.open(this.#host, this.#port);
-    const aborted = abortPromise(signal);
-    try {
-      return await Promise.race([opening, aborted.promise]);
-    } catch (error) {
-      opening.then((c) => c.close(), () => {});
-      throw error;
-    } finally {
-      aborted.detach();
-    }
+  #open(signal: AbortSignal): Promise<RespConnection> {
+    return openUnlessAborted(() => RespConnection.open(this.#host, this.#port), signal);
   }
 
   async #mainConn(): Promise<RespConnection> {

@@ -104,16 +104,3 @@ export interface Store {
   waitFirst?(dir: string, createRev: bigint, signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
-
-/** A promise that rejects with `signal.reason` on abort, and a function to detach it. */
-export function abortPromise(signal: AbortSignal): { promise: Promise<never>; detach: () => void } {
-  let detach = (): void => {};
-  const promise = new Promise<never>((_, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    detach = () => signal.removeEventListener("abort", onAbort);
-  });
-  promise.catch(() => {});
-  return { promise, detach };
-}
