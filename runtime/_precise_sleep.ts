@@ -4,8 +4,9 @@
 // to whole milliseconds and fires on a millisecond tick), more under load. A fixed-interval loop
 // passes the isolate's timer thread (_timer_thread.ts), which wakes it at the due time without
 // blocking it or spending CPU here. Otherwise (the thread is still starting, or the loop is not
-// on a fixed interval, or `precise`) the timer is set to wake a little early, and the rest of
-// the way is covered in one of two ways:
+// on a fixed interval, or `precise`) the timer is set to wake a little early (while the thread
+// starts, its coarse wait stands in for the timer), and the rest of the way is covered in one
+// of two ways:
 // - by default, yielding macrotask turns (MessageChannel, a few µs each, so other tasks of the
 //   isolate keep running) until at most FINAL_BLOCK_MS is left, then a blocking `Atomics.wait`
 //   for that last sliver: the isolate is blocked about FINAL_BLOCK_MS per wake-up (more only when
@@ -168,7 +169,7 @@ export async function sleepUntil(
   }
   const wakeIn = Math.floor(due - leadMs() - start);
   if (wakeIn >= 1) {
-    await timerSleep(wakeIn, signal);
+    await (thread?.coarseSleep(wakeIn, signal) ?? timerSleep(wakeIn, signal));
     const sample = Math.min(Math.max(performance.now() - start - wakeIn, 0), MAX_LEAD_MS);
     overshoot += WEIGHT * (sample - overshoot);
   }

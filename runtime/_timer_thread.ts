@@ -12,8 +12,10 @@
 //
 // One thread per isolate, started when the first user acquires it and ended when the last one
 // releases it: a live Worker keeps the process alive, so it must not outlive the loops that use
-// it. Until it is ready (a Worker starts in ~15-30 ms) `sleep()` declines and the caller uses
-// its own timers.
+// it. Until it is ready (a Worker starts in ~15-30 ms) `sleep()` declines and the caller waits
+// on its own, through `coarseSleep()` (no timer: a process's first one costs Deno 7-12 ms).
+
+import { type QuietDelay, quietDelay } from "./_quiet_delay.ts";
 
 const SLOTS = 64;
 const GEN = 0;
@@ -62,6 +64,14 @@ export interface TimerThread {
    * its own.
    */
   sleep(due: number, signal: AbortSignal): Promise<void> | undefined;
+  /**
+   * While the thread is starting, a caller's own coarse wait of about `ms` (as late as a timer,
+   * or cut short when the thread ends), or `undefined` once it has ended or the hold was given
+   * back. Not a timer: a process's first timer costs Deno 7-12 ms (see _quiet_delay.ts), which
+   * made a loop's first tick that late; the starting Worker keeps the process alive meanwhile.
+   * Resolves at once when `signal` aborts (the caller checks it).
+   */
+  coarseSleep(ms: number, signal: AbortSignal): Promise<void> | undefined;
   /** Gives the hold back (idempotent); the last one ends the thread. */
   release(): void;
 }
@@ -75,6 +85,7 @@ interface Thread {
   ended: boolean;
   users: number;
   sleepers: (Sleeper | undefined)[];
+  coarse: Set<QuietDelay>;
 }
 
 let current: Thread | undefined;
@@ -92,6 +103,7 @@ function startThread(): Thread {
     ended: false,
     users: 0,
     sleepers: new Array(SLOTS).fill(undefined),
+    coarse: new Set(),
   };
   worker.onmessage = (e: MessageEvent<number>): void => {
     if (e.data === READY) {
@@ -121,6 +133,8 @@ function endThread(thread: Thread): void {
   Atomics.notify(thread.ctl, GEN);
   thread.worker.terminate();
   URL.revokeObjectURL(thread.url);
+  for (const delay of thread.coarse) delay.cancel();
+  thread.coarse.clear();
   // Whoever still sleeps wakes now and finishes on its own clock (never early).
   for (let i = 0; i < SLOTS; i++) {
     const sleeper = thread.sleepers[i];
@@ -156,6 +170,18 @@ function sleepOn(thread: Thread, due: number, signal: AbortSignal): Promise<void
   });
 }
 
+function coarseSleepOn(thread: Thread, ms: number, signal: AbortSignal): Promise<void> | undefined {
+  if (thread.ended || current !== thread) return undefined;
+  const delay = quietDelay(ms);
+  const onAbort = (): void => delay.cancel();
+  thread.coarse.add(delay);
+  signal.addEventListener("abort", onAbort, { once: true });
+  return delay.promise.then(() => {
+    thread.coarse.delete(delay);
+    signal.removeEventListener("abort", onAbort);
+  });
+}
+
 /** Takes a hold on this isolate's timer thread, starting it if needed. */
 export function acquireTimerThread(): TimerThread {
   let thread: Thread;
@@ -163,12 +189,13 @@ export function acquireTimerThread(): TimerThread {
     thread = current ?? (current = startThread());
   } catch {
     // No Worker here (an embedder without them): every sleep is the caller's own.
-    return { sleep: () => undefined, release: () => {} };
+    return { sleep: () => undefined, coarseSleep: () => undefined, release: () => {} };
   }
   thread.users++;
   let held = true;
   return {
     sleep: (due, signal) => held ? sleepOn(thread, due, signal) : undefined,
+    coarseSleep: (ms, signal) => held ? coarseSleepOn(thread, ms, signal) : undefined,
     release(): void {
       if (!held) return;
       held = false;

@@ -582,7 +582,7 @@ Deno.test("FixedIntervalLoopingCall on the system clock starts calls on time, ne
   assert.ok(late.at(-1)! < 200, `last call ${late.at(-1)} ms late`);
 });
 
-Deno.test("FixedIntervalLoopingCall loops on the system clock let the program end once they have", async () => {
+Deno.test("FixedIntervalLoopingCall loops on the system clock let the program end once they have, and set no timer", async () => {
   const fixture = new URL("./_fixtures/on_time_loops.ts", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-read", fixture],
@@ -594,9 +594,25 @@ Deno.test("FixedIntervalLoopingCall loops on the system clock let the program en
   const { code, stdout } = await child.output();
   clearTimeout(timer);
   assert.equal(code, 0);
-  const { minLateness, maxLateness } = JSON.parse(new TextDecoder().decode(stdout));
+  const { minLateness, maxLateness, timers } = JSON.parse(new TextDecoder().decode(stdout));
   assert.ok(minLateness > -0.5, `early by ${-minLateness} ms`);
   assert.ok(maxLateness < 1000, `a call ${maxLateness} ms late`);
+  // Not even while the timer thread starts: that first timer made the first call 6-8 ms late.
+  assert.equal(timers, 0);
+});
+
+Deno.test("FixedIntervalLoopingCall.stop() on the system clock ends a sleep taken while the timer thread starts at once", async () => {
+  let calls = 0;
+  const call = new FixedIntervalLoopingCall(() => {
+    calls++;
+  }).start({ interval: 2000 });
+  // The first sleep starts before the timer thread runs (~15-30 ms): a wait of the loop's own.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const t0 = performance.now();
+  call.stop();
+  assert.equal(await call.wait(), true);
+  assert.ok(performance.now() - t0 < 1000, `stop took ${performance.now() - t0} ms`);
+  assert.equal(calls, 1);
 });
 
 Deno.test("FixedIntervalLoopingCall.stop() on the system clock ends a sleep on the timer thread at once", async () => {
