@@ -169,7 +169,15 @@ export async function sleepUntil(
   }
   const wakeIn = Math.floor(due - leadMs() - start);
   if (wakeIn >= 1) {
-    await (thread?.coarseSleep(wakeIn, signal) ?? timerSleep(wakeIn, signal));
+    const coarse = thread?.coarseSleep(wakeIn, signal);
+    if (coarse === undefined) {
+      await timerSleep(wakeIn, signal);
+    } else {
+      await coarse;
+      // Cut short by the thread's end (not by an abort): a timer covers the rest.
+      const rest = Math.floor(start + wakeIn - performance.now());
+      if (rest >= 1 && !signal.aborted) await timerSleep(rest, signal);
+    }
     const sample = Math.min(Math.max(performance.now() - start - wakeIn, 0), MAX_LEAD_MS);
     overshoot += WEIGHT * (sample - overshoot);
   }
