@@ -5,15 +5,10 @@
 // `deno run on_time_loops.ts`.
 
 import { FixedIntervalLoopingCall, LoopingCallDone } from "@fjord/fjord";
+import { traceTimers } from "../../_util.ts";
 
 let timers = 0;
-for (const name of ["setTimeout", "setInterval"]) {
-  const real = Reflect.get(globalThis, name) as (...args: unknown[]) => unknown;
-  Reflect.set(globalThis, name, (...args: unknown[]) => {
-    timers++;
-    return real(...args);
-  });
-}
+traceTimers(() => timers++);
 
 async function loop(interval: number, ticks: number): Promise<number[]> {
   const stamps: number[] = [];

@@ -10,6 +10,7 @@ import {
   type RestartPolicy,
   ServiceLauncher,
 } from "@fjord/fjord";
+import { traceTimers } from "../../../_util.ts";
 import { type MarkerOptions, MarkerService } from "./marker_service.ts";
 
 /** What the launcher tests ask this program to run (its one JSON argument). */
@@ -45,15 +46,7 @@ export interface Plan {
 }
 
 const plan = JSON.parse(Deno.args[0]!) as Plan;
-if (plan.traceTimers) {
-  for (const name of ["setTimeout", "setInterval"]) {
-    const real = Reflect.get(globalThis, name) as (...args: unknown[]) => unknown;
-    Reflect.set(globalThis, name, (...args: unknown[]) => {
-      console.log(`TIMER ${name} ${new Error().stack?.split("\n")[2]?.trim()}`);
-      return real(...args);
-    });
-  }
-}
+if (plan.traceTimers) traceTimers((name, caller) => console.log(`TIMER ${name} ${caller}`));
 initBackend(plan.backend);
 if (plan.heapProbe) {
   const gc = (globalThis as { gc?: () => void }).gc;
