@@ -15,12 +15,12 @@
 //
 // Cost: one open() per acquisition dominated the uncontended path, so the fd is kept open per
 // path and reused (at most one user per path per isolate: the caller holds the in-process path
-// mutex). An idle fd is closed after IDLE_MS, timed with Atomics.waitAsync: that timer neither
-// keeps the process alive nor counts as a pending op or resource for Deno's test sanitizers (the
-// fd is a raw libc fd, not a Deno resource). Each acquisition checks, after locking, that the
-// path still names the locked inode (a lock file deleted and recreated by someone else must not
-// be "held" through a stale fd) and reopens it if not. An idle fd is unlocked: it never holds a
-// lock, in either mode, so one cache serves both.
+// mutex). An idle fd is closed after IDLE_MS, timed with quietDelay (an Atomics.waitAsync
+// timeout): that timer neither keeps the process alive nor counts as a pending op or resource for
+// Deno's test sanitizers (the fd is a raw libc fd, not a Deno resource). Each acquisition checks,
+// after locking, that the path still names the locked inode (a lock file deleted and recreated by
+// someone else must not be "held" through a stale fd) and reopens it if not. An idle fd is
+// unlocked: it never holds a lock, in either mode, so one cache serves both.
 //
 // Waiting: a non-blocking try first; then the blocking call (F_OFD_SETLKW, flock LOCK_EX) on
 // Deno's blocking thread pool (a nonblocking FFI call), woken by the kernel the moment the holder
@@ -51,6 +51,7 @@ import {
   STAT_SIZE,
 } from "./_libc.ts";
 import type { LockFile } from "./_lock_file.ts";
+import { quietDelay } from "../runtime/_quiet_delay.ts";
 
 /** An idle fd is closed after this long unused. */
 export const IDLE_MS = 2_000;
@@ -79,15 +80,12 @@ const statView = new DataView(statBuf.buffer);
 // it, so taking and giving it back costs no map update. Timestamps are Date.now() (cheaper than
 // performance.now() on this path); a clock stepped back counts as "long idle" (see take()).
 const cache = new Map<string, RawLockFile>();
-const sweepCell = new Int32Array(new SharedArrayBuffer(4));
 let sweepArmed = false;
 
 function armSweep(): void {
   if (sweepArmed) return;
   sweepArmed = true;
-  const r = Atomics.waitAsync(sweepCell, 0, 0, IDLE_MS);
-  if (r.async) r.value.then(sweep);
-  else queueMicrotask(sweep);
+  void quietDelay(IDLE_MS).promise.then(sweep);
 }
 
 function sweep(): void {
