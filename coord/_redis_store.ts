@@ -421,8 +421,8 @@ export class RedisStore implements Store {
       if (conn) {
         this.#watchers.delete(conn);
         // Left between reads (the consumer stopped at an event): idle, so reusable.
-        const reusable = !conn.closed && !conn.busy && !signal.aborted;
-        if (reusable && this.#idle.length < 8) this.#idle.push(conn);
+        // (An abort, close() included, has closed it already: closeOnAbort.)
+        if (!conn.closed && !conn.busy && this.#idle.length < 8) this.#idle.push(conn);
         else conn.close();
       }
     }
