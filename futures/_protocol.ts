@@ -4,7 +4,11 @@
 
 import type { SerializedError } from "../runtime/_error_transfer.ts";
 
-/** Parent → worker: run tasks. `b` = [id, moduleUrl, exportName, args, id, ...]. */
+/**
+ * Parent → worker: run tasks. `b` = [id, moduleUrl, exportName, args, timed, id, ...]
+ * ({@linkcode RUN_STRIDE} entries a task); `timed` is 1 when the parent times the task or may
+ * abort it (a timeout or a signal), else 0.
+ */
 export interface RunMessage {
   t: "run";
   b: unknown[];
@@ -28,6 +32,9 @@ export interface CrashMessage {
 export interface ReadyMessage {
   t: "ready";
 }
+
+/** How many entries of {@linkcode RunMessage}'s `b` make one task. */
+export const RUN_STRIDE = 5;
 
 export type ToWorker = RunMessage;
 export type FromWorker = ResultMessage | CrashMessage | ReadyMessage;

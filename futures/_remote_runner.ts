@@ -20,7 +20,7 @@ import { deserializeError, type SerializedError } from "../runtime/_error_transf
 import type { Clock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { type ResolvedRestartPolicy, RestartTracker } from "../runtime/restart_policy.ts";
-import type { FromWorker, RunMessage } from "./_protocol.ts";
+import { type FromWorker, RUN_STRIDE, type RunMessage } from "./_protocol.ts";
 import type { Runner, RunnerHost, Work } from "./_runner.ts";
 import { unwrapArgs } from "./_transfer_brand.ts";
 import { BrokenExecutorError, WorkerCrashedError } from "./errors.ts";
@@ -332,7 +332,7 @@ export function createRemoteRunner(
         // Some argument cannot be cloned: send one by one, failing only the culprits.
       }
       for (let i = 0; i < works.length; i++) {
-        const item = batch.slice(i * 4, i * 4 + 4);
+        const item = batch.slice(i * RUN_STRIDE, (i + 1) * RUN_STRIDE);
         try {
           slot.channel.post({ t: "run", b: item }, transfers[i]!);
         } catch (err) {
@@ -389,7 +389,8 @@ export function createRemoteRunner(
       best.ids.push(id);
       best.works.push(work);
       const moved: Transferable[] = [];
-      best.batch.push(id, work.url, work.ref!.export, unwrapArgs(work.args, moved));
+      const timed = work.timeout !== undefined || work.signal !== undefined ? 1 : 0;
+      best.batch.push(id, work.url, work.ref!.export, unwrapArgs(work.args, moved), timed);
       best.batchWorks.push(work);
       best.batchTransfers.push(moved.length > 0 ? moved : NO_TRANSFER);
       updateActive(best);

@@ -1,5 +1,8 @@
 // Test helpers for tests/futures (not collected: no _test suffix).
 
+import assert from "node:assert/strict";
+import type { BaseExecutor, TaskRef } from "../../futures/mod.ts";
+
 /** The largest number of [start, end] intervals that overlap at one moment. */
 export function maxOverlap(intervals: [number, number][]): number {
   const points = intervals.flatMap(([s, e]) => [[s, 1], [e, -1]] as [number, number][]);
@@ -58,4 +61,40 @@ export async function waitUntil(cond: () => boolean, ms: number): Promise<boolea
     await new Promise((r) => setTimeout(r, 20));
   }
   return true;
+}
+
+/**
+ * The timeout scenarios of a one-worker pool whose tasks travel in batches (a few tasks sent to
+ * the worker at once): each task's timeout must count its own run, not its batch-mates'.
+ * `ref(name)` names a task of tests/futures/_fixtures/tasks.ts.
+ */
+export async function checkBatchedTimeouts(
+  ex: BaseExecutor,
+  ref: (name: string) => TaskRef,
+): Promise<void> {
+  // Both functions loaded in the worker and a first result in: the next submissions are
+  // pipelined into one batch.
+  assert.equal(await ex.submit(ref("add"), 1, 2), 3);
+  await ex.submit(ref("spin"), 0);
+
+  // A 50 ms task with a 500 ms timeout, batched with a 1.5 s task: it finished long before its
+  // timeout, so it must succeed (not fail, killing the worker and running the other task again).
+  const quick = ex.submitWith({ timeout: 500 }, ref("spin"), 50);
+  const slow = ex.submit(ref("spin"), 1_500);
+  const last = ex.submit(ref("add"), 2, 2);
+  assert.equal(await quick.exception(), undefined);
+  assert.ok(quick.done() && !slow.done(), "the quick task is answered while the slow one runs");
+  await slow;
+  assert.equal(await last, 4);
+
+  // A 300 ms timeout on a 1.5 s task batched behind an instant one: it must time out, and the
+  // instant one must be answered before.
+  const instant = ex.submit(ref("add"), 1, 1);
+  const timed = ex.submitWith({ timeout: 300 }, ref("spin"), 1_500);
+  const after = [ex.submit(ref("add"), 3, 3), ex.submit(ref("add"), 4, 4)];
+  assert.equal(await instant, 2);
+  assert.ok(!timed.done(), "the instant task is answered while the timed one runs");
+  const err = await timed.exception() as DOMException;
+  assert.equal(err?.name, "TimeoutError");
+  assert.deepEqual(await Promise.all(after), [6, 8]);
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { TaskRef } from "../../backends/mod.ts";
 import { captureLog } from "../_util.ts";
-import { isAlive, maxOverlap, runFixture, waitUntil } from "./_helpers.ts";
+import { checkBatchedTimeouts, isAlive, maxOverlap, runFixture, waitUntil } from "./_helpers.ts";
 import {
   BrokenExecutorError,
   ProcessPoolExecutor,
@@ -159,6 +159,11 @@ Deno.test("ProcessPoolExecutor: a child SIGKILLed mid-task fails only its runnin
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("ProcessPoolExecutor: a task's timeout counts its own run, not that of the tasks sent with it", async () => {
+  await using ex = new ProcessPoolExecutor({ maxWorkers: 1 });
+  await checkBatchedTimeouts(ex, ref);
 });
 
 Deno.test("ProcessPoolExecutor stops a task stuck in a synchronous loop at its timeout by killing its child", async () => {

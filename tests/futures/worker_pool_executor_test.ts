@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { TaskRef } from "../../backends/mod.ts";
 import { captureLog } from "../_util.ts";
-import { maxOverlap, runFixture } from "./_helpers.ts";
+import { checkBatchedTimeouts, maxOverlap, runFixture } from "./_helpers.ts";
 import {
   CancelledError,
   RejectedSubmissionError,
@@ -181,6 +181,11 @@ Deno.test("WorkerPoolExecutor({maxWorkers: 2}) runs at most 2 async tasks at onc
   assert.ok(peakRunning <= 2 && peakRunning >= 1, `peak running ${peakRunning}`);
   assert.equal(ex.statistics.executed, 72);
   assert.equal(ex.statistics.failures, 0);
+});
+
+Deno.test("WorkerPoolExecutor: a task's timeout counts its own run, not that of the tasks sent with it", async () => {
+  await using ex = new WorkerPoolExecutor({ maxWorkers: 1 });
+  await checkBatchedTimeouts(ex, ref);
 });
 
 Deno.test("WorkerPoolExecutor stops a task at its timeout by replacing its Worker; tasks queued behind it still run", async () => {
