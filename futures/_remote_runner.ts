@@ -15,6 +15,10 @@
 // are waiting than there are workers), and only 1 until the first result tells (so a fresh
 // pool's first batch of long tasks is spread over all its workers instead of queued on the first
 // one ready).
+//
+// A task with a signal is only sent to an idle worker (it waits here, counted against the free
+// slots, until one is): aborted before it runs, it must never run, and a worker cannot take back
+// a task queued behind another. Aborted while waiting here, it is dropped.
 
 import { deserializeError, type SerializedError } from "../runtime/_error_transfer.ts";
 import type { Clock } from "../runtime/clock.ts";
@@ -139,6 +143,8 @@ export function createRemoteRunner(
       ? Math.min(depth, LONG_TASK_DEPTH)
       : 1;
   let broken: BrokenExecutorError | undefined;
+  // Tasks with a signal waiting for an idle worker, in order.
+  const parked: Work[] = [];
 
   function add(): void {
     const name = `${label} ${++spawned}`;
@@ -182,7 +188,39 @@ export function createRemoteRunner(
     for (const t of restartTimers) clearTimeout(t);
     restartTimers.clear();
     getLogger().error(`Giving up on the ${label} pool`, error);
+    for (const work of parked.splice(0)) host.complete(work, false, error);
     host.broke(error);
+  }
+
+  // Sends `work` to `slot`'s worker (with the others of this turn, in one message).
+  function place(slot: Slot, work: Work): void {
+    const id = nextId++;
+    const first = size(slot) === 0;
+    if (first) slot.busySince = performance.now();
+    slot.ids.push(id);
+    slot.works.push(work);
+    const moved: Transferable[] = [];
+    const timed = work.timeout !== undefined || work.signal !== undefined ? 1 : 0;
+    slot.batch.push(id, work.url, work.ref!.export, unwrapArgs(work.args, moved), timed);
+    slot.batchWorks.push(work);
+    slot.batchTransfers.push(moved.length > 0 ? moved : NO_TRANSFER);
+    updateActive(slot);
+    if (first) host.running(work);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      queueMicrotask(flush);
+    }
+  }
+
+  const idleSlot = (): Slot | undefined => slots.find((s) => s.ready && size(s) === 0);
+
+  // Sends parked tasks to the idle workers.
+  function placeParked(): void {
+    while (parked.length > 0) {
+      const slot = idleSlot();
+      if (slot === undefined) return;
+      place(slot, parked.shift()!);
+    }
   }
 
   // Marks the new head of `slot` running (its timeout starts now).
@@ -222,10 +260,12 @@ export function createRemoteRunner(
         slot.head = 0;
       } else startHead(slot);
       slot.busySince = now;
+      placeParked();
       host.kick();
       updateActive(slot);
     } else if (msg.t === "ready") {
       slot.ready = true;
+      placeParked();
       host.kick();
       queueMicrotask(() => updateActive(slot));
     } else if (msg.t === "crash") {
@@ -362,14 +402,21 @@ export function createRemoteRunner(
       backlog = waiting;
       if (broken !== undefined) return Number.MAX_SAFE_INTEGER;
       ensure();
-      let free = 0;
+      placeParked();
+      let free = -parked.length;
       const d = effectiveDepth();
       for (const slot of slots) if (slot.ready) free += Math.max(0, d - size(slot));
-      return free;
+      return Math.max(0, free);
     },
     start(work: Work): void {
       if (broken !== undefined) {
         host.complete(work, false, broken);
+        return;
+      }
+      if (work.signal !== undefined) {
+        const idle = parked.length === 0 ? idleSlot() : undefined;
+        if (idle !== undefined) place(idle, work);
+        else parked.push(work);
         return;
       }
       let best: Slot | undefined;
@@ -383,24 +430,15 @@ export function createRemoteRunner(
         host.requeue([work]);
         return;
       }
-      const id = nextId++;
-      const first = size(best) === 0;
-      if (first) best.busySince = performance.now();
-      best.ids.push(id);
-      best.works.push(work);
-      const moved: Transferable[] = [];
-      const timed = work.timeout !== undefined || work.signal !== undefined ? 1 : 0;
-      best.batch.push(id, work.url, work.ref!.export, unwrapArgs(work.args, moved), timed);
-      best.batchWorks.push(work);
-      best.batchTransfers.push(moved.length > 0 ? moved : NO_TRANSFER);
-      updateActive(best);
-      if (first) host.running(work);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        queueMicrotask(flush);
-      }
+      place(best, work);
     },
     stop(work: Work): void {
+      const at = parked.indexOf(work);
+      if (at >= 0) {
+        // Never sent: dropped, it will not run (the caller settles the future).
+        parked.splice(at, 1);
+        return;
+      }
       const slot = find(work);
       // Queued behind another task on its worker: it cannot be taken back; its result will be
       // ignored (the caller settles the future now).
@@ -411,9 +449,14 @@ export function createRemoteRunner(
       // The others never started: they go back to the queue, not counted as crashes. The
       // replacement starts when queued work asks for it (not during a shutdown that stops all).
       host.requeue(works.filter((w) => w !== work && !w.future.done()));
+      // The replacement starts when queued work asks for it: parked tasks ask here (with nothing
+      // queued in the executor, nothing else would).
+      if (parked.length > 0) ensure();
       host.kick();
     },
     *started(): Iterable<Work> {
+      // Parked first: stopping them (shutdown's timeout) only drops them.
+      yield* [...parked];
       for (const slot of [...slots]) yield* slot.works.slice(slot.head);
     },
     async close(): Promise<void> {

@@ -549,8 +549,9 @@ export abstract class BaseExecutor implements Executor {
    * that times out or is aborted rejects with a `DOMException` (`TimeoutError`, or
    * `signal.reason`, `AbortError` by default) and is stopped: on Worker and process pools its
    * Worker/child is terminated and replaced, and the tasks sent to it but not started go to
-   * other workers; on this isolate (async pool) it is abandoned, its slot freed. A task queued
-   * behind another on a Worker when aborted may still run there; its outcome is ignored.
+   * other workers; on this isolate (async pool) it is abandoned, its slot freed. On Worker and
+   * process pools a task with a `signal` is sent to a worker only once that worker is idle (not
+   * queued behind another task there), so a task aborted before it starts never runs.
    *
    * @param options `timeout`, `signal`.
    * @param fn A {@linkcode TaskRef} (or a function, where accepted).

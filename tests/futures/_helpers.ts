@@ -98,3 +98,50 @@ export async function checkBatchedTimeouts(
   assert.equal(err?.name, "TimeoutError");
   assert.deepEqual(await Promise.all(after), [6, 8]);
 }
+
+/**
+ * A task with a signal, aborted while a one-worker pool is busy with another task (and more are
+ * waiting, so the pool pipelines), must never run: its future rejects and its side effect never
+ * happens. `ref(name)` names a task of tests/futures/_fixtures/tasks.ts.
+ */
+export async function checkAbortedBeforeStartNeverRuns(
+  ex: BaseExecutor,
+  ref: (name: string) => TaskRef,
+): Promise<void> {
+  await ex.submit(ref("spin"), 0); // a first result in: the next submissions are pipelined
+  const dir = await Deno.makeTempDir();
+  try {
+    const marker = `${dir}/ran`;
+    const stop = new AbortController();
+    const busy = ex.submit(ref("spin"), 1_000);
+    const victim = ex.submitWith({ signal: stop.signal }, ref("touch"), marker);
+    const more = [ex.submit(ref("add"), 1, 1), ex.submit(ref("add"), 2, 2)];
+    // A turn later every submission has been handed to the pool; the busy task spins on.
+    await new Promise((r) => setTimeout(r, 0));
+    stop.abort();
+    assert.equal((await victim.exception() as DOMException)?.name, "AbortError");
+    await busy;
+    assert.deepEqual(await Promise.all(more), [2, 4]);
+    // Later tasks with a signal still run.
+    assert.equal(
+      await ex.submitWith({ signal: new AbortController().signal }, ref("add"), 5, 5),
+      10,
+    );
+    await assert.rejects(Deno.stat(marker), Deno.errors.NotFound, "the aborted task ran");
+
+    // A task with a signal waiting for the worker, whose task then times out (the worker is
+    // stopped), runs on its replacement. Many tiny tasks first: the pool then sends tasks far
+    // ahead, so both below leave the queue at once (the waiting one is held by the pool).
+    await Promise.all(Array.from({ length: 64 }, (_, i) => ex.submit(ref("add"), i, 0)));
+    const timedOut = ex.submitWith({ timeout: 200 }, ref("spin"), 2_000);
+    const waiting = ex.submitWith({ signal: new AbortController().signal }, ref("add"), 3, 4);
+    assert.equal((await timedOut.exception() as DOMException)?.name, "TimeoutError");
+    const late = AbortSignal.timeout(20_000);
+    const stalled = new Promise<never>((_, reject) =>
+      late.addEventListener("abort", () => reject(new Error("the waiting task never ran")))
+    );
+    assert.equal(await Promise.race([waiting.result(), stalled]), 7);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import type { TaskRef } from "../../backends/mod.ts";
 import { captureLog } from "../_util.ts";
-import { checkBatchedTimeouts, isAlive, maxOverlap, runFixture, waitUntil } from "./_helpers.ts";
+import {
+  checkAbortedBeforeStartNeverRuns,
+  checkBatchedTimeouts,
+  isAlive,
+  maxOverlap,
+  runFixture,
+  waitUntil,
+} from "./_helpers.ts";
 import {
   BrokenExecutorError,
   ProcessPoolExecutor,
@@ -164,6 +171,11 @@ Deno.test("ProcessPoolExecutor: a child SIGKILLed mid-task fails only its runnin
 Deno.test("ProcessPoolExecutor: a task's timeout counts its own run, not that of the tasks sent with it", async () => {
   await using ex = new ProcessPoolExecutor({ maxWorkers: 1 });
   await checkBatchedTimeouts(ex, ref);
+});
+
+Deno.test("ProcessPoolExecutor: a task with a signal waits for an idle worker: aborted before it starts, it never runs; it runs on the replacement of a worker stopped by a timeout", async () => {
+  await using ex = new ProcessPoolExecutor({ maxWorkers: 1 });
+  await checkAbortedBeforeStartNeverRuns(ex, ref);
 });
 
 Deno.test("ProcessPoolExecutor stops a task stuck in a synchronous loop at its timeout by killing its child", async () => {

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import type { TaskRef } from "../../backends/mod.ts";
 import { captureLog } from "../_util.ts";
-import { checkBatchedTimeouts, maxOverlap, runFixture } from "./_helpers.ts";
+import {
+  checkAbortedBeforeStartNeverRuns,
+  checkBatchedTimeouts,
+  maxOverlap,
+  runFixture,
+} from "./_helpers.ts";
 import {
   CancelledError,
   RejectedSubmissionError,
@@ -186,6 +191,11 @@ Deno.test("WorkerPoolExecutor({maxWorkers: 2}) runs at most 2 async tasks at onc
 Deno.test("WorkerPoolExecutor: a task's timeout counts its own run, not that of the tasks sent with it", async () => {
   await using ex = new WorkerPoolExecutor({ maxWorkers: 1 });
   await checkBatchedTimeouts(ex, ref);
+});
+
+Deno.test("WorkerPoolExecutor: a task with a signal waits for an idle worker: aborted before it starts, it never runs; it runs on the replacement of a worker stopped by a timeout", async () => {
+  await using ex = new WorkerPoolExecutor({ maxWorkers: 1 });
+  await checkAbortedBeforeStartNeverRuns(ex, ref);
 });
 
 Deno.test("WorkerPoolExecutor stops a task at its timeout by replacing its Worker; tasks queued behind it still run", async () => {

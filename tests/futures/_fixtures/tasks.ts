@@ -75,6 +75,11 @@ export function spin(ms: number): number {
   return n;
 }
 
+/** Writes "ran" to `path`: a side effect a test can look for. */
+export function touch(path: string): void {
+  Deno.writeTextFileSync(path, "ran");
+}
+
 export function isolateId(): string {
   const g = globalThis as unknown as { __fjordTestId?: string };
   g.__fjordTestId ??= crypto.randomUUID();
