@@ -8,9 +8,9 @@
 // next task's timeout would start late or never (a hung task behind it), and its caller would
 // wait for the other task. So the results waiting are sent before a task that may be long (its
 // function's last run here took 1 ms or more, or it never ran here) or that the parent times (a
-// timeout or signal), and after such a task, or once the oldest has waited 1 ms. A task that is
-// usually short but not this once can still hold the results of its batch's earlier short tasks
-// until it ends.
+// timeout or signal), and after such a task or one that ran 1 ms or more. A task that is usually
+// short but not this once can still hold the results of its batch's earlier short tasks until it
+// ends.
 
 import { serializeError } from "../runtime/_error_transfer.ts";
 import { loadTask } from "../runtime/task_ref.ts";
@@ -61,8 +61,6 @@ export function createTaskHost(
   let asyncId = -1;
   let current = -1;
   let outbox: unknown[] = [];
-  // When the oldest result in the outbox was added (performance.now()).
-  let outboxSince = 0;
   // What each result in the outbox moves (NO_TRANSFER when nothing).
   let outboxTransfers: Transferable[][] = [];
   let flushScheduled = false;
@@ -101,7 +99,6 @@ export function createTaskHost(
 
   function push(id: number, ok: number, value: unknown): void {
     if (crashed) return;
-    if (outbox.length === 0) outboxSince = performance.now();
     if (ok && isTransferred(value)) {
       outbox.push(id, ok, value.value);
       outboxTransfers.push([...value.transfer]);
@@ -164,7 +161,7 @@ export function createTaskHost(
     const end = performance.now();
     task.short = end - start < SHORT_TASK_MS;
     if (!settled) return -1;
-    if (outbox.length === 0 || !(timed || end - outboxSince >= SHORT_TASK_MS)) return end;
+    if (outbox.length === 0 || !(timed || !task.short)) return end;
     flush();
     return performance.now();
   }
