@@ -8,9 +8,9 @@
 // next task's timeout would start late or never (a hung task behind it), and its caller would
 // wait for the other task. So the results waiting are sent before a task that may be long (its
 // function's last run here took 1 ms or more, or it never ran here) or that the parent times (a
-// timeout or signal), and after such a task or one that ran 1 ms or more. A task that is usually
-// short but not this once can still hold the results of its batch's earlier short tasks until it
-// ends.
+// timeout or signal), and after a timed task or one that ran 1 ms or more. A task that is
+// usually short but not this once can still hold the results of its batch's earlier short tasks
+// until it ends.
 
 import { serializeError } from "../runtime/_error_transfer.ts";
 import { loadTask } from "../runtime/task_ref.ts";
@@ -161,7 +161,7 @@ export function createTaskHost(
     const end = performance.now();
     task.short = end - start < SHORT_TASK_MS;
     if (!settled) return -1;
-    if (outbox.length === 0 || !(timed || !task.short)) return end;
+    if (outbox.length === 0 || (!timed && task.short)) return end;
     flush();
     return performance.now();
   }
