@@ -214,7 +214,8 @@ export function createRemoteRunner(
 
   const idleSlot = (): Slot | undefined => slots.find((s) => s.ready && size(s) === 0);
 
-  // Sends parked tasks to the idle workers.
+  // Sends parked tasks to the idle workers, oldest first. Called where a worker can become idle
+  // (a result, a worker ready) and where a task is parked.
   function placeParked(): void {
     while (parked.length > 0) {
       const slot = idleSlot();
@@ -402,7 +403,6 @@ export function createRemoteRunner(
       backlog = waiting;
       if (broken !== undefined) return Number.MAX_SAFE_INTEGER;
       ensure();
-      placeParked();
       let free = -parked.length;
       const d = effectiveDepth();
       for (const slot of slots) if (slot.ready) free += Math.max(0, d - size(slot));
@@ -414,9 +414,8 @@ export function createRemoteRunner(
         return;
       }
       if (work.signal !== undefined) {
-        const idle = parked.length === 0 ? idleSlot() : undefined;
-        if (idle !== undefined) place(idle, work);
-        else parked.push(work);
+        parked.push(work);
+        placeParked();
         return;
       }
       let best: Slot | undefined;
