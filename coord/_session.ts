@@ -3,7 +3,10 @@
 // keepalive has succeeded for ttl ms, measured from when that keepalive was SENT: the server's
 // expiry is at least that late, so a member never believes it holds what the server freed. The
 // local check also runs whenever a handle's signal or assertHeld() is read, so a process that was
-// frozen (SIGSTOP) past its TTL sees the loss before its timers get to run.
+// frozen (SIGSTOP) past its TTL sees the loss before its timers get to run. A second unref'd timer
+// fires at the deadline itself, so the loss is declared on time even while a keepalive request
+// hangs (a frozen server, a black-holed connection): waiting for its failure would abort the
+// signals late, or never.
 
 import type { Clock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
@@ -19,6 +22,7 @@ export class Session {
   readonly #lost = new AbortController();
   #lastOk: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #deadline: ReturnType<typeof setTimeout> | undefined;
   #inFlight: Promise<void> | undefined;
   #closed = false;
 
@@ -36,6 +40,7 @@ export class Session {
     this.#clock = clock;
     this.#url = url;
     this.#lastOk = grantedAt;
+    this.#armDeadline();
     this.#schedule(ttl / 3);
   }
 
@@ -64,11 +69,29 @@ export class Session {
     getLogger().warning(`Coordinator session lease ${this.lease} lost: ${detail}`);
     this.#lost.abort(new CoordinatorUnavailableError(this.#url, `session lease lost: ${detail}`));
     this.#clear();
+    this.#armDeadline();
   }
 
   #clear(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+
+  // (Re)arms the timer that runs the local check just past lastOk + ttl; once the session is
+  // closed or lost, only clears it.
+  #armDeadline(): void {
+    if (this.#deadline !== undefined) clearTimeout(this.#deadline);
+    this.#deadline = undefined;
+    if (this.#closed || this.#lost.signal.aborted) return;
+    const left = this.#lastOk + this.ttl - this.#clock.now();
+    const timer = setTimeout(() => {
+      this.#deadline = undefined;
+      this.check();
+      // Not lost yet (the clock read a little early, or a keepalive just succeeded): again.
+      if (!this.#lost.signal.aborted) this.#armDeadline();
+    }, Math.max(1, left + 1));
+    Deno.unrefTimer(timer);
+    this.#deadline = timer;
   }
 
   #schedule(ms: number): void {
@@ -90,7 +113,10 @@ export class Session {
       const alive = await this.#store.keepAlive(this.lease, this.ttl);
       if (this.#closed) return;
       if (!alive) return this.#lose("the server no longer knows the lease");
-      if (sentAt > this.#lastOk) this.#lastOk = sentAt;
+      if (sentAt > this.#lastOk) {
+        this.#lastOk = sentAt;
+        this.#armDeadline();
+      }
       this.check();
       this.#schedule(this.ttl / 3);
     } catch (error) {
@@ -111,6 +137,7 @@ export class Session {
     if (this.#closed) return;
     this.#closed = true;
     this.#clear();
+    this.#armDeadline();
     await this.#inFlight;
     if (!this.#lost.signal.aborted) {
       this.#lost.abort(new CoordinatorUnavailableError(this.#url, "the coordinator was closed"));
