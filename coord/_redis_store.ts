@@ -227,24 +227,38 @@ export class RedisStore implements Store {
   #watchers = new Set<RespConnection>();
   #idle: RespConnection[] = [];
   #reapEvery: number;
+  // How long a reply may take (see open()).
+  #timeout: number;
   #closed = new AbortController();
   // One reopen of the main connection at a time, so concurrent calls share it instead of racing.
   #reopening: Promise<RespConnection> | undefined;
 
-  private constructor(host: string, port: number, conn: RespConnection, reapEvery: number) {
+  private constructor(
+    host: string,
+    port: number,
+    conn: RespConnection,
+    reapEvery: number,
+    timeout: number,
+  ) {
     this.#host = host;
     this.#port = port;
     this.#conn = conn;
     this.#reapEvery = reapEvery;
+    this.#timeout = timeout;
   }
 
   static async open(host: string, port: number, ttl: number): Promise<RedisStore> {
-    const conn = await RespConnection.open(host, port);
+    // A frozen or black-holed server accepts the connection (the kernel does) and never answers:
+    // a request gives up after the TTL (at least 2 s, as etcd's), as etcd's requests do, so that
+    // connect(), close() and every call fail instead of hanging forever.
+    const timeout = Math.max(2_000, ttl);
+    const conn = await RespConnection.open(host, port, timeout);
     const store = new RedisStore(
       host,
       port,
       conn,
       Math.max(50, Math.min(250, Math.floor(ttl / 8))),
+      timeout,
     );
     try {
       await store.#load();
@@ -261,8 +275,9 @@ export class RedisStore implements Store {
     names.forEach((n, i) => this.#shas.set(n, String(shas[i])));
   }
 
-  #open(signal: AbortSignal): Promise<RespConnection> {
-    return openUnlessAborted(() => RespConnection.open(this.#host, this.#port), signal);
+  // `timeout`: a watcher's XREAD blocks up to reapEvery before its answer.
+  #open(signal: AbortSignal, timeout = this.#timeout): Promise<RespConnection> {
+    return openUnlessAborted(() => RespConnection.open(this.#host, this.#port, timeout), signal);
   }
 
   async #mainConn(): Promise<RespConnection> {
@@ -376,7 +391,7 @@ export class RedisStore implements Store {
             this.#watchers.add(conn);
           }
           if (!conn || conn.closed) {
-            conn = await this.#open(signal);
+            conn = await this.#open(signal, this.#reapEvery + this.#timeout);
             this.#watchers.add(conn);
           }
           const reply = await Promise.race([

@@ -1,6 +1,8 @@
 // A small RESP2 client over Deno.connect: pipelined commands answered in order. The socket is
 // read only while replies are awaited, so an idle connection holds no pending op and never keeps
-// the process alive.
+// the process alive. With a timeout, a reply not come within it fails the connection (the replies
+// after it could no longer be matched to their commands): a frozen or black-holed server must not
+// hang its callers forever.
 
 /** An error reply from the server. */
 export class RespError extends Error {
@@ -21,6 +23,8 @@ const LF = 10;
 interface Pending {
   resolve: (r: Reply) => void;
   reject: (e: unknown) => void;
+  /** performance.now() when sent (0 without a timeout). */
+  at: number;
 }
 
 // Arguments are nearly always short ASCII: their bytes are written straight into one buffer
@@ -143,21 +147,47 @@ export class RespConnection {
   #queued: Uint8Array[] = [];
   #chunk = new Uint8Array(16 * 1024);
   #writing = false;
+  readonly #timeout: number;
+  // One unref'd timer for the oldest pending reply, armed at most once per timeout (not per
+  // command): when it fires early for a newer command, it is armed again for the rest.
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
-  private constructor(conn: Deno.TcpConn) {
+  private constructor(conn: Deno.TcpConn, timeout: number) {
     this.#conn = conn;
+    this.#timeout = timeout;
   }
 
-  static async open(hostname: string, port: number): Promise<RespConnection> {
-    const conn = await Deno.connect({ hostname, port });
+  /**
+   * Connects. `timeout` (ms, 0 = none): how long a reply may take before the connection fails
+   * with a RespError (the connect itself is bounded by it too).
+   */
+  static async open(hostname: string, port: number, timeout = 0): Promise<RespConnection> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const connecting = Deno.connect({ hostname, port });
+    const conn = timeout <= 0 ? await connecting : await Promise.race([
+      connecting,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new RespError(`no connection within ${timeout} ms`)),
+          timeout,
+        );
+      }),
+    ]).catch((error) => {
+      connecting.then((c) => c.close(), () => {});
+      throw error;
+    }).finally(() => clearTimeout(timer));
     conn.setNoDelay(true);
-    return new RespConnection(conn);
+    return new RespConnection(conn, timeout);
   }
 
   /** Sends one command; resolves with its reply, rejects with RespError for an error reply. */
   send(...args: (string | number | bigint)[]): Promise<Reply> {
     if (this.#closed) return Promise.reject(new RespError("connection closed"));
-    const reply = new Promise<Reply>((resolve, reject) => this.#pending.push({ resolve, reject }));
+    const at = this.#timeout > 0 ? performance.now() : 0;
+    const reply = new Promise<Reply>((resolve, reject) =>
+      this.#pending.push({ resolve, reject, at })
+    );
+    if (this.#timeout > 0 && this.#timer === undefined) this.#arm(this.#timeout);
     this.#queued.push(encode(args));
     if (!this.#writing) void this.#flush();
     if (!this.#reading) void this.#pump();
@@ -225,9 +255,24 @@ export class RespConnection {
     }
   }
 
+  #arm(ms: number): void {
+    const timer = setTimeout(() => {
+      this.#timer = undefined;
+      const oldest = this.#pending[0];
+      if (!oldest || this.#closed) return;
+      const left = oldest.at + this.#timeout - performance.now();
+      if (left > 0) return this.#arm(left);
+      this.#fail(new RespError(`no reply within ${this.#timeout} ms`));
+    }, Math.max(1, ms));
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
+  }
+
   #fail(error: unknown): void {
+    // Taken before close(), which would reject them with a plain "connection closed".
+    const pending = this.#pending.splice(0);
     this.close();
-    for (const p of this.#pending.splice(0)) p.reject(error);
+    for (const p of pending) p.reject(error);
   }
 
   /** Replies are awaited. */
@@ -242,6 +287,8 @@ export class RespConnection {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     try {
       this.#conn.close();
     } catch {

@@ -2,7 +2,7 @@
 // (tests/coord/_fake_redis.ts): no hung promise, the session loss on time, typed errors.
 
 import assert from "node:assert/strict";
-import { connect } from "../../coord/mod.ts";
+import { connect, CoordinatorUnavailableError } from "../../coord/mod.ts";
 import { waitFor } from "../_util.ts";
 import { fakeRedis, healthy } from "./_fake_redis.ts";
 
@@ -30,6 +30,50 @@ Deno.test(
       assert.ok(late < 700, `lost aborted ${Math.round(late)} ms after the lease's deadline`);
     } finally {
       // A hung keepalive ends with its connection.
+      server.dropClients();
+      await coord.close();
+    }
+  },
+);
+
+// Settles `p`, or says it hung past `ms`.
+function within<T>(p: Promise<T>, ms: number): Promise<{ value?: T; error?: unknown } | "hung"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    p.then((value) => ({ value }), (error) => ({ error })),
+    new Promise<"hung">((r) => timer = setTimeout(() => r("hung"), ms)),
+  ]).finally(() => clearTimeout(timer));
+}
+
+Deno.test(
+  "coord redis: a server that accepts and never answers fails connect() instead of hanging",
+  async () => {
+    await using server = fakeRedis(() => undefined);
+    const t0 = performance.now();
+    const result = await within(connect(server.url, { ttl: 1_000 }), 15_000);
+    assert.notEqual(result, "hung", "connect() hung on a silent server");
+    const { error } = result as { error?: unknown };
+    assert.ok(error instanceof CoordinatorUnavailableError, String(error));
+    assert.equal(error.url, server.url);
+    assert.match(error.message, /no reply within 2000 ms/);
+    assert.ok(performance.now() - t0 < 10_000);
+  },
+);
+
+Deno.test(
+  "coord redis: calls and close() on a server gone silent fail or finish instead of hanging",
+  async () => {
+    await using server = fakeRedis();
+    const coord = await connect(server.url, { ttl: 1_000 });
+    try {
+      server.answer = () => undefined;
+      const listed = await within(coord.members("silent"), 15_000);
+      assert.notEqual(listed, "hung", "members() hung on a silent server");
+      assert.match(String((listed as { error?: unknown }).error), /no reply within 2000 ms/);
+      const closed = await within(coord.close(), 15_000);
+      assert.notEqual(closed, "hung", "close() hung on a silent server");
+      assert.ok(coord.lost.aborted);
+    } finally {
       server.dropClients();
       await coord.close();
     }
