@@ -219,7 +219,7 @@ export interface ConnectOptions {
   memberId?: string;
   /**
    * The session lease's TTL in ms (default 10 000), raised to the engine's minimum (etcd 2 000,
-   * Redis 500). Keepalives run every third of it.
+   * Redis 500); at most 24 days (2 073 600 000). Keepalives run every third of it.
    */
   ttl?: number;
   /** The clock the local TTL check reads. Default `systemClock`. */
@@ -234,6 +234,10 @@ export interface ConnectOptions {
 }
 
 const DEFAULT_TTL = 10_000;
+// 24 days. The session's timers (keepalive, TTL deadline, request timeouts) derive from the TTL,
+// and a timer longer than 2^31 - 1 ms (~24.8 days) fires at once: past this, keepalives would
+// run in a loop every millisecond.
+const MAX_TTL = 2_073_600_000;
 
 interface Target {
   driver: "etcd" | "redis" | "memory";
@@ -307,7 +311,7 @@ function parseUrl(url: string): Target {
  * @returns The connected {@linkcode Coordinator}.
  * @throws {TypeError} For a malformed URL, an unknown scheme, a bad option, or a driver that
  *   cannot give the requested `guarantees`.
- * @throws {RangeError} When `ttl` is not a positive finite number.
+ * @throws {RangeError} When `ttl` is not a positive finite number, or is over 24 days.
  * @throws {CoordinatorUnavailableError} (through the promise) When the engine cannot be reached.
  *
  * @example
@@ -348,6 +352,11 @@ export async function connect(url: string | URL, o: ConnectOptions = {}): Promis
   if (typeof requestedTtl !== "number" || !Number.isFinite(requestedTtl) || requestedTtl <= 0) {
     throw new RangeError(
       `Cannot connect as 'ttl' must be a positive number of ms: current value is ${requestedTtl}`,
+    );
+  }
+  if (requestedTtl > MAX_TTL) {
+    throw new RangeError(
+      `Cannot connect as 'ttl' must be at most ${MAX_TTL} ms (24 days): current value is ${requestedTtl}`,
     );
   }
   const guarantees = target.driver === "redis" ? "best-effort" : "linearizable";

@@ -365,6 +365,16 @@ Deno.test("coord connect: bad URLs and options are TypeErrors and RangeErrors", 
   });
 });
 
+Deno.test("coord connect: a TTL over 24 days is a RangeError, not keepalives every millisecond", async () => {
+  // 7e9 / 3 does not fit a timer, which then fires after 1 ms, again and again.
+  await assert.rejects(connect("memory://x", { ttl: 7e9 }), {
+    name: "RangeError",
+    message: /'ttl' must be at most 2073600000 ms/,
+  });
+  await using coord = await connect("memory://x", { ttl: 2_073_600_000 });
+  assert.equal(coord.ttl, 2_073_600_000);
+});
+
 Deno.test("coord connect: an unreachable server is CoordinatorUnavailableError naming the URL", async () => {
   for (const url of ["etcd://127.0.0.1:1", "redis://127.0.0.1:1"]) {
     await assert.rejects(connect(url, { ttl: 500 }), (e: unknown) => {
