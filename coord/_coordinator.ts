@@ -41,6 +41,21 @@ function checkName(value: unknown, param: string, action: string): asserts value
       }`,
     );
   }
+  checkWellFormed(value, param, action);
+}
+
+/**
+ * Names become keys through encodeURIComponent (a URIError for a lone surrogate) and UTF-8 (which
+ * turns one into U+FFFD, so two names would share a key): a string with one is refused by name.
+ */
+export function checkWellFormed(value: string, param: string, action: string): void {
+  if (!value.isWellFormed()) {
+    throw new TypeError(
+      `Cannot ${action} as '${param}' must be well-formed Unicode (it has a lone surrogate): current value is ${
+        JSON.stringify(value)
+      }`,
+    );
+  }
 }
 
 function neverAborted(): AbortSignal {

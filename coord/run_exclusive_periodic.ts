@@ -5,7 +5,7 @@
  */
 
 import { getLogger } from "../runtime/logger.ts";
-import { claimTick, CoordinatorImpl } from "./_coordinator.ts";
+import { checkWellFormed, claimTick, CoordinatorImpl } from "./_coordinator.ts";
 import type { Coordinator } from "./coordinator.ts";
 
 /**
@@ -77,6 +77,7 @@ function checkArgs(
       }`,
     );
   }
+  checkWellFormed(name, "name", `${action} a periodic task`);
   if (typeof interval !== "number" || !Number.isFinite(interval) || interval <= 0) {
     throw new RangeError(
       `Cannot ${action} "${name}" as 'interval' must be a positive number of ms: current value is ${interval}`,

@@ -365,6 +365,28 @@ Deno.test("coord connect: bad URLs and options are TypeErrors and RangeErrors", 
   });
 });
 
+Deno.test("coord: a name or member id with a lone surrogate is a TypeError naming it", async () => {
+  const odd = "jobs-\uD800";
+  const refused = (param: string) => ({
+    name: "TypeError",
+    message: new RegExp(`'${param}' must be well-formed`),
+  });
+  await assert.rejects(connect("memory://odd", { memberId: odd }), refused("memberId"));
+  await using coord = await connect("memory://odd");
+  await assert.rejects(coord.lock(odd), refused("name"));
+  await assert.rejects(coord.tryLock(odd), refused("name"));
+  await assert.rejects(coord.join(odd), refused("group"));
+  await assert.rejects(coord.campaign(odd), refused("group"));
+  await assert.rejects(claimExclusiveTick(coord, odd, 1_000), refused("name"));
+  // It used to log "could not claim tick" every tick until aborted, and never run.
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 200);
+  await assert.rejects(
+    runExclusivePeriodic(coord, odd, 20, () => {}, { signal: controller.signal }),
+    refused("name"),
+  );
+});
+
 Deno.test("coord connect: a TTL over 24 days is a RangeError, not keepalives every millisecond", async () => {
   // 7e9 / 3 does not fit a timer, which then fires after 1 ms, again and again.
   await assert.rejects(connect("memory://x", { ttl: 7e9 }), {
