@@ -27,6 +27,12 @@
 // unlocks or dies. Such a call cannot be cancelled, so with a timeout or signal the caller polls
 // instead, and inside Workers (a terminated Worker cannot close a raw fd, so a late grant would
 // stay held until the process exits) fds are neither cached nor waited on in the kernel.
+//
+// A Worker fjord terminates (or that dies of an uncaught error) cannot close its raw fds either,
+// and an fd left open keeps its lock held for every process (Python services included) until
+// this one exits. So each fd opened in a fjord Worker is recorded in shared memory with the
+// Worker's isolate id, and the isolate that frees dead isolates closes the fds they left
+// (onIsolatesFreed, like the cross-Worker lock slots in _shared_lock_table.ts).
 
 import {
   cPath,
@@ -52,6 +58,14 @@ import {
 } from "./_libc.ts";
 import type { LockFile } from "./_lock_file.ts";
 import { quietDelay } from "../runtime/_quiet_delay.ts";
+import {
+  isFjordWorker,
+  isIsolateAlive,
+  isolateId,
+  onBeforeSpawn,
+  onIsolatesFreed,
+  sharedBuffer,
+} from "../runtime/_fjord_worker.ts";
 
 /** An idle fd is closed after this long unused. */
 export const IDLE_MS = 2_000;
@@ -70,6 +84,8 @@ interface OpenFd {
   ino: bigint;
   /** The path, NUL-terminated, encoded once (encoding costs more than the stat call). */
   cpath: Uint8Array<ArrayBuffer>;
+  /** Its entry in the shared fd table (a fjord Worker's fd), else -1. */
+  slot: number;
 }
 
 // Scratch space of the synchronous stat calls (allocating a buffer costs more than the call).
@@ -101,10 +117,60 @@ function sweep(): void {
   if (cache.size > 0) armSweep();
 }
 
-function closeFd(fd: number): void {
-  // close() failing (EINTR/EIO) still frees the descriptor on Linux; nothing to retry.
-  libc().close(fd);
+// The fds fjord Workers opened: one BigInt64 word per fd, 0 = free, else owner id << 32 | fd.
+// One word, so that the owner and the isolate closing for a dead owner agree on an fd with one
+// compareExchange: whichever clears the word closes the fd, exactly once.
+const FD_TABLE_KEY = "fjord.lock.fds";
+const FD_SLOTS = 1024;
+let fdTable: BigInt64Array | undefined;
+
+function ensureFdTable(): BigInt64Array {
+  return fdTable ??= new BigInt64Array(sharedBuffer(FD_TABLE_KEY, FD_SLOTS * 8));
 }
+
+// Records `fd` as this fjord Worker's; its slot, or -1 (not a fjord Worker, or the table is
+// full: then the fd is not recovered should the Worker be terminated holding it).
+function recordFd(fd: number): number {
+  if (!inWorker || !isFjordWorker()) return -1;
+  const t = ensureFdTable();
+  const word = (BigInt(isolateId()) << 32n) | BigInt(fd);
+  for (let slot = 0; slot < FD_SLOTS; slot++) {
+    if (Atomics.compareExchange(t, slot, 0n, word) === 0n) return slot;
+  }
+  return -1;
+}
+
+function closeFd(f: OpenFd): void {
+  if (f.slot >= 0) {
+    const word = (BigInt(isolateId()) << 32n) | BigInt(f.fd);
+    // Already cleared: this isolate was declared dead and its fd closed for it (the number may
+    // be another file's by now).
+    if (Atomics.compareExchange(ensureFdTable(), f.slot, word, 0n) !== word) return;
+  }
+  // close() failing (EINTR/EIO) still frees the descriptor on Linux; nothing to retry.
+  libc().close(f.fd);
+}
+
+/** Closes the fds that isolates no longer live left open (dropping the locks they held). */
+function closeFdsOfDeadIsolates(): void {
+  const t = fdTable;
+  if (t === undefined) return;
+  for (let slot = 0; slot < FD_SLOTS; slot++) {
+    const word = Atomics.load(t, slot);
+    if (word === 0n || isIsolateAlive(Number(word >> 32n))) continue;
+    if (Atomics.compareExchange(t, slot, word, 0n) !== word) continue;
+    try {
+      // The dead Worker opened it over FFI, so FFI is granted to this process.
+      libc().close(Number(word & 0xffffffffn));
+    } catch {
+      // No libc here: nothing more can be done for this fd.
+    }
+  }
+}
+
+// The table must exist before the first Worker is spawned so that every isolate shares it.
+onBeforeSpawn(ensureFdTable);
+onIsolatesFreed(closeFdsOfDeadIsolates);
 
 // The cached file of `path` when nobody uses it.
 function idleFile(path: string): RawLockFile | undefined {
@@ -165,7 +231,7 @@ function openFd(c: Libc, path: string, encoded?: Uint8Array<ArrayBuffer>): OpenF
     fd = c.open(p, LOCK_FILE_FLAGS, 0o666);
   }
   if (fd < 0) throw ioError("open", path, errno(c));
-  return { fd, ...identity(c, fd), cpath: p };
+  return { fd, ...identity(c, fd), cpath: p, slot: recordFd(fd) };
 }
 
 function flockStruct(type: number): Uint8Array<ArrayBuffer> {
@@ -307,7 +373,7 @@ class RawLockFile implements LockFile {
     ) return true;
     this.#unlock(f.fd);
     this.#file = undefined;
-    closeFd(f.fd);
+    closeFd(f);
     this.#file = openFd(this.#c, this.path, f.cpath);
     return false;
   }
@@ -331,12 +397,12 @@ class RawLockFile implements LockFile {
       // Closing the fd drops the lock that could not be unlocked.
       if (keep) this.#uncache();
       this.#file = undefined;
-      closeFd(f.fd);
+      closeFd(f);
       throw ioError("unlock", this.path, e);
     }
     if (!keep) {
       this.#file = undefined;
-      closeFd(f.fd);
+      closeFd(f);
     }
   }
 
@@ -349,7 +415,7 @@ class RawLockFile implements LockFile {
     if (this.#locked || !this.#cached) {
       if (this.#cached) this.#uncache();
       this.#file = undefined;
-      closeFd(f.fd);
+      closeFd(f);
     } else {
       this.since = Date.now();
     }
@@ -362,7 +428,7 @@ class RawLockFile implements LockFile {
     if (this.inUse || f === undefined) return;
     this.#cached = false;
     this.#file = undefined;
-    closeFd(f.fd);
+    closeFd(f);
   }
 
   /** Puts this new file in the cache, unless inside a Worker or the cache is full of users. */
