@@ -32,7 +32,7 @@
 // and an fd left open keeps its lock held for every process (Python services included) until
 // this one exits. So each fd opened in a fjord Worker is recorded in shared memory with the
 // Worker's isolate id, and the isolate that frees dead isolates closes the fds they left
-// (onIsolatesFreed, like the cross-Worker lock slots in _shared_lock_table.ts).
+// (_worker_fds.ts, like the cross-Worker lock slots in _shared_lock_table.ts).
 
 import {
   cPath,
@@ -58,14 +58,7 @@ import {
 } from "./_libc.ts";
 import type { LockFile } from "./_lock_file.ts";
 import { quietDelay } from "../runtime/_quiet_delay.ts";
-import {
-  isFjordWorker,
-  isIsolateAlive,
-  isolateId,
-  onBeforeSpawn,
-  onIsolatesFreed,
-  sharedBuffer,
-} from "../runtime/_fjord_worker.ts";
+import { forgetWorkerFd, recordWorkerFd } from "./_worker_fds.ts";
 
 /** An idle fd is closed after this long unused. */
 export const IDLE_MS = 2_000;
@@ -117,60 +110,13 @@ function sweep(): void {
   if (cache.size > 0) armSweep();
 }
 
-// The fds fjord Workers opened: one BigInt64 word per fd, 0 = free, else owner id << 32 | fd.
-// One word, so that the owner and the isolate closing for a dead owner agree on an fd with one
-// compareExchange: whichever clears the word closes the fd, exactly once.
-const FD_TABLE_KEY = "fjord.lock.fds";
-const FD_SLOTS = 1024;
-let fdTable: BigInt64Array | undefined;
-
-function ensureFdTable(): BigInt64Array {
-  return fdTable ??= new BigInt64Array(sharedBuffer(FD_TABLE_KEY, FD_SLOTS * 8));
-}
-
-// Records `fd` as this fjord Worker's; its slot, or -1 (not a fjord Worker, or the table is
-// full: then the fd is not recovered should the Worker be terminated holding it).
-function recordFd(fd: number): number {
-  if (!inWorker || !isFjordWorker()) return -1;
-  const t = ensureFdTable();
-  const word = (BigInt(isolateId()) << 32n) | BigInt(fd);
-  for (let slot = 0; slot < FD_SLOTS; slot++) {
-    if (Atomics.compareExchange(t, slot, 0n, word) === 0n) return slot;
-  }
-  return -1;
-}
-
 function closeFd(f: OpenFd): void {
-  if (f.slot >= 0) {
-    const word = (BigInt(isolateId()) << 32n) | BigInt(f.fd);
-    // Already cleared: this isolate was declared dead and its fd closed for it (the number may
-    // be another file's by now).
-    if (Atomics.compareExchange(ensureFdTable(), f.slot, word, 0n) !== word) return;
-  }
+  // Already forgotten: this isolate was declared dead and its fd closed for it (the number may
+  // be another file's by now).
+  if (f.slot >= 0 && !forgetWorkerFd(f.slot, f.fd)) return;
   // close() failing (EINTR/EIO) still frees the descriptor on Linux; nothing to retry.
   libc().close(f.fd);
 }
-
-/** Closes the fds that isolates no longer live left open (dropping the locks they held). */
-function closeFdsOfDeadIsolates(): void {
-  const t = fdTable;
-  if (t === undefined) return;
-  for (let slot = 0; slot < FD_SLOTS; slot++) {
-    const word = Atomics.load(t, slot);
-    if (word === 0n || isIsolateAlive(Number(word >> 32n))) continue;
-    if (Atomics.compareExchange(t, slot, word, 0n) !== word) continue;
-    try {
-      // The dead Worker opened it over FFI, so FFI is granted to this process.
-      libc().close(Number(word & 0xffffffffn));
-    } catch {
-      // No libc here: nothing more can be done for this fd.
-    }
-  }
-}
-
-// The table must exist before the first Worker is spawned so that every isolate shares it.
-onBeforeSpawn(ensureFdTable);
-onIsolatesFreed(closeFdsOfDeadIsolates);
 
 // The cached file of `path` when nobody uses it.
 function idleFile(path: string): RawLockFile | undefined {
@@ -231,7 +177,7 @@ function openFd(c: Libc, path: string, encoded?: Uint8Array<ArrayBuffer>): OpenF
     fd = c.open(p, LOCK_FILE_FLAGS, 0o666);
   }
   if (fd < 0) throw ioError("open", path, errno(c));
-  return { fd, ...identity(c, fd), cpath: p, slot: recordFd(fd) };
+  return { fd, ...identity(c, fd), cpath: p, slot: inWorker ? recordWorkerFd(fd) : -1 };
 }
 
 function flockStruct(type: number): Uint8Array<ArrayBuffer> {

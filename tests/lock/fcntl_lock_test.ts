@@ -347,7 +347,7 @@ Deno.test("fcntl mode: a Worker terminated holding the lock, or waiting for it, 
       const waiter = await spawn("wait", "waiting");
       await waitFor(async () => await fdsOn(path) === 2, "the waiting Worker's fd");
       terminateFjordWorker(waiter);
-      assert.equal(await fdsOn(path), 1);
+      await waitFor(async () => await fdsOn(path) === 1, "the terminated Worker's fd closed");
     } finally {
       await file.release();
     }
