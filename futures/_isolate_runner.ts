@@ -4,6 +4,8 @@
 // time to finish its running tasks when the pool shuts down; a Web Worker is terminated at once.
 
 import * as v8 from "node:v8";
+// The cross-Worker lock tables, shared with every Worker started here.
+import "../lock/_spawn.ts";
 import { startIsolate } from "../runtime/_isolate_host.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { ResolvedRestartPolicy } from "../runtime/restart_policy.ts";

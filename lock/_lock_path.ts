@@ -91,6 +91,17 @@ function safeComponent(s: string): string {
   return s.replace(SEPARATORS, "_");
 }
 
+// Typed options arrive untyped from JavaScript: name the option rather than fail inside
+// String.prototype.includes.
+function checkString(name: string, option: string, value: unknown): void {
+  if (value === undefined || typeof value === "string") return;
+  throw new TypeError(
+    `Cannot use lock '${name.slice(0, 40)}' as '${option}' must be a string: current value is ${
+      String(value)
+    }`,
+  );
+}
+
 const NAME_MAX = 255;
 const encoder = new TextEncoder();
 
@@ -122,6 +133,9 @@ const recent = new Map<
 >();
 
 function buildPath(name: string, prefix: string | undefined, dir: string | undefined): string {
+  // Here, not at every call: a value that is no string is never the cached one.
+  checkString(name, "lockFilePrefix", prefix);
+  checkString(name, "lockPath", dir);
   const file = lockFileName(name, prefix);
   // NAME_MAX is 255 bytes on Linux and macOS; a UTF-16 unit is at most 3 UTF-8 bytes.
   if (file.length > 85) {

@@ -27,6 +27,12 @@
 // unlocks or dies. Such a call cannot be cancelled, so with a timeout or signal the caller polls
 // instead, and inside Workers (a terminated Worker cannot close a raw fd, so a late grant would
 // stay held until the process exits) fds are neither cached nor waited on in the kernel.
+//
+// A Worker fjord terminates (or that dies of an uncaught error) cannot close its raw fds either,
+// and an fd left open keeps its lock held for every process (Python services included) until
+// this one exits. So each fd opened in a fjord Worker is recorded in shared memory with the
+// Worker's isolate id, and the isolate that frees dead isolates closes the fds they left
+// (_worker_fds.ts, like the cross-Worker lock slots in _shared_lock_table.ts).
 
 import {
   cPath,
@@ -52,6 +58,7 @@ import {
 } from "./_libc.ts";
 import type { LockFile } from "./_lock_file.ts";
 import { quietDelay } from "../runtime/_quiet_delay.ts";
+import { forgetWorkerFd, recordWorkerFd } from "./_worker_fds.ts";
 
 /** An idle fd is closed after this long unused. */
 export const IDLE_MS = 2_000;
@@ -70,6 +77,8 @@ interface OpenFd {
   ino: bigint;
   /** The path, NUL-terminated, encoded once (encoding costs more than the stat call). */
   cpath: Uint8Array<ArrayBuffer>;
+  /** Its entry in the shared fd table (a fjord Worker's fd), else -1. */
+  slot: number;
 }
 
 // Scratch space of the synchronous stat calls (allocating a buffer costs more than the call).
@@ -101,9 +110,12 @@ function sweep(): void {
   if (cache.size > 0) armSweep();
 }
 
-function closeFd(fd: number): void {
+function closeFd(f: OpenFd): void {
+  // Already forgotten: this isolate was declared dead and its fd closed for it (the number may
+  // be another file's by now).
+  if (f.slot >= 0 && !forgetWorkerFd(f.slot, f.fd)) return;
   // close() failing (EINTR/EIO) still frees the descriptor on Linux; nothing to retry.
-  libc().close(fd);
+  libc().close(f.fd);
 }
 
 // The cached file of `path` when nobody uses it.
@@ -165,7 +177,7 @@ function openFd(c: Libc, path: string, encoded?: Uint8Array<ArrayBuffer>): OpenF
     fd = c.open(p, LOCK_FILE_FLAGS, 0o666);
   }
   if (fd < 0) throw ioError("open", path, errno(c));
-  return { fd, ...identity(c, fd), cpath: p };
+  return { fd, ...identity(c, fd), cpath: p, slot: inWorker ? recordWorkerFd(fd) : -1 };
 }
 
 function flockStruct(type: number): Uint8Array<ArrayBuffer> {
@@ -307,7 +319,7 @@ class RawLockFile implements LockFile {
     ) return true;
     this.#unlock(f.fd);
     this.#file = undefined;
-    closeFd(f.fd);
+    closeFd(f);
     this.#file = openFd(this.#c, this.path, f.cpath);
     return false;
   }
@@ -331,12 +343,12 @@ class RawLockFile implements LockFile {
       // Closing the fd drops the lock that could not be unlocked.
       if (keep) this.#uncache();
       this.#file = undefined;
-      closeFd(f.fd);
+      closeFd(f);
       throw ioError("unlock", this.path, e);
     }
     if (!keep) {
       this.#file = undefined;
-      closeFd(f.fd);
+      closeFd(f);
     }
   }
 
@@ -349,7 +361,7 @@ class RawLockFile implements LockFile {
     if (this.#locked || !this.#cached) {
       if (this.#cached) this.#uncache();
       this.#file = undefined;
-      closeFd(f.fd);
+      closeFd(f);
     } else {
       this.since = Date.now();
     }
@@ -362,7 +374,7 @@ class RawLockFile implements LockFile {
     if (this.inUse || f === undefined) return;
     this.#cached = false;
     this.#file = undefined;
-    closeFd(f.fd);
+    closeFd(f);
   }
 
   /** Puts this new file in the cache, unless inside a Worker or the cache is full of users. */

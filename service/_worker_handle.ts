@@ -2,6 +2,8 @@
 // ("process" isolation), both run by the isolate host; what is launcher-specific here is the
 // command set (start, stop, mutate) and how an end is told in the log.
 
+// The cross-Worker lock tables, shared with every Worker started here.
+import "../lock/_spawn.ts";
 import type { Clock } from "../runtime/clock.ts";
 import { deserializeError } from "../runtime/_error_transfer.ts";
 import {

@@ -5,6 +5,8 @@
  * @module
  */
 
+// The cross-Worker lock tables, shared with every Worker started here.
+import "../lock/_spawn.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { selectedIsolation } from "../runtime/selection.ts";

@@ -163,3 +163,14 @@ Deno.test("lock(name) takes over a slot whose owner isolate is gone, never a liv
     resetBackend();
   }
 });
+
+Deno.test("lock(name) excludes across pool Workers even when the main module never imports lock/", async () => {
+  // The lock table must be created by the spawning isolate before its Workers start.
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./_fixtures/pool_main.ts", import.meta.url).pathname],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  assert.equal(out.code, 0);
+  assert.equal(new TextDecoder().decode(out.stdout).trim(), "excluded");
+});

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { AcquireLockFailedError, externalLock, lock, setDefaults } from "../../lock/mod.ts";
 import { IDLE_MS } from "../../lock/_raw_lock_file.ts";
+import { spawnFjordWorker, terminateFjordWorker } from "../../runtime/_fjord_worker.ts";
 import { waitFor } from "../_util.ts";
 
 const fixture = (name: string): string => new URL(`./_fixtures/${name}`, import.meta.url).pathname;
@@ -297,6 +298,60 @@ Deno.test("fcntl mode: a Worker of the same process is excluded by the file lock
     assert.deepEqual(replies[1], { later: true });
   } finally {
     worker.terminate();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+function nextMessage(worker: Worker): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (e) => resolve(e.data);
+    worker.onerror = (e) => {
+      e.preventDefault();
+      reject(new Error(e.message));
+    };
+  });
+}
+
+Deno.test("fcntl mode: a Worker terminated holding the lock, or waiting for it, leaves no fd and no lock", async () => {
+  const dir = await Deno.makeTempDir();
+  const entry = new URL("./_fixtures/fcntl_holder_worker.ts", import.meta.url);
+  const path = `${dir}/w`;
+  const spawn = async (op: "hold" | "wait", reply: string): Promise<Worker> => {
+    const worker = spawnFjordWorker(entry, { name: `fcntl ${op}` });
+    try {
+      assert.equal(await nextMessage(worker), "ready");
+      const replied = nextMessage(worker);
+      worker.postMessage({ dir, op });
+      assert.equal(await replied, reply);
+    } catch (err) {
+      terminateFjordWorker(worker);
+      throw err;
+    }
+    return worker;
+  };
+  try {
+    // A raw fd is no Deno resource: terminating the Worker alone would leave it open, locked.
+    const holder = await spawn("hold", "held");
+    try {
+      await assert.rejects(
+        lock("w", { external: true, lockPath: dir, blocking: false, ...fcntl }),
+        AcquireLockFailedError,
+      );
+    } finally {
+      terminateFjordWorker(holder);
+    }
+    const file = externalLock("w", { lockPath: dir, ...fcntl });
+    assert.equal(await file.acquire({ timeout: 5_000 }), true);
+    try {
+      // A Worker terminated while it polls leaves no open fd behind either.
+      const waiter = await spawn("wait", "waiting");
+      await waitFor(async () => await fdsOn(path) === 2, "the waiting Worker's fd");
+      terminateFjordWorker(waiter);
+      await waitFor(async () => await fdsOn(path) === 1, "the terminated Worker's fd closed");
+    } finally {
+      await file.release();
+    }
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -3,6 +3,7 @@ import { FakeClock } from "../../runtime/clock.ts";
 import { captureLog } from "../_util.ts";
 import {
   AcquireLockFailedError,
+  externalLock,
   lock,
   LockPathRequiredError,
   lockWithPrefix,
@@ -119,6 +120,17 @@ Deno.test("lock() rejects bad arguments at the call", () => {
   assert.throws(() => lock("x", { timeout: -1 }), RangeError);
   assert.throws(() => lock("x", { timeout: NaN }), RangeError);
   assert.throws(() => lock("x", { semaphores: {} as Semaphores }), TypeError);
+  // Options typed as strings, given something else from JavaScript, are named in the error.
+  const notString = 7 as unknown as string;
+  assert.throws(() => lock("x", { external: true, lockPath: notString }), {
+    name: "TypeError",
+    message: "Cannot use lock 'x' as 'lockPath' must be a string: current value is 7",
+  });
+  assert.throws(() => lock("x", { external: true, lockPath: "/tmp", lockFilePrefix: notString }), {
+    name: "TypeError",
+    message: "Cannot use lock 'x' as 'lockFilePrefix' must be a string: current value is 7",
+  });
+  assert.throws(() => externalLock("x", { lockPath: notString }), /'lockPath' must be a string/);
 });
 
 Deno.test("lock() logs oslo's debug lines", async () => {
