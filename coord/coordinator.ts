@@ -12,6 +12,7 @@ import { MemoryStore } from "./_memory_store.ts";
 import { RedisStore } from "./_redis_store.ts";
 import { Session } from "./_session.ts";
 import type { Store } from "./_store.ts";
+import { TypedStore } from "./_typed_store.ts";
 import { CoordinatorUnavailableError } from "./errors.ts";
 
 /**
@@ -151,7 +152,8 @@ export interface DistributedLockOptions {
 /**
  * A connection to a coordination engine with one session lease, from {@linkcode connect}.
  * Locks, group memberships and leaderships hang on the lease: closing the coordinator (or
- * losing the lease) ends them all.
+ * losing the lease) ends them all. A call the engine fails (or that finds the lease lost or the
+ * coordinator closed) rejects with `CoordinatorUnavailableError`, whatever the driver.
  *
  * @example
  * ```ts
@@ -379,8 +381,9 @@ export async function connect(url: string | URL, o: ConnectOptions = {}): Promis
     const pending = (async (): Promise<Coordinator> => {
       const min = target.driver === "etcd" ? 2_000 : target.driver === "redis" ? 500 : 1;
       const ttl = Math.max(requestedTtl, min);
+      let driver: Store;
       if (target.driver === "etcd") {
-        store = new EtcdStore(
+        driver = new EtcdStore(
           target.hosts.map((h) =>
             `${h.hostname.includes(":") ? `[${h.hostname}]` : h.hostname}:${h.port}`
           ),
@@ -388,10 +391,11 @@ export async function connect(url: string | URL, o: ConnectOptions = {}): Promis
         );
       } else if (target.driver === "redis") {
         const h = target.hosts[0]!;
-        store = await RedisStore.open(h.hostname, h.port, ttl);
+        driver = await RedisStore.open(h.hostname, h.port, ttl);
       } else {
-        store = new MemoryStore(target.name);
+        driver = new MemoryStore(target.name);
       }
+      store = new TypedStore(driver, href);
       const grantedAt = clock.now();
       const lease = await store.grant(ttl);
       const session = new Session(store, lease, ttl, clock, href, grantedAt);
@@ -424,6 +428,7 @@ export async function connect(url: string | URL, o: ConnectOptions = {}): Promis
   } catch (error) {
     if (signal?.aborted && error === signal.reason) throw error;
     await store?.close();
+    if (error instanceof CoordinatorUnavailableError) throw error;
     throw new CoordinatorUnavailableError(
       href,
       error instanceof Error ? error.message : String(error),

@@ -41,7 +41,9 @@ export class LockLostError extends Error {
 }
 
 /**
- * The coordination server cannot be reached (at `connect()`), or the session with it ended.
+ * The coordination server cannot be reached (at `connect()`), a call to it failed (its `cause` is
+ * the driver's own error: a dropped or refused connection, an error reply), or the session with it
+ * ended.
  *
  * @example
  * ```ts

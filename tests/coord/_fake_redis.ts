@@ -53,6 +53,7 @@ export function fakeRedis(answer: FakeAnswer = healthy): FakeRedis {
   const shas = new Map<string, string>();
   const commands: FakeCommand[] = [];
   let loaded = 0;
+  let disposed = false;
   const fake: FakeRedis = {
     url: `redis://127.0.0.1:${listener.addr.port}`,
     commands,
@@ -68,6 +69,8 @@ export function fakeRedis(answer: FakeAnswer = healthy): FakeRedis {
       conns.clear();
     },
     async [Symbol.asyncDispose](): Promise<void> {
+      if (disposed) return;
+      disposed = true;
       listener.close();
       fake.dropClients();
       await accepting;

@@ -79,3 +79,54 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "coord redis: every call the engine fails rejects with CoordinatorUnavailableError naming the URL",
+  async () => {
+    const server = fakeRedis();
+    const coord = await connect(server.url, { ttl: 3_000 });
+    const calls: [string, () => Promise<unknown>][] = [
+      ["lock", () => coord.lock("l")],
+      ["tryLock", () => coord.tryLock("l")],
+      ["join", () => coord.join("g")],
+      ["leave", () => coord.leave("g")],
+      ["members", () => coord.members("g")],
+      ["campaign", () => coord.campaign("g")],
+      ["leader", () => coord.leader("g")],
+      ["watch", () => coord.watch("g")[Symbol.asyncIterator]().next()],
+      ["observe", () => coord.observe("g")[Symbol.asyncIterator]().next()],
+    ];
+    const check = async (
+      why: string,
+      cause: (e: unknown) => boolean,
+      skip: string[] = [],
+    ): Promise<void> => {
+      for (const [name, call] of calls) {
+        if (skip.includes(name)) continue;
+        const error = await call().then(() => undefined, (e) => e);
+        assert.ok(
+          error instanceof CoordinatorUnavailableError,
+          `${name}() on ${why}: ${String(error)}`,
+        );
+        assert.equal(error.url, server.url);
+        assert.ok(cause(error.cause), `${name}() on ${why}: cause ${String(error.cause)}`);
+      }
+    };
+    try {
+      // The fake answers the lock, group and election scripts with error replies.
+      await check(
+        "an error reply",
+        (c) => c instanceof Error && /does not do this/.test(c.message),
+      );
+      // A bulk string where a number or an array belongs (leave() reads no reply).
+      server.answer = (cmd) => cmd.script === "other" ? "$3\r\nabc\r\n" : healthy(cmd);
+      await check("a reply of the wrong shape", (c) => c instanceof Error, ["leave"]);
+      // Gone: every new connection is refused.
+      await server[Symbol.asyncDispose]();
+      await check("a refused connection", (c) => c instanceof Error);
+    } finally {
+      await server[Symbol.asyncDispose]();
+      await coord.close().catch(() => {});
+    }
+  },
+);
