@@ -159,8 +159,21 @@ function ioError(op: string, path: string, code: number): Error {
   if (code === EINVAL && op === "lock") {
     return new Error(`${text}: the kernel lacks open file description locks (Linux >= 3.15)`);
   }
-  return new Error(text);
+  // The classes Deno's own open() throws for these, so that both modes fail alike.
+  const known = ERRNO_ERRORS[code];
+  return known ? new known[0](`${text}: ${known[1]}`) : new Error(text);
 }
+
+const ERRNO_ERRORS: Record<number, [new (message: string) => Error, string]> = {
+  [ENOENT]: [Deno.errors.NotFound, "no such file or directory"],
+  20: [Deno.errors.NotADirectory, "a component of the lock path is not a directory"],
+  21: [Deno.errors.IsADirectory, "the lock file is a directory"],
+  23: [Error, "too many open files in the system"],
+  24: [Error, "too many open files in this process"],
+  28: [Error, "no space left on the device"],
+  30: [Error, "read-only file system"],
+  40: [Deno.errors.FilesystemLoop, "too many symbolic links"],
+};
 
 function identity(c: Libc, fd: number): { dev: bigint; ino: bigint } {
   if (c.fstat === null || c.fstat(fd, statBuf) !== 0) return { dev: -1n, ino: -1n };

@@ -355,3 +355,26 @@ Deno.test("fcntl mode: a Worker terminated holding the lock, or waiting for it, 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("fcntl mode fails as flock mode does on a lock path through a regular file or to a directory", async () => {
+  const base = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${base}/file`, "");
+    await Deno.mkdir(`${base}/dir/taken`, { recursive: true });
+    // The lock file's directory is a regular file; the lock file is a directory.
+    const cases: [string, string][] = [[`${base}/file`, "x"], [`${base}/dir`, "taken"]];
+    for (const [lockPath, name] of cases) {
+      const fail = (fileLockMode: "flock" | "fcntl"): Promise<unknown> =>
+        Promise.resolve()
+          .then(() => lock(name, { external: true, lockPath, fileLockMode }))
+          .then(() => assert.fail(`${fileLockMode} took a lock at ${lockPath}/${name}`), (e) => e);
+      const flock = await fail("flock");
+      const fcntl = await fail("fcntl");
+      assert.ok(flock instanceof Error && fcntl instanceof Error, `${flock} / ${fcntl}`);
+      assert.equal(fcntl.constructor, flock.constructor, `flock: ${flock}; fcntl: ${fcntl}`);
+      assert.ok(fcntl.message.includes(`'${lockPath}/${name}'`), fcntl.message);
+    }
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+});
