@@ -151,6 +151,9 @@ function checkOptions(o: LockOptions, what: string): void {
   }
   checkTimeout(o.timeout);
   checkMode(o.fileLockMode, what);
+  checkFlag(o.external, "external", what);
+  checkFlag(o.fair, "fair", what);
+  checkFlag(o.blocking, "blocking", what);
   if (o.semaphores !== undefined && !(o.semaphores instanceof Semaphores)) {
     throw new TypeError(`Cannot ${what} as 'semaphores' must be a Semaphores instance`);
   }
@@ -158,6 +161,15 @@ function checkOptions(o: LockOptions, what: string): void {
     throw new TypeError(`Cannot ${what} as 'signal' must be an AbortSignal`);
   }
   if (o.coordinator !== undefined) checkCoordinator(o, what);
+}
+
+// From JavaScript, "no" would count as true and "yes" as false for `external`: said instead.
+function checkFlag(value: unknown, flag: string, what: string): void {
+  if (value !== undefined && typeof value !== "boolean") {
+    throw new TypeError(
+      `Cannot ${what} as '${flag}' must be a boolean: current value is ${JSON.stringify(value)}`,
+    );
+  }
 }
 
 // Apart: only calls with a coordinator compile it.

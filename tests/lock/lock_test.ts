@@ -131,6 +131,13 @@ Deno.test("lock() rejects bad arguments at the call", () => {
     message: "Cannot use lock 'x' as 'lockFilePrefix' must be a string: current value is 7",
   });
   assert.throws(() => externalLock("x", { lockPath: notString }), /'lockPath' must be a string/);
+  // A string where a boolean belongs would be truthy ("no") or ignored ("yes" for external).
+  for (const flag of ["external", "fair", "blocking"]) {
+    assert.throws(() => lock("x", { [flag]: "no" }), {
+      name: "TypeError",
+      message: `Cannot lock as '${flag}' must be a boolean: current value is "no"`,
+    });
+  }
 });
 
 Deno.test("lock() logs oslo's debug lines", async () => {
