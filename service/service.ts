@@ -317,12 +317,15 @@ export class Services {
   }
 
   async #run(s: ServiceBase): Promise<boolean> {
+    const failed = this.#failed;
     try {
       await s.start();
       return true;
     } catch (error) {
       getLogger().error("Error starting service", error);
-      this.#failed.reject(error);
+      // A start() that a reload restart() superseded (the service was stopped and started again
+      // meanwhile) no longer fails the services: oslo kills it with the old run's thread.
+      if (failed === this.#failed) failed.reject(error);
       return false;
     }
   }

@@ -254,6 +254,29 @@ Deno.test("ServiceLauncher.stop() during a restart's stop keeps the service stop
   assert.deepEqual(s.log, ["start", "stop false"]);
 });
 
+Deno.test("ServiceLauncher: a start() that a reload superseded does not fail the restarted service", async () => {
+  // SIGHUP while start() is still running: the service is stopped, reset and started again; the
+  // first start() failing afterwards used to stop the launcher with 2.
+  const firstStart = Promise.withResolvers<void>();
+  let starts = 0;
+  const s = service({
+    start: () => {
+      s.log.push("start");
+      if (++starts === 1) return firstStart.promise;
+    },
+  });
+  const launcher = new ServiceLauncher();
+  launcher.launchService(s);
+  const waiting = launcher.wait();
+  await launcher.restart();
+  firstStart.reject(new Error("first start failed"));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(s.log, ["start", "stop false", "reset", "start"]);
+  await launcher.stop();
+  assert.equal(await waiting, 0);
+  assert.deepEqual(s.log, ["start", "stop false", "reset", "start", "stop true"]);
+});
+
 Deno.test("constructing a launcher selects the backend (ServiceLauncher, Launcher, ProcessLauncher)", async () => {
   const { getBackendType, Launcher, ProcessLauncher, registerBackendDefaultHook, resetBackend } =
     await import("@fjord/fjord");
