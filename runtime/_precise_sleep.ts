@@ -144,6 +144,11 @@ export async function sleepUntil(
   thread?: TimerThread,
 ): Promise<void> {
   if (signal.aborted) throw signal.reason;
+  // As every Clock's sleep(): NaN is an error, not "at once" (which resolved here without
+  // yielding a turn, so a loop computing NaN spun in microtasks and hung the isolate).
+  if (typeof due !== "number" || Number.isNaN(due)) {
+    throw new TypeError(`Cannot sleep as 'due' must be a number: current value is ${String(due)}`);
+  }
   if (clock !== systemClock) {
     await clock.sleep(due - clock.now(), { signal });
     return;

@@ -685,7 +685,17 @@ export class BackOffLoopingCall<T = unknown> extends LoopingCallBase<T> {
       initialDelay,
       stopOnException: true,
       next: (result, _started, ended) => {
-        const factor = Math.abs(jitter + 0.1 * normalQuantile(random()));
+        const u = random();
+        // A NaN here made every sleep NaN: on the system clock the loop then never yielded and
+        // hung the isolate (stop() could not run).
+        if (typeof u !== "number" || !(u >= 0 && u < 1)) {
+          throw new (typeof u === "number" ? RangeError : TypeError)(
+            `Cannot schedule the next call as 'random' must return a number in [0, 1): current value is ${
+              String(u)
+            }`,
+          );
+        }
+        const factor = Math.abs(jitter + 0.1 * normalQuantile(u));
         if (result) {
           interval = startingInterval;
           errorTime = 0;

@@ -67,6 +67,17 @@ function checkMs(value: number, param: string): number {
   return value;
 }
 
+function isClass(value: unknown): boolean {
+  if (typeof value !== "function") return false;
+  try {
+    // Throws for a function with no prototype object (an arrow function, a method).
+    void ({} instanceof value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Wraps functions so that an error of one of the chosen classes makes them sleep and try again:
  * delays `incSleepTime, 2·incSleepTime, …` capped at `maxSleepTime`, at most `maxRetryCount`
@@ -122,7 +133,9 @@ export class RetryDecorator {
         `Cannot create RetryDecorator as 'maxRetryCount' must be an integer >= -1: current value is ${maxRetryCount}`,
       );
     }
-    if (!Array.isArray(exceptions) || exceptions.some((e) => typeof e !== "function")) {
+    // An arrow function passes `typeof`, but `instanceof` throws on it: at the first failure,
+    // where its TypeError replaced the error the wrapped function threw.
+    if (!Array.isArray(exceptions) || exceptions.some((e) => !isClass(e))) {
       throw new TypeError(
         "Cannot create RetryDecorator as 'exceptions' must be an array of error classes",
       );

@@ -205,6 +205,7 @@ export class Services {
   #done = Promise.withResolvers<void>();
   #failed = Promise.withResolvers<never>();
   #stopping: Promise<void> | undefined;
+  #stopRequested = false;
 
   static {
     registerServicesInternals(
@@ -249,6 +250,12 @@ export class Services {
    * @throws {Error} The first error a service's `stop()` threw (the others are still stopped).
    */
   stop(options: { graceful?: boolean } = {}): Promise<void> {
+    // A stop asked for while restart() is stopping the services must keep them stopped.
+    this.#stopRequested = true;
+    return this.#stopAll(options);
+  }
+
+  #stopAll(options: { graceful?: boolean }): Promise<void> {
     this.#stopping ??= (async () => {
       let first: { error: unknown } | undefined;
       for (const s of this.#services) {
@@ -291,8 +298,12 @@ export class Services {
    *   `start()` was called again; a failing `start()` rejects a later `wait()`).
    */
   async restart(): Promise<void> {
+    this.#stopRequested = false;
     if (this.#restartMethod === "reload") {
-      await this.stop();
+      await this.#stopAll({});
+      // stop() was called meanwhile (SIGTERM during a SIGHUP): stay stopped. Starting again
+      // would leave that stop's wait() pending until its launcher's shutdown timeout.
+      if (this.#stopRequested) return;
       this.#stopping = undefined;
       this.#done = Promise.withResolvers<void>();
       this.#failed = Promise.withResolvers<never>();
@@ -301,17 +312,20 @@ export class Services {
     }
     for (const s of this.#services) {
       await s.reset();
-      if (this.#restartMethod === "reload") this.#starts.push(this.#run(s));
+      if (this.#restartMethod === "reload" && !this.#stopRequested) this.#starts.push(this.#run(s));
     }
   }
 
   async #run(s: ServiceBase): Promise<boolean> {
+    const failed = this.#failed;
     try {
       await s.start();
       return true;
     } catch (error) {
       getLogger().error("Error starting service", error);
-      this.#failed.reject(error);
+      // A start() that a reload restart() superseded (the service was stopped and started again
+      // meanwhile) no longer fails the services: oslo kills it with the old run's thread.
+      if (failed === this.#failed) failed.reject(error);
       return false;
     }
   }

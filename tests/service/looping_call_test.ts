@@ -11,7 +11,7 @@ import {
   systemClock,
 } from "../../backends/mod.ts";
 import { captureLog, waitFor } from "../_util.ts";
-import { blockedMs } from "../../runtime/_precise_sleep.ts";
+import { blockedMs, sleepUntil } from "../../runtime/_precise_sleep.ts";
 
 // Reference vector 1: fixed 500 ms, the function takes 300 ms.
 Deno.test("FixedIntervalLoopingCall.start() calls start-to-start and sleeps the rest", async () => {
@@ -493,6 +493,34 @@ Deno.test("BackOffLoopingCall rejects bad arguments at the call", () => {
   assert.throws(() => call.start({ startingInterval: 0 }), RangeError);
   assert.throws(() => call.start({ jitter: -1 }), RangeError);
   assert.equal(call.running, false);
+});
+
+Deno.test("BackOffLoopingCall ends with a typed error when 'random' returns a bad value", async () => {
+  // NaN on the system clock used to hang the isolate: every sleep was NaN and never yielded.
+  using fake = new FakeClock();
+  const cases: [unknown, typeof Error, Clock | undefined][] = [
+    [NaN, RangeError, fake],
+    [NaN, RangeError, undefined],
+    [1, RangeError, undefined],
+    [undefined, TypeError, undefined],
+  ];
+  for (const [value, type, clock] of cases) {
+    const call = new BackOffLoopingCall(() => false, {
+      ...(clock ? { clock } : {}),
+      random: () => value as number,
+    }).start({ startingInterval: 10 });
+    await assert.rejects(call.wait(), (err) => {
+      assert.ok(err instanceof type, String(err));
+      assert.match((err as Error).message, /'random' must return a number in \[0, 1\)/);
+      return true;
+    });
+    assert.equal(call.running, false);
+  }
+  // Any other NaN schedule: the system-clock sleep rejects, as FakeClock's does.
+  await assert.rejects(
+    sleepUntil(systemClock, NaN, new AbortController().signal, false),
+    TypeError,
+  );
 });
 
 Deno.test("LoopingCallTimeOut is a named Error", () => {

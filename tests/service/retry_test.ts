@@ -123,6 +123,14 @@ Deno.test("RetryDecorator rejects bad options and functions at the call", () => 
     () => new RetryDecorator({ exceptions: ["Flaky" as unknown as typeof Flaky] }),
     TypeError,
   );
+  // Not a class: `instanceof` would throw at the first failure, hiding the function's error.
+  assert.throws(
+    () => new RetryDecorator({ exceptions: [(() => {}) as unknown as typeof Flaky] }),
+    {
+      name: "TypeError",
+      message: "Cannot create RetryDecorator as 'exceptions' must be an array of error classes",
+    },
+  );
   assert.throws(
     () => new RetryDecorator().wrap(null as unknown as () => void),
     { name: "TypeError", message: "Cannot wrap as 'fn' is not a function" },

@@ -226,6 +226,57 @@ Deno.test("ServiceLauncher.restart() still works after a restart that failed", a
   assert.equal(await launcher.wait(), 0);
 });
 
+Deno.test("ServiceLauncher.stop() during a restart's stop keeps the service stopped and resolves 0", async () => {
+  // SIGTERM while a SIGHUP reload is still stopping the services: the reload used to start them
+  // again afterwards, so the graceful stop never finished (exit 1 at graceful_shutdown_timeout).
+  const stopGate = Promise.withResolvers<void>();
+  const s = service({
+    stop: async (o) => {
+      s.log.push(`stop ${o?.graceful}`);
+      await stopGate.promise;
+    },
+    wait: () => {},
+  });
+  using clock = new FakeClock();
+  const launcher = new ServiceLauncher(undefined, { clock });
+  launcher.launchService(s);
+  const waiting = launcher.wait();
+  await waitFor(() => s.log.length === 1, "start");
+  const restarting = launcher.restart();
+  await waitFor(() => s.log.length === 2, "the restart's stop");
+  const stopping = launcher.stop();
+  stopGate.resolve();
+  await restarting;
+  // The old code hung until graceful_shutdown_timeout (60 s, fake) fired.
+  await clock.tickAsync(60_000);
+  await stopping;
+  assert.equal(await waiting, 0);
+  assert.deepEqual(s.log, ["start", "stop false"]);
+});
+
+Deno.test("ServiceLauncher: a start() that a reload superseded does not fail the restarted service", async () => {
+  // SIGHUP while start() is still running: the service is stopped, reset and started again; the
+  // first start() failing afterwards used to stop the launcher with 2.
+  const firstStart = Promise.withResolvers<void>();
+  let starts = 0;
+  const s = service({
+    start: () => {
+      s.log.push("start");
+      if (++starts === 1) return firstStart.promise;
+    },
+  });
+  const launcher = new ServiceLauncher();
+  launcher.launchService(s);
+  const waiting = launcher.wait();
+  await launcher.restart();
+  firstStart.reject(new Error("first start failed"));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(s.log, ["start", "stop false", "reset", "start"]);
+  await launcher.stop();
+  assert.equal(await waiting, 0);
+  assert.deepEqual(s.log, ["start", "stop false", "reset", "start", "stop true"]);
+});
+
 Deno.test("constructing a launcher selects the backend (ServiceLauncher, Launcher, ProcessLauncher)", async () => {
   const { getBackendType, Launcher, ProcessLauncher, registerBackendDefaultHook, resetBackend } =
     await import("@fjord/fjord");

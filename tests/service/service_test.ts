@@ -104,6 +104,35 @@ Deno.test("Services.restart() with reload stops, resets and starts again", async
   await services.wait();
 });
 
+Deno.test("Services.stop() during a reload restart() keeps the services stopped", async () => {
+  // Asked while restart() is stopping the services, and while it is resetting them.
+  for (const phase of ["stop", "reset"] as const) {
+    const log: string[] = [];
+    const gate = Promise.withResolvers<void>();
+    const svc = new Recorder("a", log);
+    const recorded = { stop: svc.stop.bind(svc), reset: svc.reset.bind(svc) };
+    svc[phase] = async (o?: { graceful?: boolean }) => {
+      recorded[phase](o);
+      await gate.promise;
+    };
+    const services = new Services({ restartMethod: "reload" });
+    services.add(svc);
+    await new Promise((r) => setTimeout(r, 0));
+    const restarting = services.restart();
+    await new Promise((r) => setTimeout(r, 0));
+    const stopping = services.stop({ graceful: true });
+    gate.resolve();
+    await restarting;
+    await stopping;
+    await new Promise((r) => setTimeout(r, 0));
+    const expected = phase === "stop"
+      ? ["start a", "stop a graceful=false"]
+      : ["start a", "stop a graceful=false", "reset a", "stop a graceful=true"];
+    assert.deepEqual(log, expected, phase);
+    await services.wait();
+  }
+});
+
 Deno.test("Services.restart() with mutate only resets", async () => {
   const log: string[] = [];
   const services = new Services({ restartMethod: "mutate" });
