@@ -192,6 +192,9 @@ export class ServiceLauncher implements AsyncDisposable {
       if (this.#state !== "running") return;
       await Promise.all(this.#loads);
       await refreshConf(this.#conf, this.#restartMethod);
+      // A stop that came while the config was read (SIGTERM after SIGHUP) wins: restarting now
+      // would start the services it is stopping.
+      if (this.#state !== "running") return;
       await this.#services.restart();
       this.#watch();
     });

@@ -322,3 +322,25 @@ for (
     },
   );
 }
+
+Deno.test("ServiceLauncher.stop() at any step of a restart's config reload keeps the service stopped", async () => {
+  // A SIGTERM while a SIGHUP reload re-reads the config (before it reaches the services) must not
+  // let the reload start the service again: stop() is tried at every turn of that window.
+  for (let turns = 0; turns < 40; turns++) {
+    const s = service({ wait: () => {} });
+    using clock = new FakeClock();
+    const launcher = new ServiceLauncher(undefined, { clock });
+    launcher.launchService(s);
+    const waiting = launcher.wait();
+    await waitFor(() => s.log.length === 1, "start");
+    const restarting = launcher.restart();
+    for (let i = 0; i < turns; i++) await Promise.resolve();
+    const stopping = launcher.stop();
+    await restarting;
+    await clock.tickAsync(60_000);
+    await stopping;
+    assert.equal(await waiting, 0, `stop() after ${turns} turns`);
+    // Stopped last: a reload may have started it again before the stop came, never after.
+    assert.match(s.log.at(-1)!, /^stop/, `stop() after ${turns} turns: ${s.log.join(", ")}`);
+  }
+});
