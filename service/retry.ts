@@ -121,6 +121,13 @@ export class RetryDecorator {
    * @throws {TypeError} When `exceptions` is not an array of classes.
    */
   constructor(options: RetryDecoratorOptions = {}) {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(
+        `Cannot create RetryDecorator as 'options' must be an object: current value is ${
+          String(options)
+        }`,
+      );
+    }
     const {
       maxRetryCount = -1,
       incSleepTime = 10_000,
@@ -130,7 +137,9 @@ export class RetryDecorator {
     } = options;
     if (!Number.isInteger(maxRetryCount) || maxRetryCount < -1) {
       throw new RangeError(
-        `Cannot create RetryDecorator as 'maxRetryCount' must be an integer >= -1: current value is ${maxRetryCount}`,
+        `Cannot create RetryDecorator as 'maxRetryCount' must be an integer >= -1: current value is ${
+          JSON.stringify(maxRetryCount) ?? String(maxRetryCount)
+        }`,
       );
     }
     // An arrow function passes `typeof`, but `instanceof` throws on it: at the first failure,

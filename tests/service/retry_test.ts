@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock, RetryDecorator } from "../../backends/mod.ts";
+import { FakeClock, RetryDecorator, type RetryDecoratorOptions } from "../../backends/mod.ts";
 import { captureLog } from "../_util.ts";
 
 class Flaky extends Error {
@@ -116,6 +116,15 @@ Deno.test("RetryDecorator rejects bad options and functions at the call", () => 
     name: "RangeError",
     message:
       "Cannot create RetryDecorator as 'maxRetryCount' must be an integer >= -1: current value is -2",
+  });
+  assert.throws(() => new RetryDecorator({ maxRetryCount: "3" as unknown as number }), {
+    name: "RangeError",
+    message:
+      `Cannot create RetryDecorator as 'maxRetryCount' must be an integer >= -1: current value is "3"`,
+  });
+  assert.throws(() => new RetryDecorator(null as unknown as RetryDecoratorOptions), {
+    name: "TypeError",
+    message: "Cannot create RetryDecorator as 'options' must be an object: current value is null",
   });
   assert.throws(() => new RetryDecorator({ incSleepTime: -1 }), RangeError);
   assert.throws(() => new RetryDecorator({ maxSleepTime: Infinity }), RangeError);
