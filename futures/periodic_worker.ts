@@ -384,8 +384,8 @@ export class PeriodicWorker implements AsyncDisposable {
    * @returns Resolves when the worker has stopped; rejects when the executor fails a submission
    *   with anything but a refusal (`RejectedSubmissionError` / `ExecutorShutdownError` are
    *   logged and retried after ~1 s), e.g. a `TypeError` from a pool that only takes TaskRefs.
-   * @throws {Error} Synchronously when already running, or when there are no callbacks and
-   *   `allowEmpty` is not set.
+   * @throws {DOMException} `InvalidStateError`, synchronously, when already running, or when
+   *   there are no callbacks and `allowEmpty` is not set.
    *
    * @example
    * ```ts
@@ -405,9 +405,14 @@ export class PeriodicWorker implements AsyncDisposable {
    */
   start(options: PeriodicWorkerStartOptions = {}): Promise<void> {
     const { allowEmpty = false, autoStopWhenEmpty = false } = options;
-    if (this.#active) throw new Error("A periodic worker can not be started twice");
+    if (this.#active) {
+      throw new DOMException("A periodic worker can not be started twice", "InvalidStateError");
+    }
     if (this.#entries.length === 0 && !allowEmpty) {
-      throw new Error("A periodic worker can not start without any callables to process");
+      throw new DOMException(
+        "A periodic worker can not start without any callables to process",
+        "InvalidStateError",
+      );
     }
     const executor = this.#factory();
     this.#active = true;

@@ -101,7 +101,10 @@ export class FileLockImpl implements FileLock {
   ): Promise<boolean> {
     if (this.#held !== undefined) {
       return Promise.reject(
-        new Error(`Cannot acquire lock file '${this.path}' as this FileLock already holds it`),
+        new DOMException(
+          `Cannot acquire lock file '${this.path}' as this FileLock already holds it`,
+          "InvalidStateError",
+        ),
       );
     }
     if (signal?.aborted) {

@@ -80,7 +80,7 @@ export class LoopRunner<T> {
   }
 
   start(plan: LoopPlan): void {
-    if (this.#running) throw new Error(this.#busyMessage);
+    if (this.#running) throw new DOMException(this.#busyMessage, "InvalidStateError");
     const controller = new AbortController();
     this.#controller = controller;
     this.#running = true;
@@ -96,7 +96,10 @@ export class LoopRunner<T> {
 
   wait(): Promise<T | true> {
     if (this.#done === undefined) {
-      throw new Error(`Cannot wait for the ${this.kind.toLowerCase()} as it was never started`);
+      throw new DOMException(
+        `Cannot wait for the ${this.kind.toLowerCase()} as it was never started`,
+        "InvalidStateError",
+      );
     }
     return this.#done;
   }

@@ -369,7 +369,7 @@ export abstract class LoopingCallBase<T = unknown> implements AsyncDisposable {
    * Waits for the loop to end.
    *
    * @returns `true` when stopped, or the {@linkcode LoopingCallDone} value.
-   * @throws {Error} When the loop was never started (thrown at once).
+   * @throws {DOMException} `InvalidStateError` when the loop was never started (thrown at once).
    * @throws {unknown} The error that ended the loop (rejects): the function's, or
    *   {@linkcode LoopingCallTimeOut} from the timeout and back-off variants.
    */
@@ -436,7 +436,7 @@ export class FixedIntervalLoopingCall<T = unknown> extends LoopingCallBase<T> {
    *
    * @param options The interval in ms, and `initialDelay`, `stopOnException`, `precise`.
    * @returns This looping call.
-   * @throws {Error} When the loop is already running.
+   * @throws {DOMException} `InvalidStateError` when the loop is already running.
    * @throws {RangeError} When `interval` or `initialDelay` is negative or not finite.
    * @throws {TypeError} When `stopOnException` or `precise` is not a boolean.
    */
@@ -488,7 +488,7 @@ export class FixedIntervalWithTimeoutLoopingCall<T = unknown> extends LoopingCal
    *
    * @param options As for {@linkcode FixedIntervalLoopingCall.start}, plus `timeout` in ms.
    * @returns This looping call.
-   * @throws {Error} When the loop is already running.
+   * @throws {DOMException} `InvalidStateError` when the loop is already running.
    * @throws {RangeError} When a duration is negative or not finite.
    * @throws {TypeError} When `stopOnException` or `precise` is not a boolean.
    */
@@ -564,7 +564,7 @@ export class DynamicLoopingCall<T = unknown> extends LoopingCallBase<T> {
    *
    * @param options `initialDelay`, `periodicIntervalMax` (ms) and `stopOnException`.
    * @returns This looping call.
-   * @throws {Error} When the loop is already running.
+   * @throws {DOMException} `InvalidStateError` when the loop is already running.
    * @throws {RangeError} When a duration is negative or not finite.
    * @throws {TypeError} When `stopOnException` is not a boolean.
    */
@@ -584,7 +584,7 @@ export class DynamicLoopingCall<T = unknown> extends LoopingCallBase<T> {
         let delay: number;
         if (result === undefined) {
           if (max === undefined) {
-            throw new Error(
+            throw new TypeError(
               "A dynamic interval looping call should supply either an interval or periodicIntervalMax",
             );
           }
@@ -660,7 +660,7 @@ export class BackOffLoopingCall<T = unknown> extends LoopingCallBase<T> {
    *
    * @param options The back-off parameters, in ms (see {@linkcode BackOffStartOptions}).
    * @returns This looping call.
-   * @throws {Error} When the loop is already running.
+   * @throws {DOMException} `InvalidStateError` when the loop is already running.
    * @throws {RangeError} When a duration is negative or not finite, or `jitter` is not a
    *   finite number >= 0.
    */

@@ -380,7 +380,7 @@ export class ProcessLauncher implements AsyncDisposable {
    *   `noFork`), or `workers` is not an integer.
    * @throws {RangeError} When `workers` < 1.
    * @throws {Deno.errors.NotCapable} With process isolation when `--allow-run` is missing.
-   * @throws {Error} When the launcher is stopping or stopped.
+   * @throws {DOMException} `InvalidStateError` when the launcher is stopping or stopped.
    */
   launchService(s: ServiceRef | ServiceBase, options: { workers?: number } = {}): void {
     const workers = checkWorkers(options.workers, "launch service") ?? 1;
@@ -401,7 +401,10 @@ export class ProcessLauncher implements AsyncDisposable {
       );
     }
     if (this.#state !== "running") {
-      throw new Error(`Cannot launch service as the launcher is ${this.#state}`);
+      throw new DOMException(
+        `Cannot launch service as the launcher is ${this.#state}`,
+        "InvalidStateError",
+      );
     }
     const ref = normalizeServiceRef(s);
     const denoArgs = this.#isolation === "process" ? this.#checkProcessIsolation(ref) : [];

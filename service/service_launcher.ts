@@ -130,7 +130,7 @@ export class ServiceLauncher implements AsyncDisposable {
    * @throws {TypeError} When `s` is neither a service nor a well-formed ServiceRef, or
    *   `workers` is not an integer.
    * @throws {RangeError} When `workers` is not 1.
-   * @throws {Error} When the launcher is stopping or stopped.
+   * @throws {DOMException} `InvalidStateError` when the launcher is stopping or stopped.
    */
   launchService(s: ServiceRef | ServiceBase, options: { workers?: 1 } = {}): void {
     const workers = checkWorkers(options.workers, "launch service");
@@ -140,7 +140,10 @@ export class ServiceLauncher implements AsyncDisposable {
       );
     }
     if (this.#state !== "running") {
-      throw new Error(`Cannot launch service as the launcher is ${this.#state}`);
+      throw new DOMException(
+        `Cannot launch service as the launcher is ${this.#state}`,
+        "InvalidStateError",
+      );
     }
     if (isServiceRef(s) && !isServiceLikeObject(s)) {
       const ref = normalizeServiceRef(s);

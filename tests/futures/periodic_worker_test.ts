@@ -177,10 +177,16 @@ Deno.test("PeriodicWorker never overlaps a callback with itself, even on a concu
 
 Deno.test("PeriodicWorker.start() refuses to start twice or empty; allowEmpty waits for add()", async () => {
   using clock = new FakeClock();
-  assert.throws(() => new PeriodicWorker([]).start(), /without any callables/);
+  assert.throws(() => new PeriodicWorker([]).start(), {
+    name: "InvalidStateError",
+    message: /without any callables/,
+  });
   const worker = new PeriodicWorker([], { clock });
   const running = worker.start({ allowEmpty: true });
-  assert.throws(() => worker.start({ allowEmpty: true }), /can not be started twice/);
+  assert.throws(() => worker.start({ allowEmpty: true }), {
+    name: "InvalidStateError",
+    message: /can not be started twice/,
+  });
   const starts: number[] = [];
   await clock.tickAsync(1000);
   const watcher = worker.add(timed(clock, 300, 0, starts));

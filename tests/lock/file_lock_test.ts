@@ -145,7 +145,10 @@ Deno.test("FileLock: await using releases, and acquiring twice on one FileLock r
     {
       await using file = externalLock("u", { lockPath: dir });
       assert.equal(await file.acquire(), true);
-      await assert.rejects(file.acquire(), /already holds it/);
+      await assert.rejects(file.acquire(), {
+        name: "InvalidStateError",
+        message: /already holds it/,
+      });
       assert.equal(await probe.acquire({ blocking: false }), false);
     }
     assert.equal(await probe.acquire({ blocking: false }), true);

@@ -167,7 +167,10 @@ Deno.test("FixedIntervalLoopingCall.start() throws while the loop is running", a
   const call = new FixedIntervalLoopingCall(() => {}, { clock }).start({ interval: 100 });
   assert.throws(
     () => call.start({ interval: 100 }),
-    { name: "Error", message: "A fixed interval looping call can only run one function at a time" },
+    {
+      name: "InvalidStateError",
+      message: "A fixed interval looping call can only run one function at a time",
+    },
   );
   call.stop();
   await call.wait();
@@ -250,7 +253,7 @@ Deno.test("FixedIntervalLoopingCall.stop() during the initial delay ends the loo
 
 Deno.test("FixedIntervalLoopingCall.wait() throws before start()", () => {
   const call = new FixedIntervalLoopingCall(() => {});
-  assert.throws(() => call.wait(), /never started/);
+  assert.throws(() => call.wait(), { name: "InvalidStateError", message: /never started/ });
 });
 
 Deno.test("FixedIntervalLoopingCall rejects bad arguments at the call", () => {
@@ -396,7 +399,7 @@ Deno.test("DynamicLoopingCall.wait() rejects when the function returns undefined
   using clock = new FakeClock();
   const call = new DynamicLoopingCall(() => undefined, { clock }).start();
   await assert.rejects(call.wait(), {
-    name: "Error",
+    name: "TypeError",
     message:
       "A dynamic interval looping call should supply either an interval or periodicIntervalMax",
   });
@@ -424,6 +427,7 @@ Deno.test("DynamicLoopingCall.start() throws while running", async () => {
   using clock = new FakeClock();
   const call = new DynamicLoopingCall(() => 100, { clock }).start();
   assert.throws(() => call.start(), {
+    name: "InvalidStateError",
     message: "A dynamic interval looping call can only run one function at a time",
   });
   call.stop();

@@ -600,3 +600,17 @@ for (const isolation of ["process", "worker"] as const) {
     },
   );
 }
+
+Deno.test("ProcessLauncher.launchService() after stop() is an InvalidStateError", async () => {
+  resetBackend();
+  try {
+    const launcher = new ProcessLauncher(undefined, { isolation: "worker" });
+    await launcher.stop();
+    assert.throws(() => launcher.launchService({ module: SERVICE }), {
+      name: "InvalidStateError",
+      message: /^Cannot launch service as the launcher is stop/,
+    });
+  } finally {
+    resetBackend();
+  }
+});

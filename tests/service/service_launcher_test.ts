@@ -33,7 +33,10 @@ Deno.test("ServiceLauncher.stop() makes wait() resolve 0; both are idempotent", 
   await stopping;
   assert.equal(await waiting, 0);
   assert.deepEqual(svc.log, ["start", "stop true"]);
-  assert.throws(() => launcher.launchService(service()), /stopped/);
+  assert.throws(() => launcher.launchService(service()), {
+    name: "InvalidStateError",
+    message: /stopped/,
+  });
 });
 
 Deno.test("ServiceLauncher.wait() resolves 2 when a start() throws, after stopping the rest", async () => {
