@@ -415,11 +415,12 @@ Deno.test("execute() stops reading 2000 ms after the kill when an escaped descen
   let escaped = 0;
   try {
     using clock = new FakeClock();
-    // `setsid sleep` leaves the child's process group, so the group kill cannot reach it, and it
-    // keeps the stdout pipe open.
+    // `setsid` leaves the child's process group, so the group kill cannot reach it, and it keeps
+    // the stdout pipe open. It writes its pid itself, once out of the group: a pid written by
+    // the shell (`$!`) could be read, and the group killed, before setsid() ran.
     let settled = false;
     const running = rejection(execute(
-      ["sh", "-c", `setsid sleep 30 & echo $! > ${dir}/pid; wait`],
+      ["sh", "-c", `setsid sh -c 'echo $$ > ${dir}/pid; exec sleep 30' & wait`],
       { timeout: 300, clock },
     )).finally(() => settled = true);
     escaped = await readPid(`${dir}/pid`);
