@@ -443,6 +443,8 @@ const COMPARISONS: Comparison[] = [
       better: "lower",
       fjord: `fjord.ProcessLauncher(2) ${iso}`,
       peers: LAUNCHERS,
+      floor: iso === "process" ? /^deno run spawning 2/ : /^deno run starting 2/,
+      floorMetric: "start_ms",
     },
     {
       label: `SIGTERM→exit, ${iso}`,

@@ -18,7 +18,9 @@
 // Extra: sighup_all_replaced_ms, SIGHUP -> every worker replaced (a new start() per worker id).
 // Floors in the same run (metric start_ms, median of 5 after one untimed): spawn of `deno run`
 // of an empty script -> its first statement; the same importing fjord's mod.ts; `new Worker()`
-// of an empty module -> its first statement; the same importing mod.ts.
+// of an empty module -> its first statement; the same importing mod.ts; and for the start-up of
+// 2 workers, a `deno run` program spawning 2 `deno run` of the empty script (or starting 2 Workers
+// of the empty module) at once -> the later of their first statements.
 // Times are epoch ms (performance.timeOrigin + now()), comparable across processes.
 //
 //   deno run --allow-read --allow-write --allow-run --allow-env bench/w7_service_lifecycle.ts
@@ -256,6 +258,63 @@ async function floors(): Promise<void> {
         }).output();
         check(r.success, `${peer}: exit ${r.code}`);
         if (i > 0) xs.push(Number(Deno.readTextFileSync(out)) - t0);
+      }
+      emit(peer, "W7c", "start_ms", median(xs), "ms");
+    }
+    // Start-up of 2 workers, as the W7c supervisors' (spawn of a program -> both of its workers'
+    // first statements): a deno run program that spawns 2 `deno run` of the empty script, or that
+    // starts 2 Web Workers of the empty module, at once. It needs no fjord at all.
+    Deno.writeTextFileSync(
+      `${dir}/spawn2.js`,
+      `const [out, empty] = Deno.args;
+const children = [0, 1].map((i) =>
+  new Deno.Command(Deno.execPath(), { args: ["run", "--allow-all", empty, out + "." + i] }).spawn()
+);
+await Promise.all(children.map((c) => c.status));`,
+    );
+    Deno.writeTextFileSync(
+      `${dir}/workers2.js`,
+      `const [out] = Deno.args;
+const stamps = [];
+for (let i = 0; i < 2; i++) {
+  const w = new Worker(new URL("./wempty.js", import.meta.url), { type: "module" });
+  w.onmessage = (e) => {
+    stamps.push(e.data);
+    w.terminate();
+    if (stamps.length === 2) Deno.writeTextFileSync(out + ".0", String(Math.max(...stamps)));
+  };
+}`,
+    );
+    const pairs: [string, string][] = [
+      [
+        "deno run spawning 2 deno run empty scripts, spawn -> both first statements (floor)",
+        "spawn2.js",
+      ],
+      ["deno run starting 2 empty Workers, spawn -> both first statements (floor)", "workers2.js"],
+    ];
+    for (const [peer, file] of pairs) {
+      const xs: number[] = [];
+      for (let i = 0; i <= TRIALS; i++) {
+        const out = `${dir}/out2`;
+        const t0 = now();
+        const r = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "--allow-all", `${dir}/${file}`, out, `${dir}/empty.js`],
+          stdout: "null",
+          stderr: "inherit",
+        }).output();
+        check(r.success, `${peer}: exit ${r.code}`);
+        // spawn2.js: one stamp per child; workers2.js: the later of the two in out2.0.
+        const ends: number[] = [];
+        for (const k of [0, 1]) {
+          try {
+            ends.push(Number(Deno.readTextFileSync(`${out}.${k}`)));
+            Deno.removeSync(`${out}.${k}`);
+          } catch {
+            // workers2.js writes only out2.0
+          }
+        }
+        check(ends.length === (file === "spawn2.js" ? 2 : 1), `${peer}: ${ends.length} stamps`);
+        if (i > 0) xs.push(Math.max(...ends) - t0);
       }
       emit(peer, "W7c", "start_ms", median(xs), "ms");
     }
