@@ -1056,17 +1056,24 @@ export class Config {
     r.stack.push(entry);
     try {
       let raw: unknown;
+      // The resolution of this option's `$refs`: a pinned option keeps its whole value, so its
+      // references read the files it is pinned to (`immutable = x$mutable` must not follow a
+      // mutate()d `mutable` either).
+      let refs = r;
       if (entry.override.set) {
         raw = entry.override.value;
       } else {
-        const fromFiles = this.#fileValues(entry, entry.pinned ?? r.files, r);
+        if (entry.pinned !== undefined && entry.pinned !== r.files) {
+          refs = { ...r, files: entry.pinned, cache: new Map() };
+        }
+        const fromFiles = this.#fileValues(entry, refs.files, r);
         if (fromFiles !== undefined) {
           raw = entry.opt.type === "multistring" ? fromFiles : fromFiles[0];
         } else {
           raw = entry.def.set ? entry.def.value : entry.opt.default;
         }
       }
-      const substituted = this.#substituteValue(entry, raw, r);
+      const substituted = this.#substituteValue(entry, raw, refs);
       const value = freeze(convertValue(this.#shownOpt(entry), entry.group, substituted));
       r.cache.set(entry, value);
       return value;
