@@ -49,6 +49,17 @@ export function snapshotConfig(conf: Config): ConfigSnapshot {
 }
 
 /**
+ * `value` with every `$` escaped: setOverride() substitutes `$name` references (as oslo's
+ * set_override does), and a snapshot value has been substituted already (`a$$b` read `a$b`).
+ * `\$` rather than `$$`, which would not survive a backslash before the `$` (`C:\$`).
+ */
+function literal(value: unknown): unknown {
+  if (typeof value === "string") return value.replaceAll("$", "\\$");
+  if (Array.isArray(value)) return value.map(literal);
+  return value;
+}
+
+/**
  * Makes `conf` answer like the snapshot's original: registers the options it lacks and pins
  * each snapshot value (as an override). Applying a newer snapshot updates the values.
  *
@@ -62,7 +73,7 @@ export function applySnapshot(conf: Config, snap: ConfigSnapshot): void {
   }
   const set = new Set<string>();
   for (const [group, name, value] of snap.values) {
-    conf.setOverride(name, value, group);
+    conf.setOverride(name, literal(value), group);
     set.add(`${group}\0${name}`);
   }
   // An option the original no longer resolves to a value goes back to its own resolution.

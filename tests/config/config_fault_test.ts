@@ -1,7 +1,17 @@
 // Semantics found wrong by fault-probing config/: each test failed before its fix.
 
 import assert from "node:assert/strict";
-import { Config, strOpt } from "../../config/mod.ts";
+import {
+  boolOpt,
+  Config,
+  floatOpt,
+  intOpt,
+  listOpt,
+  multiStrOpt,
+  portOpt,
+  strOpt,
+} from "../../config/mod.ts";
+import { configFromSnapshot, snapshotConfig } from "../../config/_snapshot.ts";
 import { captureConfigLog, tempDir } from "./_helpers.ts";
 
 Deno.test("Config.mutate() keeps an immutable option whose $ref names a mutable one that changed", async () => {
@@ -30,4 +40,49 @@ Deno.test("Config.mutate() keeps an immutable option whose $ref names a mutable 
     old: "http://a/",
     new: "http://b/",
   }]);
+});
+
+Deno.test("configFromSnapshot() keeps every '$' of the original's values (setOverride() would substitute them again)", async () => {
+  await using dir = await tempDir();
+  const file = await dir.write(
+    "a.conf",
+    [
+      "[DEFAULT]",
+      "price = cost $$5",
+      "pair = a$$b",
+      "back = C:\\",
+      "path = ${back}$$",
+      "items = x,y$$z",
+      "multi = one$$two",
+      "multi = three",
+      "password = pa$$word",
+      "url = db://u:$password@h",
+      "[api]",
+      "debug = yes",
+      "",
+    ].join("\n"),
+  );
+  const conf = new Config();
+  conf.registerOpts([
+    strOpt("price"),
+    strOpt("pair"),
+    strOpt("back"),
+    strOpt("path"),
+    listOpt("items"),
+    multiStrOpt("multi"),
+    strOpt("password", { secret: true }),
+    strOpt("url"),
+  ]);
+  conf.registerOpt(boolOpt("debug"), "api");
+  await conf.load({ files: [file] });
+  assert.equal(conf.get("pair"), "a$b");
+  assert.equal(conf.get("path"), "C:\\$");
+  const copy = configFromSnapshot(structuredClone(snapshotConfig(conf)));
+  for (const { group, opt } of conf.listOpts()) {
+    assert.deepEqual(
+      copy.get(opt.name, group),
+      conf.get(opt.name, group),
+      `[${group}] ${opt.name}`,
+    );
+  }
 });
