@@ -13,7 +13,10 @@ import type { Opt } from "./opts.ts";
 export interface ConfigSnapshot {
   /** Every registered option (schema: name, type, default, flags) with its group. */
   readonly opts: readonly RegisteredOpt[];
-  /** `[group, name, value]` for each option that has a value now (unset ones are left out). */
+  /**
+   * `[group, name, value]` for each option that has a value now (unset ones are left out, except
+   * a number option emptied in a file while it has a default: `""`).
+   */
   readonly values: readonly (readonly [string, string, unknown])[];
   /** The sources the original was loaded from. */
   readonly sources: ConfigSources;
@@ -43,7 +46,13 @@ export function snapshotConfig(conf: Config): ConfigSnapshot {
     } catch {
       continue;
     }
-    if (value !== undefined) values.push([group, opt.name, value]);
+    if (value !== undefined) {
+      values.push([group, opt.name, value]);
+    } else if (opt.default !== undefined) {
+      // A number option set to an empty value (`workers =`) has none, though it has a default:
+      // the copy, which reads no file, would answer the default. `""` reads as no value there.
+      values.push([group, opt.name, ""]);
+    }
   }
   return { opts, values, sources: conf.sources, configFiles: conf.configFiles };
 }

@@ -86,3 +86,21 @@ Deno.test("configFromSnapshot() keeps every '$' of the original's values (setOve
     );
   }
 });
+
+Deno.test("configFromSnapshot() keeps a number option set to an empty value unset, not its default", async () => {
+  await using dir = await tempDir();
+  const file = await dir.write("a.conf", "[DEFAULT]\nworkers =\nratio =\nport =\n");
+  const conf = new Config();
+  conf.registerOpts([
+    intOpt("workers", { default: 4 }),
+    floatOpt("ratio", { default: 0.5 }),
+    portOpt("port", { default: 8080 }),
+    intOpt("unset"),
+  ]);
+  await conf.load({ files: [file] });
+  const copy = configFromSnapshot(structuredClone(snapshotConfig(conf)));
+  for (const name of ["workers", "ratio", "port", "unset"]) {
+    assert.equal(conf.get(name), undefined, name);
+    assert.equal(copy.get(name), undefined, name);
+  }
+});
