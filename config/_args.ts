@@ -21,6 +21,9 @@ export function parseArgs(args: readonly string[]): ConfigArg[] {
         `Cannot load config as 'args[${i}]' must be a string: current value is ${quote(arg)}`,
       );
     }
+    // As with oslo.config's argparse, `--` ends the options: what follows is positional (say,
+    // a command and its own arguments), even a `--config-file`.
+    if (arg === "--") break;
     const eq = arg.indexOf("=");
     const flag = eq < 0 ? arg : arg.slice(0, eq);
     if (!Object.hasOwn(FLAGS, flag)) continue;

@@ -72,9 +72,9 @@ export interface ConfigLoadOptions {
   /**
    * Command-line arguments, e.g. `Deno.args`; `--config-file X`, `--config-file=X`,
    * `--config-dir X` and `--config-dir=X` are used (repeatable), everything else is ignored (it
-   * belongs to the application). As in oslo.config they apply in command-line order, later wins:
-   * a directory's `*.conf` files (sorted) take the directory's place in that order. They are
-   * read after `dirs` and `files`.
+   * belongs to the application; so does everything after `--`). As in oslo.config they apply in
+   * command-line order, later wins: a directory's `*.conf` files (sorted) take the directory's
+   * place in that order. They are read after `dirs` and `files`.
    * @default {[]}
    */
   args?: readonly string[];

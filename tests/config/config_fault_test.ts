@@ -104,3 +104,17 @@ Deno.test("configFromSnapshot() keeps a number option set to an empty value unse
     assert.equal(copy.get(name), undefined, name);
   }
 });
+
+Deno.test("Config.load() reads no --config-file / --config-dir after '--' (positional, as in oslo.config)", async () => {
+  await using dir = await tempDir();
+  const before = await dir.write("before.conf", "[DEFAULT]\nname = before\n");
+  const after = await dir.write("after.conf", "[DEFAULT]\nname = after\n");
+  const conf = new Config();
+  conf.registerOpt(strOpt("name"));
+  await conf.load({ args: ["--config-file", before, "--", "run", "--config-file", after] });
+  assert.equal(conf.get("name"), "before");
+  assert.deepEqual(conf.configFiles, [before]);
+  // Nor is a flag there without its path an error.
+  await conf.load({ args: ["--", "--config-dir"] });
+  assert.deepEqual(conf.configFiles, []);
+});
