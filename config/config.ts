@@ -278,6 +278,11 @@ function freeze(value: unknown): unknown {
   return Array.isArray(value) ? Object.freeze(value) : value;
 }
 
+/** Whether a required option lacks a value: a multi-string option reads `[]` when it has none. */
+function isUnset(opt: Opt, value: unknown): boolean {
+  return value === undefined || (opt.type === "multistring" && (value as unknown[]).length === 0);
+}
+
 function asText(value: unknown): string {
   if (value === undefined || value === null) return "";
   if (Array.isArray(value)) return value.join(",");
@@ -758,7 +763,7 @@ export class Config {
     const resolution = this.#resolution(this.#loaded.files, new Map());
     const value = this.#resolve(entry, resolution);
     this.#warnDeprecated(resolution.deprecated);
-    if (value === undefined && entry.opt.required) {
+    if (entry.opt.required && isUnset(entry.opt, value)) {
       throw new RequiredOptError(entry.opt.name, entry.group);
     }
     this.#cache.set(entry, value);
@@ -947,7 +952,7 @@ export class Config {
     try {
       for (const entry of this.#order) {
         const value = this.#resolve(entry, resolution);
-        if (value === undefined && entry.opt.required) {
+        if (entry.opt.required && isUnset(entry.opt, value)) {
           throw new RequiredOptError(entry.opt.name, entry.group);
         }
       }

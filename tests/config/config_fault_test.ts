@@ -9,6 +9,7 @@ import {
   listOpt,
   multiStrOpt,
   portOpt,
+  RequiredOptError,
   strOpt,
 } from "../../config/mod.ts";
 import { configFromSnapshot, snapshotConfig } from "../../config/_snapshot.ts";
@@ -117,4 +118,16 @@ Deno.test("Config.load() reads no --config-file / --config-dir after '--' (posit
   // Nor is a flag there without its path an error.
   await conf.load({ args: ["--", "--config-dir"] });
   assert.deepEqual(conf.configFiles, []);
+});
+
+Deno.test("Config.load() and get() reject a required multiStrOpt with no value with RequiredOptError", async () => {
+  await using dir = await tempDir();
+  const file = await dir.write("a.conf", "[DEFAULT]\nother = 1\n");
+  const conf = new Config();
+  conf.registerOpt(multiStrOpt("backend", { required: true }));
+  await assert.rejects(conf.load({ files: [file] }), RequiredOptError);
+  assert.throws(() => conf.get("backend"), RequiredOptError);
+  await dir.write("a.conf", "[DEFAULT]\nbackend = a\nbackend = b\n");
+  await conf.load({ files: [file] });
+  assert.deepEqual(conf.get("backend"), ["a", "b"]);
 });
