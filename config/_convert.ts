@@ -71,7 +71,8 @@ function toNumber(opt: Opt, group: string, raw: unknown): number | undefined {
 }
 
 function splitList(s: string): string[] {
-  const t = s.trim().replace(/,\s*$/, "");
+  // oslo.config's `value.strip().rstrip(',')`: every trailing comma goes (`a,b,,` is 2 items).
+  const t = s.trim().replace(/,+$/, "");
   if (t === "") return [];
   return t.split(",").map((item) => item.trim());
 }

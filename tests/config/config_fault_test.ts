@@ -131,3 +131,19 @@ Deno.test("Config.load() and get() reject a required multiStrOpt with no value w
   await conf.load({ files: [file] });
   assert.deepEqual(conf.get("backend"), ["a", "b"]);
 });
+
+Deno.test("listOpt drops every trailing comma, as oslo.config's List type does", () => {
+  const conf = new Config();
+  conf.registerOpt(listOpt("hosts"));
+  const cases: [string, string[]][] = [
+    ["a,b,,", ["a", "b"]],
+    [",,,", []],
+    ["a, ,", ["a", ""]],
+    ["a,b, ", ["a", "b"]],
+    [",a", ["", "a"]],
+  ];
+  for (const [text, items] of cases) {
+    conf.setOverride("hosts", text);
+    assert.deepEqual(conf.get("hosts"), items, text);
+  }
+});
