@@ -65,6 +65,8 @@ function toNumber(opt: Opt, group: string, raw: unknown): number | undefined {
   if (!Number.isFinite(v) || (integer && !Number.isSafeInteger(v))) {
     fail(opt, group, raw, integer ? "must be a safe integer" : "must be a finite number");
   }
+  // An integer has no -0 (Python's int("-0") is 0); kept, it would differ from 0 for reload().
+  if (integer && v === 0) v = 0;
   checkRange(opt, group, raw, v);
   checkChoices(opt, group, raw, v);
   return v;

@@ -147,3 +147,17 @@ Deno.test("listOpt drops every trailing comma, as oslo.config's List type does",
     assert.deepEqual(conf.get("hosts"), items, text);
   }
 });
+
+Deno.test("intOpt and portOpt read '-0' as 0, so reload() reports no change from '0'", async () => {
+  await using dir = await tempDir();
+  const file = await dir.write("a.conf", "[DEFAULT]\ncount = 0\nport = 0\n");
+  const conf = new Config();
+  conf.registerOpts([intOpt("count"), portOpt("port")]);
+  await conf.load({ files: [file] });
+  await dir.write("a.conf", "[DEFAULT]\ncount = -0\nport = -0\n");
+  assert.deepEqual(await conf.reload(), { changed: [], ignored: [] });
+  assert.ok(Object.is(conf.get("count"), 0));
+  assert.ok(Object.is(conf.get("port"), 0));
+  conf.setOverride("count", -0);
+  assert.ok(Object.is(conf.get("count"), 0));
+});
