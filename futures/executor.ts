@@ -688,7 +688,8 @@ export abstract class BaseExecutor implements Executor {
       ref,
       url,
       args,
-      startedAt: 0,
+      // Set now, not when queued: a signal already aborted completes the work in #watch().
+      startedAt: this.#clock.now(),
       started: false,
       crashes: 0,
       timeout,
@@ -707,7 +708,6 @@ export abstract class BaseExecutor implements Executor {
       return future;
     }
     this.#queue.push(work);
-    work.startedAt = this.#clock.now();
     this.#scheduleDrain();
     return future;
   }
