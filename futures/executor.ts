@@ -417,6 +417,8 @@ export abstract class BaseExecutor implements Executor {
       if (!ex.#shutdown) return;
       ex.#shutdown = false;
       ex.#closing = undefined;
+      // The last shutdown's grace timer (aborted once it was idle): a later shutdown arms its own.
+      ex.#deadline = undefined;
       ex.#failures =
         ex.#executed =
         ex.#runtime =
