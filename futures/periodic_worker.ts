@@ -718,9 +718,12 @@ export class PeriodicWorker implements AsyncDisposable {
     const generation = this.#generation;
     const submittedAt = clock.now();
     let ran = false;
+    let startedAt = 0;
+    // The run was accounted for: by itself, or by its future when the executor gave up first.
+    let counted = false;
     const run = async (): Promise<void> => {
       ran = true;
-      const startedAt = clock.now();
+      startedAt = clock.now();
       let failed = false;
       let error: unknown;
       try {
@@ -729,6 +732,8 @@ export class PeriodicWorker implements AsyncDisposable {
         failed = true;
         error = err;
       }
+      if (counted) return;
+      counted = true;
       this.#completed(entry, index, kind, generation, submittedAt, startedAt, failed, error);
     };
     let future: Future<void>;
@@ -750,12 +755,20 @@ export class PeriodicWorker implements AsyncDisposable {
     }
     this.#inflight++;
     future.addDoneCallback(() => {
+      if (counted) return;
+      counted = true;
       if (!ran) {
         // Cancelled (or failed) without running, e.g. by whoever owns the executor: treat it
         // as a run that never happened, or start() would wait for it forever.
         if (generation === this.#generation) this.#push(clock.now() + entry.spacing, index);
         this.#finished();
+        return;
       }
+      // Started, and the executor gave up on it (its taskTimeout, or shutdown's timeout): a
+      // failed run (its late outcome is ignored), or start() would wait for it forever.
+      future.exception().then((err) => err, (err) => err).then((err) => {
+        this.#completed(entry, index, kind, generation, submittedAt, startedAt, true, err);
+      });
     });
     return true;
   }

@@ -350,3 +350,32 @@ Deno.test("PeriodicWorker.start() rejects when the executor cannot take the call
   await assert.rejects(worker.start(), /TaskRef/);
   assert.equal(await worker.wait({ timeout: 0 }), true);
 });
+
+Deno.test("PeriodicWorker counts a run its executor timed out as a failure and can still stop", async () => {
+  using clock = new FakeClock();
+  let starts = 0;
+  const failures: unknown[] = [];
+  const hung = periodic(100, { runImmediately: true })(function hung(): Promise<void> {
+    starts++;
+    return new Promise(() => {});
+  });
+  const worker = new PeriodicWorker([[hung]], {
+    clock,
+    executorFactory: () => new AsyncPoolExecutor({ taskTimeout: 50, clock }),
+    onFailure: (_fn, _kind, _spacing, error) => failures.push((error as Error).name),
+  });
+  const running = worker.start();
+  await clock.tickAsync(250);
+  worker.stop();
+  await clock.tickAsync(50);
+  let stopped = false;
+  running.then(() => stopped = true);
+  await clock.tickAsync(0);
+  assert.ok(stopped, "start() resolves (it waited forever for the timed-out run)");
+  assert.equal(starts, 3); // at 0, 100, 200; each timed out 50 ms later
+  const [watcher] = [...worker.iterWatchers()];
+  assert.equal(watcher!.runs, 3);
+  assert.equal(watcher!.failures, 3);
+  assert.deepEqual(failures, ["TimeoutError", "TimeoutError", "TimeoutError"]);
+  assert.equal(watcher!.averageElapsed, 50);
+});
