@@ -668,14 +668,18 @@ export class PeriodicWorker implements AsyncDisposable {
   }
 
   async #run(executor: Executor, autoStop: boolean): Promise<void> {
+    // Like futurist's, an inline executor runs one callback at a time: the loop waits for an
+    // async callback to finish before it submits the next one.
+    const inline = executor instanceof SynchronousExecutor;
     try {
       while (!this.#tombstone) {
         const index = this.#immediates.shift();
         if (index !== undefined) {
-          if (!this.#submit(executor, index, "immediate")) {
+          const future = this.#submit(executor, index, "immediate");
+          if (future === undefined) {
             this.#immediates.push(index);
             await this.#sleep(RESCHEDULE_DELAY_MS + Math.random() * RESCHEDULE_JITTER_MS);
-          }
+          } else if (inline) await PeriodicWorker.#settled(future);
           continue;
         }
         const top = this.#heap[0];
@@ -690,12 +694,13 @@ export class PeriodicWorker implements AsyncDisposable {
           continue;
         }
         this.#pop();
-        if (!this.#submit(executor, top[1], "periodic")) {
+        const future = this.#submit(executor, top[1], "periodic");
+        if (future === undefined) {
           this.#push(
             this.#clock.now() + RESCHEDULE_DELAY_MS + Math.random() * RESCHEDULE_JITTER_MS,
             top[1],
           );
-        }
+        } else if (inline) await PeriodicWorker.#settled(future);
       }
     } finally {
       if (this.#inflight > 0) {
@@ -711,8 +716,16 @@ export class PeriodicWorker implements AsyncDisposable {
     }
   }
 
-  /** Submits one run; `false` when the executor refused it (it is retried later). */
-  #submit(executor: Executor, index: number, kind: "periodic" | "immediate"): boolean {
+  static #settled(future: Future<void>): Promise<void> {
+    return new Promise((resolve) => future.addDoneCallback(() => resolve()));
+  }
+
+  /** Submits one run; `undefined` when the executor refused it (it is retried later). */
+  #submit(
+    executor: Executor,
+    index: number,
+    kind: "periodic" | "immediate",
+  ): Future<void> | undefined {
     const entry = this.#entries[index]!;
     const clock = this.#clock;
     const generation = this.#generation;
@@ -751,7 +764,7 @@ export class PeriodicWorker implements AsyncDisposable {
           : `Failed to submit periodic callback '${entry.name}', retrying after ~${RESCHEDULE_DELAY_MS} ms.`,
         err,
       );
-      return false;
+      return undefined;
     }
     this.#inflight++;
     future.addDoneCallback(() => {
@@ -770,7 +783,7 @@ export class PeriodicWorker implements AsyncDisposable {
         this.#completed(entry, index, kind, generation, submittedAt, startedAt, true, err);
       });
     });
-    return true;
+    return future;
   }
 
   #completed(

@@ -379,3 +379,21 @@ Deno.test("PeriodicWorker counts a run its executor timed out as a failure and c
   assert.deepEqual(failures, ["TimeoutError", "TimeoutError", "TimeoutError"]);
   assert.equal(watcher!.averageElapsed, 50);
 });
+
+Deno.test("PeriodicWorker's default SynchronousExecutor runs async callbacks one at a time", async () => {
+  using clock = new FakeClock();
+  let active = 0;
+  let peak = 0;
+  const starts: string[] = [];
+  const make = (name: string): PeriodicFn =>
+    periodic(100, { runImmediately: true })(async (): Promise<void> => {
+      starts.push(`${name}@${clock.now()}`);
+      peak = Math.max(peak, ++active);
+      await clock.sleep(30);
+      active--;
+    });
+  const worker = new PeriodicWorker([[make("a")], [make("b")]], { clock });
+  await runFor(worker, clock, 150);
+  assert.equal(peak, 1, "two callbacks ran at once on the inline executor");
+  assert.deepEqual(starts, ["a@0", "b@30", "a@100", "b@130"]);
+});
