@@ -386,6 +386,7 @@ export class PeriodicWorker implements AsyncDisposable {
    *   logged and retried after ~1 s), e.g. a `TypeError` from a pool that only takes TaskRefs.
    * @throws {DOMException} `InvalidStateError`, synchronously, when already running, or when
    *   there are no callbacks and `allowEmpty` is not set.
+   * @throws {TypeError} Synchronously, when `executorFactory` returns no executor.
    *
    * @example
    * ```ts
@@ -415,6 +416,16 @@ export class PeriodicWorker implements AsyncDisposable {
       );
     }
     const executor = this.#factory();
+    if (
+      typeof executor !== "object" || executor === null ||
+      typeof executor.submit !== "function" || typeof executor.shutdown !== "function"
+    ) {
+      throw new TypeError(
+        `Cannot start PeriodicWorker as 'executorFactory' must return an Executor: current value is ${
+          String(executor)
+        }`,
+      );
+    }
     this.#active = true;
     this.#dead = false;
     return this.#run(executor, autoStopWhenEmpty);

@@ -397,3 +397,16 @@ Deno.test("PeriodicWorker's default SynchronousExecutor runs async callbacks one
   assert.equal(peak, 1, "two callbacks ran at once on the inline executor");
   assert.deepEqual(starts, ["a@0", "b@30", "a@100", "b@130"]);
 });
+
+Deno.test("PeriodicWorker.start() throws a TypeError when executorFactory returns no executor", async () => {
+  using clock = new FakeClock();
+  const job = periodic(10, { runImmediately: true })(() => {});
+  for (const bad of [undefined, null, {}, { submit: () => {} }]) {
+    const worker = new PeriodicWorker([[job]], { clock, executorFactory: () => bad as never });
+    assert.throws(() => worker.start(), {
+      name: "TypeError",
+      message: /'executorFactory' must return an Executor/,
+    });
+    assert.equal(await worker.wait({ timeout: 0 }), false, "never started");
+  }
+});
