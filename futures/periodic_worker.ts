@@ -767,6 +767,9 @@ export class PeriodicWorker implements AsyncDisposable {
       // Like futurist: only refusals are retried; anything else (e.g. an executor that does not
       // take plain functions) ends start() with that error.
       if (!(err instanceof RejectedSubmissionError || err instanceof ExecutorShutdownError)) {
+        // Still due: a later start() runs it.
+        if (kind === "immediate") this.#immediates.unshift(index);
+        else this.#push(clock.now(), index);
         throw err;
       }
       getLogger().error(

@@ -410,3 +410,32 @@ Deno.test("PeriodicWorker.start() throws a TypeError when executorFactory return
     assert.equal(await worker.wait({ timeout: 0 }), false, "never started");
   }
 });
+
+Deno.test("PeriodicWorker keeps a callback scheduled when start() fails on its submission", async () => {
+  for (const runImmediately of [true, false]) {
+    using clock = new FakeClock();
+    let checks = 0;
+    let runs = 0;
+    const worker = new PeriodicWorker([[periodic(10, { runImmediately })(() => runs++)]], {
+      clock,
+      executorFactory: () =>
+        new AsyncPoolExecutor({
+          clock,
+          checkAndReject: () => {
+            if (++checks === 1) throw new Error("transient");
+          },
+        }),
+    });
+    const first = worker.start().then(() => "resolved", (err) => (err as Error).message);
+    await clock.tickAsync(10);
+    assert.equal(await first, "transient");
+    const second = worker.start();
+    await clock.tickAsync(25);
+    worker.stop();
+    await second;
+    assert.ok(
+      runs >= 2,
+      `the callback ran ${runs} times after the second start() (runImmediately ${runImmediately})`,
+    );
+  }
+});
