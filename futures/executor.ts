@@ -417,6 +417,8 @@ export abstract class BaseExecutor implements Executor {
       if (!ex.#shutdown) return;
       ex.#shutdown = false;
       ex.#closing = undefined;
+      // The last shutdown's grace timer (aborted once it was idle): a later shutdown arms its own.
+      ex.#deadline = undefined;
       ex.#failures =
         ex.#executed =
         ex.#runtime =
@@ -688,7 +690,8 @@ export abstract class BaseExecutor implements Executor {
       ref,
       url,
       args,
-      startedAt: 0,
+      // Set now, not when queued: a signal already aborted completes the work in #watch().
+      startedAt: this.#clock.now(),
       started: false,
       crashes: 0,
       timeout,
@@ -707,7 +710,6 @@ export abstract class BaseExecutor implements Executor {
       return future;
     }
     this.#queue.push(work);
-    work.startedAt = this.#clock.now();
     this.#scheduleDrain();
     return future;
   }

@@ -386,6 +386,7 @@ export class PeriodicWorker implements AsyncDisposable {
    *   logged and retried after ~1 s), e.g. a `TypeError` from a pool that only takes TaskRefs.
    * @throws {DOMException} `InvalidStateError`, synchronously, when already running, or when
    *   there are no callbacks and `allowEmpty` is not set.
+   * @throws {TypeError} Synchronously, when `executorFactory` returns no executor.
    *
    * @example
    * ```ts
@@ -415,6 +416,16 @@ export class PeriodicWorker implements AsyncDisposable {
       );
     }
     const executor = this.#factory();
+    if (
+      typeof executor !== "object" || executor === null ||
+      typeof executor.submit !== "function" || typeof executor.shutdown !== "function"
+    ) {
+      throw new TypeError(
+        `Cannot start PeriodicWorker as 'executorFactory' must return an Executor: current value is ${
+          String(executor)
+        }`,
+      );
+    }
     this.#active = true;
     this.#dead = false;
     return this.#run(executor, autoStopWhenEmpty);
@@ -668,14 +679,18 @@ export class PeriodicWorker implements AsyncDisposable {
   }
 
   async #run(executor: Executor, autoStop: boolean): Promise<void> {
+    // Like futurist's, an inline executor runs one callback at a time: the loop waits for an
+    // async callback to finish before it submits the next one.
+    const inline = executor instanceof SynchronousExecutor;
     try {
       while (!this.#tombstone) {
         const index = this.#immediates.shift();
         if (index !== undefined) {
-          if (!this.#submit(executor, index, "immediate")) {
+          const future = this.#submit(executor, index, "immediate");
+          if (future === undefined) {
             this.#immediates.push(index);
             await this.#sleep(RESCHEDULE_DELAY_MS + Math.random() * RESCHEDULE_JITTER_MS);
-          }
+          } else if (inline) await PeriodicWorker.#settled(future);
           continue;
         }
         const top = this.#heap[0];
@@ -690,12 +705,13 @@ export class PeriodicWorker implements AsyncDisposable {
           continue;
         }
         this.#pop();
-        if (!this.#submit(executor, top[1], "periodic")) {
+        const future = this.#submit(executor, top[1], "periodic");
+        if (future === undefined) {
           this.#push(
             this.#clock.now() + RESCHEDULE_DELAY_MS + Math.random() * RESCHEDULE_JITTER_MS,
             top[1],
           );
-        }
+        } else if (inline) await PeriodicWorker.#settled(future);
       }
     } finally {
       if (this.#inflight > 0) {
@@ -711,16 +727,27 @@ export class PeriodicWorker implements AsyncDisposable {
     }
   }
 
-  /** Submits one run; `false` when the executor refused it (it is retried later). */
-  #submit(executor: Executor, index: number, kind: "periodic" | "immediate"): boolean {
+  static #settled(future: Future<void>): Promise<void> {
+    return new Promise((resolve) => future.addDoneCallback(() => resolve()));
+  }
+
+  /** Submits one run; `undefined` when the executor refused it (it is retried later). */
+  #submit(
+    executor: Executor,
+    index: number,
+    kind: "periodic" | "immediate",
+  ): Future<void> | undefined {
     const entry = this.#entries[index]!;
     const clock = this.#clock;
     const generation = this.#generation;
     const submittedAt = clock.now();
     let ran = false;
+    let startedAt = 0;
+    // The run was accounted for: by itself, or by its future when the executor gave up first.
+    let counted = false;
     const run = async (): Promise<void> => {
       ran = true;
-      const startedAt = clock.now();
+      startedAt = clock.now();
       let failed = false;
       let error: unknown;
       try {
@@ -729,6 +756,8 @@ export class PeriodicWorker implements AsyncDisposable {
         failed = true;
         error = err;
       }
+      if (counted) return;
+      counted = true;
       this.#completed(entry, index, kind, generation, submittedAt, startedAt, failed, error);
     };
     let future: Future<void>;
@@ -738,6 +767,9 @@ export class PeriodicWorker implements AsyncDisposable {
       // Like futurist: only refusals are retried; anything else (e.g. an executor that does not
       // take plain functions) ends start() with that error.
       if (!(err instanceof RejectedSubmissionError || err instanceof ExecutorShutdownError)) {
+        // Still due: a later start() runs it.
+        if (kind === "immediate") this.#immediates.unshift(index);
+        else this.#push(clock.now(), index);
         throw err;
       }
       getLogger().error(
@@ -746,18 +778,26 @@ export class PeriodicWorker implements AsyncDisposable {
           : `Failed to submit periodic callback '${entry.name}', retrying after ~${RESCHEDULE_DELAY_MS} ms.`,
         err,
       );
-      return false;
+      return undefined;
     }
     this.#inflight++;
     future.addDoneCallback(() => {
+      if (counted) return;
+      counted = true;
       if (!ran) {
         // Cancelled (or failed) without running, e.g. by whoever owns the executor: treat it
         // as a run that never happened, or start() would wait for it forever.
         if (generation === this.#generation) this.#push(clock.now() + entry.spacing, index);
         this.#finished();
+        return;
       }
+      // Started, and the executor gave up on it (its taskTimeout, or shutdown's timeout): a
+      // failed run (its late outcome is ignored), or start() would wait for it forever.
+      future.exception().then((err) => err, (err) => err).then((err) => {
+        this.#completed(entry, index, kind, generation, submittedAt, startedAt, true, err);
+      });
     });
-    return true;
+    return future;
   }
 
   #completed(

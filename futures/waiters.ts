@@ -7,7 +7,7 @@
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { futureInternals } from "./_future_control.ts";
 import { badTimeout } from "./_timeout.ts";
-import type { Future } from "./future.ts";
+import { Future } from "./future.ts";
 
 /**
  * Options for {@linkcode waitForAny} and {@linkcode waitForAll}.
@@ -78,9 +78,19 @@ function waitFor(
   options: WaitOptions,
 ): Promise<DoneAndNotDone> {
   const { timeout, signal, clock = systemClock } = options;
-  const invalid = badTimeout(timeout, any ? "wait for any" : "wait for all");
+  const action = any ? "wait for any" : "wait for all";
+  const invalid = badTimeout(timeout, action);
   if (invalid) return Promise.reject(invalid);
-  const all = new Set(fs);
+  const all = typeof (fs as Partial<Iterable<unknown>>)?.[Symbol.iterator] === "function"
+    ? new Set(fs)
+    : undefined;
+  if (all === undefined || [...all].some((f) => !(f instanceof Future))) {
+    return Promise.reject(
+      new TypeError(
+        `Cannot ${action} as 'fs' must be an iterable of futures: current value is ${String(fs)}`,
+      ),
+    );
+  }
   let doneCount = 0;
   const needed = (n: number): boolean => any ? n >= 1 : n >= all.size;
   for (const f of all) if (f.done()) doneCount++;
@@ -135,6 +145,7 @@ function waitFor(
  * @returns `{ done, notDone }`; on timeout the partition as it is (futurist does not raise).
  *   An empty input resolves at once with two empty sets.
  * @throws {RangeError} When `timeout` is negative.
+ * @throws {TypeError} When `fs` is not an iterable of futures.
  *
  * @example
  * ```ts
@@ -164,6 +175,7 @@ export function waitForAny(
  * @param options `timeout` (ms), `signal`, `clock`.
  * @returns `{ done, notDone }`; on timeout the partition as it is.
  * @throws {RangeError} When `timeout` is negative.
+ * @throws {TypeError} When `fs` is not an iterable of futures.
  *
  * @example
  * ```ts

@@ -121,7 +121,11 @@ export function setSelectedBackendType(type: BackendType | undefined): void {
  * when nothing is selected yet.
  */
 export function selectBackendType(): BackendType {
-  selected ??= chooseDefault();
+  if (selected === undefined) {
+    const chosen = chooseDefault();
+    // The hook may have called initBackend() itself: that selection is frozen and stands.
+    selected ??= chosen;
+  }
   return selected;
 }
 

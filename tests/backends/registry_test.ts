@@ -159,6 +159,19 @@ Deno.test("the default hook does not override initBackend()", () => {
   });
 });
 
+Deno.test("a hook that calls initBackend() itself keeps that selection frozen", () => {
+  withEnv(undefined, () => {
+    let inHook: string | undefined;
+    registerBackendDefaultHook(() => {
+      inHook = initBackend("threading").type;
+      return "cooperative";
+    });
+    assert.equal(getBackend().type, "threading");
+    assert.equal(inHook, "threading");
+    assert.equal(getBackendType(), "threading", "the hook's return value replaced the selection");
+  });
+});
+
 Deno.test("a throwing hook falls back to the default with one warning", () => {
   using log = captureLog();
   withEnv("threading", () => {

@@ -350,3 +350,92 @@ Deno.test("PeriodicWorker.start() rejects when the executor cannot take the call
   await assert.rejects(worker.start(), /TaskRef/);
   assert.equal(await worker.wait({ timeout: 0 }), true);
 });
+
+Deno.test("PeriodicWorker counts a run its executor timed out as a failure and can still stop", async () => {
+  using clock = new FakeClock();
+  let starts = 0;
+  const failures: unknown[] = [];
+  const hung = periodic(100, { runImmediately: true })(function hung(): Promise<void> {
+    starts++;
+    return new Promise(() => {});
+  });
+  const worker = new PeriodicWorker([[hung]], {
+    clock,
+    executorFactory: () => new AsyncPoolExecutor({ taskTimeout: 50, clock }),
+    onFailure: (_fn, _kind, _spacing, error) => failures.push((error as Error).name),
+  });
+  const running = worker.start();
+  await clock.tickAsync(250);
+  worker.stop();
+  await clock.tickAsync(50);
+  let stopped = false;
+  running.then(() => stopped = true);
+  await clock.tickAsync(0);
+  assert.ok(stopped, "start() resolves (it waited forever for the timed-out run)");
+  assert.equal(starts, 3); // at 0, 100, 200; each timed out 50 ms later
+  const [watcher] = [...worker.iterWatchers()];
+  assert.equal(watcher!.runs, 3);
+  assert.equal(watcher!.failures, 3);
+  assert.deepEqual(failures, ["TimeoutError", "TimeoutError", "TimeoutError"]);
+  assert.equal(watcher!.averageElapsed, 50);
+});
+
+Deno.test("PeriodicWorker's default SynchronousExecutor runs async callbacks one at a time", async () => {
+  using clock = new FakeClock();
+  let active = 0;
+  let peak = 0;
+  const starts: string[] = [];
+  const make = (name: string): PeriodicFn =>
+    periodic(100, { runImmediately: true })(async (): Promise<void> => {
+      starts.push(`${name}@${clock.now()}`);
+      peak = Math.max(peak, ++active);
+      await clock.sleep(30);
+      active--;
+    });
+  const worker = new PeriodicWorker([[make("a")], [make("b")]], { clock });
+  await runFor(worker, clock, 150);
+  assert.equal(peak, 1, "two callbacks ran at once on the inline executor");
+  assert.deepEqual(starts, ["a@0", "b@30", "a@100", "b@130"]);
+});
+
+Deno.test("PeriodicWorker.start() throws a TypeError when executorFactory returns no executor", async () => {
+  using clock = new FakeClock();
+  const job = periodic(10, { runImmediately: true })(() => {});
+  for (const bad of [undefined, null, {}, { submit: () => {} }]) {
+    const worker = new PeriodicWorker([[job]], { clock, executorFactory: () => bad as never });
+    assert.throws(() => worker.start(), {
+      name: "TypeError",
+      message: /'executorFactory' must return an Executor/,
+    });
+    assert.equal(await worker.wait({ timeout: 0 }), false, "never started");
+  }
+});
+
+Deno.test("PeriodicWorker keeps a callback scheduled when start() fails on its submission", async () => {
+  for (const runImmediately of [true, false]) {
+    using clock = new FakeClock();
+    let checks = 0;
+    let runs = 0;
+    const worker = new PeriodicWorker([[periodic(10, { runImmediately })(() => runs++)]], {
+      clock,
+      executorFactory: () =>
+        new AsyncPoolExecutor({
+          clock,
+          checkAndReject: () => {
+            if (++checks === 1) throw new Error("transient");
+          },
+        }),
+    });
+    const first = worker.start().then(() => "resolved", (err) => (err as Error).message);
+    await clock.tickAsync(10);
+    assert.equal(await first, "transient");
+    const second = worker.start();
+    await clock.tickAsync(25);
+    worker.stop();
+    await second;
+    assert.ok(
+      runs >= 2,
+      `the callback ran ${runs} times after the second start() (runImmediately ${runImmediately})`,
+    );
+  }
+});

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ExecutorStatistics } from "../../futures/mod.ts";
+import { FakeClock } from "../../backends/mod.ts";
+import { AsyncPoolExecutor, ExecutorStatistics } from "../../futures/mod.ts";
 
 Deno.test("ExecutorStatistics is an immutable snapshot with averageRuntime 0 when nothing ran", () => {
   const empty = new ExecutorStatistics();
@@ -15,4 +16,16 @@ Deno.test("ExecutorStatistics is an immutable snapshot with averageRuntime 0 whe
   }, TypeError);
   assert.equal(String(s), "ExecutorStatistics(failures=1, executed=4, runtime=10.00, cancelled=2)");
   assert.throws(() => new ExecutorStatistics({ executed: -1 }), RangeError);
+});
+
+Deno.test("A submission whose signal is already aborted adds no runtime to the statistics", async () => {
+  using clock = new FakeClock();
+  clock.tick(5000);
+  await using ex = new AsyncPoolExecutor({ clock });
+  const aborted = AbortSignal.abort();
+  const f = ex.submitWith({ signal: aborted }, () => 1);
+  await assert.rejects(f.result(), { name: "AbortError" });
+  assert.equal(ex.statistics.executed, 1);
+  assert.equal(ex.statistics.failures, 1);
+  assert.equal(ex.statistics.runtime, 0, "was clock.now() - 0: the start time was not set yet");
 });

@@ -60,3 +60,19 @@ Deno.test("SynchronousExecutor.shutdown() waits for an async function still runn
   await stopping;
   assert.ok(f.done());
 });
+
+Deno.test("SynchronousExecutor.shutdown({timeout}) after restart() stops hung work again", async () => {
+  using clock = new FakeClock();
+  const ex = new SynchronousExecutor({ clock });
+  const first = ex.submit(() => new Promise(() => {}));
+  const closing = ex.shutdown({ timeout: 10 });
+  await clock.tickAsync(10);
+  await closing;
+  assert.ok(first.cancelled());
+  ex.restart();
+  const second = ex.submit(() => new Promise(() => {}));
+  const again = ex.shutdown({ timeout: 10 });
+  await clock.tickAsync(10);
+  assert.ok(second.cancelled(), "the second grace period stops the hung work");
+  await again;
+});

@@ -61,3 +61,18 @@ Deno.test("waitForAny() and waitForAll() handle empty input, bad timeouts and ab
   await assert.rejects(waiting, /stop waiting/);
   f.cancel();
 });
+
+Deno.test("waitForAny() and waitForAll() reject a non-iterable or a non-future with a TypeError naming 'fs'", async () => {
+  for (const wait of [waitForAny, waitForAll]) {
+    for (const bad of [5, null, undefined, [new Future(), 1], "ab"]) {
+      let result: Promise<unknown> | undefined;
+      assert.doesNotThrow(() => {
+        result = wait(bad as never);
+      }, "rejects instead of throwing");
+      await assert.rejects(result!, {
+        name: "TypeError",
+        message: /'fs' must be an iterable of futures/,
+      });
+    }
+  }
+});
