@@ -476,6 +476,29 @@ Deno.test("ProcessLauncher restarts a dying worker at once, then after a growing
   }
 });
 
+Deno.test("ProcessLauncher with backoff { initial: 0, factor: Infinity } restarts at once until the intensity is exceeded", async () => {
+  resetBackend();
+  const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+  try {
+    const launcher = new ProcessLauncher(undefined, {
+      isolation: "worker",
+      restart: { maxRestarts: 3, window: 60_000, backoff: { initial: 0, factor: Infinity } },
+    });
+    launcher.launchService(
+      { module: SERVICE, export: "factory", args: [{ dir, mode: "start-throws" }] },
+      { workers: 1 },
+    );
+    // 0 × Infinity was a NaN delay at the third death: the launcher failed with a TypeError
+    // from the sleep instead of restarting.
+    assert.equal(await launcher.wait(), 2);
+    assert.equal(readEvents(dir).length, 4);
+    assert.equal(launcher.workers[0]?.restarts, 3);
+  } finally {
+    resetBackend();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("ProcessLauncher forgets restarts older than the window", async () => {
   resetBackend();
   const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
