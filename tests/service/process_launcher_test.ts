@@ -117,6 +117,32 @@ for (const c of DEFAULTS) {
     assert.equal(run.count("start"), 2);
   });
 
+  Deno.test(`ProcessLauncher SIGTERM ends ${c.isolation} workers whose module never finishes loading at once and exits 0 (${c.backend})`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+    await Deno.writeTextFile(`${dir}/svc.conf`, "[DEFAULT]\ngraceful_shutdown_timeout = 10\n");
+    await using run = await Run.start(
+      plan(c, {
+        workers: 1,
+        module: new URL("./_fixtures/never_loads_service.ts", import.meta.url).href,
+        export: "NeverLoaded",
+        configFile: `${dir}/svc.conf`,
+      }),
+      { dir },
+    );
+    await waitFor(() => run.stdout.includes("LAUNCHED"), "the launcher");
+    if (c.isolation === "process") {
+      await waitFor(async () => (await childrenOf(run.child.pid)).length === 1, "the worker");
+    }
+    // Its module is loading (or about to be): the top-level await never settles.
+    await new Promise((r) => setTimeout(r, 500));
+    run.kill("SIGTERM");
+    const out = await run.exit();
+    // The worker waited for its module until graceful_shutdown_timeout killed it: exit 1.
+    assert.equal(out.code, 0, out.stderr);
+    assert.doesNotMatch(out.stderr, /Graceful shutdown timeout exceeded/);
+    await assertNothingLeft(run);
+  });
+
   Deno.test(`ProcessLauncher graceful_shutdown_timeout kills hung ${c.isolation} workers and exits 1 (${c.backend})`, async () => {
     const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
     await Deno.writeTextFile(`${dir}/svc.conf`, "[DEFAULT]\ngraceful_shutdown_timeout = 1\n");
