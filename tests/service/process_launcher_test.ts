@@ -309,9 +309,13 @@ Deno.test("ProcessLauncher children stop when the parent is SIGKILLed", async ()
 });
 
 Deno.test("ProcessLauncher children whose parent dies during start() still stop gracefully", async () => {
-  await using run = await Run.start(plan(DEFAULTS[1]!, { service: { startDelay: 3_000 } }));
-  await waitFor(async () => (await childrenOf(run.child.pid)).length === 2, "2 child processes");
+  await using run = await Run.start(
+    plan(DEFAULTS[1]!, { service: { startDelay: 3_000, logStarting: true } }),
+  );
+  // In start(): a child whose parent dies while it still loads the module ends at once.
+  await run.waitEvents("starting", 2);
   const pids = await childrenOf(run.child.pid);
+  assert.equal(pids.length, 2);
   run.kill("SIGKILL");
   await run.exit();
   // Each child reports "started" into a closed pipe, then obeys its stdin's EOF.
