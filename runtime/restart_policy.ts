@@ -146,7 +146,9 @@ export class RestartTracker {
     if (n >= this.policy.maxRestarts) return { restart: false, restarts: n + 1 };
     this.#times.push(now);
     const { initial, factor, max } = this.policy;
-    const delay = n === 0 ? 0 : Math.min(max, initial * factor ** (n - 1));
+    // An initial delay of 0 stays 0: with factor Infinity, 0 × Infinity would be NaN, which no
+    // sleep takes (the launcher then failed as if the service could not be launched).
+    const delay = n === 0 || initial === 0 ? 0 : Math.min(max, initial * factor ** (n - 1));
     return { restart: true, delay, restarts: n + 1 };
   }
 

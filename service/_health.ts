@@ -57,9 +57,14 @@ export function serveHealth(
   options: Required<HealthEndpointOptions>,
   report: () => HealthReport,
 ): HealthServer {
+  // Closed by aborting, not by shutdown(): a graceful shutdown waits for every request in
+  // flight, and one whose client sent part of a body and went quiet never ends (nor the
+  // launcher's stop that awaits it). Aborting closes every connection.
+  const ac = new AbortController();
   const server = Deno.serve({
     port: options.port,
     hostname: options.hostname,
+    signal: ac.signal,
     onListen: ({ hostname, port }) => {
       getLogger().info(`Health endpoint on http://${hostname}:${port}/healthz and /readyz`);
     },
@@ -82,7 +87,8 @@ export function serveHealth(
   return {
     addr: server.addr as Deno.NetAddr,
     close: async () => {
-      await server.shutdown();
+      ac.abort();
+      await server.finished;
     },
   };
 }

@@ -8,6 +8,7 @@ import type { ChangedOptions, ConfigLogger } from "../config/mod.ts";
 import { type ConfigSnapshot, snapshotConfig } from "../config/_snapshot.ts";
 import { logOptions, serviceOpts } from "../config/fjord_options.ts";
 import { getLogger } from "../runtime/logger.ts";
+import { describeValue } from "./_launcher_common.ts";
 
 export type { ConfigSnapshot };
 
@@ -23,6 +24,16 @@ const fjordLogger: ConfigLogger = {
 
 /** Registers fjord's service options on `conf` (idempotent); routes its messages to fjord's log. */
 export function prepareConf(conf: Config | undefined): void {
+  if (
+    conf !== undefined &&
+    (conf === null || typeof (conf as Partial<Config>).registerOpts !== "function")
+  ) {
+    throw new TypeError(
+      `Cannot create launcher as 'conf' must be a Config (or undefined): current value is ${
+        describeValue(conf)
+      }`,
+    );
+  }
   if (conf !== undefined && conf.logger === consoleConfigLogger) conf.logger = fjordLogger;
   conf?.registerOpts(serviceOpts);
 }

@@ -80,7 +80,15 @@ export class LauncherWorkerRuntime {
     let target: unknown;
     try {
       this.#conf = configFromSnapshot(init.config);
-      target = await loadServiceExport(init.ref);
+      // A stop while the module still loads (a top-level await that has not settled) ends the
+      // worker at once: there is no service to stop yet, and waiting for the module would hold
+      // the launcher's stop until graceful_shutdown_timeout killed the worker.
+      const loaded = await Promise.race([
+        loadServiceExport(init.ref).then((value) => ({ value })),
+        this.#stopReq.promise.then(() => undefined),
+      ]);
+      if (loaded === undefined) return 0;
+      target = loaded.value;
     } catch (error) {
       return this.#fail("load", error);
     }

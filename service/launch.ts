@@ -4,7 +4,7 @@
  * @module
  */
 
-import { checkWorkers } from "./_launcher_common.ts";
+import { checkOptionsObject, checkWorkers } from "./_launcher_common.ts";
 import { ProcessLauncher } from "./process_launcher.ts";
 import type { RestartMethod, ServiceBase } from "./service.ts";
 import { ServiceLauncher } from "./service_launcher.ts";
@@ -77,6 +77,7 @@ export function launch(
   s: ServiceRef | ServiceBase,
   options: LaunchOptions = {},
 ): ServiceLauncher | ProcessLauncher {
+  checkOptionsObject(options, "launch");
   const workers = checkWorkers(options.workers, "launch");
   const restartMethod = options.restartMethod ?? "reload";
   if ((workers ?? 1) === 1 && !options.noFork) {

@@ -6,7 +6,12 @@
 
 import type { Config } from "../config/mod.ts";
 import { selectBackendType } from "../runtime/selection.ts";
-import { checkRestartMethod, checkServiceBase, checkWorkers } from "./_launcher_common.ts";
+import {
+  checkOptionsObject,
+  checkRestartMethod,
+  checkServiceBase,
+  checkWorkers,
+} from "./_launcher_common.ts";
 import { prepareConf, refreshConf } from "./_launcher_config.ts";
 import { type RestartMethod, type ServiceBase, Services } from "./service.ts";
 
@@ -55,6 +60,7 @@ export class Launcher implements AsyncDisposable {
    * @throws {TypeError} When `restartMethod` is neither.
    */
   constructor(conf?: Config, options: LauncherOptions = {}) {
+    checkOptionsObject(options, "create Launcher");
     selectBackendType();
     this.#restartMethod = checkRestartMethod(options.restartMethod ?? "reload");
     this.#conf = conf;

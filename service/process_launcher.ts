@@ -16,7 +16,13 @@ import {
   RestartTracker,
 } from "../runtime/restart_policy.ts";
 import { selectBackendType, selectedBackendType, selectedIsolation } from "../runtime/selection.ts";
-import { checkRestartMethod, checkWorkers, describeValue } from "./_launcher_common.ts";
+import {
+  checkBooleanOption,
+  checkOptionsObject,
+  checkRestartMethod,
+  checkWorkers,
+  describeValue,
+} from "./_launcher_common.ts";
 import { holdForSignals } from "./_signal_hold.ts";
 import {
   configSources,
@@ -293,23 +299,22 @@ export class ProcessLauncher implements AsyncDisposable {
    *
    * @param conf The configuration (fjord's service options are registered on it).
    * @param options See {@linkcode ProcessLauncherOptions}.
-   * @throws {TypeError} When an option has the wrong type or value.
+   * @throws {TypeError} When `options` is not an object, `conf` is not a Config, or an option has
+   *   the wrong type or value.
    * @throws {RangeError} When a `restart` field or `health.port` is out of range.
    * @throws {Deno.errors.AddrInUse} When the health endpoint's address is taken.
    * @throws {Deno.errors.NotCapable} With `health` but without `--allow-net` for its address.
    */
   constructor(conf?: Config, options: ProcessLauncherOptions = {}) {
+    checkOptionsObject(options, "create ProcessLauncher");
     selectBackendType();
     this.#restartMethod = checkRestartMethod(options.restartMethod ?? "reload");
     this.#clock = options.clock ?? systemClock;
     this.#policy = resolveRestartPolicy(options.restart);
     this.#healthOptions = checkHealthOptions(options.health);
-    if (options.migrateRequests !== undefined && typeof options.migrateRequests !== "boolean") {
-      throw new TypeError(
-        `Cannot create ProcessLauncher as 'migrateRequests' must be a boolean: current value is ${
-          describeValue(options.migrateRequests)
-        }`,
-      );
+    // A truthy string ("false" from an environment variable) must not turn an option on.
+    for (const name of ["migrateRequests", "standby", "noFork"] as const) {
+      checkBooleanOption(options[name], "create ProcessLauncher", name);
     }
     this.#migrateRequests = options.migrateRequests ?? true;
     const isolation = options.isolation ?? selectedIsolation().launcherIsolation;
@@ -383,6 +388,7 @@ export class ProcessLauncher implements AsyncDisposable {
    * @throws {DOMException} `InvalidStateError` when the launcher is stopping or stopped.
    */
   launchService(s: ServiceRef | ServiceBase, options: { workers?: number } = {}): void {
+    checkOptionsObject(options, "launch service");
     const workers = checkWorkers(options.workers, "launch service") ?? 1;
     if (this.#inner !== undefined) {
       if (workers > 1) {

@@ -9,6 +9,7 @@ import { selectBackendType } from "../runtime/selection.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import {
+  checkOptionsObject,
   checkRestartMethod,
   checkServiceBase,
   checkWorkers,
@@ -113,6 +114,7 @@ export class ServiceLauncher implements AsyncDisposable {
    * @throws {TypeError} When `restartMethod` is not `"reload"` or `"mutate"`.
    */
   constructor(conf?: Config, options: ServiceLauncherOptions = {}) {
+    checkOptionsObject(options, "create ServiceLauncher");
     selectBackendType();
     this.#restartMethod = checkRestartMethod(options.restartMethod ?? "reload");
     this.#clock = options.clock ?? systemClock;

@@ -71,3 +71,37 @@ Deno.test("encodeFrame throws a DataCloneError for what cannot be cloned", () =>
     return e instanceof DOMException && e.name === "DataCloneError";
   });
 });
+
+Deno.test("FrameReader copies a big frame that arrives in many chunks a bounded number of times", () => {
+  // A 2 MB frame (a big Config snapshot on its way to a child) in 16 KiB chunks, as a pipe
+  // delivers it, between output. Joining each chunk onto what was held copied the frame
+  // ~128 times over (~256 MB here; a 20 MB snapshot took 20 s).
+  const big = "x".repeat(2_000_000);
+  const stream = concat(enc.encode("before "), encodeFrame({ big }), enc.encode(" after"));
+  const chunks: Uint8Array[] = [];
+  for (let off = 0; off < stream.byteLength; off += 16_384) {
+    chunks.push(stream.slice(off, off + 16_384));
+  }
+  // Counts the bytes of every Uint8Array the reader allocates by length.
+  let allocated = 0;
+  const Original = globalThis.Uint8Array;
+  class Counting extends Original {
+    constructor(...args: unknown[]) {
+      if (typeof args[0] === "number") allocated += args[0];
+      super(...(args as []));
+    }
+  }
+  let result: ReturnType<typeof read>;
+  globalThis.Uint8Array = Counting as Uint8ArrayConstructor;
+  try {
+    result = read(chunks);
+  } finally {
+    globalThis.Uint8Array = Original;
+  }
+  assert.equal(result.text, "before  after");
+  assert.deepEqual(result.messages, [{ big }]);
+  assert.ok(
+    allocated < 3 * stream.byteLength,
+    `allocated ${allocated} bytes for a ${stream.byteLength}-byte stream`,
+  );
+});

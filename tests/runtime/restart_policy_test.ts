@@ -60,3 +60,18 @@ Deno.test("resolveRestartPolicy fills defaults and rejects bad fields by name", 
     message: /restart\.backoff\.max/,
   });
 });
+
+Deno.test("RestartTracker: an initial delay of 0 stays 0 whatever the factor (no NaN delay)", () => {
+  using clock = new FakeClock();
+  for (const factor of [1, 2, Infinity]) {
+    const policy = resolveRestartPolicy({ backoff: { initial: 0, factor } });
+    const t = new RestartTracker(policy, clock);
+    const delays = [];
+    for (let i = 0; i < 4; i++) {
+      const d = t.onDeath();
+      assert.ok(d.restart);
+      delays.push(d.delay);
+    }
+    assert.deepEqual(delays, [0, 0, 0, 0], `factor ${factor}`);
+  }
+});

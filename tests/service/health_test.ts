@@ -107,3 +107,38 @@ Deno.test("ProcessLauncher health endpoint with noFork reports the one in-isolat
     resetBackend();
   }
 });
+
+Deno.test("ProcessLauncher health endpoint: a client that sends part of a request body and goes quiet does not hold up stop()", async () => {
+  resetBackend();
+  try {
+    const launcher = new ProcessLauncher(undefined, { isolation: "worker", health: { port: 0 } });
+    const port = launcher.healthAddress!.port;
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    try {
+      // 2 of the 100 body bytes announced: the handler answers, the body never completes.
+      await conn.write(
+        new TextEncoder().encode(
+          "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab",
+        ),
+      );
+      const buf = new Uint8Array(4096);
+      const n = await conn.read(buf);
+      assert.match(new TextDecoder().decode(buf.subarray(0, n ?? 0)), /^HTTP\/1\.1 405/);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const hung = new Promise<"hung">((resolve) => {
+        timer = setTimeout(() => resolve("hung"), 10_000);
+      });
+      const stopped = await Promise.race([launcher.stop().then(() => "stopped" as const), hung]);
+      clearTimeout(timer);
+      assert.equal(stopped, "stopped");
+      assert.equal(await launcher.wait(), 0);
+      // The endpoint's side of the connection is closed too.
+      const after = await conn.read(buf).catch(() => null);
+      assert.equal(after, null);
+    } finally {
+      conn.close();
+    }
+  } finally {
+    resetBackend();
+  }
+});

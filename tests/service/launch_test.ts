@@ -49,6 +49,58 @@ Deno.test("launch() rejects bad worker counts and instances for forked workers",
   assert.throws(() => launch(undefined, new Service(), { workers: 2 }), /needs a ServiceRef/);
 });
 
+Deno.test("launch() and the launchers reject a non-object options, a non-Config conf and non-boolean flags by name", () => {
+  const bad = <T>(value: unknown): T => value as T;
+  try {
+    // Each was "Cannot read properties of null" or "registerOpts is not a function".
+    assert.throws(() => launch(undefined, new Service(), bad(null)), {
+      name: "TypeError",
+      message: /Cannot launch as 'options' must be an object: current value is null/,
+    });
+    assert.throws(() => new ProcessLauncher(undefined, bad(null)), {
+      name: "TypeError",
+      message: /'options' must be an object/,
+    });
+    assert.throws(() => new ServiceLauncher(undefined, bad(null)), {
+      name: "TypeError",
+      message: /'options' must be an object/,
+    });
+    assert.throws(
+      () =>
+        new ProcessLauncher(undefined, { isolation: "worker" }).launchService(
+          { module: SERVICE },
+          bad(null),
+        ),
+      { name: "TypeError", message: /Cannot launch service as 'options' must be an object/ },
+    );
+    for (const conf of [null, {}, "app.conf"]) {
+      assert.throws(() => new ProcessLauncher(bad(conf)), {
+        name: "TypeError",
+        message: /'conf' must be a Config/,
+      });
+      assert.throws(() => launch(bad(conf), new Service()), {
+        name: "TypeError",
+        message: /'conf' must be a Config/,
+      });
+    }
+    // A truthy string (say "false" from an environment variable) turned these on.
+    assert.throws(() => new ProcessLauncher(undefined, { standby: bad("false") }), {
+      name: "TypeError",
+      message: /'standby' must be a boolean: current value is string false/,
+    });
+    assert.throws(() => new ProcessLauncher(undefined, { noFork: bad("false") }), {
+      name: "TypeError",
+      message: /'noFork' must be a boolean/,
+    });
+    assert.throws(() => launch(undefined, new Service(), { noFork: bad(1) }), {
+      name: "TypeError",
+      message: /'noFork' must be a boolean/,
+    });
+  } finally {
+    resetBackend();
+  }
+});
+
 Deno.test("launch() runs workers in a real program and SIGTERM exits 0 (both backends)", async () => {
   await Promise.all((["threading", "cooperative"] as const).map(async (backend) => {
     await using run = await Run.start({ backend, launcher: "launch", workers: 2 });

@@ -117,6 +117,32 @@ for (const c of DEFAULTS) {
     assert.equal(run.count("start"), 2);
   });
 
+  Deno.test(`ProcessLauncher SIGTERM ends ${c.isolation} workers whose module never finishes loading at once and exits 0 (${c.backend})`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+    await Deno.writeTextFile(`${dir}/svc.conf`, "[DEFAULT]\ngraceful_shutdown_timeout = 10\n");
+    await using run = await Run.start(
+      plan(c, {
+        workers: 1,
+        module: new URL("./_fixtures/never_loads_service.ts", import.meta.url).href,
+        export: "NeverLoaded",
+        configFile: `${dir}/svc.conf`,
+      }),
+      { dir },
+    );
+    await waitFor(() => run.stdout.includes("LAUNCHED"), "the launcher");
+    if (c.isolation === "process") {
+      await waitFor(async () => (await childrenOf(run.child.pid)).length === 1, "the worker");
+    }
+    // Its module is loading (or about to be): the top-level await never settles.
+    await new Promise((r) => setTimeout(r, 500));
+    run.kill("SIGTERM");
+    const out = await run.exit();
+    // The worker waited for its module until graceful_shutdown_timeout killed it: exit 1.
+    assert.equal(out.code, 0, out.stderr);
+    assert.doesNotMatch(out.stderr, /Graceful shutdown timeout exceeded/);
+    await assertNothingLeft(run);
+  });
+
   Deno.test(`ProcessLauncher graceful_shutdown_timeout kills hung ${c.isolation} workers and exits 1 (${c.backend})`, async () => {
     const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
     await Deno.writeTextFile(`${dir}/svc.conf`, "[DEFAULT]\ngraceful_shutdown_timeout = 1\n");
@@ -283,9 +309,13 @@ Deno.test("ProcessLauncher children stop when the parent is SIGKILLed", async ()
 });
 
 Deno.test("ProcessLauncher children whose parent dies during start() still stop gracefully", async () => {
-  await using run = await Run.start(plan(DEFAULTS[1]!, { service: { startDelay: 3_000 } }));
-  await waitFor(async () => (await childrenOf(run.child.pid)).length === 2, "2 child processes");
+  await using run = await Run.start(
+    plan(DEFAULTS[1]!, { service: { startDelay: 3_000, logStarting: true } }),
+  );
+  // In start(): a child whose parent dies while it still loads the module ends at once.
+  await run.waitEvents("starting", 2);
   const pids = await childrenOf(run.child.pid);
+  assert.equal(pids.length, 2);
   run.kill("SIGKILL");
   await run.exit();
   // Each child reports "started" into a closed pipe, then obeys its stdin's EOF.
@@ -469,6 +499,29 @@ Deno.test("ProcessLauncher restarts a dying worker at once, then after a growing
     assert.equal(await waiting, 2);
     assert.equal(clock.pending, 0);
     assert.deepEqual(launcher.workers.map((w) => w.state), ["stopped"]);
+    assert.equal(launcher.workers[0]?.restarts, 3);
+  } finally {
+    resetBackend();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ProcessLauncher with backoff { initial: 0, factor: Infinity } restarts at once until the intensity is exceeded", async () => {
+  resetBackend();
+  const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+  try {
+    const launcher = new ProcessLauncher(undefined, {
+      isolation: "worker",
+      restart: { maxRestarts: 3, window: 60_000, backoff: { initial: 0, factor: Infinity } },
+    });
+    launcher.launchService(
+      { module: SERVICE, export: "factory", args: [{ dir, mode: "start-throws" }] },
+      { workers: 1 },
+    );
+    // 0 × Infinity was a NaN delay at the third death: the launcher failed with a TypeError
+    // from the sleep instead of restarting.
+    assert.equal(await launcher.wait(), 2);
+    assert.equal(readEvents(dir).length, 4);
     assert.equal(launcher.workers[0]?.restarts, 3);
   } finally {
     resetBackend();

@@ -12,6 +12,8 @@ export interface MarkerOptions {
   mode?: string;
   /** ms start() takes. */
   startDelay?: number;
+  /** Log a "starting" event when start() begins (before `startDelay`). */
+  logStarting?: boolean;
   /**
    * When set, each instance polls for the file `<dir>/end-<workerId>` and, once it appears,
    * removes it and ends its worker this way: "exit" (Deno.exit(7)), "close" (self.close() in a
@@ -58,6 +60,7 @@ export class MarkerService implements ServiceBase {
 
   async start(): Promise<void> {
     const mode = this.#o.mode ?? "ok";
+    if (this.#o.logStarting) this.#log("starting");
     if (this.#o.startDelay) await new Promise((r) => setTimeout(r, this.#o.startDelay));
     if (mode === "start-throws" || (mode === "start-throws-0" && this.#id === 0)) {
       this.#log("start-failed");
