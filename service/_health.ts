@@ -61,10 +61,40 @@ export function serveHealth(
   // flight, and one whose client sent part of a body and went quiet never ends (nor the
   // launcher's stop that awaits it). Aborting closes every connection.
   const ac = new AbortController();
-  const server = Deno.serve({
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = listen(options, ac.signal, report);
+  } catch (error) {
+    // Deno's own words ("Address already in use (os error 98)") do not say what was being bound.
+    const Ctor = (error instanceof Error ? error.constructor : Error) as new (
+      m: string,
+      o?: ErrorOptions,
+    ) => Error;
+    throw new Ctor(
+      `Cannot start the health endpoint on ${options.hostname}:${options.port}: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      { cause: error },
+    );
+  }
+  return {
+    addr: server.addr,
+    close: async () => {
+      ac.abort();
+      await server.finished;
+    },
+  };
+}
+
+function listen(
+  options: Required<HealthEndpointOptions>,
+  signal: AbortSignal,
+  report: () => HealthReport,
+): Deno.HttpServer<Deno.NetAddr> {
+  return Deno.serve({
     port: options.port,
     hostname: options.hostname,
-    signal: ac.signal,
+    signal,
     onListen: ({ hostname, port }) => {
       getLogger().info(`Health endpoint on http://${hostname}:${port}/healthz and /readyz`);
     },
@@ -84,11 +114,4 @@ export function serveHealth(
       headers: { "cache-control": "no-store" },
     });
   });
-  return {
-    addr: server.addr as Deno.NetAddr,
-    close: async () => {
-      ac.abort();
-      await server.finished;
-    },
-  };
 }

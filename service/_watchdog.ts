@@ -19,7 +19,9 @@ export function watchdogInterval(): number | undefined {
   if (usec === undefined) return undefined;
   const pid = env("WATCHDOG_PID");
   if (pid !== undefined && Number(pid) !== Deno.pid) return undefined;
-  const n = Number(usec);
+  // Digits only, as systemd's own parser takes it: Number() would read "1e3" (a 1 ms ping loop),
+  // "0x10" or " 20".
+  const n = /^[0-9]+$/.test(usec) ? Number(usec) : NaN;
   if (!Number.isFinite(n) || n <= 0) {
     getLogger().warning(`Ignoring WATCHDOG_USEC='${usec}': not a positive number of microseconds`);
     return undefined;

@@ -177,6 +177,11 @@ function checkOnReadyArgs(notifySocket: unknown, options: OnReadyOptions): void 
       }`,
     );
   }
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Cannot wait for READY=1 as 'options' must be an object: current value is ${String(options)}`,
+    );
+  }
   const { timeout, signal } = options;
   if (timeout !== undefined) {
     if (typeof timeout !== "number") {

@@ -142,3 +142,16 @@ Deno.test("ProcessLauncher health endpoint: a client that sends part of a reques
     resetBackend();
   }
 });
+
+Deno.test("ProcessLauncher health endpoint on a taken port fails naming the endpoint and keeps Deno's error class", () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = taken.addr;
+  assert.throws(() => new ProcessLauncher(undefined, { health: { port } }), (e: unknown) => {
+    assert.ok(e instanceof Deno.errors.AddrInUse, String(e));
+    assert.match(
+      e.message,
+      new RegExp(`^Cannot start the health endpoint on 127\\.0\\.0\\.1:${port}: `),
+    );
+    return true;
+  });
+});

@@ -239,6 +239,10 @@ Deno.test("onReady() rejects bad arguments and an aborted signal before binding 
   await assert.rejects(onReady(""), TypeError);
   await assert.rejects(onReady("@"), TypeError);
   await assert.rejects(onReady(42 as unknown as string), TypeError);
+  await assert.rejects(onReady("/tmp/x.sock", null as unknown as undefined), {
+    name: "TypeError",
+    message: /'options' must be an object/,
+  });
   await assert.rejects(onReady("/tmp/x.sock", { timeout: -1 }), RangeError);
   await assert.rejects(onReady("/tmp/x.sock", { timeout: NaN }), RangeError);
   await assert.rejects(onReady("/tmp/x.sock", { timeout: "1" as unknown as number }), TypeError);

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_FLAGS, Run, waitFor } from "./_launcher_helpers.ts";
+import { watchdogInterval } from "../../service/_watchdog.ts";
+import { captureLog } from "../_util.ts";
 
 // A real unix datagram socket standing in for systemd's $NOTIFY_SOCKET: each message received is
 // appended to a file as "<epoch ms> <message>".
@@ -134,4 +136,24 @@ Deno.test("ProcessLauncher stops pinging the watchdog while a worker waits out a
     );
     assert.deepEqual(during, []);
   });
+});
+
+Deno.test("WATCHDOG_USEC is read as systemd reads it: digits only", () => {
+  using log = captureLog();
+  const saved = { usec: Deno.env.get("WATCHDOG_USEC"), pid: Deno.env.get("WATCHDOG_PID") };
+  Deno.env.delete("WATCHDOG_PID");
+  try {
+    Deno.env.set("WATCHDOG_USEC", "2000000");
+    assert.equal(watchdogInterval(), 1000);
+    // Number() reads these; systemd does not ("1e3" was a ping every 0.5 ms).
+    for (const usec of ["1e3", "0x10", " 2000000", "2000000.5", "-5", "0"]) {
+      Deno.env.set("WATCHDOG_USEC", usec);
+      assert.equal(watchdogInterval(), undefined, usec);
+    }
+    assert.equal(log.lines.filter((l) => l.startsWith("Ignoring WATCHDOG_USEC")).length, 6);
+  } finally {
+    if (saved.usec === undefined) Deno.env.delete("WATCHDOG_USEC");
+    else Deno.env.set("WATCHDOG_USEC", saved.usec);
+    if (saved.pid !== undefined) Deno.env.set("WATCHDOG_PID", saved.pid);
+  }
 });
