@@ -10,12 +10,27 @@ const importUrl = new Function("url", "return import(url)") as (
   url: string,
 ) => Promise<Record<string, unknown>>;
 
+// One import() per URL, shared by every caller. A second import() of a module whose top-level
+// await has not settled yet can resolve before its evaluation ends (seen in Deno 2.9 child
+// processes: the service module's exports still in their TDZ, "ReferenceError: Svc is not
+// defined", when preloadModule and loadExport both imported a module awaiting for 1.5 s).
+const imports = new Map<string, Promise<Record<string, unknown>>>();
+
+function importOnce(url: string): Promise<Record<string, unknown>> {
+  let loading = imports.get(url);
+  if (loading === undefined) {
+    loading = importUrl(url);
+    imports.set(url, loading);
+  }
+  return loading;
+}
+
 /**
- * Starts loading `url` ahead of {@linkcode loadExport} (the module map shares the load); a
+ * Starts loading `url` ahead of {@linkcode loadExport}, which then awaits the same load; a
  * failure is left for loadExport to report.
  */
 export function preloadModule(url: string): void {
-  importUrl(url).catch(() => {});
+  importOnce(url).catch(() => {});
 }
 
 /** Why an export could not be loaded. */
@@ -33,7 +48,7 @@ export async function loadExport(
 ): Promise<(...args: unknown[]) => unknown> {
   let mod: Record<string, unknown>;
   try {
-    mod = await importUrl(url);
+    mod = await importOnce(url);
   } catch (cause) {
     const why = cause instanceof Error ? cause.message : String(cause);
     throw fail(`the module failed to load: ${why}`, cause);

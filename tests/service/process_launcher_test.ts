@@ -143,6 +143,25 @@ for (const c of DEFAULTS) {
     await assertNothingLeft(run);
   });
 
+  Deno.test(`ProcessLauncher ${c.isolation} workers get the export of a module with a slow top-level await (${c.backend})`, async () => {
+    await using run = await Run.start(plan(c, {
+      module: new URL("./_fixtures/slow_loads_service.ts", import.meta.url).href,
+      export: "SlowLoaded",
+    }));
+    await waitFor(
+      () => run.stdout.split("SLOW STARTED").length - 1 === 2,
+      "both workers to start",
+      20_000,
+    );
+    run.kill("SIGTERM");
+    const out = await run.exit();
+    assert.equal(out.code, 0, out.stderr);
+    // A second import() of the module while its top-level await ran gave its exports in their
+    // TDZ: "load() failed: ReferenceError: SlowLoaded is not defined", and a respawn.
+    assert.doesNotMatch(out.stderr, /load\(\) failed|respawn/);
+    await assertNothingLeft(run);
+  });
+
   Deno.test(`ProcessLauncher graceful_shutdown_timeout kills hung ${c.isolation} workers and exits 1 (${c.backend})`, async () => {
     const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
     await Deno.writeTextFile(`${dir}/svc.conf`, "[DEFAULT]\ngraceful_shutdown_timeout = 1\n");
