@@ -13,7 +13,8 @@ const importUrl = new Function("url", "return import(url)") as (
 // One import() per URL, shared by every caller. A second import() of a module whose top-level
 // await has not settled yet can resolve before its evaluation ends (seen in Deno 2.9 child
 // processes: the service module's exports still in their TDZ, "ReferenceError: Svc is not
-// defined", when preloadModule and loadExport both imported a module awaiting for 1.5 s).
+// defined", when preloadModule and loadExport both imported a module awaiting for 1.5 s; the
+// bug of denoland/deno_core#1149, whose fix in deno#31670 does not cover this case here).
 const imports = new Map<string, Promise<Record<string, unknown>>>();
 
 function importOnce(url: string): Promise<Record<string, unknown>> {
