@@ -7,7 +7,7 @@ await new Promise((resolve) => setTimeout(resolve, 800));
 
 export class SlowLoaded implements ServiceBase {
   start(): void {
-    console.log(`SLOW STARTED ${Deno.pid}`);
+    Deno.stdout.writeSync(new TextEncoder().encode(`SLOW STARTED ${Deno.pid}\n`));
   }
   stop(): void {}
   wait(): void {}
