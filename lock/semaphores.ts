@@ -57,7 +57,9 @@ export class Semaphores {
    * ```
    */
   get(name: string): Mutex {
-    if (name === this.#lastName) return this.#last!;
+    // `#last` is unset until the first lookup: `get(undefined)` on a new registry must not
+    // match the unset `#lastName` (it returned `undefined` instead of a TypeError).
+    if (name === this.#lastName && this.#last !== undefined) return this.#last;
     const found = this.#entries.get(name)?.deref();
     if (found !== undefined) {
       this.#lastName = name;

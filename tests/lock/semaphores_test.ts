@@ -44,3 +44,10 @@ Deno.test("Semaphores.get() returns the same mutex for a name while it is refere
 Deno.test("Semaphores.get() rejects a non-string name", () => {
   assert.throws(() => new Semaphores().get(42 as unknown as string), TypeError);
 });
+
+Deno.test("Semaphores.get() rejects undefined on a registry never looked up", () => {
+  assert.throws(() => new Semaphores().get(undefined as unknown as string), {
+    name: "TypeError",
+    message: /'name' must be a string: current value is undefined/,
+  });
+});
