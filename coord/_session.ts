@@ -141,9 +141,14 @@ export class Session {
     await this.#inFlight;
     if (!this.#lost.signal.aborted) {
       this.#lost.abort(new CoordinatorUnavailableError(this.#url, "the coordinator was closed"));
-      await this.#store.revoke(this.lease, queueKeys).catch((error) =>
-        getLogger().debug(`Coordinator lease revoke failed: ${String(error)}`)
-      );
     }
+    // Revoked even when the lease was lost: a loss declared locally (no keepalive within the
+    // TTL) may leave the lease alive on the server, and the memory store has no expiry at all,
+    // so its keys (locks, leadership, membership) stayed for good and every waiter waited
+    // forever. The keys are named after this lease: nobody else's are touched. A lease the
+    // server already dropped makes this a no-op or an error, logged.
+    await this.#store.revoke(this.lease, queueKeys).catch((error) =>
+      getLogger().debug(`Coordinator lease revoke failed: ${String(error)}`)
+    );
   }
 }

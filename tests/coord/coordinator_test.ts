@@ -336,6 +336,25 @@ Deno.test("coord memory: a session silent past its TTL aborts every signal", asy
   );
 });
 
+Deno.test("coord memory: closing a member whose lease was lost frees its leadership and locks", async () => {
+  // The memory store never expires a lease: only the revoke at close() frees a lost member's keys.
+  using clock = new FakeClock();
+  using _log = captureLog();
+  const a = await connect("memory://lost-close-test", { memberId: "a", ttl: 1_000, clock });
+  await using b = await connect("memory://lost-close-test", { memberId: "b" });
+  await a.campaign("g");
+  await a.lock("job");
+  await a.join("workers");
+  const leading = b.campaign("g");
+  clock.tick(1_001);
+  assert.ok(a.lost.aborted);
+  await a.close();
+  await (await leading).resign();
+  assert.deepEqual(await b.members("workers"), []);
+  await using again = await b.tryLock("job");
+  assert.ok(again);
+});
+
 Deno.test("coord memory: close releases what the member holds", async () => {
   const a = await connect("memory://close-test", { memberId: "a" });
   await using b = await connect("memory://close-test", { memberId: "b" });
