@@ -277,9 +277,11 @@ export class CoordinatorImpl implements Coordinator {
     what: string,
     w: WriteOptions | undefined,
   ): Promise<{ key: string; token: bigint }> {
+    // Before a key is taken: a key is freed only after its delete, so one taken for a call that
+    // never creates it stayed taken (each such call made every later #takeKey scan longer).
+    o.signal?.throwIfAborted();
     const key = this.#takeKey(dir);
     const started = o.timeout === undefined ? 0 : this.#clock.now();
-    o.signal?.throwIfAborted();
     let created: Created;
     try {
       created = await this.#store.create(dir, key, this.memberId, this.#session.lease, w);
