@@ -57,7 +57,8 @@ export interface SshExecuteOptions {
   clock?: Clock;
 }
 
-const decoder = new TextDecoder();
+// ignoreBOM: a leading byte order mark is output like any other (os.fsdecode keeps it as U+FEFF).
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const encoder = new TextEncoder();
 const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 

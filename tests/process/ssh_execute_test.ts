@@ -123,6 +123,8 @@ Deno.test("sshExecute() binary output keeps every byte that is not a masked secr
     binary: true,
   });
   assert.deepEqual([...bom.stdout], [0xef, 0xbb, 0xbf, 0xc3, 0xa9, 0xff, 0xf0, 0x9f, 0x98, 0x80]);
+  const text = await sshExecute("h", "printf '\\357\\273\\277x'", { sshCommand: fake.ssh });
+  assert.equal(text.stdout, "\uFEFFx");
 });
 
 Deno.test("sshExecute() checks the exit code like execute() and masks the error's output", async () => {
