@@ -16,7 +16,8 @@ import type { Plan } from "./_plan.ts";
 
 const KILL_GRACE_MS = 2000;
 
-const decoder = new TextDecoder();
+// ignoreBOM: a leading byte order mark is output like any other (os.fsdecode keeps it as U+FEFF).
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 function randomRetryDelay(): number {
   // oslo: random.randint(20, 200) / 100.0 seconds.

@@ -219,6 +219,18 @@ Deno.test("execute() decodes invalid UTF-8 with U+FFFD; binary: true returns the
   assert.deepEqual([...raw.stderr], [0x01]);
 });
 
+Deno.test("execute() keeps a leading byte order mark in decoded output, as os.fsdecode", async () => {
+  const script = "printf '\\357\\273\\277out'; printf '\\357\\273\\277err' >&2";
+  for (const options of [{}, { timeout: 30_000 }]) {
+    assert.deepEqual(await execute(["sh", "-c", script], options), {
+      stdout: "\uFEFFout",
+      stderr: "\uFEFFerr",
+    });
+  }
+  const err = await execute(["sh", "-c", `${script}; exit 1`]).catch((e: unknown) => e);
+  assert.ok(isPEE(err) && err.stdout === "\uFEFFout" && err.stderr === "\uFEFFerr", String(err));
+});
+
 Deno.test("execute() reads tens of MiB on both pipes concurrently while feeding stdin", async () => {
   const size = 24 * 1024 * 1024;
   const input = new Uint8Array(size).fill(0x61);

@@ -108,6 +108,25 @@ Deno.test("sshExecute() masks stderr always and stdout unless sanitizeStdout is 
   assert.deepEqual([...rawBytes.stdout], [0xff]);
 });
 
+Deno.test("sshExecute() binary output keeps every byte that is not a masked secret", async () => {
+  // oslo masks binary output through os.fsdecode()/os.fsencode(), which round-trip any byte.
+  await using fake = await fakeSsh();
+  const cmd = "printf '\\377password=hunter2\\n\\376'; printf '\\375token=abc\\n' >&2";
+  const out = await sshExecute("h", cmd, { sshCommand: fake.ssh, binary: true });
+  const bytes = (...parts: (number | string)[]) =>
+    parts.flatMap((p) => typeof p === "number" ? [p] : [...new TextEncoder().encode(p)]);
+  assert.deepEqual([...out.stdout], bytes(0xff, "password=***\n", 0xfe));
+  assert.deepEqual([...out.stderr], bytes(0xfd, "token=***\n"));
+  // Valid UTF-8 around the bytes, and a leading byte order mark, are kept as they are too.
+  const bom = await sshExecute("h", "printf '\\357\\273\\277\\303\\251\\377\\360\\237\\230\\200'", {
+    sshCommand: fake.ssh,
+    binary: true,
+  });
+  assert.deepEqual([...bom.stdout], [0xef, 0xbb, 0xbf, 0xc3, 0xa9, 0xff, 0xf0, 0x9f, 0x98, 0x80]);
+  const text = await sshExecute("h", "printf '\\357\\273\\277x'", { sshCommand: fake.ssh });
+  assert.equal(text.stdout, "\uFEFFx");
+});
+
 Deno.test("sshExecute() checks the exit code like execute() and masks the error's output", async () => {
   await using fake = await fakeSsh();
   const cmd = "echo secret=s1; exit 3";
