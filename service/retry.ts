@@ -7,6 +7,7 @@
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { functionLabel } from "./_looping_base.ts";
+import { checkOptionsObject } from "./_launcher_common.ts";
 
 /**
  * Options for the {@linkcode RetryDecorator} constructor.
@@ -121,13 +122,7 @@ export class RetryDecorator {
    * @throws {TypeError} When `exceptions` is not an array of classes.
    */
   constructor(options: RetryDecoratorOptions = {}) {
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(
-        `Cannot create RetryDecorator as 'options' must be an object: current value is ${
-          String(options)
-        }`,
-      );
-    }
+    checkOptionsObject(options, "create RetryDecorator");
     const {
       maxRetryCount = -1,
       incSleepTime = 10_000,

@@ -12,6 +12,7 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
+import { checkOptionsObject } from "./_launcher_common.ts";
 
 interface UnixAddr {
   transport: "unixpacket";
@@ -177,11 +178,7 @@ function checkOnReadyArgs(notifySocket: unknown, options: OnReadyOptions): void 
       }`,
     );
   }
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `Cannot wait for READY=1 as 'options' must be an object: current value is ${String(options)}`,
-    );
-  }
+  checkOptionsObject(options, "wait for READY=1");
   const { timeout, signal } = options;
   if (timeout !== undefined) {
     if (typeof timeout !== "number") {
