@@ -5,6 +5,7 @@
  */
 
 import { getLogger } from "../runtime/logger.ts";
+import { abortPromise } from "./_abort.ts";
 import { checkWellFormed, claimTick, CoordinatorImpl } from "./_coordinator.ts";
 import type { Coordinator } from "./coordinator.ts";
 
@@ -207,39 +208,52 @@ export async function runExclusivePeriodic(
   const stops = [c.lostSignal];
   if (o.signal) stops.push(o.signal);
   const stop = AbortSignal.any(stops);
-  while (!stop.aborted) {
-    const index = Math.floor(Date.now() / interval) + 1;
-    const wait = index * interval - Date.now();
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          stop.removeEventListener("abort", onAbort);
-          resolve();
-        }, Math.max(0, wait));
-        const onAbort = (): void => {
-          clearTimeout(timer);
-          reject(stop.reason);
-        };
-        stop.addEventListener("abort", onAbort, { once: true });
-      });
-    } catch {
-      return;
+  const stopped = abortPromise(stop);
+  try {
+    while (!stop.aborted) {
+      const index = Math.floor(Date.now() / interval) + 1;
+      try {
+        // setTimeout fires at once for a delay above 2^31 - 1 ms (~24.8 days): a longer wait is
+        // slept in parts, or the tick would be claimed early and then again in a busy loop.
+        let wait = index * interval - Date.now();
+        do {
+          await sleep(Math.min(Math.max(0, wait), MAX_TIMER_DELAY), stopped.promise);
+          wait = index * interval - Date.now();
+        } while (wait > 0);
+      } catch {
+        return;
+      }
+      let tick: ExclusiveTick | undefined;
+      try {
+        tick = await claim(c, name, index);
+      } catch (error) {
+        if (stop.aborted) return;
+        getLogger().warning(
+          `Periodic task "${name}" could not claim tick ${index}: ${String(error)}`,
+        );
+        continue;
+      }
+      if (tick === undefined || stop.aborted) continue;
+      try {
+        await fn({ token: tick.token, signal: stop });
+      } catch (error) {
+        getLogger().error(`Periodic task "${name}" tick ${index} failed: ${String(error)}`);
+      }
     }
-    let tick: ExclusiveTick | undefined;
-    try {
-      tick = await claim(c, name, index);
-    } catch (error) {
-      if (stop.aborted) return;
-      getLogger().warning(
-        `Periodic task "${name}" could not claim tick ${index}: ${String(error)}`,
-      );
-      continue;
-    }
-    if (tick === undefined || stop.aborted) continue;
-    try {
-      await fn({ token: tick.token, signal: stop });
-    } catch (error) {
-      getLogger().error(`Periodic task "${name}" tick ${index} failed: ${String(error)}`);
-    }
+  } finally {
+    stopped.detach();
+  }
+}
+
+// The longest delay setTimeout keeps (a longer one is clamped to 1 ms).
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+// Sleeps `ms`, or rejects as soon as `stopped` does (the timer is cleared either way).
+async function sleep(ms: number, stopped: Promise<never>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([new Promise((r) => timer = setTimeout(r, ms)), stopped]);
+  } finally {
+    clearTimeout(timer);
   }
 }
