@@ -225,7 +225,11 @@ export async function runExclusivePeriodic(
       }
       let tick: ExclusiveTick | undefined;
       try {
-        tick = await claim(c, name, index);
+        // A claim hanging on an unresponsive server does not hold up the stop; its request is
+        // the coordinator's (ended by its close()), and a tick it wins late is not run.
+        const claiming = claim(c, name, index);
+        claiming.catch(() => {});
+        tick = await Promise.race([claiming, stopped.promise]);
       } catch (error) {
         if (stop.aborted) return;
         getLogger().warning(

@@ -1,7 +1,10 @@
-// runExclusivePeriodic() at its edges: intervals beyond a timer's range.
+// runExclusivePeriodic() at its edges: intervals beyond a timer's range, and a stop while the
+// server does not answer.
 
 import assert from "node:assert/strict";
 import { connect, runExclusivePeriodic } from "../../coord/mod.ts";
+import { waitFor } from "../_util.ts";
+import { engines, ownEtcd } from "./_servers.ts";
 
 Deno.test(
   "runExclusivePeriodic: an interval beyond setTimeout's 24.8 days waits for its tick, " +
@@ -19,5 +22,38 @@ Deno.test(
     controller.abort();
     await running;
     assert.equal(runs, 0, "ran decades before its tick");
+  },
+);
+
+const etcd = engines.find((e) => e.name === "etcd")!;
+Deno.test(
+  "runExclusivePeriodic: resolves at once when its signal aborts while a claim hangs on a " +
+    "frozen server",
+  { ignore: !etcd.available },
+  async () => {
+    await using server = await ownEtcd();
+    await using coord = await connect(server.url, { ttl: 6_000 });
+    const controller = new AbortController();
+    let runs = 0;
+    const running = runExclusivePeriodic(coord, "frozen", 100, () => {
+      runs++;
+    }, { signal: controller.signal });
+    let frozen = false;
+    try {
+      await waitFor(() => runs > 0, "a first run", 5_000);
+      Deno.kill(server.pid, "SIGSTOP");
+      frozen = true;
+      // Past the next tick: its claim is under way, unanswered.
+      await new Promise((r) => setTimeout(r, 400));
+      const t0 = performance.now();
+      controller.abort();
+      await running;
+      const took = performance.now() - t0;
+      assert.ok(took < 300, `resolved ${Math.round(took)} ms after the abort`);
+    } finally {
+      controller.abort();
+      if (frozen) Deno.kill(server.pid, "SIGCONT");
+      await running;
+    }
   },
 );
