@@ -92,6 +92,8 @@ export function fresh(prefix: string): string {
  */
 export interface OwnRedis extends AsyncDisposable {
   readonly url: string;
+  /** The current server process (a test may freeze it). */
+  readonly pid: number;
   /** SIGKILLs the server and starts a new, empty one on the same port. */
   restart(): Promise<void>;
 }
@@ -132,6 +134,7 @@ export async function ownRedis(): Promise<OwnRedis> {
   let server = await start();
   const stop = async (): Promise<void> => {
     try {
+      server.kill("SIGCONT");
       server.kill("SIGKILL");
     } catch {
       // Already gone.
@@ -140,6 +143,9 @@ export async function ownRedis(): Promise<OwnRedis> {
   };
   return {
     url,
+    get pid(): number {
+      return server.pid;
+    },
     async restart(): Promise<void> {
       await stop();
       server = await start();
