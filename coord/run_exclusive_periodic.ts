@@ -241,7 +241,9 @@ export async function runExclusivePeriodic(
       try {
         await fn({ token: tick.token, signal: stop });
       } catch (error) {
-        getLogger().error(`Periodic task "${name}" tick ${index} failed: ${String(error)}`);
+        // A detail, not String(error): a thrown value without a string form (a null-prototype
+        // object, a throwing toString) made the log line throw and ended the schedule.
+        getLogger().error(`Periodic task "${name}" tick ${index} failed`, error);
       }
     }
   } finally {

@@ -1,9 +1,9 @@
-// runExclusivePeriodic() at its edges: intervals beyond a timer's range, and a stop while the
-// server does not answer.
+// runExclusivePeriodic() at its edges: intervals beyond a timer's range, a stop while the server
+// does not answer, odd values thrown by the task.
 
 import assert from "node:assert/strict";
 import { connect, runExclusivePeriodic } from "../../coord/mod.ts";
-import { waitFor } from "../_util.ts";
+import { captureLog, waitFor } from "../_util.ts";
 import { engines, ownEtcd } from "./_servers.ts";
 
 Deno.test(
@@ -55,5 +55,31 @@ Deno.test(
       if (frozen) Deno.kill(server.pid, "SIGCONT");
       await running;
     }
+  },
+);
+
+Deno.test(
+  "runExclusivePeriodic: a tick throwing a value with no string form is logged and the " +
+    "schedule goes on",
+  async () => {
+    using log = captureLog();
+    await using coord = await connect("memory://periodic-odd-throw");
+    const thrown = [Object.create(null), {
+      toString(): string {
+        throw new Error("no string form");
+      },
+    }];
+    const controller = new AbortController();
+    let runs = 0;
+    await runExclusivePeriodic(coord, "odd", 20, () => {
+      runs++;
+      if (runs === 3) controller.abort();
+      else throw thrown[runs - 1];
+    }, { signal: controller.signal });
+    assert.equal(runs, 3);
+    const failed = log.records.filter((r) => r.level === "error");
+    assert.equal(failed.length, 2);
+    assert.match(failed[0]!.message, /^Periodic task "odd" tick \d+ failed$/);
+    assert.deepEqual(failed.map((r) => r.details[0]), thrown);
   },
 );
