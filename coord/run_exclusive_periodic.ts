@@ -87,6 +87,24 @@ function checkArgs(
   return coord;
 }
 
+// `o` and its `signal`, checked so a wrong one is named (AbortSignal.any() or destructuring
+// failed with a TypeError that named neither).
+function checkOptions(o: unknown, name: string, action: string): void {
+  if (o === null || typeof o !== "object") {
+    throw new TypeError(
+      `Cannot ${action} "${name}" as 'o' must be an object: current value is ${String(o)}`,
+    );
+  }
+  const { signal } = o as { signal?: unknown };
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(
+      `Cannot ${action} "${name}" as 'signal' must be an AbortSignal: current value is ${
+        typeof signal === "object" ? Object.prototype.toString.call(signal) : String(signal)
+      }`,
+    );
+  }
+}
+
 async function claim(
   coord: CoordinatorImpl,
   name: string,
@@ -114,7 +132,8 @@ async function claim(
  * @returns The tick, or `undefined` when another member claimed it first, when a later tick
  *   was already claimed (a stale tick runs nowhere, so tokens increase with the ticks), or when
  *   this member's session was found lost.
- * @throws {TypeError} When `coord` is not from `connect()` or `name` is empty.
+ * @throws {TypeError} When `coord` is not from `connect()`, `name` is empty, `o` is not an object
+ *   or `signal` not an AbortSignal.
  * @throws {RangeError} When `interval` is not a positive finite number, or `index` is not an
  *   integer.
  * @throws {CoordinatorUnavailableError} (through the promise) When the coordinator is closed,
@@ -142,6 +161,7 @@ export async function claimExclusiveTick(
   o: ClaimTickOptions = {},
 ): Promise<ExclusiveTick | undefined> {
   const c = checkArgs(coord, name, interval, "claim a tick of");
+  checkOptions(o, name, "claim a tick of");
   const { index = Math.floor(Date.now() / interval), signal } = o;
   if (!Number.isSafeInteger(index)) {
     throw new RangeError(
@@ -167,7 +187,8 @@ export async function claimExclusiveTick(
  * @param o `signal` stops the schedule.
  * @returns A promise that resolves when `signal` aborts or the coordinator closes or loses its
  *   session.
- * @throws {TypeError} When `coord` is not from `connect()`, `name` is empty or `fn` is not a function.
+ * @throws {TypeError} When `coord` is not from `connect()`, `name` is empty, `fn` is not a
+ *   function, `o` is not an object or `signal` not an AbortSignal.
  * @throws {RangeError} When `interval` is not a positive finite number.
  *
  * @example
@@ -205,6 +226,7 @@ export async function runExclusivePeriodic(
       `Cannot run "${name}" as 'fn' must be a function: current value is ${String(fn)}`,
     );
   }
+  checkOptions(o, name, "run");
   const stops = [c.lostSignal];
   if (o.signal) stops.push(o.signal);
   const stop = AbortSignal.any(stops);

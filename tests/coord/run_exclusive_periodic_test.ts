@@ -2,7 +2,7 @@
 // does not answer, odd values thrown by the task.
 
 import assert from "node:assert/strict";
-import { connect, runExclusivePeriodic } from "../../coord/mod.ts";
+import { claimExclusiveTick, connect, runExclusivePeriodic } from "../../coord/mod.ts";
 import { captureLog, waitFor } from "../_util.ts";
 import { engines, ownEtcd } from "./_servers.ts";
 
@@ -83,3 +83,25 @@ Deno.test(
     assert.deepEqual(failed.map((r) => r.details[0]), thrown);
   },
 );
+
+Deno.test("runExclusivePeriodic, claimExclusiveTick: a bad 'o' or 'signal' is a TypeError naming it", async () => {
+  await using coord = await connect("memory://periodic-bad-options");
+  const named = (param: string) => ({
+    name: "TypeError",
+    message: new RegExp(`'${param}' must be`),
+  });
+  const fn = (): void => {};
+  await assert.rejects(runExclusivePeriodic(coord, "x", 100, fn, null as never), named("o"));
+  await assert.rejects(runExclusivePeriodic(coord, "x", 100, fn, 5 as never), named("o"));
+  for (const signal of [{}, "stop", new AbortController()]) {
+    await assert.rejects(
+      runExclusivePeriodic(coord, "x", 100, fn, { signal: signal as never }),
+      named("signal"),
+    );
+    await assert.rejects(
+      claimExclusiveTick(coord, "x", 100, { signal: signal as never }),
+      named("signal"),
+    );
+  }
+  await assert.rejects(claimExclusiveTick(coord, "x", 100, null as never), named("o"));
+});
