@@ -66,6 +66,8 @@ function neverAborted(): AbortSignal {
 interface HoldingContext {
   readonly session: Session;
   readonly store: Store;
+  /** Aborted when close() starts. */
+  readonly closing: AbortSignal;
   untrack(h: Holding): void;
   freed(dir: string, key: string): void;
 }
@@ -148,7 +150,13 @@ abstract class Holding implements AsyncDisposable {
     this.#released ??= (async () => {
       this.#ctx.untrack(this);
       if (!this.#finish(undefined)) return;
-      await this.#ctx.store.delete(this.dir, this.key, this.writeOptions);
+      try {
+        await this.#ctx.store.delete(this.dir, this.key, this.writeOptions);
+      } catch (error) {
+        // close() ends the requests under way; the key, not freed, goes with its revoke.
+        if (this.#ctx.closing.aborted) return;
+        throw error;
+      }
       this.#ctx.freed(this.dir, this.key);
     })();
     return this.#released;
@@ -224,6 +232,7 @@ export class CoordinatorImpl implements Coordinator {
     this.#holdingContext = {
       session: p.session,
       store: p.store,
+      closing: this.#closing.signal,
       untrack: (h) => this.#holdings.delete(h),
       freed: this.#freeKey,
     };
@@ -525,6 +534,9 @@ export class CoordinatorImpl implements Coordinator {
     this.#closed ??= (async () => {
       const reason = new CoordinatorUnavailableError(this.#url, "the coordinator was closed");
       this.#closing.abort(reason);
+      // Requests under way (a keepalive, a lock's create) are not waited out: on a frozen server
+      // each would take its whole retry budget before the revoke even starts.
+      this.#store.closing?.();
       for (const h of [...this.#holdings]) h.drop(reason);
       this.#holdings.clear();
       // Every key not yet deleted for sure (a key is freed only after its delete succeeded).

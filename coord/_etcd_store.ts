@@ -84,6 +84,9 @@ const SORT_ASCEND = 1;
 const TARGET_CREATE = 2;
 const COMPARE_CREATE = 1;
 const REQUEST_TIMEOUT = 5_000;
+// What a call made while closing (the lease's revoke) may take in all: a live member answers in
+// milliseconds, and a lease left behind by a frozen one still expires with its TTL.
+const CLOSE_BUDGET = 1_000;
 
 export class EtcdStore implements Store {
   readonly minTtl = 2_000;
@@ -93,6 +96,8 @@ export class EtcdStore implements Store {
   #retryFor: number;
   #requestTimeout: number;
   #closed = new AbortController();
+  // Aborted by closing(): ends every call under way (see #call).
+  readonly #closing = new AbortController();
 
   /**
    * @param hosts `host:port` of every member.
@@ -114,14 +119,26 @@ export class EtcdStore implements Store {
   }
 
   async #call<T>(path: string, body: unknown): Promise<T> {
-    const deadline = performance.now() + this.#retryFor;
+    // A call made once closing() ran (the lease's revoke) is best effort: it gets CLOSE_BUDGET in
+    // all, and nothing ends it early. Any other call ends as soon as closing() runs.
+    const closing = this.#closing.signal.aborted;
+    const stop = closing ? undefined : this.#closing.signal;
+    const budget = closing ? CLOSE_BUDGET : this.#retryFor;
+    const deadline = performance.now() + budget;
     const text = JSON.stringify(body);
     let lastError: unknown;
     for (let attempt = 0;; attempt++) {
       if (this.#closed.signal.aborted) throw new Error("store closed");
+      stop?.throwIfAborted();
       const at = this.#current;
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), this.#requestTimeout);
+      // While closing, no try outlasts the budget.
+      const timeout = closing
+        ? Math.max(1, Math.min(this.#requestTimeout, deadline - performance.now()))
+        : this.#requestTimeout;
+      const timer = setTimeout(() => controller.abort(), timeout);
+      const onStop = (): void => controller.abort(stop!.reason);
+      stop?.addEventListener("abort", onStop, { once: true });
       try {
         const response = await this.#http.post(this.#endpoints[at]!, path, text, controller.signal);
         clearTimeout(timer);
@@ -133,21 +150,33 @@ export class EtcdStore implements Store {
         lastError = new EtcdError(response.status, detail);
       } catch (error) {
         if (error instanceof LeaseGoneError || error instanceof EtcdError) throw error;
+        // Ended by closing(), not by the member: no reason to move to another one.
+        if (stop?.aborted) throw stop.reason;
         lastError = error;
       } finally {
         clearTimeout(timer);
+        stop?.removeEventListener("abort", onStop);
       }
       this.#rotate(at);
       if (performance.now() > deadline) {
         throw new Error(
-          `etcd did not answer ${path} within ${this.#retryFor} ms: ${String(lastError)}`,
+          `etcd did not answer ${path} within ${budget} ms: ${String(lastError)}`,
           {
             cause: lastError,
           },
         );
       }
       if (attempt >= this.#endpoints.length - 1) {
-        await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 500)));
+        let pause = Math.min(100 * attempt, 500);
+        if (closing) pause = Math.min(pause, Math.max(0, deadline - performance.now()));
+        const stopped = abortPromise(stop ?? this.#closed.signal);
+        let wait: ReturnType<typeof setTimeout> | undefined;
+        try {
+          await Promise.race([new Promise((r) => wait = setTimeout(r, pause)), stopped.promise]);
+        } finally {
+          clearTimeout(wait);
+          stopped.detach();
+        }
       }
     }
   }
@@ -487,7 +516,12 @@ export class EtcdStore implements Store {
     }
   }
 
+  closing(): void {
+    this.#closing.abort(new Error("store closing"));
+  }
+
   async close(): Promise<void> {
+    this.closing();
     this.#closed.abort(new Error("store closed"));
     const mirrors = [...this.#mirrors.values()];
     this.#mirrors.clear();

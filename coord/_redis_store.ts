@@ -218,6 +218,10 @@ function kvOf(r: Reply): KV | undefined {
   };
 }
 
+// How long a reply may take once the coordinator is closing (the lease's revoke): a live server
+// answers in milliseconds.
+const CLOSE_BUDGET = 1_000;
+
 export class RedisStore implements Store {
   readonly minTtl = 500;
   #host: string;
@@ -230,6 +234,8 @@ export class RedisStore implements Store {
   // How long a reply may take (see open()).
   #timeout: number;
   #closed = new AbortController();
+  // Aborted by closing(): the calls made from then on (the lease's revoke) are best effort.
+  readonly #closing = new AbortController();
   // One reopen of the main connection at a time, so concurrent calls share it instead of racing.
   #reopening: Promise<RespConnection> | undefined;
 
@@ -282,7 +288,10 @@ export class RedisStore implements Store {
 
   async #mainConn(): Promise<RespConnection> {
     if (!this.#conn.closed) return this.#conn;
-    this.#reopening ??= this.#open(this.#closed.signal).then((conn) => {
+    // While closing, a reply may take CLOSE_BUDGET: a lease left behind by a frozen server still
+    // expires with its TTL.
+    const timeout = this.#closing.signal.aborted ? CLOSE_BUDGET : this.#timeout;
+    this.#reopening ??= this.#open(this.#closed.signal, timeout).then((conn) => {
       // close() may have run while connecting.
       if (this.#closed.signal.aborted) conn.close();
       return (this.#conn = conn);
@@ -443,7 +452,17 @@ export class RedisStore implements Store {
     }
   }
 
+  closing(): void {
+    if (this.#closing.signal.aborted) return;
+    this.#closing.abort(new Error("store closing"));
+    // Fails the replies awaited on the main connection (a keepalive, a lock's create) at once:
+    // on a frozen server each waited out the whole reply timeout before the revoke could start,
+    // and the revoke then waited it out again. The revoke then opens a new connection.
+    if (this.#conn.busy) this.#conn.close();
+  }
+
   close(): Promise<void> {
+    this.#closing.abort(new Error("store closing"));
     this.#closed.abort(new Error("store closed"));
     for (const c of this.#watchers) c.close();
     for (const c of this.#idle.splice(0)) c.close();

@@ -102,5 +102,11 @@ export interface Store {
    * key created at `createRev` is then the oldest there), rejects with `signal.reason`.
    */
   waitFirst?(dir: string, createRev: bigint, signal: AbortSignal): Promise<void>;
+  /**
+   * Optional: the coordinator is closing. Ends every call under way at once (it rejects), and
+   * bounds each call made afterwards (the lease's revoke) to a short budget, so close() neither
+   * waits out the retries of requests nobody needs any more nor hangs on a frozen server.
+   */
+  closing?(): void;
   close(): Promise<void>;
 }

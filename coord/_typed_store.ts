@@ -89,6 +89,10 @@ export class TypedStore implements Store {
 
   waitFirst?: (dir: string, createRev: bigint, signal: AbortSignal) => Promise<void>;
 
+  closing(): void {
+    this.#inner.closing?.();
+  }
+
   close(): Promise<void> {
     return this.#inner.close().catch(this.#fail);
   }

@@ -5,6 +5,7 @@
  */
 
 import { getLogger } from "../runtime/logger.ts";
+import { abortPromise } from "./_abort.ts";
 import { checkWellFormed, claimTick, CoordinatorImpl } from "./_coordinator.ts";
 import type { Coordinator } from "./coordinator.ts";
 
@@ -86,6 +87,24 @@ function checkArgs(
   return coord;
 }
 
+// `o` and its `signal`, checked so a wrong one is named (AbortSignal.any() or destructuring
+// failed with a TypeError that named neither).
+function checkOptions(o: unknown, name: string, action: string): void {
+  if (o === null || typeof o !== "object") {
+    throw new TypeError(
+      `Cannot ${action} "${name}" as 'o' must be an object: current value is ${String(o)}`,
+    );
+  }
+  const { signal } = o as { signal?: unknown };
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(
+      `Cannot ${action} "${name}" as 'signal' must be an AbortSignal: current value is ${
+        typeof signal === "object" ? Object.prototype.toString.call(signal) : String(signal)
+      }`,
+    );
+  }
+}
+
 async function claim(
   coord: CoordinatorImpl,
   name: string,
@@ -113,7 +132,8 @@ async function claim(
  * @returns The tick, or `undefined` when another member claimed it first, when a later tick
  *   was already claimed (a stale tick runs nowhere, so tokens increase with the ticks), or when
  *   this member's session was found lost.
- * @throws {TypeError} When `coord` is not from `connect()` or `name` is empty.
+ * @throws {TypeError} When `coord` is not from `connect()`, `name` is empty, `o` is not an object
+ *   or `signal` not an AbortSignal.
  * @throws {RangeError} When `interval` is not a positive finite number, or `index` is not an
  *   integer.
  * @throws {CoordinatorUnavailableError} (through the promise) When the coordinator is closed,
@@ -141,6 +161,7 @@ export async function claimExclusiveTick(
   o: ClaimTickOptions = {},
 ): Promise<ExclusiveTick | undefined> {
   const c = checkArgs(coord, name, interval, "claim a tick of");
+  checkOptions(o, name, "claim a tick of");
   const { index = Math.floor(Date.now() / interval), signal } = o;
   if (!Number.isSafeInteger(index)) {
     throw new RangeError(
@@ -166,7 +187,8 @@ export async function claimExclusiveTick(
  * @param o `signal` stops the schedule.
  * @returns A promise that resolves when `signal` aborts or the coordinator closes or loses its
  *   session.
- * @throws {TypeError} When `coord` is not from `connect()`, `name` is empty or `fn` is not a function.
+ * @throws {TypeError} When `coord` is not from `connect()`, `name` is empty, `fn` is not a
+ *   function, `o` is not an object or `signal` not an AbortSignal.
  * @throws {RangeError} When `interval` is not a positive finite number.
  *
  * @example
@@ -204,42 +226,62 @@ export async function runExclusivePeriodic(
       `Cannot run "${name}" as 'fn' must be a function: current value is ${String(fn)}`,
     );
   }
+  checkOptions(o, name, "run");
   const stops = [c.lostSignal];
   if (o.signal) stops.push(o.signal);
   const stop = AbortSignal.any(stops);
-  while (!stop.aborted) {
-    const index = Math.floor(Date.now() / interval) + 1;
-    const wait = index * interval - Date.now();
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          stop.removeEventListener("abort", onAbort);
-          resolve();
-        }, Math.max(0, wait));
-        const onAbort = (): void => {
-          clearTimeout(timer);
-          reject(stop.reason);
-        };
-        stop.addEventListener("abort", onAbort, { once: true });
-      });
-    } catch {
-      return;
+  const stopped = abortPromise(stop);
+  try {
+    while (!stop.aborted) {
+      const index = Math.floor(Date.now() / interval) + 1;
+      try {
+        // setTimeout fires at once for a delay above 2^31 - 1 ms (~24.8 days): a longer wait is
+        // slept in parts, or the tick would be claimed early and then again in a busy loop.
+        let wait = index * interval - Date.now();
+        do {
+          await sleep(Math.min(Math.max(0, wait), MAX_TIMER_DELAY), stopped.promise);
+          wait = index * interval - Date.now();
+        } while (wait > 0);
+      } catch {
+        return;
+      }
+      let tick: ExclusiveTick | undefined;
+      try {
+        // A claim hanging on an unresponsive server does not hold up the stop; its request is
+        // the coordinator's (ended by its close()), and a tick it wins late is not run.
+        const claiming = claim(c, name, index);
+        claiming.catch(() => {});
+        tick = await Promise.race([claiming, stopped.promise]);
+      } catch (error) {
+        if (stop.aborted) return;
+        getLogger().warning(
+          `Periodic task "${name}" could not claim tick ${index}: ${String(error)}`,
+        );
+        continue;
+      }
+      if (tick === undefined || stop.aborted) continue;
+      try {
+        await fn({ token: tick.token, signal: stop });
+      } catch (error) {
+        // A detail, not String(error): a thrown value without a string form (a null-prototype
+        // object, a throwing toString) made the log line throw and ended the schedule.
+        getLogger().error(`Periodic task "${name}" tick ${index} failed`, error);
+      }
     }
-    let tick: ExclusiveTick | undefined;
-    try {
-      tick = await claim(c, name, index);
-    } catch (error) {
-      if (stop.aborted) return;
-      getLogger().warning(
-        `Periodic task "${name}" could not claim tick ${index}: ${String(error)}`,
-      );
-      continue;
-    }
-    if (tick === undefined || stop.aborted) continue;
-    try {
-      await fn({ token: tick.token, signal: stop });
-    } catch (error) {
-      getLogger().error(`Periodic task "${name}" tick ${index} failed: ${String(error)}`);
-    }
+  } finally {
+    stopped.detach();
+  }
+}
+
+// The longest delay setTimeout keeps (a longer one is clamped to 1 ms).
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+// Sleeps `ms`, or rejects as soon as `stopped` does (the timer is cleared either way).
+async function sleep(ms: number, stopped: Promise<never>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([new Promise((r) => timer = setTimeout(r, ms)), stopped]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -92,6 +92,8 @@ export function fresh(prefix: string): string {
  */
 export interface OwnRedis extends AsyncDisposable {
   readonly url: string;
+  /** The current server process (a test may freeze it). */
+  readonly pid: number;
   /** SIGKILLs the server and starts a new, empty one on the same port. */
   restart(): Promise<void>;
 }
@@ -132,6 +134,7 @@ export async function ownRedis(): Promise<OwnRedis> {
   let server = await start();
   const stop = async (): Promise<void> => {
     try {
+      server.kill("SIGCONT");
       server.kill("SIGKILL");
     } catch {
       // Already gone.
@@ -140,10 +143,83 @@ export async function ownRedis(): Promise<OwnRedis> {
   };
   return {
     url,
+    get pid(): number {
+      return server.pid;
+    },
     async restart(): Promise<void> {
       await stop();
       server = await start();
     },
     [Symbol.asyncDispose]: stop,
   };
+}
+
+/**
+ * A one-member etcd of the test's own (free ports, a throw-away data directory) that the test may
+ * freeze (SIGSTOP) without stalling the shared server other tests use.
+ */
+export interface OwnEtcd extends AsyncDisposable {
+  readonly url: string;
+  readonly pid: number;
+}
+
+/** Starts an {@linkcode OwnEtcd} (needs `etcd` on PATH). */
+export async function ownEtcd(): Promise<OwnEtcd> {
+  const freePort = (): number => {
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = probe.addr.port;
+    probe.close();
+    return port;
+  };
+  const [client, peer] = [freePort(), freePort()];
+  const dir = await Deno.makeTempDir({ prefix: "fjord-etcd-" });
+  const url = `etcd://127.0.0.1:${client}`;
+  const server = new Deno.Command("etcd", {
+    args: [
+      "--name=own",
+      `--data-dir=${dir}/data`,
+      `--listen-client-urls=http://127.0.0.1:${client}`,
+      `--advertise-client-urls=http://127.0.0.1:${client}`,
+      `--listen-peer-urls=http://127.0.0.1:${peer}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+      `--initial-cluster=own=http://127.0.0.1:${peer}`,
+      "--logger=zap",
+      "--log-level=error",
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const stop = async (): Promise<void> => {
+    try {
+      server.kill("SIGCONT");
+      server.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await server.status;
+    await Deno.remove(dir, { recursive: true });
+  };
+  try {
+    await waitFor(
+      async () => {
+        try {
+          const r = await fetch(`http://127.0.0.1:${client}/v3/kv/range`, {
+            method: "POST",
+            body: JSON.stringify({ key: btoa("x") }),
+          });
+          await r.body?.cancel();
+          return r.ok;
+        } catch {
+          return false;
+        }
+      },
+      `etcd on port ${client} to answer`,
+      10_000,
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, pid: server.pid, [Symbol.asyncDispose]: stop };
 }

@@ -16,6 +16,24 @@ for (const engine of engines) {
   const opts = { sanitizeOps: true, sanitizeResources: true, ignore: !engine.available };
 
   Deno.test(
+    `coord ${engine.name}: a release() racing close() resolves, and the lock is free after it`,
+    opts,
+    async () => {
+      const name = fresh("release-close");
+      for (let i = 0; i < 5; i++) {
+        const coord = await connect(engine.url, { ttl });
+        const held = await coord.lock(name);
+        const releasing = held.release();
+        await coord.close();
+        await releasing;
+        await using other = await connect(engine.url, { ttl });
+        await using taken = await other.tryLock(name);
+        assert.ok(taken !== undefined, "the lock stayed held after close()");
+      }
+    },
+  );
+
+  Deno.test(
     `coord ${engine.name}: fencing tokens increase strictly across members`,
     opts,
     async () => {

@@ -7,7 +7,7 @@ import { RespConnection } from "../../coord/_resp.ts";
 import { waitFor } from "../_util.ts";
 import { fencedWrite, initResource, readResource } from "./_fixtures/fenced_resource.ts";
 import { spawnMember } from "./_child.ts";
-import { engines, fresh, ownRedis } from "./_servers.ts";
+import { engines, fresh, ownEtcd, ownRedis } from "./_servers.ts";
 
 for (const engine of engines.filter((e) => e.name !== "memory")) {
   const ttl = engine.name === "etcd" ? 2_000 : 1_000;
@@ -167,3 +167,56 @@ Deno.test(
     }
   },
 );
+
+const etcd = engines.find((e) => e.name === "etcd")!;
+for (const [engine, own] of [[etcd, ownEtcd], [redis, ownRedis]] as const) {
+  Deno.test(
+    `coord ${engine.name}: close() on a frozen server ends the requests under way at once and ` +
+      "gives the revoke a bounded try, leaving nothing running",
+    { ignore: !engine.available },
+    async () => {
+      await using server = await own();
+      // A long TTL: before the fix, close() waited out the keepalive under way and then the
+      // revoke, each up to the TTL (~12 s here).
+      const coord = await connect(server.url, { ttl: 6_000 });
+      let frozen = false;
+      try {
+        await coord.lock("held");
+        Deno.kill(server.pid, "SIGSTOP");
+        frozen = true;
+        // A keepalive (every ttl / 3) and a lock's create are both under way when close() runs.
+        await new Promise((r) => setTimeout(r, 2_000 + 300));
+        const waiting = coord.lock("wanted");
+        const refused = assert.rejects(waiting, { name: "CoordinatorUnavailableError" });
+        await new Promise((r) => setTimeout(r, 100));
+        const t0 = performance.now();
+        await coord.close();
+        const took = performance.now() - t0;
+        await refused;
+        assert.ok(took < 1_600, `close() took ${Math.round(took)} ms`);
+      } finally {
+        if (frozen) Deno.kill(server.pid, "SIGCONT");
+        await coord.close();
+      }
+      // The test's op and resource sanitizers check that no request, timer or connection is left.
+    },
+  );
+}
+
+for (const engine of [etcd, redis]) {
+  Deno.test(
+    `coord ${engine.name}: close() on a live server still revokes the lease (its lock is free at once)`,
+    { ignore: !engine.available },
+    async () => {
+      const name = fresh("revoked");
+      const coord = await connect(engine.url, { ttl: 6_000 });
+      await coord.lock(name);
+      // A keepalive under way when close() runs (every 2 s) is ended, and the revoke still goes.
+      await new Promise((r) => setTimeout(r, 2_000));
+      await coord.close();
+      await using other = await connect(engine.url, { ttl: 2_000 });
+      await using taken = await other.tryLock(name);
+      assert.ok(taken !== undefined, "the lock stayed held after close()");
+    },
+  );
+}
