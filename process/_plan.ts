@@ -139,6 +139,19 @@ export function plan(cmd: string | string[], options: ExecuteOptions, label = "s
   }
   if (env !== undefined) {
     if (typeof env !== "object" || env === null) fail("env", "an object", env);
+    // Only own enumerable string keys become variables: an array would pass `0=A=1`, a Map an
+    // empty environment, and either would replace the whole environment without an error.
+    const proto: unknown = Object.getPrototypeOf(env);
+    if (proto !== Object.prototype && proto !== null) {
+      const kind = (proto as { constructor?: { name?: unknown } }).constructor?.name;
+      throw new TypeError(
+        `Cannot execute as 'env' must be a plain object of names to values: current value is ${
+          typeof kind === "string" && kind !== ""
+            ? `${/^[AEIOU]/.test(kind) ? "an" : "a"} ${clip(kind)}`
+            : "not a plain object"
+        }`,
+      );
+    }
     checkEnv(env);
   }
   if (typeof rootHelper !== "string") fail("rootHelper", "a string", rootHelper);

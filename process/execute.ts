@@ -53,7 +53,7 @@ export interface ExecuteOptions {
   cwd?: string;
   /** Written to the child's stdin, which is then closed (a string is sent as UTF-8). */
   input?: string | Uint8Array;
-  /** The child's whole environment: it **replaces** the parent's (oslo semantics). */
+  /** The child's whole environment, a plain object: it **replaces** the parent's (oslo semantics). */
   env?: Record<string, string>;
   /**
    * Which exit codes succeed: `true` → `[0]`, `false` → any, a number or a list of numbers.

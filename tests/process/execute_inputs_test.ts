@@ -46,6 +46,26 @@ Deno.test("execute() rejects NUL in env values, argv, cwd and rootHelper before 
   }
 });
 
+Deno.test("execute() rejects an env that is an array or a Map before spawning", async () => {
+  const cases: [unknown, string][] = [
+    [["A=1"], "an Array"],
+    [new Map([["A", "1"]]), "a Map"],
+    [new (class Vars {})(), "a Vars"],
+  ];
+  for (const [env, shown] of cases) {
+    const { error, spawned } = await refusal(["true"], { env: env as Record<string, string> });
+    assert.ok(error instanceof TypeError, String(error));
+    assert.equal(
+      error.message,
+      `Cannot execute as 'env' must be a plain object of names to values: current value is ${shown}`,
+    );
+    assert.equal(spawned, false);
+  }
+  // Without a prototype is still a plain mapping.
+  const bare = Object.assign(Object.create(null), { A: "1" });
+  assert.equal((await execute(["/usr/bin/env"], { env: bare })).stdout, "A=1\n");
+});
+
 Deno.test("execute() still passes an env that is valid, whole and alone", async () => {
   const { stdout } = await execute(["/usr/bin/env"], { env: { A: "x=y", B: "" } });
   assert.deepEqual(stdout.trim().split("\n").sort(), ["A=x=y", "B="]);
