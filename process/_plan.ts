@@ -121,6 +121,9 @@ export function plan(cmd: string | string[], options: ExecuteOptions, label = "s
   }
   if (cwd !== undefined) {
     if (typeof cwd !== "string") fail("cwd", "a string", cwd);
+    // Deno reads "" as no cwd at all, so the child would run in fjord's own directory (oslo's
+    // Popen fails with FileNotFoundError); an empty setting is a mistake, not "here".
+    if (cwd === "") fail("cwd", "a non-empty path", cwd);
     checkNul("cwd", cwd);
   }
   if (typeof attempts !== "number") fail("attempts", "a number", attempts);

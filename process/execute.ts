@@ -164,7 +164,7 @@ export interface ExecuteBinaryResult {
  * `logErrors` dumps) go to `getLogger()` at `loglevel` (default debug), as in oslo.
  *
  * Bad arguments fail before anything is spawned: an `env` name that is empty or contains `=` or
- * NUL, a NUL in an `env` value, in `cmd` or in `cwd` is a TypeError. A string `cmd` with a space
+ * NUL, a NUL in an `env` value, in `cmd` or in `cwd`, an empty `cwd` is a TypeError. A string `cmd` with a space
  * in it and no `shell` is still one program name; when no such program exists the error says
  * "pass arguments as separate strings, or set shell: true".
  *
@@ -174,8 +174,8 @@ export interface ExecuteBinaryResult {
  * @param cmd The program and its arguments, or one program name / shell script string.
  * @param options `binary: true` resolves with bytes instead of strings; see {@linkcode ExecuteOptions}.
  * @returns The child's stdout and stderr.
- * @throws {TypeError} When `cmd` is empty or not strings, an option has the wrong type, an `env`
- *   name is empty or holds `=` or NUL, or `cmd`, `cwd` or an `env` value holds NUL.
+ * @throws {TypeError} When `cmd` or `cwd` is empty, `cmd` is not strings, an option has the wrong
+ *   type, an `env` name is empty or holds `=` or NUL, or `cmd`, `cwd` or an `env` value holds NUL.
  * @throws {RangeError} When `attempts < 1`, `timeout <= 0`, `logErrors` or `loglevel` is unknown
  *   or a limit is negative.
  * @throws {NoRootWrapSpecifiedError} When `runAsRoot` is set, not running as root, and no

@@ -66,6 +66,18 @@ Deno.test("execute() rejects an env that is an array or a Map before spawning", 
   assert.equal((await execute(["/usr/bin/env"], { env: bare })).stdout, "A=1\n");
 });
 
+Deno.test("execute() rejects an empty cwd before spawning instead of running in its own", async () => {
+  for (const options of [{ cwd: "" }, { cwd: "", timeout: 30_000 }]) {
+    const { error, spawned } = await refusal(["pwd"], options);
+    assert.ok(error instanceof TypeError, String(error));
+    assert.equal(
+      error.message,
+      `Cannot execute as 'cwd' must be a non-empty path: current value is ""`,
+    );
+    assert.equal(spawned, false);
+  }
+});
+
 Deno.test("execute() still passes an env that is valid, whole and alone", async () => {
   const { stdout } = await execute(["/usr/bin/env"], { env: { A: "x=y", B: "" } });
   assert.deepEqual(stdout.trim().split("\n").sort(), ["A=x=y", "B="]);
