@@ -256,7 +256,8 @@ export class Future<T> implements PromiseLike<T> {
 
   /**
    * Calls `cb(future)` when the future is done, at once if it already is. Errors thrown by `cb`
-   * are logged and swallowed, never thrown into the executor.
+   * (or the rejection of the promise an async `cb` returns) are logged and swallowed, never
+   * thrown into the executor.
    *
    * @param cb The callback.
    * @throws {TypeError} When `cb` is not a function.
@@ -380,9 +381,19 @@ export class Future<T> implements PromiseLike<T> {
 
   #invoke(cb: (f: Future<never>) => void): void {
     try {
-      cb(this as unknown as Future<never>);
+      const returned: unknown = cb(this as unknown as Future<never>);
+      // An async callback fails by rejecting: unhandled, that rejection would end the process.
+      if (
+        returned !== undefined && typeof (returned as PromiseLike<unknown>)?.then === "function"
+      ) {
+        (returned as PromiseLike<unknown>).then(undefined, (err) => callbackFailed(cb, err));
+      }
     } catch (err) {
-      getLogger().error(`Failed to call done callback ${cb.name || "<anonymous>"}`, err);
+      callbackFailed(cb, err);
     }
   }
+}
+
+function callbackFailed(cb: (f: Future<never>) => void, err: unknown): void {
+  getLogger().error(`Failed to call done callback ${cb.name || "<anonymous>"}`, err);
 }

@@ -99,6 +99,25 @@ Deno.test("Future.addDoneCallback() runs at once when done, later otherwise, and
   }
 });
 
+Deno.test("Future.addDoneCallback() logs an async callback's rejection instead of leaving it unhandled", async () => {
+  using log = captureLog();
+  await using ex = new AsyncPoolExecutor({ maxWorkers: 1 });
+  const f = ex.submit(() => Promise.resolve("v"));
+  f.addDoneCallback(async function later(): Promise<void> {
+    await null;
+    throw new Error("async callback failed");
+  });
+  await f;
+  f.addDoneCallback(function atOnce(): Promise<void> {
+    return Promise.reject(new Error("async callback failed at once"));
+  });
+  // The test's sanitizer fails it on an unhandled rejection; let both rejections settle first.
+  await new Promise((r) => setTimeout(r, 1));
+  assert.equal(log.errors.length, 2);
+  assert.match(log.errors[0]!, /later/);
+  assert.match(log.errors[1]!, /atOnce/);
+});
+
 Deno.test("Future is awaitable and never raises an unhandled rejection by itself", async () => {
   const ex = new SynchronousExecutor();
   // A failed future nobody awaits: the test's sanitizers would catch an unhandled rejection.
