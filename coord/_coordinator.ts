@@ -58,6 +58,27 @@ export function checkWellFormed(value: string, param: string, action: string): v
   }
 }
 
+/**
+ * `o` of a call and its `signal`, checked up front so a wrong one is named: destructuring null, or
+ * `throwIfAborted()` / `AbortSignal.any()` on a non-signal, failed with a TypeError naming neither.
+ * `what` completes "Cannot …", e.g. `lock "jobs"`.
+ */
+export function checkCallOptions(o: unknown, what: string): void {
+  if (o === null || typeof o !== "object") {
+    throw new TypeError(
+      `Cannot ${what} as 'o' must be an object: current value is ${String(o)}`,
+    );
+  }
+  const { signal } = o as { signal?: unknown };
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(
+      `Cannot ${what} as 'signal' must be an AbortSignal: current value is ${
+        typeof signal === "object" ? Object.prototype.toString.call(signal) : String(signal)
+      }`,
+    );
+  }
+}
+
 function neverAborted(): AbortSignal {
   return new AbortController().signal;
 }
@@ -352,6 +373,7 @@ export class CoordinatorImpl implements Coordinator {
 
   async lock(name: string, o: DistributedLockOptions = {}): Promise<DistributedLock> {
     checkName(name, "name", "lock");
+    checkCallOptions(o, `lock "${name}"`);
     const { timeout } = o;
     if (
       timeout !== undefined && (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0)
@@ -392,6 +414,7 @@ export class CoordinatorImpl implements Coordinator {
 
   async join(group: string, o: { capabilities?: unknown } = {}): Promise<void> {
     checkName(group, "group", "join a group");
+    checkCallOptions(o, `join "${group}"`);
     let value: string | undefined;
     try {
       value = JSON.stringify(o.capabilities ?? null);
@@ -422,6 +445,7 @@ export class CoordinatorImpl implements Coordinator {
 
   watch(group: string, o: { signal?: AbortSignal } = {}): AsyncIterable<MembershipEvent> {
     checkName(group, "group", "watch a group");
+    checkCallOptions(o, `watch "${group}"`);
     this.#checkOpen(`watch "${group}"`);
     return this.#watch(`fjord/group/${enc(group)}/`, o.signal ?? neverAborted());
   }
@@ -451,6 +475,7 @@ export class CoordinatorImpl implements Coordinator {
 
   async campaign(group: string, o: { signal?: AbortSignal } = {}): Promise<Leadership> {
     checkName(group, "group", "campaign");
+    checkCallOptions(o, `campaign in "${group}"`);
     this.#checkOpen(`campaign in "${group}"`);
     const dir = `fjord/election/${enc(group)}/`;
     const { key, token } = await this.#enqueue(dir, o, `leadership of "${group}"`, OWN);
@@ -468,6 +493,7 @@ export class CoordinatorImpl implements Coordinator {
 
   observe(group: string, o: { signal?: AbortSignal } = {}): AsyncIterable<string | undefined> {
     checkName(group, "group", "observe a group");
+    checkCallOptions(o, `observe "${group}"`);
     this.#checkOpen(`observe "${group}"`);
     return this.#observe(`fjord/election/${enc(group)}/`, o.signal ?? neverAborted());
   }

@@ -6,7 +6,7 @@
 
 import { getLogger } from "../runtime/logger.ts";
 import { abortPromise } from "./_abort.ts";
-import { checkWellFormed, claimTick, CoordinatorImpl } from "./_coordinator.ts";
+import { checkCallOptions, checkWellFormed, claimTick, CoordinatorImpl } from "./_coordinator.ts";
 import type { Coordinator } from "./coordinator.ts";
 
 /**
@@ -87,24 +87,6 @@ function checkArgs(
   return coord;
 }
 
-// `o` and its `signal`, checked so a wrong one is named (AbortSignal.any() or destructuring
-// failed with a TypeError that named neither).
-function checkOptions(o: unknown, name: string, action: string): void {
-  if (o === null || typeof o !== "object") {
-    throw new TypeError(
-      `Cannot ${action} "${name}" as 'o' must be an object: current value is ${String(o)}`,
-    );
-  }
-  const { signal } = o as { signal?: unknown };
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new TypeError(
-      `Cannot ${action} "${name}" as 'signal' must be an AbortSignal: current value is ${
-        typeof signal === "object" ? Object.prototype.toString.call(signal) : String(signal)
-      }`,
-    );
-  }
-}
-
 async function claim(
   coord: CoordinatorImpl,
   name: string,
@@ -161,7 +143,7 @@ export async function claimExclusiveTick(
   o: ClaimTickOptions = {},
 ): Promise<ExclusiveTick | undefined> {
   const c = checkArgs(coord, name, interval, "claim a tick of");
-  checkOptions(o, name, "claim a tick of");
+  checkCallOptions(o, `claim a tick of "${name}"`);
   const { index = Math.floor(Date.now() / interval), signal } = o;
   if (!Number.isSafeInteger(index)) {
     throw new RangeError(
@@ -226,7 +208,7 @@ export async function runExclusivePeriodic(
       `Cannot run "${name}" as 'fn' must be a function: current value is ${String(fn)}`,
     );
   }
-  checkOptions(o, name, "run");
+  checkCallOptions(o, `run "${name}"`);
   const stops = [c.lostSignal];
   if (o.signal) stops.push(o.signal);
   const stop = AbortSignal.any(stops);

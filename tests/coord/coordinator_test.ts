@@ -424,6 +424,28 @@ Deno.test("coord: a name or member id with a lone surrogate is a TypeError namin
   );
 });
 
+Deno.test("coord: a call's bad 'o' or 'signal' is a TypeError naming it", async () => {
+  await using coord = await connect("memory://options");
+  const named = (param: string) => ({
+    name: "TypeError",
+    message: new RegExp(`'${param}' must be an`),
+  });
+  const notASignal = { signal: {} as AbortSignal };
+  const nothing = null as unknown as { signal?: AbortSignal };
+  // "o.signal?.throwIfAborted is not a function" and "Cannot read properties of null" named
+  // neither, and a lock() took a queue key first.
+  await assert.rejects(coord.lock("job", notASignal), named("signal"));
+  await assert.rejects(coord.lock("job", nothing), named("o"));
+  await assert.rejects(coord.campaign("g", notASignal), named("signal"));
+  await assert.rejects(coord.campaign("g", nothing), named("o"));
+  await assert.rejects(coord.join("g", null as unknown as { capabilities?: unknown }), named("o"));
+  assert.throws(() => coord.watch("g", notASignal), named("signal"));
+  assert.throws(() => coord.observe("g", notASignal), named("signal"));
+  // Nothing was queued: the lock is free at once.
+  await using held = await coord.tryLock("job");
+  assert.ok(held);
+});
+
 Deno.test("coord connect: a TTL over 24 days is a RangeError, not keepalives every millisecond", async () => {
   // 7e9 / 3 does not fit a timer, which then fires after 1 ms, again and again.
   await assert.rejects(connect("memory://x", { ttl: 7e9 }), {
