@@ -2,7 +2,10 @@
 // internal access to Services. (The launchers' signal hold is in _signal_hold.ts: a worker does
 // not load the signal handler.)
 
+import { describeValue } from "../runtime/_describe.ts";
 import type { RestartMethod, ServiceBase, Services } from "./service.ts";
+
+export { describeValue };
 
 const RESTART_METHODS: readonly string[] = ["reload", "mutate"];
 
@@ -16,17 +19,6 @@ export function checkRestartMethod(value: unknown): RestartMethod {
     );
   }
   return value as RestartMethod;
-}
-
-/** A short description of a value for error messages. */
-export function describeValue(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
-  if (typeof value === "object") {
-    const name = (value as object).constructor?.name;
-    return name ? `an instance of ${name}` : "an object";
-  }
-  return `${typeof value} ${String(value)}`;
 }
 
 /** Throws a TypeError naming `parameter` unless `value` is undefined or an object. */

@@ -6,6 +6,7 @@
  */
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { checkDelay, checkFunction, formatMs, type LoopPlan, LoopRunner } from "./_looping_base.ts";
 import { normalQuantile } from "./_normal_quantile.ts";
@@ -230,7 +231,8 @@ export interface BackOffStartOptions {
   minInterval?: number;
 }
 
-function clockOf(options: LoopingCallOptions | undefined): Clock {
+function clockOf(options: LoopingCallOptions | undefined, what: string): Clock {
+  checkClock(options?.clock, what);
   return options?.clock ?? systemClock;
 }
 
@@ -419,7 +421,7 @@ export class FixedIntervalLoopingCall<T = unknown> extends LoopingCallBase<T> {
    * @param fn The function to call; a returned promise is awaited (the call runs until it
    *   settles). Throw {@linkcode LoopingCallDone} to finish the loop.
    * @param options `clock`: the clock to use.
-   * @throws {TypeError} When `fn` is not a function.
+   * @throws {TypeError} When `fn` is not a function, or `clock` is not a Clock.
    */
   constructor(fn: () => unknown, options?: LoopingCallOptions) {
     checkFunction(fn, "create FixedIntervalLoopingCall");
@@ -427,7 +429,7 @@ export class FixedIntervalLoopingCall<T = unknown> extends LoopingCallBase<T> {
       "Fixed interval looping call",
       "A fixed interval looping call can only run one function at a time",
       fn,
-      clockOf(options),
+      clockOf(options, "create FixedIntervalLoopingCall"),
     );
   }
 
@@ -471,7 +473,7 @@ export class FixedIntervalWithTimeoutLoopingCall<T = unknown> extends LoopingCal
    *
    * @param fn The function to call; a returned promise is awaited.
    * @param options `clock`: the clock to use.
-   * @throws {TypeError} When `fn` is not a function.
+   * @throws {TypeError} When `fn` is not a function, or `clock` is not a Clock.
    */
   constructor(fn: () => unknown, options?: LoopingCallOptions) {
     checkFunction(fn, "create FixedIntervalWithTimeoutLoopingCall");
@@ -479,7 +481,7 @@ export class FixedIntervalWithTimeoutLoopingCall<T = unknown> extends LoopingCal
       "Fixed interval looping call with timeout checking.",
       "A fixed interval looping call with timeout checking and can only run one function at a time",
       fn,
-      clockOf(options),
+      clockOf(options, "create FixedIntervalWithTimeoutLoopingCall"),
     );
   }
 
@@ -544,7 +546,7 @@ export class DynamicLoopingCall<T = unknown> extends LoopingCallBase<T> {
    * @param fn Returns (or resolves to) the milliseconds to sleep before the next call, or
    *   `undefined` for `periodicIntervalMax`.
    * @param options `clock`: the clock to use.
-   * @throws {TypeError} When `fn` is not a function.
+   * @throws {TypeError} When `fn` is not a function, or `clock` is not a Clock.
    */
   constructor(
     fn: () => number | undefined | void | Promise<number | undefined | void>,
@@ -555,7 +557,7 @@ export class DynamicLoopingCall<T = unknown> extends LoopingCallBase<T> {
       "Dynamic interval looping call",
       "A dynamic interval looping call can only run one function at a time",
       fn,
-      clockOf(options),
+      clockOf(options, "create DynamicLoopingCall"),
     );
   }
 
@@ -640,7 +642,7 @@ export class BackOffLoopingCall<T = unknown> extends LoopingCallBase<T> {
    *
    * @param fn Returns (or resolves to) truthy on success, falsy on failure.
    * @param options `clock` and `random` (a uniform source in [0, 1)).
-   * @throws {TypeError} When `fn` or `random` is not a function.
+   * @throws {TypeError} When `fn` or `random` is not a function, or `clock` is not a Clock.
    */
   constructor(fn: () => unknown, options?: BackOffLoopingCallOptions) {
     checkFunction(fn, "create BackOffLoopingCall");
@@ -650,7 +652,7 @@ export class BackOffLoopingCall<T = unknown> extends LoopingCallBase<T> {
       "Dynamic backoff interval looping call",
       "A dynamic backoff interval looping call can only run one function at a time",
       fn,
-      clockOf(options),
+      clockOf(options, "create BackOffLoopingCall"),
     );
     this.#random = random;
   }

@@ -6,6 +6,7 @@
  */
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { type Config, periodicTaskOpts } from "../config/mod.ts";
 import type { Coordinator } from "../coord/coordinator.ts";
@@ -479,10 +480,12 @@ export abstract class PeriodicTasks {
    *
    * @param conf Where `run_external_periodic_tasks` is registered and read.
    * @param options `clock`, `random`, `coordinator`.
-   * @throws {TypeError} When `random` is not a function or `coordinator` is not a Coordinator.
+   * @throws {TypeError} When `random` is not a function, `coordinator` is not a Coordinator or
+   *   `clock` is not a Clock.
    */
   constructor(conf?: Config, options: PeriodicTasksOptions = {}) {
     const { clock = systemClock, random = Math.random, coordinator } = options;
+    checkClock(clock, "create PeriodicTasks");
     if (typeof random !== "function") {
       throw new TypeError("Cannot create PeriodicTasks as 'random' is not a function");
     }

@@ -8,6 +8,7 @@
 // The cross-Worker lock tables, shared with every Worker started here.
 import "../lock/_spawn.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { selectedIsolation } from "../runtime/selection.ts";
 import { isTaskRef, loadTask, taskModuleUrl, type TaskRef } from "../runtime/task_ref.ts";
@@ -316,6 +317,7 @@ export class ThreadGroup implements AsyncDisposable {
    *
    * @param options `maxThreads` (default 1000) and the timers' `clock`.
    * @throws {RangeError} When `maxThreads` is not an integer >= 1.
+   * @throws {TypeError} When `clock` is not a Clock.
    */
   constructor(options: ThreadGroupOptions = {}) {
     const { maxThreads = 1000, clock = systemClock } = options;
@@ -324,6 +326,7 @@ export class ThreadGroup implements AsyncDisposable {
         `Cannot create ThreadGroup as 'maxThreads' must be an integer >= 1: current value is ${maxThreads}`,
       );
     }
+    checkClock(clock, "create ThreadGroup");
     this.#maxThreads = maxThreads;
     this.#clock = clock;
     this.#workers = selectedIsolation().taskIsolation === "worker";
