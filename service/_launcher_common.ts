@@ -32,13 +32,22 @@ export function checkOptionsObject(value: unknown, what: string, parameter = "op
   }
 }
 
-/** Throws a TypeError naming `name` unless `value` is undefined or a boolean. */
-export function checkBooleanOption(value: unknown, what: string, name: string): void {
+/**
+ * Throws a TypeError naming `name` unless `value` is undefined or a boolean.
+ *
+ * @returns `value`, for `checkBooleanOption(o.flag, what, "flag") ?? fallback`.
+ */
+export function checkBooleanOption(
+  value: unknown,
+  what: string,
+  name: string,
+): boolean | undefined {
   if (value !== undefined && typeof value !== "boolean") {
     throw new TypeError(
       `Cannot ${what} as '${name}' must be a boolean: current value is ${describeValue(value)}`,
     );
   }
+  return value;
 }
 
 /** Whether `value` has ServiceBase's four methods. */

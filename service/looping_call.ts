@@ -8,6 +8,7 @@
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
+import { checkBooleanOption } from "./_launcher_common.ts";
 import { checkDelay, checkFunction, formatMs, type LoopPlan, LoopRunner } from "./_looping_base.ts";
 import { normalQuantile } from "./_normal_quantile.ts";
 import { LoopingCallTimeOut } from "./looping_call_errors.ts";
@@ -236,15 +237,6 @@ function clockOf(options: LoopingCallOptions | undefined, what: string): Clock {
   return options?.clock ?? systemClock;
 }
 
-function checkBoolean(value: unknown, what: string, param: string): boolean {
-  if (typeof value !== "boolean") {
-    throw new TypeError(
-      `Cannot ${what} as '${param}' must be a boolean: current value is ${String(value)}`,
-    );
-  }
-  return value;
-}
-
 function checkPositive(value: unknown, what: string, param: string): number {
   if (typeof value !== "number" || !(value > 0) || value === Infinity) {
     throw new RangeError(
@@ -303,9 +295,9 @@ function fixedPlan(options: FixedIntervalStartOptions, what: string, label: stri
   const interval = checkDelay(options?.interval, what, "interval");
   return {
     initialDelay: checkDelay(options.initialDelay ?? 0, what, "initialDelay"),
-    stopOnException: checkBoolean(options.stopOnException ?? true, what, "stopOnException"),
+    stopOnException: checkBooleanOption(options.stopOnException, what, "stopOnException") ?? true,
     timerThread: interval <= TIMER_THREAD_MAX_INTERVAL_MS,
-    precise: checkBoolean(options.precise ?? false, what, "precise"),
+    precise: checkBooleanOption(options.precise, what, "precise") ?? false,
     next: fixedSchedule(interval, label),
   };
 }
@@ -576,7 +568,8 @@ export class DynamicLoopingCall<T = unknown> extends LoopingCallBase<T> {
     const max = options.periodicIntervalMax === undefined
       ? undefined
       : checkDelay(options.periodicIntervalMax, what, "periodicIntervalMax");
-    const stopOnException = checkBoolean(options.stopOnException ?? true, what, "stopOnException");
+    const stopOnException = checkBooleanOption(options.stopOnException, what, "stopOnException") ??
+      true;
     loopOf(this).start({
       timerThread: false,
       precise: false,
