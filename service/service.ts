@@ -234,9 +234,18 @@ export class Services {
    *
    * @param s The service.
    * @throws {TypeError} When `s` does not implement {@linkcode ServiceBase}.
+   * @throws {DOMException} `InvalidStateError` after `stop()` (until a `restart()`).
    */
   add(s: ServiceBase): void {
     checkServiceBase(s, "s");
+    // stop() has stopped (or is stopping) the services it knew: one started now would run on
+    // with nobody to stop it, and wait() would wait for it.
+    if (this.#stopRequested) {
+      throw new DOMException(
+        "Cannot add service as the services were stopped",
+        "InvalidStateError",
+      );
+    }
     this.#services.push(s);
     this.#starts.push(this.#run(s));
   }
