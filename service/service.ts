@@ -7,6 +7,8 @@
 
 import { getLogger } from "../runtime/logger.ts";
 import {
+  checkBooleanOption,
+  checkOptionsObject,
   checkRestartMethod,
   checkServiceBase,
   isServiceLike,
@@ -256,9 +258,12 @@ export class Services {
    *
    * @param options `graceful` is passed to each service's `stop()` (default `false`, as oslo).
    * @returns A promise that resolves when every `stop()` has settled.
+   * @throws {TypeError} When `options` is not an object or `graceful` not a boolean.
    * @throws {Error} The first error a service's `stop()` threw (the others are still stopped).
    */
   stop(options: { graceful?: boolean } = {}): Promise<void> {
+    checkOptionsObject(options, "stop services");
+    checkBooleanOption(options.graceful, "stop services", "graceful");
     // A stop asked for while restart() is stopping the services must keep them stopped.
     this.#stopRequested = true;
     return this.#stopAll(options);

@@ -15,6 +15,7 @@ import { isTaskRef, loadTask, taskModuleUrl, type TaskRef } from "../runtime/tas
 import { deserializeError } from "../runtime/_error_transfer.ts";
 // Types only: the entry module itself runs in the Worker.
 import type { ThreadInit, ThreadReply } from "./_thread_entry.ts";
+import { checkBooleanOption, checkOptionsObject } from "./_launcher_common.ts";
 import { DynamicLoopingCall, FixedIntervalLoopingCall } from "./looping_call.ts";
 
 let nextIdent = 1;
@@ -461,11 +462,15 @@ export class ThreadGroup implements AsyncDisposable {
    * @param options `wait`: also wait for each timer's loop to end (errors are logged as
    *   "Error waiting on timer.").
    * @returns A promise that resolves when done.
+   * @throws {TypeError} When `options` is not an object or `wait` not a boolean (rejects).
    */
   async stopTimers(options: StopTimersOptions = {}): Promise<void> {
+    checkOptionsObject(options, "stop timers");
+    // A truthy string ("false") must not turn waiting on.
+    const wait = checkBooleanOption(options.wait, "stop timers", "wait") ?? false;
     const timers = this.#timers.splice(0);
     for (const timer of timers) timer.stop();
-    if (options.wait) {
+    if (wait) {
       for (const timer of timers) {
         try {
           await timer.wait();
@@ -483,9 +488,12 @@ export class ThreadGroup implements AsyncDisposable {
    *   logged as "Error waiting on thread."); the default aborts every thread's signal,
    *   terminates Worker threads and drops them from `threads` at once.
    * @returns A promise that resolves when done.
+   * @throws {TypeError} When `options` is not an object or `graceful` not a boolean (rejects).
    */
   async stop(options: ThreadGroupStopOptions = {}): Promise<void> {
-    const graceful = options.graceful ?? false;
+    checkOptionsObject(options, "stop ThreadGroup");
+    // A truthy string ("no") must not make the stop wait for every thread.
+    const graceful = checkBooleanOption(options.graceful, "stop ThreadGroup", "graceful") ?? false;
     await this.stopTimers({ wait: graceful });
     if (graceful) {
       for (const thread of [...this.#threads]) {

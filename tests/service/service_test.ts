@@ -172,3 +172,17 @@ Deno.test("Services.add() after stop() throws InvalidStateError instead of start
   await services.wait();
   assert.ok(log.includes("start b"), log.join(", "));
 });
+
+Deno.test("Services.stop() rejects a graceful flag that is not a boolean before stopping anything", async () => {
+  const log: string[] = [];
+  const services = new Services();
+  services.add(new Recorder("a", log));
+  // "no" used to reach every service's stop() as a truthy graceful.
+  assert.throws(() => services.stop({ graceful: "no" as unknown as boolean }), {
+    name: "TypeError",
+    message: "Cannot stop services as 'graceful' must be a boolean: current value is string no",
+  });
+  assert.ok(!log.some((line) => line.startsWith("stop")), log.join(", "));
+  await services.stop();
+  await services.wait();
+});

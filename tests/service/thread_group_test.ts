@@ -371,3 +371,28 @@ Deno.test("ThreadGroup accepts timers again after stop(), as oslo does", async (
   assert.equal(timer.running, false);
   assert.equal(clock.pending, 0);
 });
+
+Deno.test("ThreadGroup.stop() and stopTimers() reject a flag that is not a boolean instead of reading it as truthy", async () => {
+  useBackend("cooperative");
+  const tg = new ThreadGroup();
+  const thread = tg.addThread((o: { signal: AbortSignal }) =>
+    new Promise<void>((resolve) => o.signal.addEventListener("abort", () => resolve()))
+  );
+  // "no" used to count as graceful: the stop then waited for a thread that never ends.
+  await assert.rejects(tg.stop({ graceful: "no" as unknown as boolean }), {
+    name: "TypeError",
+    message: "Cannot stop ThreadGroup as 'graceful' must be a boolean: current value is string no",
+  });
+  await assert.rejects(tg.stopTimers({ wait: "false" as unknown as boolean }), {
+    name: "TypeError",
+    message: "Cannot stop timers as 'wait' must be a boolean: current value is string false",
+  });
+  await assert.rejects(tg.stop(null as unknown as undefined), {
+    name: "TypeError",
+    message: "Cannot stop ThreadGroup as 'options' must be an object: current value is null",
+  });
+  assert.equal(tg.threads.length, 1);
+  await tg.stop();
+  await thread.wait().catch(() => {});
+  assert.equal(tg.threads.length, 0);
+});
