@@ -487,10 +487,11 @@ export abstract class PeriodicTasks {
    *
    * @param conf Where `run_external_periodic_tasks` is registered and read.
    * @param options `clock`, `random`, `coordinator`.
-   * @throws {TypeError} When `random` is not a function, `coordinator` is not a Coordinator or
-   *   `clock` is not a Clock.
+   * @throws {TypeError} When `options` is not an object, `random` is not a function,
+   *   `coordinator` is not a Coordinator or `clock` is not a Clock.
    */
   constructor(conf?: Config, options: PeriodicTasksOptions = {}) {
+    checkOptionsObject(options, "create PeriodicTasks");
     const { clock = systemClock, random = Math.random, coordinator } = options;
     checkClock(clock, "create PeriodicTasks");
     if (typeof random !== "function") {

@@ -99,8 +99,10 @@ export class Service implements ServiceBase {
    *
    * @param options `threads`: the group's `maxThreads` (default 1000).
    * @throws {RangeError} When `threads` is not a positive integer (from `ThreadGroup`).
+   * @throws {TypeError} When `options` is not an object.
    */
   constructor(options: ServiceOptions = {}) {
+    checkOptionsObject(options, "create Service");
     const { threads = 1000 } = options;
     this.tg = new ThreadGroup({ maxThreads: threads });
   }
@@ -223,9 +225,10 @@ export class Services {
    * Creates an empty set.
    *
    * @param options `restartMethod`: `"reload"` (default) or `"mutate"`.
-   * @throws {TypeError} When `restartMethod` is neither.
+   * @throws {TypeError} When `options` is not an object, or `restartMethod` is neither.
    */
   constructor(options: ServicesOptions = {}) {
+    checkOptionsObject(options, "create Services");
     this.#restartMethod = checkRestartMethod(options.restartMethod ?? "reload");
     // A failure nobody waits for must not crash the isolate as an unhandled rejection.
     this.#failed.promise.catch(() => {});

@@ -318,9 +318,10 @@ export class ThreadGroup implements AsyncDisposable {
    *
    * @param options `maxThreads` (default 1000) and the timers' `clock`.
    * @throws {RangeError} When `maxThreads` is not an integer >= 1.
-   * @throws {TypeError} When `clock` is not a Clock.
+   * @throws {TypeError} When `options` is not an object or `clock` not a Clock.
    */
   constructor(options: ThreadGroupOptions = {}) {
+    checkOptionsObject(options, "create ThreadGroup");
     const { maxThreads = 1000, clock = systemClock } = options;
     if (!Number.isInteger(maxThreads) || maxThreads < 1) {
       throw new RangeError(
@@ -422,13 +423,14 @@ export class ThreadGroup implements AsyncDisposable {
    * @param options `initialDelay` (ms), `stopOnException`.
    * @returns The started timer.
    * @throws {RangeError} When a duration is negative or not finite.
-   * @throws {TypeError} When `fn` is not a function.
+   * @throws {TypeError} When `fn` is not a function or `options` not an object.
    */
   addTimer(
     interval: number,
     fn: () => unknown,
     options: AddTimerOptions = {},
   ): FixedIntervalLoopingCall {
+    checkOptionsObject(options, "add timer");
     const timer = new FixedIntervalLoopingCall(fn, { clock: this.#clock }).start({
       interval,
       ...options,
@@ -445,12 +447,13 @@ export class ThreadGroup implements AsyncDisposable {
    * @param options `initialDelay`, `periodicIntervalMax` (ms), `stopOnException`.
    * @returns The started timer.
    * @throws {RangeError} When a duration is negative or not finite.
-   * @throws {TypeError} When `fn` is not a function.
+   * @throws {TypeError} When `fn` is not a function or `options` not an object.
    */
   addDynamicTimer(
     fn: () => number | undefined | void | Promise<number | undefined | void>,
     options: AddDynamicTimerOptions = {},
   ): DynamicLoopingCall {
+    checkOptionsObject(options, "add timer");
     const timer = new DynamicLoopingCall(fn, { clock: this.#clock }).start(options);
     this.#timers.push(timer);
     return timer;

@@ -5,7 +5,10 @@ import {
   FixedIntervalLoopingCall,
   initBackend,
   LoopingCallDone,
+  PeriodicTasks,
   resetBackend,
+  Service,
+  Services,
   TaskNotFoundError,
   Thread,
   ThreadGroup,
@@ -395,4 +398,26 @@ Deno.test("ThreadGroup.stop() and stopTimers() reject a flag that is not a boole
   await tg.stop();
   await thread.wait().catch(() => {});
   assert.equal(tg.threads.length, 0);
+});
+
+Deno.test("ThreadGroup, Service, Services and PeriodicTasks reject options that are not an object", () => {
+  useBackend("cooperative");
+  class Tasks extends PeriodicTasks {}
+  // 5 used to be read as "no options"; null failed reading a property of it.
+  const calls: [string, (o: never) => unknown][] = [
+    ["create ThreadGroup", (o) => new ThreadGroup(o)],
+    ["create Service", (o) => new Service(o)],
+    ["create Services", (o) => new Services(o)],
+    ["create PeriodicTasks", (o) => new Tasks(undefined, o)],
+    ["add timer", (o) => new ThreadGroup().addTimer(10, () => {}, o)],
+    ["add timer", (o) => new ThreadGroup().addDynamicTimer(() => 10, o)],
+  ];
+  for (const [what, call] of calls) {
+    for (const [value, shown] of [[5, "number 5"], [null, "null"]] as const) {
+      assert.throws(() => call(value as never), {
+        name: "TypeError",
+        message: `Cannot ${what} as 'options' must be an object: current value is ${shown}`,
+      });
+    }
+  }
 });
