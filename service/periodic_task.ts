@@ -244,11 +244,7 @@ function resolveMeta(options: PeriodicTaskOptions, what: string): TaskMeta {
     );
   }
   for (const [key, value] of Object.entries({ runImmediately, externalProcessOk, enabled })) {
-    if (typeof value !== "boolean") {
-      throw new TypeError(
-        `Cannot ${what} as '${key}' must be a boolean: current value is ${String(value)}`,
-      );
-    }
+    checkBooleanOption(value, what, key);
   }
   if (name !== undefined && (typeof name !== "string" || name === "")) {
     throw new TypeError(

@@ -334,3 +334,23 @@ Deno.test("runPeriodicTasks() and runPeriodicTasksInParallel() reject a raiseOnE
   using _log = captureLog();
   assert.equal(await tasks.runPeriodicTasks(undefined, { raiseOnError: false }), 60_000);
 });
+
+Deno.test("periodicTask() describes a non-boolean flag as the rest of the folder does", () => {
+  // It said "current value is yes" where the launchers and looping calls say "string yes".
+  const cases: [Record<string, unknown>, string][] = [
+    [{ runImmediately: "yes" }, "'runImmediately' must be a boolean: current value is string yes"],
+    [{ externalProcessOk: 1 }, "'externalProcessOk' must be a boolean: current value is number 1"],
+    [{ enabled: null }, "'enabled' must be a boolean: current value is null"],
+  ];
+  for (const [options, must] of cases) {
+    assert.throws(() => periodicTask(options as never), {
+      name: "TypeError",
+      message: `Cannot use periodicTask as ${must}`,
+    });
+    class Tasks extends PeriodicTasks {}
+    assert.throws(() => new Tasks().addPeriodicTask(() => {}, options as never), {
+      name: "TypeError",
+      message: `Cannot add periodic task as ${must}`,
+    });
+  }
+});
