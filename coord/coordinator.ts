@@ -6,6 +6,7 @@
  */
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
 import { checkWellFormed, CoordinatorImpl } from "./_coordinator.ts";
 import { EtcdStore } from "./_etcd_store.ts";
 import { MemoryStore } from "./_memory_store.ts";
@@ -352,6 +353,7 @@ export async function connect(url: string | URL, o: ConnectOptions = {}): Promis
     );
   }
   checkWellFormed(memberId, "memberId", "connect");
+  checkClock(o.clock, "connect");
   if (typeof requestedTtl !== "number" || !Number.isFinite(requestedTtl) || requestedTtl <= 0) {
     throw new RangeError(
       `Cannot connect as 'ttl' must be a positive number of ms: current value is ${requestedTtl}`,

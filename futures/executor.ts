@@ -6,6 +6,7 @@
  */
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { resolveRestartPolicy, type RestartPolicy } from "../runtime/restart_policy.ts";
 import { isTaskRef, taskModuleUrl, type TaskRef } from "../runtime/task_ref.ts";
@@ -436,8 +437,8 @@ export abstract class BaseExecutor implements Executor {
    * @param options Pool options.
    * @throws {RangeError} When `maxWorkers` or `tasksPerWorker` is not an integer >= 1, or
    *   `taskTimeout` is not a number >= 0.
-   * @throws {TypeError} When `checkAndReject` is given and is not a function, or `restart` is
-   *   not a valid restart policy.
+   * @throws {TypeError} When `checkAndReject` is given and is not a function, `restart` is
+   *   not a valid restart policy, or `clock` is not a Clock.
    */
   protected constructor(
     kind: "inline" | "async" | "worker" | "process",
@@ -451,6 +452,7 @@ export abstract class BaseExecutor implements Executor {
         }`,
       );
     }
+    checkClock(options.clock, "create executor");
     this.#checkAndReject = checkAndReject;
     this.#taskTimeout = checkTimeout(options.taskTimeout, "create executor", "taskTimeout");
     this.#clock = clock;

@@ -5,6 +5,7 @@
  */
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { clockError } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { futureInternals } from "./_future_control.ts";
 import { badTimeout } from "./_timeout.ts";
@@ -310,7 +311,8 @@ export class Future<T> implements PromiseLike<T> {
 
   #wait(options: FutureWaitOptions): Promise<void> {
     const { timeout, signal, clock = systemClock } = options;
-    const invalid = badTimeout(timeout, "wait for future");
+    const invalid = badTimeout(timeout, "wait for future") ??
+      clockError(options.clock, "wait for future");
     if (invalid) return Promise.reject(invalid);
     if (this.#state >= FINISHED) return Promise.resolve();
     if (signal?.aborted) return Promise.reject(signal.reason);

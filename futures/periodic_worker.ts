@@ -6,6 +6,7 @@
  */
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { badTimeout } from "./_timeout.ts";
 import type { Executor } from "./executor.ts";
@@ -327,8 +328,8 @@ export class PeriodicWorker implements AsyncDisposable {
    *
    * @param callables `[fn, args?]` pairs; every `fn` must come from {@linkcode periodic}.
    * @param options `executorFactory`, `scheduleStrategy`, `clock`, `onFailure`.
-   * @throws {TypeError} When a callable is not a periodic function, or `onFailure` /
-   *   `executorFactory` is not a function.
+   * @throws {TypeError} When a callable is not a periodic function, `onFailure` /
+   *   `executorFactory` is not a function, or `clock` is not a Clock.
    * @throws {RangeError} When `scheduleStrategy` is unknown.
    */
   constructor(
@@ -341,6 +342,7 @@ export class PeriodicWorker implements AsyncDisposable {
       clock = systemClock,
       onFailure,
     } = options;
+    checkClock(options.clock, "create PeriodicWorker");
     if (onFailure !== undefined && typeof onFailure !== "function") {
       throw new TypeError(
         `Cannot create PeriodicWorker as 'onFailure' must be a function: current value is ${

@@ -54,7 +54,7 @@ export class SynchronousExecutor extends BaseExecutor {
    * @param options `clock`.
    */
   constructor(options: SynchronousExecutorOptions = {}) {
-    super("inline", options.clock ? { clock: options.clock } : {});
+    super("inline", options.clock !== undefined ? { clock: options.clock } : {});
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { clockError } from "../runtime/_check_clock.ts";
 import { futureInternals } from "./_future_control.ts";
 import { badTimeout } from "./_timeout.ts";
 import { Future } from "./future.ts";
@@ -79,7 +80,7 @@ function waitFor(
 ): Promise<DoneAndNotDone> {
   const { timeout, signal, clock = systemClock } = options;
   const action = any ? "wait for any" : "wait for all";
-  const invalid = badTimeout(timeout, action);
+  const invalid = badTimeout(timeout, action) ?? clockError(options.clock, action);
   if (invalid) return Promise.reject(invalid);
   const all = typeof (fs as Partial<Iterable<unknown>>)?.[Symbol.iterator] === "function"
     ? new Set(fs)
@@ -145,7 +146,7 @@ function waitFor(
  * @returns `{ done, notDone }`; on timeout the partition as it is (futurist does not raise).
  *   An empty input resolves at once with two empty sets.
  * @throws {RangeError} When `timeout` is negative.
- * @throws {TypeError} When `fs` is not an iterable of futures.
+ * @throws {TypeError} When `fs` is not an iterable of futures, or `clock` is not a Clock.
  *
  * @example
  * ```ts
@@ -175,7 +176,7 @@ export function waitForAny(
  * @param options `timeout` (ms), `signal`, `clock`.
  * @returns `{ done, notDone }`; on timeout the partition as it is.
  * @throws {RangeError} When `timeout` is negative.
- * @throws {TypeError} When `fs` is not an iterable of futures.
+ * @throws {TypeError} When `fs` is not an iterable of futures, or `clock` is not a Clock.
  *
  * @example
  * ```ts

@@ -15,6 +15,7 @@
 //    and timeout take effect at once.
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
 import { type LockFile, openLockFile } from "./_lock_file.ts";
 import type { FileLock, FileLockAcquireOptions, FileLockMode } from "./file_lock.ts";
 import { acquireWithDeadline, type Deadline, deadlineOf, msLeft } from "./_mutex.ts";
@@ -84,6 +85,7 @@ export class FileLockImpl implements FileLock {
   acquire(o: FileLockAcquireOptions = {}): Promise<boolean> {
     const { blocking = true, signal, timeout, clock = systemClock } = o;
     checkTimeout(timeout);
+    checkClock(o.clock, "acquire lock");
     return this.acquireUntil(
       blocking,
       signal,

@@ -7,6 +7,7 @@
 
 import type { Coordinator } from "../coord/coordinator.ts";
 import { systemClock } from "../runtime/clock.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { writesDebug } from "../runtime/_debug_drop.ts";
 import { selectedBackendType } from "../runtime/selection.ts";
@@ -150,6 +151,7 @@ function checkOptions(o: LockOptions, what: string): void {
     throw new TypeError(`Cannot ${what} as 'o' must be an object: current value is ${String(o)}`);
   }
   checkTimeout(o.timeout);
+  checkClock(o.clock, what);
   checkMode(o.fileLockMode, what);
   checkFlag(o.external, "external", what);
   checkFlag(o.fair, "fair", what);

@@ -1,4 +1,5 @@
 import type { Clock } from "../runtime/clock.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { checkTimeout } from "./_file_lock.ts";
 import { deadlineOf, timeoutError } from "./_give_up.ts";
@@ -183,6 +184,7 @@ export class ReaderWriterLock {
   #request(write: boolean, o: ReaderWriterLockOptions): Promise<Disposable> {
     const { signal, timeout, clock = systemClock } = o;
     checkTimeout(timeout);
+    checkClock(o.clock, "acquire lock");
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#queue.size === 0 && this.#free(write)) {
       return Promise.resolve(this.#hold(write));

@@ -3,6 +3,7 @@
 // run, not when fjord is imported.
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { clip } from "../config/_clip.ts";
 import type {
@@ -168,6 +169,7 @@ export function plan(cmd: string | string[], options: ExecuteOptions, label = "s
       fail(name, "a function", callback);
     }
   }
+  checkClock(options.clock, "execute");
   const allowed = allowedCodes(options.checkExitCode);
   const limits = options.prlimit === undefined ? undefined : limitEntries(options.prlimit);
 

@@ -32,9 +32,9 @@ export interface RestartPolicy {
   window?: number;
   /** Delay between restarts of a worker that keeps dying. */
   backoff?: {
-    /** The delay before the second restart within the window, ms (default 100). */
+    /** The delay before the second restart within the window, ms: finite, ≥ 0 (default 100). */
     initial?: number;
-    /** The largest delay, ms (default 5 000). */
+    /** The largest delay, ms: finite, ≥ `initial` (default 5 000). */
     max?: number;
     /** The growth factor per restart, ≥ 1 (default 2). */
     factor?: number;
@@ -64,7 +64,7 @@ function check(
   name: string,
   min: number,
   fallback: number,
-  integer = false,
+  kind: "integer" | "finite" | "any" = "any",
 ): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || Number.isNaN(value)) {
@@ -72,11 +72,13 @@ function check(
       `Cannot use restart policy as '${name}' must be a number: current value is ${String(value)}`,
     );
   }
-  if (value < min || (integer && value !== Infinity && !Number.isInteger(value))) {
+  const bad = value < min ||
+    (kind === "integer" && value !== Infinity && !Number.isInteger(value)) ||
+    (kind === "finite" && !Number.isFinite(value));
+  if (bad) {
+    const what = kind === "integer" ? "an integer " : kind === "finite" ? "a finite number " : "";
     throw new RangeError(
-      `Cannot use restart policy as '${name}' must be ${
-        integer ? "an integer " : ""
-      }>= ${min}: current value is ${value}`,
+      `Cannot use restart policy as '${name}' must be ${what}>= ${min}: current value is ${value}`,
     );
   }
   return value;
@@ -99,12 +101,22 @@ export function resolveRestartPolicy(policy: RestartPolicy | undefined): Resolve
   }
   const d = DEFAULT_RESTART_POLICY;
   const b = policy.backoff ?? {};
-  const initial = check(b.initial, "restart.backoff.initial", 0, d.initial);
+  if (typeof b !== "object") {
+    throw new TypeError(
+      `Cannot use restart policy as 'restart.backoff' must be an object: current value is ${
+        String(b)
+      }`,
+    );
+  }
+  // A delay of Infinity (the initial one, or a cap of Infinity that factor ** n reaches) is a
+  // sleep that never ends: the worker stayed "restarting" forever. A factor of Infinity stays
+  // allowed: it jumps straight to the (finite) cap.
+  const initial = check(b.initial, "restart.backoff.initial", 0, d.initial, "finite");
   const resolved = {
-    maxRestarts: check(policy.maxRestarts, "restart.maxRestarts", 0, d.maxRestarts, true),
+    maxRestarts: check(policy.maxRestarts, "restart.maxRestarts", 0, d.maxRestarts, "integer"),
     window: check(policy.window, "restart.window", 1, d.window),
     initial,
-    max: check(b.max, "restart.backoff.max", initial, Math.max(d.max, initial)),
+    max: check(b.max, "restart.backoff.max", initial, Math.max(d.max, initial), "finite"),
     factor: check(b.factor, "restart.backoff.factor", 1, d.factor),
   };
   return Object.freeze(resolved);

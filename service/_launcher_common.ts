@@ -2,7 +2,10 @@
 // internal access to Services. (The launchers' signal hold is in _signal_hold.ts: a worker does
 // not load the signal handler.)
 
+import { describeValue } from "../runtime/_describe.ts";
 import type { RestartMethod, ServiceBase, Services } from "./service.ts";
+
+export { describeValue };
 
 const RESTART_METHODS: readonly string[] = ["reload", "mutate"];
 
@@ -18,17 +21,6 @@ export function checkRestartMethod(value: unknown): RestartMethod {
   return value as RestartMethod;
 }
 
-/** A short description of a value for error messages. */
-export function describeValue(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
-  if (typeof value === "object") {
-    const name = (value as object).constructor?.name;
-    return name ? `an instance of ${name}` : "an object";
-  }
-  return `${typeof value} ${String(value)}`;
-}
-
 /** Throws a TypeError naming `parameter` unless `value` is undefined or an object. */
 export function checkOptionsObject(value: unknown, what: string, parameter = "options"): void {
   if (value !== undefined && (value === null || typeof value !== "object")) {
@@ -40,13 +32,22 @@ export function checkOptionsObject(value: unknown, what: string, parameter = "op
   }
 }
 
-/** Throws a TypeError naming `name` unless `value` is undefined or a boolean. */
-export function checkBooleanOption(value: unknown, what: string, name: string): void {
+/**
+ * Throws a TypeError naming `name` unless `value` is undefined or a boolean.
+ *
+ * @returns `value`, for `checkBooleanOption(o.flag, what, "flag") ?? fallback`.
+ */
+export function checkBooleanOption(
+  value: unknown,
+  what: string,
+  name: string,
+): boolean | undefined {
   if (value !== undefined && typeof value !== "boolean") {
     throw new TypeError(
       `Cannot ${what} as '${name}' must be a boolean: current value is ${describeValue(value)}`,
     );
   }
+  return value;
 }
 
 /** Whether `value` has ServiceBase's four methods. */

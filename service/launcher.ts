@@ -75,6 +75,7 @@ export class Launcher implements AsyncDisposable {
    * @param options `workers`: must be 1 (or omitted).
    * @throws {TypeError} When `s` is not a service or `workers` is not an integer.
    * @throws {RangeError} When `workers` is not 1.
+   * @throws {DOMException} `InvalidStateError` after `stop()` (until a `restart()`).
    */
   launchService(s: ServiceBase, options: { workers?: 1 } = {}): void {
     const workers = checkWorkers(options.workers, "launch service");

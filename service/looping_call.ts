@@ -6,7 +6,9 @@
  */
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
+import { checkBooleanOption } from "./_launcher_common.ts";
 import { checkDelay, checkFunction, formatMs, type LoopPlan, LoopRunner } from "./_looping_base.ts";
 import { normalQuantile } from "./_normal_quantile.ts";
 import { LoopingCallTimeOut } from "./looping_call_errors.ts";
@@ -230,17 +232,9 @@ export interface BackOffStartOptions {
   minInterval?: number;
 }
 
-function clockOf(options: LoopingCallOptions | undefined): Clock {
+function clockOf(options: LoopingCallOptions | undefined, what: string): Clock {
+  checkClock(options?.clock, what);
   return options?.clock ?? systemClock;
-}
-
-function checkBoolean(value: unknown, what: string, param: string): boolean {
-  if (typeof value !== "boolean") {
-    throw new TypeError(
-      `Cannot ${what} as '${param}' must be a boolean: current value is ${String(value)}`,
-    );
-  }
-  return value;
 }
 
 function checkPositive(value: unknown, what: string, param: string): number {
@@ -301,9 +295,9 @@ function fixedPlan(options: FixedIntervalStartOptions, what: string, label: stri
   const interval = checkDelay(options?.interval, what, "interval");
   return {
     initialDelay: checkDelay(options.initialDelay ?? 0, what, "initialDelay"),
-    stopOnException: checkBoolean(options.stopOnException ?? true, what, "stopOnException"),
+    stopOnException: checkBooleanOption(options.stopOnException, what, "stopOnException") ?? true,
     timerThread: interval <= TIMER_THREAD_MAX_INTERVAL_MS,
-    precise: checkBoolean(options.precise ?? false, what, "precise"),
+    precise: checkBooleanOption(options.precise, what, "precise") ?? false,
     next: fixedSchedule(interval, label),
   };
 }
@@ -419,7 +413,7 @@ export class FixedIntervalLoopingCall<T = unknown> extends LoopingCallBase<T> {
    * @param fn The function to call; a returned promise is awaited (the call runs until it
    *   settles). Throw {@linkcode LoopingCallDone} to finish the loop.
    * @param options `clock`: the clock to use.
-   * @throws {TypeError} When `fn` is not a function.
+   * @throws {TypeError} When `fn` is not a function, or `clock` is not a Clock.
    */
   constructor(fn: () => unknown, options?: LoopingCallOptions) {
     checkFunction(fn, "create FixedIntervalLoopingCall");
@@ -427,7 +421,7 @@ export class FixedIntervalLoopingCall<T = unknown> extends LoopingCallBase<T> {
       "Fixed interval looping call",
       "A fixed interval looping call can only run one function at a time",
       fn,
-      clockOf(options),
+      clockOf(options, "create FixedIntervalLoopingCall"),
     );
   }
 
@@ -471,7 +465,7 @@ export class FixedIntervalWithTimeoutLoopingCall<T = unknown> extends LoopingCal
    *
    * @param fn The function to call; a returned promise is awaited.
    * @param options `clock`: the clock to use.
-   * @throws {TypeError} When `fn` is not a function.
+   * @throws {TypeError} When `fn` is not a function, or `clock` is not a Clock.
    */
   constructor(fn: () => unknown, options?: LoopingCallOptions) {
     checkFunction(fn, "create FixedIntervalWithTimeoutLoopingCall");
@@ -479,7 +473,7 @@ export class FixedIntervalWithTimeoutLoopingCall<T = unknown> extends LoopingCal
       "Fixed interval looping call with timeout checking.",
       "A fixed interval looping call with timeout checking and can only run one function at a time",
       fn,
-      clockOf(options),
+      clockOf(options, "create FixedIntervalWithTimeoutLoopingCall"),
     );
   }
 
@@ -544,7 +538,7 @@ export class DynamicLoopingCall<T = unknown> extends LoopingCallBase<T> {
    * @param fn Returns (or resolves to) the milliseconds to sleep before the next call, or
    *   `undefined` for `periodicIntervalMax`.
    * @param options `clock`: the clock to use.
-   * @throws {TypeError} When `fn` is not a function.
+   * @throws {TypeError} When `fn` is not a function, or `clock` is not a Clock.
    */
   constructor(
     fn: () => number | undefined | void | Promise<number | undefined | void>,
@@ -555,7 +549,7 @@ export class DynamicLoopingCall<T = unknown> extends LoopingCallBase<T> {
       "Dynamic interval looping call",
       "A dynamic interval looping call can only run one function at a time",
       fn,
-      clockOf(options),
+      clockOf(options, "create DynamicLoopingCall"),
     );
   }
 
@@ -574,7 +568,8 @@ export class DynamicLoopingCall<T = unknown> extends LoopingCallBase<T> {
     const max = options.periodicIntervalMax === undefined
       ? undefined
       : checkDelay(options.periodicIntervalMax, what, "periodicIntervalMax");
-    const stopOnException = checkBoolean(options.stopOnException ?? true, what, "stopOnException");
+    const stopOnException = checkBooleanOption(options.stopOnException, what, "stopOnException") ??
+      true;
     loopOf(this).start({
       timerThread: false,
       precise: false,
@@ -640,7 +635,7 @@ export class BackOffLoopingCall<T = unknown> extends LoopingCallBase<T> {
    *
    * @param fn Returns (or resolves to) truthy on success, falsy on failure.
    * @param options `clock` and `random` (a uniform source in [0, 1)).
-   * @throws {TypeError} When `fn` or `random` is not a function.
+   * @throws {TypeError} When `fn` or `random` is not a function, or `clock` is not a Clock.
    */
   constructor(fn: () => unknown, options?: BackOffLoopingCallOptions) {
     checkFunction(fn, "create BackOffLoopingCall");
@@ -650,7 +645,7 @@ export class BackOffLoopingCall<T = unknown> extends LoopingCallBase<T> {
       "Dynamic backoff interval looping call",
       "A dynamic backoff interval looping call can only run one function at a time",
       fn,
-      clockOf(options),
+      clockOf(options, "create BackOffLoopingCall"),
     );
     this.#random = random;
   }

@@ -6,7 +6,9 @@
  */
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
+import { checkBooleanOption, checkOptionsObject } from "./_launcher_common.ts";
 import { type Config, periodicTaskOpts } from "../config/mod.ts";
 import type { Coordinator } from "../coord/coordinator.ts";
 import type { ExclusiveTick } from "../coord/run_exclusive_periodic.ts";
@@ -216,6 +218,12 @@ function resolveExclusive(
   };
 }
 
+// A truthy string ("false") must not make the first task error reject the run.
+function raiseOnErrorOf(options: { raiseOnError?: boolean }, what: string): boolean {
+  checkOptionsObject(options, what);
+  return checkBooleanOption(options.raiseOnError, what, "raiseOnError") ?? false;
+}
+
 const decorated = new WeakMap<object, TaskMeta>();
 
 function resolveMeta(options: PeriodicTaskOptions, what: string): TaskMeta {
@@ -236,11 +244,7 @@ function resolveMeta(options: PeriodicTaskOptions, what: string): TaskMeta {
     );
   }
   for (const [key, value] of Object.entries({ runImmediately, externalProcessOk, enabled })) {
-    if (typeof value !== "boolean") {
-      throw new TypeError(
-        `Cannot ${what} as '${key}' must be a boolean: current value is ${String(value)}`,
-      );
-    }
+    checkBooleanOption(value, what, key);
   }
   if (name !== undefined && (typeof name !== "string" || name === "")) {
     throw new TypeError(
@@ -479,10 +483,13 @@ export abstract class PeriodicTasks {
    *
    * @param conf Where `run_external_periodic_tasks` is registered and read.
    * @param options `clock`, `random`, `coordinator`.
-   * @throws {TypeError} When `random` is not a function or `coordinator` is not a Coordinator.
+   * @throws {TypeError} When `options` is not an object, `random` is not a function,
+   *   `coordinator` is not a Coordinator or `clock` is not a Clock.
    */
   constructor(conf?: Config, options: PeriodicTasksOptions = {}) {
+    checkOptionsObject(options, "create PeriodicTasks");
     const { clock = systemClock, random = Math.random, coordinator } = options;
+    checkClock(clock, "create PeriodicTasks");
     if (typeof random !== "function") {
       throw new TypeError("Cannot create PeriodicTasks as 'random' is not a function");
     }
@@ -527,13 +534,14 @@ export abstract class PeriodicTasks {
    * @param context Passed to each task.
    * @param options `raiseOnError`.
    * @returns The milliseconds until the next task is due (at most 60000).
+   * @throws {TypeError} When `options` is not an object or `raiseOnError` not a boolean.
    * @throws {unknown} A task's error, with `raiseOnError` (rejects).
    */
-  async runPeriodicTasks(
-    context?: unknown,
-    options: RunPeriodicTasksOptions = {},
-  ): Promise<number> {
-    const raiseOnError = options.raiseOnError ?? false;
+  runPeriodicTasks(context?: unknown, options: RunPeriodicTasksOptions = {}): Promise<number> {
+    return this.#runSerial(context, raiseOnErrorOf(options, "run periodic tasks"));
+  }
+
+  async #runSerial(context: unknown, raiseOnError: boolean): Promise<number> {
     let idle = DEFAULT_PERIODIC_SPACING;
     for (const task of [...this.#tasks]) {
       // Read per task: one that fell due while an earlier one ran runs in this round too.
@@ -581,6 +589,7 @@ export abstract class PeriodicTasks {
    * @param options `raiseOnError`, `maxConcurrency`.
    * @returns The milliseconds until the next task is due (at most 60000).
    * @throws {RangeError} When `maxConcurrency` is not a positive integer (at the call).
+   * @throws {TypeError} When `options` is not an object or `raiseOnError` not a boolean.
    * @throws {unknown} With `raiseOnError`, the first error in the order the tasks failed
    *   (rejects, after every started task has settled).
    */
@@ -588,7 +597,7 @@ export abstract class PeriodicTasks {
     context?: unknown,
     options: RunPeriodicTasksInParallelOptions = {},
   ): Promise<number> {
-    const raiseOnError = options.raiseOnError ?? false;
+    const raiseOnError = raiseOnErrorOf(options, "run periodic tasks");
     const limit = options.maxConcurrency ?? Infinity;
     if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) {
       throw new RangeError(

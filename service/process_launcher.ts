@@ -7,6 +7,7 @@
 
 import type { Config } from "../config/mod.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import {
   type ResolvedRestartPolicy,
@@ -309,6 +310,7 @@ export class ProcessLauncher implements AsyncDisposable {
     checkOptionsObject(options, "create ProcessLauncher");
     selectBackendType();
     this.#restartMethod = checkRestartMethod(options.restartMethod ?? "reload");
+    checkClock(options.clock, "create ProcessLauncher");
     this.#clock = options.clock ?? systemClock;
     this.#policy = resolveRestartPolicy(options.restart);
     this.#healthOptions = checkHealthOptions(options.health);

@@ -5,6 +5,7 @@
  */
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { functionLabel } from "./_looping_base.ts";
 import { checkOptionsObject } from "./_launcher_common.ts";
@@ -119,7 +120,7 @@ export class RetryDecorator {
    *   `clock`.
    * @throws {RangeError} When `maxRetryCount` is not an integer >= -1, or a duration is
    *   negative or not finite.
-   * @throws {TypeError} When `exceptions` is not an array of classes.
+   * @throws {TypeError} When `exceptions` is not an array of classes, or `clock` is not a Clock.
    */
   constructor(options: RetryDecoratorOptions = {}) {
     checkOptionsObject(options, "create RetryDecorator");
@@ -144,6 +145,7 @@ export class RetryDecorator {
         "Cannot create RetryDecorator as 'exceptions' must be an array of error classes",
       );
     }
+    checkClock(clock, "create RetryDecorator");
     this.#maxRetryCount = maxRetryCount;
     this.#incSleepTime = checkMs(incSleepTime, "incSleepTime");
     this.#maxSleepTime = checkMs(maxSleepTime, "maxSleepTime");

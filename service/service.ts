@@ -7,6 +7,8 @@
 
 import { getLogger } from "../runtime/logger.ts";
 import {
+  checkBooleanOption,
+  checkOptionsObject,
   checkRestartMethod,
   checkServiceBase,
   isServiceLike,
@@ -97,8 +99,10 @@ export class Service implements ServiceBase {
    *
    * @param options `threads`: the group's `maxThreads` (default 1000).
    * @throws {RangeError} When `threads` is not a positive integer (from `ThreadGroup`).
+   * @throws {TypeError} When `options` is not an object.
    */
   constructor(options: ServiceOptions = {}) {
+    checkOptionsObject(options, "create Service");
     const { threads = 1000 } = options;
     this.tg = new ThreadGroup({ maxThreads: threads });
   }
@@ -221,9 +225,10 @@ export class Services {
    * Creates an empty set.
    *
    * @param options `restartMethod`: `"reload"` (default) or `"mutate"`.
-   * @throws {TypeError} When `restartMethod` is neither.
+   * @throws {TypeError} When `options` is not an object, or `restartMethod` is neither.
    */
   constructor(options: ServicesOptions = {}) {
+    checkOptionsObject(options, "create Services");
     this.#restartMethod = checkRestartMethod(options.restartMethod ?? "reload");
     // A failure nobody waits for must not crash the isolate as an unhandled rejection.
     this.#failed.promise.catch(() => {});
@@ -234,9 +239,18 @@ export class Services {
    *
    * @param s The service.
    * @throws {TypeError} When `s` does not implement {@linkcode ServiceBase}.
+   * @throws {DOMException} `InvalidStateError` after `stop()` (until a `restart()`).
    */
   add(s: ServiceBase): void {
     checkServiceBase(s, "s");
+    // stop() has stopped (or is stopping) the services it knew: one started now would run on
+    // with nobody to stop it, and wait() would wait for it.
+    if (this.#stopRequested) {
+      throw new DOMException(
+        "Cannot add service as the services were stopped",
+        "InvalidStateError",
+      );
+    }
     this.#services.push(s);
     this.#starts.push(this.#run(s));
   }
@@ -247,9 +261,12 @@ export class Services {
    *
    * @param options `graceful` is passed to each service's `stop()` (default `false`, as oslo).
    * @returns A promise that resolves when every `stop()` has settled.
+   * @throws {TypeError} When `options` is not an object or `graceful` not a boolean.
    * @throws {Error} The first error a service's `stop()` threw (the others are still stopped).
    */
   stop(options: { graceful?: boolean } = {}): Promise<void> {
+    checkOptionsObject(options, "stop services");
+    checkBooleanOption(options.graceful, "stop services", "graceful");
     // A stop asked for while restart() is stopping the services must keep them stopped.
     this.#stopRequested = true;
     return this.#stopAll(options);

@@ -7,6 +7,7 @@
 import type { Config } from "../config/mod.ts";
 import { selectBackendType } from "../runtime/selection.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import {
   checkOptionsObject,
@@ -111,12 +112,14 @@ export class ServiceLauncher implements AsyncDisposable {
    *
    * @param conf The configuration (fjord's service options are registered on it).
    * @param options `restartMethod` (default `"reload"`), `clock`.
-   * @throws {TypeError} When `restartMethod` is not `"reload"` or `"mutate"`.
+   * @throws {TypeError} When `restartMethod` is not `"reload"` or `"mutate"`, or `clock` is not
+   *   a Clock.
    */
   constructor(conf?: Config, options: ServiceLauncherOptions = {}) {
     checkOptionsObject(options, "create ServiceLauncher");
     selectBackendType();
     this.#restartMethod = checkRestartMethod(options.restartMethod ?? "reload");
+    checkClock(options.clock, "create ServiceLauncher");
     this.#clock = options.clock ?? systemClock;
     this.#conf = conf;
     prepareConf(conf);

@@ -11,6 +11,7 @@
  */
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { checkOptionsObject } from "./_launcher_common.ts";
 
@@ -180,6 +181,7 @@ function checkOnReadyArgs(notifySocket: unknown, options: OnReadyOptions): void 
   }
   checkOptionsObject(options, "wait for READY=1");
   const { timeout, signal } = options;
+  checkClock(options.clock, "wait for READY=1");
   if (timeout !== undefined) {
     if (typeof timeout !== "number") {
       throw new TypeError(

@@ -8,12 +8,14 @@
 // The cross-Worker lock tables, shared with every Worker started here.
 import "../lock/_spawn.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { selectedIsolation } from "../runtime/selection.ts";
 import { isTaskRef, loadTask, taskModuleUrl, type TaskRef } from "../runtime/task_ref.ts";
 import { deserializeError } from "../runtime/_error_transfer.ts";
 // Types only: the entry module itself runs in the Worker.
 import type { ThreadInit, ThreadReply } from "./_thread_entry.ts";
+import { checkBooleanOption, checkOptionsObject } from "./_launcher_common.ts";
 import { DynamicLoopingCall, FixedIntervalLoopingCall } from "./looping_call.ts";
 
 let nextIdent = 1;
@@ -316,14 +318,17 @@ export class ThreadGroup implements AsyncDisposable {
    *
    * @param options `maxThreads` (default 1000) and the timers' `clock`.
    * @throws {RangeError} When `maxThreads` is not an integer >= 1.
+   * @throws {TypeError} When `options` is not an object or `clock` not a Clock.
    */
   constructor(options: ThreadGroupOptions = {}) {
+    checkOptionsObject(options, "create ThreadGroup");
     const { maxThreads = 1000, clock = systemClock } = options;
     if (!Number.isInteger(maxThreads) || maxThreads < 1) {
       throw new RangeError(
         `Cannot create ThreadGroup as 'maxThreads' must be an integer >= 1: current value is ${maxThreads}`,
       );
     }
+    checkClock(clock, "create ThreadGroup");
     this.#maxThreads = maxThreads;
     this.#clock = clock;
     this.#workers = selectedIsolation().taskIsolation === "worker";
@@ -418,13 +423,14 @@ export class ThreadGroup implements AsyncDisposable {
    * @param options `initialDelay` (ms), `stopOnException`.
    * @returns The started timer.
    * @throws {RangeError} When a duration is negative or not finite.
-   * @throws {TypeError} When `fn` is not a function.
+   * @throws {TypeError} When `fn` is not a function or `options` not an object.
    */
   addTimer(
     interval: number,
     fn: () => unknown,
     options: AddTimerOptions = {},
   ): FixedIntervalLoopingCall {
+    checkOptionsObject(options, "add timer");
     const timer = new FixedIntervalLoopingCall(fn, { clock: this.#clock }).start({
       interval,
       ...options,
@@ -441,12 +447,13 @@ export class ThreadGroup implements AsyncDisposable {
    * @param options `initialDelay`, `periodicIntervalMax` (ms), `stopOnException`.
    * @returns The started timer.
    * @throws {RangeError} When a duration is negative or not finite.
-   * @throws {TypeError} When `fn` is not a function.
+   * @throws {TypeError} When `fn` is not a function or `options` not an object.
    */
   addDynamicTimer(
     fn: () => number | undefined | void | Promise<number | undefined | void>,
     options: AddDynamicTimerOptions = {},
   ): DynamicLoopingCall {
+    checkOptionsObject(options, "add timer");
     const timer = new DynamicLoopingCall(fn, { clock: this.#clock }).start(options);
     this.#timers.push(timer);
     return timer;
@@ -458,11 +465,15 @@ export class ThreadGroup implements AsyncDisposable {
    * @param options `wait`: also wait for each timer's loop to end (errors are logged as
    *   "Error waiting on timer.").
    * @returns A promise that resolves when done.
+   * @throws {TypeError} When `options` is not an object or `wait` not a boolean (rejects).
    */
   async stopTimers(options: StopTimersOptions = {}): Promise<void> {
+    checkOptionsObject(options, "stop timers");
+    // A truthy string ("false") must not turn waiting on.
+    const wait = checkBooleanOption(options.wait, "stop timers", "wait") ?? false;
     const timers = this.#timers.splice(0);
     for (const timer of timers) timer.stop();
-    if (options.wait) {
+    if (wait) {
       for (const timer of timers) {
         try {
           await timer.wait();
@@ -480,9 +491,12 @@ export class ThreadGroup implements AsyncDisposable {
    *   logged as "Error waiting on thread."); the default aborts every thread's signal,
    *   terminates Worker threads and drops them from `threads` at once.
    * @returns A promise that resolves when done.
+   * @throws {TypeError} When `options` is not an object or `graceful` not a boolean (rejects).
    */
   async stop(options: ThreadGroupStopOptions = {}): Promise<void> {
-    const graceful = options.graceful ?? false;
+    checkOptionsObject(options, "stop ThreadGroup");
+    // A truthy string ("no") must not make the stop wait for every thread.
+    const graceful = checkBooleanOption(options.graceful, "stop ThreadGroup", "graceful") ?? false;
     await this.stopTimers({ wait: graceful });
     if (graceful) {
       for (const thread of [...this.#threads]) {

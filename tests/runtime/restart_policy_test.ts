@@ -3,6 +3,7 @@ import { FakeClock } from "../../runtime/clock.ts";
 import {
   DEFAULT_RESTART_POLICY,
   resolveRestartPolicy,
+  type RestartPolicy,
   RestartTracker,
 } from "../../runtime/restart_policy.ts";
 
@@ -74,4 +75,28 @@ Deno.test("RestartTracker: an initial delay of 0 stays 0 whatever the factor (no
     }
     assert.deepEqual(delays, [0, 0, 0, 0], `factor ${factor}`);
   }
+});
+
+Deno.test("resolveRestartPolicy rejects a non-finite backoff delay by name (a worker would restart never)", () => {
+  // backoff.initial: Infinity was accepted: the second restart then slept forever and the
+  // worker stayed "restarting".
+  for (const field of ["initial", "max"] as const) {
+    assert.throws(() => resolveRestartPolicy({ backoff: { [field]: Infinity } }), {
+      name: "RangeError",
+      message:
+        `Cannot use restart policy as 'restart.backoff.${field}' must be a finite number >= ${
+          field === "initial" ? 0 : 100
+        }: current value is Infinity`,
+    });
+  }
+  assert.throws(() => resolveRestartPolicy({ backoff: { initial: -1 } }), {
+    name: "RangeError",
+    message: /'restart\.backoff\.initial' must be a finite number >= 0: current value is -1/,
+  });
+  assert.throws(
+    () => resolveRestartPolicy({ backoff: 5 } as unknown as RestartPolicy),
+    { name: "TypeError", message: /'restart\.backoff' must be an object: current value is 5/ },
+  );
+  // A factor of Infinity jumps to the cap: still allowed.
+  assert.equal(resolveRestartPolicy({ backoff: { factor: Infinity } }).factor, Infinity);
 });

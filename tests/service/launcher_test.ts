@@ -67,3 +67,13 @@ Deno.test("Launcher.restart() with mutate only resets", async () => {
   await launcher.stop();
   await launcher.wait();
 });
+
+Deno.test("Launcher.launchService() after stop() throws InvalidStateError, as ServiceLauncher's does", async () => {
+  const log: string[] = [];
+  const launcher = new Launcher();
+  await launcher.stop();
+  // The service used to start after the stop and run on, never stopped.
+  assert.throws(() => launcher.launchService(recorder(log)), { name: "InvalidStateError" });
+  await launcher.wait();
+  assert.deepEqual(log, []);
+});

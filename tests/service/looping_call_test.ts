@@ -654,3 +654,30 @@ for (
     assert.equal(calls, c.calls);
   });
 }
+
+Deno.test("looping calls' start() describes a non-boolean flag as the launchers do, null included", () => {
+  using clock = new FakeClock();
+  const fixed = new FixedIntervalLoopingCall(() => {}, { clock });
+  const dynamic = new DynamicLoopingCall(() => 1, { clock });
+  const cases: [() => unknown, string, string][] = [
+    [
+      () => fixed.start({ interval: 10, stopOnException: "no" as unknown as boolean }),
+      "start FixedIntervalLoopingCall",
+      "'stopOnException' must be a boolean: current value is string no",
+    ],
+    [
+      () => fixed.start({ interval: 10, precise: null as unknown as boolean }),
+      "start FixedIntervalLoopingCall",
+      "'precise' must be a boolean: current value is null",
+    ],
+    [
+      () => dynamic.start({ stopOnException: 0 as unknown as boolean }),
+      "start DynamicLoopingCall",
+      "'stopOnException' must be a boolean: current value is number 0",
+    ],
+  ];
+  for (const [call, what, must] of cases) {
+    assert.throws(call, { name: "TypeError", message: `Cannot ${what} as ${must}` });
+  }
+  assert.equal(fixed.running || dynamic.running, false);
+});

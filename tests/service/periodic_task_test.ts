@@ -310,3 +310,47 @@ Deno.test("PeriodicTasks.runPeriodicTasksInParallel() logs failures, or with rai
   assert.ok(events2.includes("c end"), "c finished before the run rejected");
   assert.deepEqual(log.messages("error").slice(2), ["Error during Parallel.b"]);
 });
+
+Deno.test("runPeriodicTasks() and runPeriodicTasksInParallel() reject a raiseOnError that is not a boolean, at the call", async () => {
+  class Failing extends PeriodicTasks {
+    @periodicTask({ runImmediately: true })
+    fail(): void {
+      throw new Error("boom");
+    }
+  }
+  using clock = new FakeClock();
+  const tasks = new Failing(undefined, { clock });
+  // "false" used to count as true: the task's error rejected the run instead of being logged.
+  for (const run of [tasks.runPeriodicTasks, tasks.runPeriodicTasksInParallel]) {
+    assert.throws(
+      () => run.call(tasks, undefined, { raiseOnError: "false" as unknown as boolean }),
+      {
+        name: "TypeError",
+        message:
+          "Cannot run periodic tasks as 'raiseOnError' must be a boolean: current value is string false",
+      },
+    );
+  }
+  using _log = captureLog();
+  assert.equal(await tasks.runPeriodicTasks(undefined, { raiseOnError: false }), 60_000);
+});
+
+Deno.test("periodicTask() describes a non-boolean flag as the rest of the folder does", () => {
+  // It said "current value is yes" where the launchers and looping calls say "string yes".
+  const cases: [Record<string, unknown>, string][] = [
+    [{ runImmediately: "yes" }, "'runImmediately' must be a boolean: current value is string yes"],
+    [{ externalProcessOk: 1 }, "'externalProcessOk' must be a boolean: current value is number 1"],
+    [{ enabled: null }, "'enabled' must be a boolean: current value is null"],
+  ];
+  for (const [options, must] of cases) {
+    assert.throws(() => periodicTask(options as never), {
+      name: "TypeError",
+      message: `Cannot use periodicTask as ${must}`,
+    });
+    class Tasks extends PeriodicTasks {}
+    assert.throws(() => new Tasks().addPeriodicTask(() => {}, options as never), {
+      name: "TypeError",
+      message: `Cannot add periodic task as ${must}`,
+    });
+  }
+});

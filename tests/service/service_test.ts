@@ -149,3 +149,40 @@ Deno.test("Services rejects a bad restart method and a non-service", () => {
   const services = new Services();
   assert.throws(() => services.add({} as ServiceBase), /must implement ServiceBase/);
 });
+
+Deno.test("Services.add() after stop() throws InvalidStateError instead of starting a service nobody stops", async () => {
+  const log: string[] = [];
+  const services = new Services();
+  services.add(new Recorder("a", log));
+  const stopping = services.stop();
+  // Both while stopping and once stopped: the late service used to start, was never stopped,
+  // and wait() waited for it.
+  assert.throws(() => services.add(new Recorder("late", log)), {
+    name: "InvalidStateError",
+    message: "Cannot add service as the services were stopped",
+  });
+  await stopping;
+  assert.throws(() => services.add(new Recorder("late", log)), { name: "InvalidStateError" });
+  await services.wait();
+  assert.ok(!log.some((line) => line.includes("late")), log.join(", "));
+  // restart() starts the services again: adding is allowed again.
+  await services.restart();
+  services.add(new Recorder("b", log));
+  await services.stop();
+  await services.wait();
+  assert.ok(log.includes("start b"), log.join(", "));
+});
+
+Deno.test("Services.stop() rejects a graceful flag that is not a boolean before stopping anything", async () => {
+  const log: string[] = [];
+  const services = new Services();
+  services.add(new Recorder("a", log));
+  // "no" used to reach every service's stop() as a truthy graceful.
+  assert.throws(() => services.stop({ graceful: "no" as unknown as boolean }), {
+    name: "TypeError",
+    message: "Cannot stop services as 'graceful' must be a boolean: current value is string no",
+  });
+  assert.ok(!log.some((line) => line.startsWith("stop")), log.join(", "));
+  await services.stop();
+  await services.wait();
+});

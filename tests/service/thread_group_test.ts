@@ -5,7 +5,10 @@ import {
   FixedIntervalLoopingCall,
   initBackend,
   LoopingCallDone,
+  PeriodicTasks,
   resetBackend,
+  Service,
+  Services,
   TaskNotFoundError,
   Thread,
   ThreadGroup,
@@ -370,4 +373,51 @@ Deno.test("ThreadGroup accepts timers again after stop(), as oslo does", async (
   await tg.stopTimers({ wait: true });
   assert.equal(timer.running, false);
   assert.equal(clock.pending, 0);
+});
+
+Deno.test("ThreadGroup.stop() and stopTimers() reject a flag that is not a boolean instead of reading it as truthy", async () => {
+  useBackend("cooperative");
+  const tg = new ThreadGroup();
+  const thread = tg.addThread((o: { signal: AbortSignal }) =>
+    new Promise<void>((resolve) => o.signal.addEventListener("abort", () => resolve()))
+  );
+  // "no" used to count as graceful: the stop then waited for a thread that never ends.
+  await assert.rejects(tg.stop({ graceful: "no" as unknown as boolean }), {
+    name: "TypeError",
+    message: "Cannot stop ThreadGroup as 'graceful' must be a boolean: current value is string no",
+  });
+  await assert.rejects(tg.stopTimers({ wait: "false" as unknown as boolean }), {
+    name: "TypeError",
+    message: "Cannot stop timers as 'wait' must be a boolean: current value is string false",
+  });
+  await assert.rejects(tg.stop(null as unknown as undefined), {
+    name: "TypeError",
+    message: "Cannot stop ThreadGroup as 'options' must be an object: current value is null",
+  });
+  assert.equal(tg.threads.length, 1);
+  await tg.stop();
+  await thread.wait().catch(() => {});
+  assert.equal(tg.threads.length, 0);
+});
+
+Deno.test("ThreadGroup, Service, Services and PeriodicTasks reject options that are not an object", () => {
+  useBackend("cooperative");
+  class Tasks extends PeriodicTasks {}
+  // 5 used to be read as "no options"; null failed reading a property of it.
+  const calls: [string, (o: never) => unknown][] = [
+    ["create ThreadGroup", (o) => new ThreadGroup(o)],
+    ["create Service", (o) => new Service(o)],
+    ["create Services", (o) => new Services(o)],
+    ["create PeriodicTasks", (o) => new Tasks(undefined, o)],
+    ["add timer", (o) => new ThreadGroup().addTimer(10, () => {}, o)],
+    ["add timer", (o) => new ThreadGroup().addDynamicTimer(() => 10, o)],
+  ];
+  for (const [what, call] of calls) {
+    for (const [value, shown] of [[5, "number 5"], [null, "null"]] as const) {
+      assert.throws(() => call(value as never), {
+        name: "TypeError",
+        message: `Cannot ${what} as 'options' must be an object: current value is ${shown}`,
+      });
+    }
+  }
 });

@@ -1,0 +1,52 @@
+// Every futures API that takes a `clock` checks it at the call: a bad clock used to fail only
+// at its first use ("now is not a function"), or never when nothing had to wait.
+
+import assert from "node:assert/strict";
+import type { Clock } from "../../runtime/clock.ts";
+import {
+  AsyncPoolExecutor,
+  PeriodicWorker,
+  SynchronousExecutor,
+  waitForAll,
+  waitForAny,
+  WorkerPoolExecutor,
+} from "../../futures/mod.ts";
+
+const BAD: [unknown, string][] = [[5, "number 5"], [{ now: 1 }, "an instance of Object"], [
+  0,
+  "number 0",
+]];
+
+async function errorOf(call: () => unknown): Promise<unknown> {
+  try {
+    await call();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+Deno.test("futures APIs reject a clock that is not a Clock, naming 'clock'", async () => {
+  const done = new SynchronousExecutor().submit(() => 1);
+  for (const [value, shown] of BAD) {
+    const clock = value as Clock;
+    const calls: [string, () => unknown][] = [
+      ["create executor", () => new SynchronousExecutor({ clock })],
+      ["create executor", () => new AsyncPoolExecutor({ clock })],
+      ["create executor", () => new WorkerPoolExecutor({ clock })],
+      ["create PeriodicWorker", () => new PeriodicWorker([], { clock })],
+      ["wait for future", () => done.result({ clock })],
+      ["wait for future", () => done.exception({ clock })],
+      ["wait for any", () => waitForAny([done], { clock })],
+      ["wait for all", () => waitForAll([done], { clock })],
+    ];
+    for (const [what, call] of calls) {
+      const err = await errorOf(call);
+      assert.ok(err instanceof TypeError, `${what} (${shown}): ${err}`);
+      assert.equal(
+        err.message,
+        `Cannot ${what} as 'clock' must be a Clock (an object with now() and sleep()): current value is ${shown}`,
+      );
+    }
+  }
+});

@@ -1,0 +1,43 @@
+// Every lock API that takes a `clock` checks it at the call: a bad clock used to fail only when
+// a timed wait first read it ("now is not a function"), or never when the lock was free.
+
+import assert from "node:assert/strict";
+import type { Clock } from "../../runtime/clock.ts";
+import { externalLock, lock, ReaderWriterLock, synchronized } from "../../lock/mod.ts";
+
+const BAD: [unknown, string][] = [[5, "number 5"], [{ now: 1 }, "an instance of Object"]];
+
+async function errorOf(call: () => unknown): Promise<unknown> {
+  try {
+    await call();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+Deno.test("lock APIs reject a clock that is not a Clock at the call, naming 'clock'", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const [value, shown] of BAD) {
+      const clock = value as Clock;
+      const calls: [string, () => unknown][] = [
+        ["lock", () => lock("clock-check", { clock, timeout: 10 })],
+        ["synchronize", () => synchronized("clock-check", () => {}, { clock })],
+        ["acquire lock", () => externalLock("clock-check", { lockPath: dir }).acquire({ clock })],
+        ["acquire lock", () => new ReaderWriterLock().readLock({ clock })],
+        ["acquire lock", () => new ReaderWriterLock().writeLock({ clock })],
+      ];
+      for (const [what, call] of calls) {
+        const err = await errorOf(call);
+        assert.ok(err instanceof TypeError, `${what}: ${err}`);
+        assert.equal(
+          err.message,
+          `Cannot ${what} as 'clock' must be a Clock (an object with now() and sleep()): current value is ${shown}`,
+        );
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,57 @@
+// Every service API that takes a `clock` checks it at the call: a bad clock used to fail only
+// at its first use ("now is not a function"), often deep in a timer, far from the bad call.
+
+import assert from "node:assert/strict";
+import type { Clock } from "../../runtime/clock.ts";
+import {
+  BackOffLoopingCall,
+  DynamicLoopingCall,
+  FixedIntervalLoopingCall,
+  FixedIntervalWithTimeoutLoopingCall,
+  onReady,
+  PeriodicTasks,
+  ProcessLauncher,
+  RetryDecorator,
+  ServiceLauncher,
+  ThreadGroup,
+} from "../../service/mod.ts";
+
+const BAD: [unknown, string][] = [[5, "number 5"], [{ now: 1 }, "an instance of Object"]];
+
+async function errorOf(call: () => unknown): Promise<unknown> {
+  try {
+    await call();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+Deno.test("service APIs reject a clock that is not a Clock at the call, naming 'clock'", async () => {
+  for (const [value, shown] of BAD) {
+    const clock = value as Clock;
+    const calls: [string, () => unknown][] = [
+      ["create ServiceLauncher", () => new ServiceLauncher(undefined, { clock })],
+      ["create ProcessLauncher", () => new ProcessLauncher(undefined, { clock })],
+      ["create ThreadGroup", () => new ThreadGroup({ clock })],
+      ["create PeriodicTasks", () => new (class extends PeriodicTasks {})(undefined, { clock })],
+      ["create RetryDecorator", () => new RetryDecorator({ clock })],
+      ["create FixedIntervalLoopingCall", () => new FixedIntervalLoopingCall(() => {}, { clock })],
+      [
+        "create FixedIntervalWithTimeoutLoopingCall",
+        () => new FixedIntervalWithTimeoutLoopingCall(() => {}, { clock }),
+      ],
+      ["create DynamicLoopingCall", () => new DynamicLoopingCall(() => {}, { clock })],
+      ["create BackOffLoopingCall", () => new BackOffLoopingCall(() => true, { clock })],
+      ["wait for READY=1", () => onReady("/tmp/fjord-clock-check.sock", { clock })],
+    ];
+    for (const [what, call] of calls) {
+      const err = await errorOf(call);
+      assert.ok(err instanceof TypeError, `${what}: ${err}`);
+      assert.equal(
+        err.message,
+        `Cannot ${what} as 'clock' must be a Clock (an object with now() and sleep()): current value is ${shown}`,
+      );
+    }
+  }
+});
