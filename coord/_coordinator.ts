@@ -10,6 +10,7 @@
 // created before yours exists, watch that one key until it is deleted. The oldest key holds;
 // its create revision is the fencing token.
 
+import { describeValue } from "../runtime/_describe.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type {
   Coordinator,
@@ -66,14 +67,14 @@ export function checkWellFormed(value: string, param: string, action: string): v
 export function checkCallOptions(o: unknown, what: string): void {
   if (o === null || typeof o !== "object") {
     throw new TypeError(
-      `Cannot ${what} as 'o' must be an object: current value is ${String(o)}`,
+      `Cannot ${what} as 'o' must be an object: current value is ${describeValue(o)}`,
     );
   }
   const { signal } = o as { signal?: unknown };
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(
       `Cannot ${what} as 'signal' must be an AbortSignal: current value is ${
-        typeof signal === "object" ? Object.prototype.toString.call(signal) : String(signal)
+        describeValue(signal)
       }`,
     );
   }

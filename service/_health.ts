@@ -2,7 +2,7 @@
 // (readiness), each answering { state, workers } as JSON, for Kubernetes probes and the like.
 
 import { getLogger } from "../runtime/logger.ts";
-import { describeValue } from "./_launcher_common.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import type { HealthEndpointOptions } from "./process_launcher.ts";
 
 /** What the endpoint reports. */

@@ -5,8 +5,6 @@
 import { describeValue } from "../runtime/_describe.ts";
 import type { RestartMethod, ServiceBase, Services } from "./service.ts";
 
-export { describeValue };
-
 const RESTART_METHODS: readonly string[] = ["reload", "mutate"];
 
 /** Validates a restart method. */

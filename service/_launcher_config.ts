@@ -8,7 +8,7 @@ import type { ChangedOptions, ConfigLogger } from "../config/mod.ts";
 import { type ConfigSnapshot, snapshotConfig } from "../config/_snapshot.ts";
 import { logOptions, serviceOpts } from "../config/fjord_options.ts";
 import { getLogger } from "../runtime/logger.ts";
-import { describeValue } from "./_launcher_common.ts";
+import { describeValue } from "../runtime/_describe.ts";
 
 export type { ConfigSnapshot };
 

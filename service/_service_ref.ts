@@ -2,7 +2,8 @@
 // service (class → new, factory → call with { workerId, conf }).
 
 import type { Config } from "../config/mod.ts";
-import { checkServiceBase, describeValue } from "./_launcher_common.ts";
+import { describeValue } from "../runtime/_describe.ts";
+import { checkServiceBase } from "./_launcher_common.ts";
 import type { ServiceBase } from "./service.ts";
 import { isServiceRef, ServiceNotFoundError, type ServiceRef } from "../runtime/service_ref.ts";
 import { loadExport } from "../runtime/_module_loader.ts";

@@ -16,13 +16,13 @@ import {
   type RestartPolicy,
   RestartTracker,
 } from "../runtime/restart_policy.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { selectBackendType, selectedBackendType, selectedIsolation } from "../runtime/selection.ts";
 import {
   checkBooleanOption,
   checkOptionsObject,
   checkRestartMethod,
   checkWorkers,
-  describeValue,
 } from "./_launcher_common.ts";
 import { holdForSignals } from "./_signal_hold.ts";
 import {
