@@ -225,6 +225,10 @@ export interface Executor extends AsyncDisposable {
   /**
    * Stops accepting work.
    *
+   * A task that awaits its own executor's `shutdown({ wait: true })` waits for itself (futurist's
+   * thread pool raises, its `SynchronousExecutor` only sets the flag): from inside a task, call it
+   * without awaiting it, or give it a `timeout`.
+   *
    * @param options `wait`, `cancelFutures`.
    * @returns Resolves when shut down (at once with `wait: false`).
    */

@@ -189,6 +189,21 @@ for (const c of CASES) {
   });
 }
 
+Deno.test("a task awaiting its own executor's shutdown with a timeout is cancelled when it runs out, and the shutdown resolves", async () => {
+  // The README's way out of the self-wait (without a timeout the task waits for itself).
+  for (const ex of [new AsyncPoolExecutor({ maxWorkers: 2 }), new SynchronousExecutor()]) {
+    let closing: Promise<void> | undefined;
+    const task = ex.submit(async () => {
+      closing = ex.shutdown({ wait: true, timeout: 50 });
+      await closing;
+      return "after";
+    });
+    await assert.rejects(task.result(), CancelledError);
+    await closing;
+    assert.equal(ex.alive, false);
+  }
+});
+
 Deno.test("Executor.shutdown({cancelFutures}) cancels queued work on every pool", async () => {
   const pools: Executor[] = [
     new AsyncPoolExecutor({ maxWorkers: 1 }),
