@@ -159,8 +159,10 @@ export async function claimExclusiveTick(
  * so members whose clocks agree within an interval share them; every member tries to claim each
  * tick by creating its key, and only the one that created it runs `fn`, with the tick's fencing
  * token (strictly increasing per `name`) and a signal that aborts when the session is lost.
- * A tick that `fn` overruns is skipped, never run late on another member. Errors thrown by `fn`
- * are logged and the schedule goes on.
+ * While `fn` runs, this member claims no tick; the other members claim the ticks that fall
+ * meanwhile, on time, so an `fn` that outlasts its interval may overlap the next tick's run on
+ * another member (its fencing token is higher). No tick runs late. Errors thrown by `fn` are
+ * logged and the schedule goes on.
  *
  * @param coord A coordinator from `connect()`.
  * @param name The task's name, shared by the fleet.
