@@ -83,3 +83,20 @@ export function traceTimers(onTimer: (name: string, caller: string) => void): vo
     });
   }
 }
+
+/** Clock options that are not a Clock, each with how the error message describes it. */
+export const BAD_CLOCKS: readonly (readonly [unknown, string])[] = [
+  [5, "number 5"],
+  [{ now: 1 }, "an instance of Object"],
+  [0, "number 0"],
+];
+
+/** What `call` throws or rejects with, or `undefined` when it returns or resolves. */
+export async function errorOf(call: () => unknown): Promise<unknown> {
+  try {
+    await call();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}

@@ -132,15 +132,7 @@ export async function ownRedis(): Promise<OwnRedis> {
     return server;
   };
   let server = await start();
-  const stop = async (): Promise<void> => {
-    try {
-      server.kill("SIGCONT");
-      server.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-    await server.status;
-  };
+  const stop = (): Promise<void> => killServer(server);
   return {
     url,
     get pid(): number {
@@ -152,6 +144,17 @@ export async function ownRedis(): Promise<OwnRedis> {
     },
     [Symbol.asyncDispose]: stop,
   };
+}
+
+// SIGKILLs a test's own server, frozen (SIGSTOP) or not, and reaps it.
+async function killServer(server: Deno.ChildProcess): Promise<void> {
+  try {
+    server.kill("SIGCONT");
+    server.kill("SIGKILL");
+  } catch {
+    // Already gone.
+  }
+  await server.status;
 }
 
 /**
@@ -191,13 +194,7 @@ export async function ownEtcd(): Promise<OwnEtcd> {
     stderr: "null",
   }).spawn();
   const stop = async (): Promise<void> => {
-    try {
-      server.kill("SIGCONT");
-      server.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-    await server.status;
+    await killServer(server);
     await Deno.remove(dir, { recursive: true });
   };
   try {

@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import type { Clock } from "../../runtime/clock.ts";
+import { BAD_CLOCKS, errorOf } from "../_util.ts";
 import {
   AsyncPoolExecutor,
   PeriodicWorker,
@@ -12,23 +13,9 @@ import {
   WorkerPoolExecutor,
 } from "../../futures/mod.ts";
 
-const BAD: [unknown, string][] = [[5, "number 5"], [{ now: 1 }, "an instance of Object"], [
-  0,
-  "number 0",
-]];
-
-async function errorOf(call: () => unknown): Promise<unknown> {
-  try {
-    await call();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
-
 Deno.test("futures APIs reject a clock that is not a Clock, naming 'clock'", async () => {
   const done = new SynchronousExecutor().submit(() => 1);
-  for (const [value, shown] of BAD) {
+  for (const [value, shown] of BAD_CLOCKS) {
     const clock = value as Clock;
     const calls: [string, () => unknown][] = [
       ["create executor", () => new SynchronousExecutor({ clock })],

@@ -3,23 +3,13 @@
 
 import assert from "node:assert/strict";
 import type { Clock } from "../../runtime/clock.ts";
+import { BAD_CLOCKS, errorOf } from "../_util.ts";
 import { externalLock, lock, ReaderWriterLock, synchronized } from "../../lock/mod.ts";
-
-const BAD: [unknown, string][] = [[5, "number 5"], [{ now: 1 }, "an instance of Object"]];
-
-async function errorOf(call: () => unknown): Promise<unknown> {
-  try {
-    await call();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
 
 Deno.test("lock APIs reject a clock that is not a Clock at the call, naming 'clock'", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    for (const [value, shown] of BAD) {
+    for (const [value, shown] of BAD_CLOCKS) {
       const clock = value as Clock;
       const calls: [string, () => unknown][] = [
         ["lock", () => lock("clock-check", { clock, timeout: 10 })],

@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import type { Clock } from "../../runtime/clock.ts";
+import { BAD_CLOCKS, errorOf } from "../_util.ts";
 import {
   BackOffLoopingCall,
   DynamicLoopingCall,
@@ -16,19 +17,8 @@ import {
   ThreadGroup,
 } from "../../service/mod.ts";
 
-const BAD: [unknown, string][] = [[5, "number 5"], [{ now: 1 }, "an instance of Object"]];
-
-async function errorOf(call: () => unknown): Promise<unknown> {
-  try {
-    await call();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
-
 Deno.test("service APIs reject a clock that is not a Clock at the call, naming 'clock'", async () => {
-  for (const [value, shown] of BAD) {
+  for (const [value, shown] of BAD_CLOCKS) {
     const clock = value as Clock;
     const calls: [string, () => unknown][] = [
       ["create ServiceLauncher", () => new ServiceLauncher(undefined, { clock })],
