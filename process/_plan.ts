@@ -4,6 +4,7 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { clip } from "../config/_clip.ts";
 import type {
@@ -147,12 +148,9 @@ export function plan(cmd: string | string[], options: ExecuteOptions, label = "s
     // empty environment, and either would replace the whole environment without an error.
     const proto: unknown = Object.getPrototypeOf(env);
     if (proto !== Object.prototype && proto !== null) {
-      const kind = (proto as { constructor?: { name?: unknown } }).constructor?.name;
       throw new TypeError(
         `Cannot execute as 'env' must be a plain object of names to values: current value is ${
-          typeof kind === "string" && kind !== ""
-            ? `${/^[AEIOU]/.test(kind) ? "an" : "a"} ${clip(kind)}`
-            : "not a plain object"
+          clip(describeValue(env))
         }`,
       );
     }

@@ -48,9 +48,9 @@ Deno.test("execute() rejects NUL in env values, argv, cwd and rootHelper before 
 
 Deno.test("execute() rejects an env that is an array or a Map before spawning", async () => {
   const cases: [unknown, string][] = [
-    [["A=1"], "an Array"],
-    [new Map([["A", "1"]]), "a Map"],
-    [new (class Vars {})(), "a Vars"],
+    [["A=1"], "an instance of Array"],
+    [new Map([["A", "1"]]), "an instance of Map"],
+    [new (class Vars {})(), "an instance of Vars"],
   ];
   for (const [env, shown] of cases) {
     const { error, spawned } = await refusal(["true"], { env: env as Record<string, string> });
