@@ -1,5 +1,6 @@
 // Helpers shared by every test folder.
 
+import assert from "node:assert/strict";
 import { getLogger, setLogger } from "../runtime/logger.ts";
 
 /** Polls `cond` every 10 ms until it holds; throws naming `what` after `timeoutMs`. */
@@ -91,12 +92,19 @@ export const BAD_CLOCKS: readonly (readonly [unknown, string])[] = [
   [0, "number 0"],
 ];
 
-/** What `call` throws or rejects with, or `undefined` when it returns or resolves. */
-export async function errorOf(call: () => unknown): Promise<unknown> {
-  try {
-    await call();
-  } catch (err) {
-    return err;
+/**
+ * Asserts that each `[what, call]` throws or rejects with the TypeError for a `clock` option that
+ * is not a Clock, the value described as `shown`.
+ */
+export async function assertRefusesClock(
+  calls: readonly (readonly [string, () => unknown])[],
+  shown: string,
+): Promise<void> {
+  for (const [what, call] of calls) {
+    await assert.rejects(async () => await call(), {
+      name: "TypeError",
+      message:
+        `Cannot ${what} as 'clock' must be a Clock (an object with now() and sleep()): current value is ${shown}`,
+    }, what);
   }
-  return undefined;
 }

@@ -1,9 +1,8 @@
 // Every lock API that takes a `clock` checks it at the call: a bad clock used to fail only when
 // a timed wait first read it ("now is not a function"), or never when the lock was free.
 
-import assert from "node:assert/strict";
 import type { Clock } from "../../runtime/clock.ts";
-import { BAD_CLOCKS, errorOf } from "../_util.ts";
+import { assertRefusesClock, BAD_CLOCKS } from "../_util.ts";
 import { externalLock, lock, ReaderWriterLock, synchronized } from "../../lock/mod.ts";
 
 Deno.test("lock APIs reject a clock that is not a Clock at the call, naming 'clock'", async () => {
@@ -18,14 +17,7 @@ Deno.test("lock APIs reject a clock that is not a Clock at the call, naming 'clo
         ["acquire lock", () => new ReaderWriterLock().readLock({ clock })],
         ["acquire lock", () => new ReaderWriterLock().writeLock({ clock })],
       ];
-      for (const [what, call] of calls) {
-        const err = await errorOf(call);
-        assert.ok(err instanceof TypeError, `${what}: ${err}`);
-        assert.equal(
-          err.message,
-          `Cannot ${what} as 'clock' must be a Clock (an object with now() and sleep()): current value is ${shown}`,
-        );
-      }
+      await assertRefusesClock(calls, shown);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -4,27 +4,19 @@
 import assert from "node:assert/strict";
 import type { Clock } from "../../runtime/clock.ts";
 import { execute, sshExecute } from "../../process/mod.ts";
+import { assertRefusesClock, BAD_CLOCKS } from "../_util.ts";
 
 Deno.test("execute() and sshExecute() reject a clock that is not a Clock before spawning", async () => {
-  const bad: [unknown, string][] = [[5, "number 5"], [{ now: 1 }, "an instance of Object"]];
-  for (const [value, shown] of bad) {
+  for (const [value, shown] of BAD_CLOCKS) {
     const clock = value as Clock;
     let spawned = false;
     const onExecute = (): void => {
       spawned = true;
     };
-    for (
-      const call of [
-        () => execute("true", { clock, onExecute }),
-        () => sshExecute("host", "true", { clock }),
-      ]
-    ) {
-      await assert.rejects(async () => await call(), {
-        name: "TypeError",
-        message:
-          `Cannot execute as 'clock' must be a Clock (an object with now() and sleep()): current value is ${shown}`,
-      });
-    }
+    await assertRefusesClock([
+      ["execute", () => execute("true", { clock, onExecute })],
+      ["execute", () => sshExecute("host", "true", { clock })],
+    ], shown);
     assert.equal(spawned, false);
   }
 });
