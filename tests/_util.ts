@@ -108,3 +108,30 @@ export async function assertRefusesClock(
     }, what);
   }
 }
+
+/** A fixed-interval looping call class (the export, or a backend's component). */
+type FixedLoopClass = new (fn: () => unknown) => {
+  start(o: { interval: number }): { stop(): void; wait(): Promise<unknown> };
+};
+
+/**
+ * Runs `fn` while a long-interval loop of `Fixed` on the system clock holds the isolate's timer
+ * thread. A loop started in `fn` then takes its schedule's anchor (the clock reading just before
+ * its first call) within microseconds of its `start()`, so `performance.now()` read before that
+ * is a lower bound of its schedule that a preempted first call cannot push up: comparing later
+ * calls with the first call's own reading made them look early when that call was preempted.
+ */
+export async function withTimerThreadHeld<T>(
+  Fixed: FixedLoopClass,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const holding = Promise.withResolvers<void>();
+  const holder = new Fixed(() => holding.resolve()).start({ interval: 2000 });
+  try {
+    await holding.promise; // its first call ran: the thread is up
+    return await fn();
+  } finally {
+    holder.stop();
+    await holder.wait();
+  }
+}
