@@ -8,6 +8,7 @@
 
 import { HttpClient } from "./_http.ts";
 import {
+  CLOSE_BUDGET_MS,
   type Created,
   type KV,
   LeaseGoneError,
@@ -84,9 +85,6 @@ const SORT_ASCEND = 1;
 const TARGET_CREATE = 2;
 const COMPARE_CREATE = 1;
 const REQUEST_TIMEOUT = 5_000;
-// What a call made while closing (the lease's revoke) may take in all: a live member answers in
-// milliseconds, and a lease left behind by a frozen one still expires with its TTL.
-const CLOSE_BUDGET = 1_000;
 
 export class EtcdStore implements Store {
   readonly minTtl = 2_000;
@@ -119,11 +117,12 @@ export class EtcdStore implements Store {
   }
 
   async #call<T>(path: string, body: unknown): Promise<T> {
-    // A call made once closing() ran (the lease's revoke) is best effort: it gets CLOSE_BUDGET in
-    // all, and nothing ends it early. Any other call ends as soon as closing() runs.
+    // A call made once closing() ran (the lease's revoke) is best effort: it gets
+    // CLOSE_BUDGET_MS in all, and nothing ends it early. Any other call ends as soon as
+    // closing() runs.
     const closing = this.#closing.signal.aborted;
     const stop = closing ? undefined : this.#closing.signal;
-    const budget = closing ? CLOSE_BUDGET : this.#retryFor;
+    const budget = closing ? CLOSE_BUDGET_MS : this.#retryFor;
     const deadline = performance.now() + budget;
     const text = JSON.stringify(body);
     let lastError: unknown;

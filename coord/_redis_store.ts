@@ -15,6 +15,7 @@
 
 import { type Reply, RespConnection, RespError } from "./_resp.ts";
 import {
+  CLOSE_BUDGET_MS,
   type Created,
   type KV,
   LeaseGoneError,
@@ -218,10 +219,6 @@ function kvOf(r: Reply): KV | undefined {
   };
 }
 
-// How long a reply may take once the coordinator is closing (the lease's revoke): a live server
-// answers in milliseconds.
-const CLOSE_BUDGET = 1_000;
-
 export class RedisStore implements Store {
   readonly minTtl = 500;
   #host: string;
@@ -288,9 +285,8 @@ export class RedisStore implements Store {
 
   async #mainConn(): Promise<RespConnection> {
     if (!this.#conn.closed) return this.#conn;
-    // While closing, a reply may take CLOSE_BUDGET: a lease left behind by a frozen server still
-    // expires with its TTL.
-    const timeout = this.#closing.signal.aborted ? CLOSE_BUDGET : this.#timeout;
+    // While closing, a reply may take CLOSE_BUDGET_MS (see there).
+    const timeout = this.#closing.signal.aborted ? CLOSE_BUDGET_MS : this.#timeout;
     this.#reopening ??= this.#open(this.#closed.signal, timeout).then((conn) => {
       // close() may have run while connecting.
       if (this.#closed.signal.aborted) conn.close();

@@ -56,6 +56,13 @@ export class LeaseGoneError extends Error {
   }
 }
 
+/**
+ * What a store call made once {@linkcode Store.closing} ran (the lease's revoke) may take in all,
+ * ms: a live server answers in milliseconds, and a lease left behind by a frozen one still
+ * expires with its TTL.
+ */
+export const CLOSE_BUDGET_MS = 1_000;
+
 export interface Store {
   /** The engine's shortest lease in ms. */
   readonly minTtl: number;
