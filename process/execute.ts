@@ -53,7 +53,10 @@ export interface ExecuteOptions {
   cwd?: string;
   /** Written to the child's stdin, which is then closed (a string is sent as UTF-8). */
   input?: string | Uint8Array;
-  /** The child's whole environment, a plain object: it **replaces** the parent's (oslo semantics). */
+  /**
+   * The child's whole environment, a plain object of names to values: it **replaces** the
+   * parent's (oslo semantics).
+   */
   env?: Record<string, string>;
   /**
    * Which exit codes succeed: `true` → `[0]`, `false` → any, a number or a list of numbers.
@@ -163,9 +166,10 @@ export interface ExecuteBinaryResult {
  * unmasked. Log lines (`Running cmd (subprocess): …`, `CMD "…" returned: 0 in 0.002s`, and the
  * `logErrors` dumps) go to `getLogger()` at `loglevel` (default debug), as in oslo.
  *
- * Bad arguments fail before anything is spawned: an `env` name that is empty or contains `=` or
- * NUL, a NUL in an `env` value, in `cmd` or in `cwd`, an empty `cwd` is a TypeError. A string `cmd` with a space
- * in it and no `shell` is still one program name; when no such program exists the error says
+ * Bad arguments fail before anything is spawned: an `env` that is not a plain object, an `env`
+ * name that is empty or contains `=` or NUL, a NUL in an `env` value, in `cmd` or in `cwd`, and an
+ * empty `cwd` are TypeErrors. A string `cmd` with a space in it and no `shell` is still one
+ * program name; when no such program exists the error says
  * "pass arguments as separate strings, or set shell: true".
  *
  * Needs `--allow-run` for the program (and for `/bin/sh`, `prlimit` or the root helper when
