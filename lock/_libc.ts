@@ -4,6 +4,8 @@
 // Linux only: the constants and the `struct flock` / `struct stat` offsets below are those of
 // glibc and musl on x86_64 and aarch64 (identical for the fields used here).
 
+import { sameClassError } from "../runtime/_same_class_error.ts";
+
 /** `F_OFD_GETLK`, `F_OFD_SETLK`, `F_OFD_SETLKW` (Linux >= 3.15). */
 export const F_OFD_SETLK = 37;
 export const F_OFD_SETLKW = 38;
@@ -112,11 +114,10 @@ try {
 
 /** The error when FFI is not permitted: names the flag to add. */
 function ffiPermissionError(err: Error): Error {
-  const Ctor = err.constructor as new (m: string, o?: ErrorOptions) => Error;
-  return new Ctor(
-    `fileLockMode "fcntl" locks through libc's fcntl() over FFI: run with --allow-ffi ` +
-      `(${err.message})`,
-    { cause: err },
+  return sameClassError(
+    err,
+    (m) =>
+      `fileLockMode "fcntl" locks through libc's fcntl() over FFI: run with --allow-ffi (${m})`,
   );
 }
 

@@ -1,5 +1,6 @@
 // One open lock file as FileLockImpl drives it, in either file lock mode.
 
+import { sameClassError } from "../runtime/_same_class_error.ts";
 import { openFcntlLockFile, openRawFlockFile } from "./_raw_lock_file.ts";
 import { defaults } from "./_lock_path.ts";
 import type { FileLockMode } from "./file_lock.ts";
@@ -23,11 +24,11 @@ function permissionHint(path: string, err: unknown): unknown {
     err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied
   ) {
     const dir = path.slice(0, Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")));
-    const Ctor = err.constructor as new (m: string, o?: ErrorOptions) => Error;
-    return new Ctor(
-      `Cannot open lock file '${path}': ${err.message}. The lock directory '${dir}' must be ` +
+    return sameClassError(
+      err,
+      (m) =>
+        `Cannot open lock file '${path}': ${m}. The lock directory '${dir}' must be ` +
         `writable: run with --allow-write=${dir} and check its owner and mode`,
-      { cause: err },
     );
   }
   return err;

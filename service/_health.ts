@@ -3,6 +3,7 @@
 
 import { getLogger } from "../runtime/logger.ts";
 import { describeValue } from "../runtime/_describe.ts";
+import { sameClassError } from "../runtime/_same_class_error.ts";
 import type { HealthEndpointOptions } from "./process_launcher.ts";
 
 /** What the endpoint reports. */
@@ -66,15 +67,9 @@ export function serveHealth(
     server = listen(options, ac.signal, report);
   } catch (error) {
     // Deno's own words ("Address already in use (os error 98)") do not say what was being bound.
-    const Ctor = (error instanceof Error ? error.constructor : Error) as new (
-      m: string,
-      o?: ErrorOptions,
-    ) => Error;
-    throw new Ctor(
-      `Cannot start the health endpoint on ${options.hostname}:${options.port}: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
-      { cause: error },
+    throw sameClassError(
+      error,
+      (m) => `Cannot start the health endpoint on ${options.hostname}:${options.port}: ${m}`,
     );
   }
   return {
