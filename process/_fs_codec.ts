@@ -6,6 +6,17 @@
 const encoder = new TextEncoder();
 const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+// ignoreBOM: a leading byte order mark is output like any other (os.fsdecode keeps it as U+FEFF).
+const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * Output bytes as the text `execute()` and `sshExecute()` resolve with: UTF-8, a byte that is not
+ * valid UTF-8 as U+FFFD, a leading byte order mark kept.
+ */
+export function decodeOutput(bytes: Uint8Array): string {
+  return lenient.decode(bytes);
+}
+
 /** `bytes` as text, each byte that is not valid UTF-8 as a lone U+DC80–U+DCFF. */
 export function fsdecode(bytes: Uint8Array): string {
   try {

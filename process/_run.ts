@@ -7,6 +7,7 @@ import { ProcessExecutionError, ProcessTimeoutError } from "./errors.ts";
 import type { ExecuteBinaryResult, ExecuteResult } from "./execute.ts";
 import { LogErrors } from "./log_errors.ts";
 import { maskPassword } from "./mask_password.ts";
+import { decodeOutput } from "./_fs_codec.ts";
 import { prlimitAvailable, prlimitPrefix, setPrlimitAvailable, ulimitPrefix } from "./_prlimit.ts";
 import { pyRepr } from "./_repr.ts";
 import { setSetsidAvailable, setsidAvailable, setsidExecError } from "./_setsid.ts";
@@ -15,9 +16,6 @@ import { resolveForWrapper } from "./_which.ts";
 import type { Plan } from "./_plan.ts";
 
 const KILL_GRACE_MS = 2000;
-
-// ignoreBOM: a leading byte order mark is output like any other (os.fsdecode keeps it as U+FEFF).
-const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 function randomRetryDelay(): number {
   // oslo: random.randint(20, 200) / 100.0 seconds.
@@ -369,11 +367,11 @@ async function attempt(p: Plan): Promise<ExecuteResult | ExecuteBinaryResult> {
     throw new ProcessExecutionError({
       exitCode,
       signal: out.signal ?? undefined,
-      stdout: maskPassword(decoder.decode(out.stdout)),
-      stderr: maskPassword(decoder.decode(out.stderr)),
+      stdout: maskPassword(decodeOutput(out.stdout)),
+      stderr: maskPassword(decodeOutput(out.stderr)),
       cmd: display,
     });
   }
   if (p.binary) return { stdout: out.stdout, stderr: out.stderr };
-  return { stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+  return { stdout: decodeOutput(out.stdout), stderr: decodeOutput(out.stderr) };
 }

@@ -10,7 +10,7 @@ import { quote } from "../config/_clip.ts";
 import { ProcessExecutionError } from "./errors.ts";
 import type { ExecuteBinaryResult, ExecuteLogLevel, ExecuteResult } from "./execute.ts";
 import { maskPassword } from "./mask_password.ts";
-import { fsdecode, fsencode } from "./_fs_codec.ts";
+import { decodeOutput, fsdecode, fsencode } from "./_fs_codec.ts";
 import { plan, runPlan } from "./_plan.ts";
 
 /**
@@ -58,8 +58,6 @@ export interface SshExecuteOptions {
   clock?: Clock;
 }
 
-// ignoreBOM: a leading byte order mark is output like any other (os.fsdecode keeps it as U+FEFF).
-const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 // ssh's own failures (connection refused, host key, authentication) exit 255.
 const SSH_FAILURE = 255;
 
@@ -233,9 +231,9 @@ async function finish(
       stderr: fsencode(maskPassword(fsdecode(out.stderr))),
     };
   }
-  const stdout = decoder.decode(out.stdout);
+  const stdout = decodeOutput(out.stdout);
   return {
     stdout: sanitizeStdout ? maskPassword(stdout) : stdout,
-    stderr: maskPassword(decoder.decode(out.stderr)),
+    stderr: maskPassword(decodeOutput(out.stderr)),
   };
 }
