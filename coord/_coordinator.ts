@@ -10,6 +10,7 @@
 // created before yours exists, watch that one key until it is deleted. The oldest key holds;
 // its create revision is the fencing token.
 
+import { checkOptionsObject } from "../runtime/_check_options.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type {
@@ -65,11 +66,8 @@ export function checkWellFormed(value: string, param: string, action: string): v
  * `what` completes "Cannot …", e.g. `lock "jobs"`.
  */
 export function checkCallOptions(o: unknown, what: string): void {
-  if (o === null || typeof o !== "object") {
-    throw new TypeError(
-      `Cannot ${what} as 'o' must be an object: current value is ${describeValue(o)}`,
-    );
-  }
+  // `o` defaults to {} in every caller, so undefined never arrives here.
+  checkOptionsObject(o, what, "o");
   const { signal } = o as { signal?: unknown };
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(

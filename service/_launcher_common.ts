@@ -19,35 +19,6 @@ export function checkRestartMethod(value: unknown): RestartMethod {
   return value as RestartMethod;
 }
 
-/** Throws a TypeError naming `parameter` unless `value` is undefined or an object. */
-export function checkOptionsObject(value: unknown, what: string, parameter = "options"): void {
-  if (value !== undefined && (value === null || typeof value !== "object")) {
-    throw new TypeError(
-      `Cannot ${what} as '${parameter}' must be an object: current value is ${
-        describeValue(value)
-      }`,
-    );
-  }
-}
-
-/**
- * Throws a TypeError naming `name` unless `value` is undefined or a boolean.
- *
- * @returns `value`, for `checkBooleanOption(o.flag, what, "flag") ?? fallback`.
- */
-export function checkBooleanOption(
-  value: unknown,
-  what: string,
-  name: string,
-): boolean | undefined {
-  if (value !== undefined && typeof value !== "boolean") {
-    throw new TypeError(
-      `Cannot ${what} as '${name}' must be a boolean: current value is ${describeValue(value)}`,
-    );
-  }
-  return value;
-}
-
 /** Whether `value` has ServiceBase's four methods. */
 export function isServiceLike(value: unknown): value is ServiceBase {
   if (typeof value !== "object" || value === null) return false;

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { checkOptionsObject, checkWorkers } from "./_launcher_common.ts";
+import { checkOptionsObject } from "../runtime/_check_options.ts";
+import { checkWorkers } from "./_launcher_common.ts";
 import { ProcessLauncher } from "./process_launcher.ts";
 import type { RestartMethod, ServiceBase } from "./service.ts";
 import { ServiceLauncher } from "./service_launcher.ts";

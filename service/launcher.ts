@@ -6,12 +6,8 @@
 
 import type { Config } from "../config/mod.ts";
 import { selectBackendType } from "../runtime/selection.ts";
-import {
-  checkOptionsObject,
-  checkRestartMethod,
-  checkServiceBase,
-  checkWorkers,
-} from "./_launcher_common.ts";
+import { checkOptionsObject } from "../runtime/_check_options.ts";
+import { checkRestartMethod, checkServiceBase, checkWorkers } from "./_launcher_common.ts";
 import { prepareConf, refreshConf } from "./_launcher_config.ts";
 import { type RestartMethod, type ServiceBase, Services } from "./service.ts";
 

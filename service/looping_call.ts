@@ -8,7 +8,7 @@
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
-import { checkBooleanOption } from "./_launcher_common.ts";
+import { checkBooleanOption } from "../runtime/_check_options.ts";
 import { checkDelay, checkFunction, formatMs, type LoopPlan, LoopRunner } from "./_looping_base.ts";
 import { normalQuantile } from "./_normal_quantile.ts";
 import { LoopingCallTimeOut } from "./looping_call_errors.ts";

@@ -8,7 +8,7 @@
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
-import { checkBooleanOption, checkOptionsObject } from "./_launcher_common.ts";
+import { checkBooleanOption, checkOptionsObject } from "../runtime/_check_options.ts";
 import { type Config, periodicTaskOpts } from "../config/mod.ts";
 import type { Coordinator } from "../coord/coordinator.ts";
 import type { ExclusiveTick } from "../coord/run_exclusive_periodic.ts";

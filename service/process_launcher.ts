@@ -18,12 +18,8 @@ import {
 } from "../runtime/restart_policy.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { selectBackendType, selectedBackendType, selectedIsolation } from "../runtime/selection.ts";
-import {
-  checkBooleanOption,
-  checkOptionsObject,
-  checkRestartMethod,
-  checkWorkers,
-} from "./_launcher_common.ts";
+import { checkBooleanOption, checkOptionsObject } from "../runtime/_check_options.ts";
+import { checkRestartMethod, checkWorkers } from "./_launcher_common.ts";
 import { holdForSignals } from "./_signal_hold.ts";
 import {
   configSources,

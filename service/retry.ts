@@ -8,7 +8,7 @@ import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { functionLabel } from "./_looping_base.ts";
-import { checkOptionsObject } from "./_launcher_common.ts";
+import { checkOptionsObject } from "../runtime/_check_options.ts";
 
 /**
  * Options for the {@linkcode RetryDecorator} constructor.

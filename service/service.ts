@@ -6,9 +6,8 @@
  */
 
 import { getLogger } from "../runtime/logger.ts";
+import { checkBooleanOption, checkOptionsObject } from "../runtime/_check_options.ts";
 import {
-  checkBooleanOption,
-  checkOptionsObject,
   checkRestartMethod,
   checkServiceBase,
   isServiceLike,

@@ -9,8 +9,8 @@ import { selectBackendType } from "../runtime/selection.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
+import { checkOptionsObject } from "../runtime/_check_options.ts";
 import {
-  checkOptionsObject,
   checkRestartMethod,
   checkServiceBase,
   checkWorkers,

@@ -13,7 +13,7 @@
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
-import { checkOptionsObject } from "./_launcher_common.ts";
+import { checkOptionsObject } from "../runtime/_check_options.ts";
 
 interface UnixAddr {
   transport: "unixpacket";

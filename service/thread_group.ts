@@ -15,7 +15,7 @@ import { isTaskRef, loadTask, taskModuleUrl, type TaskRef } from "../runtime/tas
 import { deserializeError } from "../runtime/_error_transfer.ts";
 // Types only: the entry module itself runs in the Worker.
 import type { ThreadInit, ThreadReply } from "./_thread_entry.ts";
-import { checkBooleanOption, checkOptionsObject } from "./_launcher_common.ts";
+import { checkBooleanOption, checkOptionsObject } from "../runtime/_check_options.ts";
 import { DynamicLoopingCall, FixedIntervalLoopingCall } from "./looping_call.ts";
 
 let nextIdent = 1;
