@@ -159,7 +159,10 @@ export interface ExecuteBinaryResult {
  * descendant that left the group (its own `setsid`) is out of reach; if it holds the output
  * pipes, reading stops 2000 ms after the SIGKILL. Signalling a group needs `--allow-run` without
  * a program list; with a scoped `--allow-run=prog` only the child itself is killed (a warning is
- * logged once).
+ * logged once). Whether a child finished in time is judged by when Deno reports its exit, a few
+ * event-loop turns after the child ended: a child that ends within about a millisecond of its
+ * `timeout` (more on a busy machine) can still be reported as timed out. oslo's
+ * `communicate(timeout)` has the same race; give a `timeout` with room to spare.
  *
  * The command line in logs and errors is the argv joined by spaces and masked with
  * {@linkcode maskPassword}; so are stdout and stderr inside errors. Successful output is returned
