@@ -1,9 +1,10 @@
 // Config snapshots: a Config's registered options and current values as plain,
 // structured-cloneable data, so another isolate (a launcher's Web Worker or child process) can
 // answer `get()` exactly as the original does without reading any file again. Built on Config's
-// public API only (plus the secret-display hook).
+// public API only (plus the secret-display and raw-value hooks).
 
 import { showsSecret } from "./_display.ts";
+import { rawAccess } from "./_raw_access.ts";
 import { Config, type ConfigSources, type RegisteredOpt } from "./config.ts";
 import type { Opt } from "./opts.ts";
 
@@ -18,6 +19,13 @@ export interface ConfigSnapshot {
    * a number option emptied in a file while it has a default: `""`).
    */
   readonly values: readonly (readonly [string, string, unknown])[];
+  /**
+   * `[group, name, raw]` for each option whose value fails to convert now (an option registered
+   * after `load()` is checked only when read): the unconverted value of the source that wins, so
+   * that the copy, which reads no file, converts it again and throws the same error rather than
+   * answering the option's default.
+   */
+  readonly raw: readonly (readonly [string, string, unknown])[];
   /** The sources the original was loaded from. */
   readonly sources: ConfigSources;
   /** The files it read. */
@@ -26,8 +34,9 @@ export interface ConfigSnapshot {
 
 /**
  * Takes a snapshot of `conf`: its options and every value it resolves now (files, command line,
- * defaults, overrides). Options whose value cannot be resolved (required but unset, invalid) are
- * left out, so reading them from the copy fails the same way.
+ * defaults, overrides). An option whose value cannot be resolved fails the same way in the copy:
+ * a required one left unset has no value there either, and an invalid one carries its raw value
+ * (see {@linkcode ConfigSnapshot.raw}).
  *
  * @param conf The configuration.
  * @returns Plain data; structured-cloneable.
@@ -35,7 +44,9 @@ export interface ConfigSnapshot {
 export function snapshotConfig(conf: Config): ConfigSnapshot {
   const opts: RegisteredOpt[] = [];
   const values: [string, string, unknown][] = [];
+  const raw: [string, string, unknown][] = [];
   const hides = showsSecret.get(conf);
+  const access = rawAccess.get(conf);
   for (const { group, opt } of conf.listOpts()) {
     // A value with a substituted secret is shown as one in the copy too.
     const secret = !opt.secret && hides?.(opt.name, group) === true;
@@ -44,6 +55,8 @@ export function snapshotConfig(conf: Config): ConfigSnapshot {
     try {
       value = conf.get(opt.name, group);
     } catch {
+      const text = access?.read(opt.name, group);
+      if (text !== undefined) raw.push([group, opt.name, text]);
       continue;
     }
     if (value !== undefined) {
@@ -54,7 +67,7 @@ export function snapshotConfig(conf: Config): ConfigSnapshot {
       values.push([group, opt.name, ""]);
     }
   }
-  return { opts, values, sources: conf.sources, configFiles: conf.configFiles };
+  return { opts, values, raw, sources: conf.sources, configFiles: conf.configFiles };
 }
 
 /**
@@ -83,6 +96,11 @@ export function applySnapshot(conf: Config, snap: ConfigSnapshot): void {
   const set = new Set<string>();
   for (const [group, name, value] of snap.values) {
     conf.setOverride(name, literal(value), group);
+    set.add(`${group}\0${name}`);
+  }
+  const access = rawAccess.get(conf);
+  for (const [group, name, raw] of snap.raw) {
+    access?.force(name, group, raw);
     set.add(`${group}\0${name}`);
   }
   // An option the original no longer resolves to a value goes back to its own resolution.

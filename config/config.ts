@@ -8,6 +8,7 @@ import { parseArgs } from "./_args.ts";
 import { type ConfigLogger, consoleConfigLogger } from "./config_logger.ts";
 import { convertValue, showValue } from "./_convert.ts";
 import { showsSecret } from "./_display.ts";
+import { rawAccess } from "./_raw_access.ts";
 import { clip, quote } from "./_clip.ts";
 import { hasTemplate, substitute, SubstitutionTooLong } from "./_substitute.ts";
 import {
@@ -462,6 +463,18 @@ export class Config {
       ? consoleConfigLogger
       : checkLogger("create Config", options.logger);
     showsSecret.set(this, (name, group) => this.#hides(this.#entry("show option", name, group)));
+    rawAccess.set(this, {
+      read: (name, group) => {
+        const entry = this.#entry("read option", name, group);
+        return this.#raw(entry, this.#resolution(this.#loaded.files, new Map())).raw;
+      },
+      force: (name, group, raw) => {
+        const entry = this.#entry("set override", name, group);
+        entry.override = { set: raw !== undefined, value: freeze(raw) };
+        entry.pinned = undefined;
+        this.#cache.clear();
+      },
+    });
   }
 
   /**
@@ -1060,24 +1073,7 @@ export class Config {
     }
     r.stack.push(entry);
     try {
-      let raw: unknown;
-      // The resolution of this option's `$refs`: a pinned option keeps its whole value, so its
-      // references read the files it is pinned to (`immutable = x$mutable` must not follow a
-      // mutate()d `mutable` either).
-      let refs = r;
-      if (entry.override.set) {
-        raw = entry.override.value;
-      } else {
-        if (entry.pinned !== undefined && entry.pinned !== r.files) {
-          refs = { ...r, files: entry.pinned, cache: new Map() };
-        }
-        const fromFiles = this.#fileValues(entry, refs.files, r);
-        if (fromFiles !== undefined) {
-          raw = entry.opt.type === "multistring" ? fromFiles : fromFiles[0];
-        } else {
-          raw = entry.def.set ? entry.def.value : entry.opt.default;
-        }
-      }
+      const { raw, refs } = this.#raw(entry, r);
       const substituted = this.#substituteValue(entry, raw, refs);
       const value = freeze(convertValue(this.#shownOpt(entry), entry.group, substituted));
       r.cache.set(entry, value);
@@ -1085,6 +1081,23 @@ export class Config {
     } finally {
       r.stack.pop();
     }
+  }
+
+  /**
+   * The unconverted value of the source that wins for `entry`, and the resolution its `$refs`
+   * read: a pinned option keeps its whole value, so its references read the files it is pinned
+   * to (`immutable = x$mutable` must not follow a mutate()d `mutable` either).
+   */
+  #raw(entry: Entry, r: Resolution): { raw: unknown; refs: Resolution } {
+    if (entry.override.set) return { raw: entry.override.value, refs: r };
+    const refs = entry.pinned !== undefined && entry.pinned !== r.files
+      ? { ...r, files: entry.pinned, cache: new Map() }
+      : r;
+    const fromFiles = this.#fileValues(entry, refs.files, r);
+    if (fromFiles !== undefined) {
+      return { raw: entry.opt.type === "multistring" ? fromFiles : fromFiles[0], refs };
+    }
+    return { raw: entry.def.set ? entry.def.value : entry.opt.default, refs };
   }
 
   #substituteValue(entry: Entry, raw: unknown, r: Resolution): unknown {

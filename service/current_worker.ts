@@ -21,7 +21,10 @@ import type { Config } from "../config/mod.ts";
 export interface WorkerContext {
   /** The worker id (from 0, per service), kept across respawns. */
   readonly workerId: number;
-  /** The worker's Config: the parent's options and values (what `ctx.conf` is to a factory). */
+  /**
+   * The worker's Config: the parent's options and values (what `ctx.conf` is to a factory); an
+   * option whose value is invalid in the parent throws the same error here.
+   */
   readonly conf: Config;
 }
 

@@ -12,7 +12,7 @@ import {
   RequiredOptError,
   strOpt,
 } from "../../config/mod.ts";
-import { configFromSnapshot, snapshotConfig } from "../../config/_snapshot.ts";
+import { applySnapshot, configFromSnapshot, snapshotConfig } from "../../config/_snapshot.ts";
 import { captureConfigLog, tempDir } from "./_helpers.ts";
 
 Deno.test("Config.mutate() keeps an immutable option whose $ref names a mutable one that changed", async () => {
@@ -160,4 +160,67 @@ Deno.test("intOpt and portOpt read '-0' as 0, so reload() reports no change from
   assert.ok(Object.is(conf.get("port"), 0));
   conf.setOverride("count", -0);
   assert.ok(Object.is(conf.get("count"), 0));
+});
+
+/** What `fn` throws, as the fields a caller sees (fails when it does not throw). */
+function thrown(fn: () => unknown): Record<string, unknown> {
+  try {
+    fn();
+  } catch (error) {
+    const { name, message, option, group, value, reason } = error as Record<string, unknown>;
+    return { class: (error as object).constructor, name, message, option, group, value, reason };
+  }
+  assert.fail(`did not throw: read ${JSON.stringify(fn())}`);
+}
+
+Deno.test("configFromSnapshot(): an option registered after load() whose file value is invalid throws in the copy as in the original", async () => {
+  await using dir = await tempDir();
+  const file = await dir.write(
+    "a.conf",
+    [
+      "[DEFAULT]",
+      "workers = 0",
+      "url = http://h:$port/",
+      "port = 99999",
+      "token = x",
+      "hosts = a,$nowhere",
+      "[api]",
+      "debug = maybe",
+      "",
+    ].join("\n"),
+  );
+  const conf = new Config();
+  conf.registerOpt(strOpt("name", { default: "n" }));
+  await conf.load({ files: [file] });
+  conf.registerOpts([
+    intOpt("workers", { default: 4, min: 1 }),
+    strOpt("url", { default: "none" }),
+    portOpt("port", { default: 80 }),
+    intOpt("token", { default: 1, secret: true }),
+    listOpt("hosts", { default: ["d"] }),
+    strOpt("via", { default: "$port" }),
+  ]);
+  conf.registerOpt(boolOpt("debug", { default: false }), "api");
+  const copy = configFromSnapshot(structuredClone(snapshotConfig(conf)));
+  const cases: [string, string?][] = [
+    ["workers"], // out of range
+    ["url"], // substitutes an invalid option
+    ["port"],
+    ["token"], // secret: shown as ***
+    ["hosts"], // references an unknown option
+    ["via"], // a default substituting an invalid option
+    ["debug", "api"],
+  ];
+  for (const [name, group] of cases) {
+    const want = thrown(() => conf.get(name, group));
+    assert.deepEqual(thrown(() => copy.get(name, group)), want, `[${group ?? "DEFAULT"}] ${name}`);
+  }
+  assert.equal(thrown(() => copy.get("token")).value, "***");
+  // A newer snapshot (a mutate's) applies over the copy: fixed, then invalid again.
+  conf.setOverride("workers", 2);
+  applySnapshot(copy, structuredClone(snapshotConfig(conf)));
+  assert.equal(copy.get("workers"), 2);
+  conf.setOverride("workers", undefined);
+  applySnapshot(copy, structuredClone(snapshotConfig(conf)));
+  assert.deepEqual(thrown(() => copy.get("workers")), thrown(() => conf.get("workers")));
 });

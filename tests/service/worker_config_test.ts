@@ -3,7 +3,15 @@
 // new values to the replacement workers, a mutate to the running ones.
 
 import assert from "node:assert/strict";
-import { Config, currentWorker, intOpt, ProcessLauncher, resetBackend, strOpt } from "@fjord/fjord";
+import {
+  Config,
+  ConfigValueError,
+  currentWorker,
+  intOpt,
+  ProcessLauncher,
+  resetBackend,
+  strOpt,
+} from "@fjord/fjord";
 import { captureLog, waitFor } from "../_util.ts";
 import { stopLauncher } from "./_stop_launcher.ts";
 
@@ -53,6 +61,32 @@ for (const isolation of ["worker", "process"] as const) {
       }
     });
   }
+
+  Deno.test(`A worker reading an option registered after load() with an invalid file value throws the parent's ConfigValueError (${isolation})`, async () => {
+    resetBackend();
+    const dir = await Deno.makeTempDir({ prefix: "fjord-conf-" });
+    const file = `${dir}/app.conf`;
+    await Deno.writeTextFile(file, "[api]\nworkers = 0\n");
+    const conf = new Config();
+    await conf.load({ files: [file] });
+    conf.registerOpt(intOpt("workers", { default: 4, min: 1 }), "api");
+    let want: unknown[] = [];
+    try {
+      conf.get("workers", "api");
+      assert.fail("the parent read an invalid value");
+    } catch (e) {
+      const { name, message, option, group, value, reason } = e as ConfigValueError;
+      want = [e instanceof ConfigValueError, name, message, option, group, value, reason];
+    }
+    const launcher = new ProcessLauncher(conf, { isolation });
+    try {
+      launcher.launchService({ module: SERVICE, export: "readsWorkers", args: [dir] });
+      await waitFor(() => events(dir).length === 1, "1 start");
+      assert.deepEqual(events(dir), [`start 0 ${JSON.stringify({ error: want })}`]);
+    } finally {
+      await stopLauncher(launcher, dir);
+    }
+  });
 
   Deno.test(`A mutate hands the parent's new values to running workers once (${isolation})`, async () => {
     resetBackend();
