@@ -14,15 +14,16 @@ export function abortPromise(signal: AbortSignal): { promise: Promise<never>; de
 }
 
 /**
- * Connects with `open()` unless `signal` aborts first. A connection that arrives after the abort
- * is closed, not leaked (a connect to an unreachable host can hang for long).
+ * Connects with `open(signal)` unless `signal` aborts first. `open` should cancel its connect on
+ * the signal (a connect to an unreachable host can hang for minutes, and its pending op keeps
+ * the process alive); one that arrives after the abort anyway is closed, not leaked.
  */
 export async function openUnlessAborted<C extends { close(): void }>(
-  open: () => Promise<C>,
+  open: (signal: AbortSignal) => Promise<C>,
   signal: AbortSignal,
 ): Promise<C> {
   signal.throwIfAborted();
-  const opening = open();
+  const opening = open(signal);
   const aborted = abortPromise(signal);
   try {
     return await Promise.race([opening, aborted.promise]);

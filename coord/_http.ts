@@ -44,10 +44,11 @@ class Conn {
 
   constructor(readonly tcp: Deno.TcpConn, readonly host: string) {}
 
-  static async open(host: string): Promise<Conn> {
+  /** Connects; `signal` cancels the connect (see openUnlessAborted). */
+  static async open(host: string, signal: AbortSignal): Promise<Conn> {
     const at = host.lastIndexOf(":");
     const hostname = host.slice(0, at).replace(/^\[|\]$/g, "");
-    const tcp = await Deno.connect({ hostname, port: Number(host.slice(at + 1)) });
+    const tcp = await Deno.connect({ hostname, port: Number(host.slice(at + 1)), signal });
     tcp.setNoDelay(true);
     return new Conn(tcp, host);
   }
@@ -180,7 +181,7 @@ class Conn {
 }
 
 function open(host: string, signal: AbortSignal): Promise<Conn> {
-  return openUnlessAborted(() => Conn.open(host), signal);
+  return openUnlessAborted((s) => Conn.open(host, s), signal);
 }
 
 // Closes the connection when `signal` aborts, so a pending read or write rejects.

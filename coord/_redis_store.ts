@@ -233,8 +233,9 @@ export class RedisStore implements Store {
   #closed = new AbortController();
   // Aborted by closing(): the calls made from then on (the lease's revoke) are best effort.
   readonly #closing = new AbortController();
-  // One reopen of the main connection at a time, so concurrent calls share it instead of racing.
-  #reopening: Promise<RespConnection> | undefined;
+  // One reopen of the main connection at a time, so concurrent calls share it instead of racing;
+  // `closing`: begun after closing() (see #mainConn).
+  #reopening: { closing: boolean; conn: Promise<RespConnection> } | undefined;
 
   private constructor(
     host: string,
@@ -280,19 +281,37 @@ export class RedisStore implements Store {
 
   // `timeout`: a watcher's XREAD blocks up to reapEvery before its answer.
   #open(signal: AbortSignal, timeout = this.#timeout): Promise<RespConnection> {
-    return openUnlessAborted(() => RespConnection.open(this.#host, this.#port, timeout), signal);
+    return openUnlessAborted(
+      (s) => RespConnection.open(this.#host, this.#port, timeout, s),
+      signal,
+    );
   }
 
   async #mainConn(): Promise<RespConnection> {
     if (!this.#conn.closed) return this.#conn;
-    // While closing, a reply may take CLOSE_BUDGET_MS (see there).
-    const timeout = this.#closing.signal.aborted ? CLOSE_BUDGET_MS : this.#timeout;
-    this.#reopening ??= this.#open(this.#closed.signal, timeout).then((conn) => {
-      // close() may have run while connecting.
-      if (this.#closed.signal.aborted) conn.close();
-      return (this.#conn = conn);
-    }).finally(() => this.#reopening = undefined);
-    return await this.#reopening;
+    // A reopen begun before closing() is a call under way, which closing() ends: its connect
+    // (and the replies on the connection it makes) would have the whole timeout, and the revoke,
+    // sharing it, waited that out on a frozen or black-holed server. One begun after it (the
+    // revoke's) gets CLOSE_BUDGET_MS (see there) for the connect and each reply.
+    const closing = this.#closing.signal.aborted;
+    let reopening = this.#reopening;
+    if (reopening === undefined || reopening.closing !== closing) {
+      const stop = closing
+        ? this.#closed.signal
+        : AbortSignal.any([this.#closed.signal, this.#closing.signal]);
+      const conn = this.#open(stop, closing ? CLOSE_BUDGET_MS : this.#timeout).then((conn) => {
+        // Connected just as closing() or close() ran: the abort came too late to end it.
+        if (stop.aborted) {
+          conn.close();
+          throw stop.reason;
+        }
+        return (this.#conn = conn);
+      }).finally(() => {
+        if (this.#reopening === reopening) this.#reopening = undefined;
+      });
+      reopening = this.#reopening = { closing, conn };
+    }
+    return await reopening.conn;
   }
 
   async #eval(name: ScriptName, ...args: (string | number | bigint)[]): Promise<Reply> {
@@ -453,8 +472,10 @@ export class RedisStore implements Store {
     this.#closing.abort(new Error("store closing"));
     // Fails the replies awaited on the main connection (a keepalive, a lock's create) at once:
     // on a frozen server each waited out the whole reply timeout before the revoke could start,
-    // and the revoke then waited it out again. The revoke then opens a new connection.
-    if (this.#conn.busy) this.#conn.close();
+    // and the revoke then waited it out again. An idle one goes too: its replies may take the
+    // whole timeout (6 s with a 6 s TTL), so a revoke sent on it right after the server froze
+    // waited that out. The revoke opens a new connection, bounded by CLOSE_BUDGET_MS.
+    this.#conn.close();
   }
 
   close(): Promise<void> {

@@ -159,23 +159,33 @@ export class RespConnection {
 
   /**
    * Connects. `timeout` (ms, 0 = none): how long a reply may take before the connection fails
-   * with a RespError (the connect itself is bounded by it too).
+   * with a RespError (the connect itself is bounded by it too). `signal` ends the connect with
+   * its reason. Either cancels the connect itself: left to the kernel, a connect to a frozen or
+   * black-holed server retries its SYN for minutes, and its pending op keeps the process alive.
    */
-  static async open(hostname: string, port: number, timeout = 0): Promise<RespConnection> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const connecting = Deno.connect({ hostname, port });
-    const conn = timeout <= 0 ? await connecting : await Promise.race([
-      connecting,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new RespError(`no connection within ${timeout} ms`)),
-          timeout,
-        );
-      }),
-    ]).catch((error) => {
-      connecting.then((c) => c.close(), () => {});
-      throw error;
-    }).finally(() => clearTimeout(timer));
+  static async open(
+    hostname: string,
+    port: number,
+    timeout = 0,
+    signal?: AbortSignal,
+  ): Promise<RespConnection> {
+    signal?.throwIfAborted();
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort(signal!.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const timer = timeout <= 0 ? undefined : setTimeout(
+      () => stop.abort(new RespError(`no connection within ${timeout} ms`)),
+      timeout,
+    );
+    let conn: Deno.TcpConn;
+    try {
+      conn = await Deno.connect({ hostname, port, signal: stop.signal });
+    } catch (error) {
+      throw stop.signal.aborted ? stop.signal.reason : error;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    }
     conn.setNoDelay(true);
     return new RespConnection(conn, timeout);
   }

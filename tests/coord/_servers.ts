@@ -98,8 +98,17 @@ export interface OwnRedis extends AsyncDisposable {
   restart(): Promise<void>;
 }
 
+/** How {@linkcode ownRedis} runs its server. */
+export interface OwnRedisOptions {
+  /**
+   * Its listen backlog (`--tcp-backlog`): 1 lets {@linkcode fillAcceptQueue} fill the accept
+   * queue of a frozen server with two connections. @default {511}
+   */
+  tcpBacklog?: number;
+}
+
 /** Starts an {@linkcode OwnRedis} (needs `redis-server` on PATH). */
-export async function ownRedis(): Promise<OwnRedis> {
+export async function ownRedis(options: OwnRedisOptions = {}): Promise<OwnRedis> {
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = probe.addr.port;
   probe.close();
@@ -117,6 +126,8 @@ export async function ownRedis(): Promise<OwnRedis> {
         "no",
         "--notify-keyspace-events",
         "Kgx",
+        "--tcp-backlog",
+        String(options.tcpBacklog ?? 511),
       ],
       stdin: "null",
       stdout: "null",
@@ -219,4 +230,42 @@ export async function ownEtcd(): Promise<OwnEtcd> {
     throw error;
   }
   return { url, pid: server.pid, [Symbol.asyncDispose]: stop };
+}
+
+/**
+ * Fills the accept queue of a frozen (SIGSTOPped) server: connects until a connect does not
+ * complete within 300 ms (that one is cancelled). From then on the kernel drops new SYNs, so a
+ * connect hangs as to a black-holed host. Returns the connections to close afterwards.
+ */
+export async function fillAcceptQueue(url: string): Promise<Deno.Conn[]> {
+  const [hostname, port] = url.replace(/^[a-z]+:\/\//, "").split(":") as [string, string];
+  const conns: Deno.Conn[] = [];
+  while (conns.length < 64) {
+    const stop = AbortSignal.timeout(300);
+    const conn = await Deno.connect({ hostname, port: Number(port), signal: stop }).catch(
+      (error) => {
+        if (stop.aborted) return undefined;
+        throw error;
+      },
+    );
+    if (conn === undefined) return conns;
+    conns.push(conn);
+  }
+  for (const c of conns) c.close();
+  throw new Error(`the accept queue of ${url} took 64 connections without filling`);
+}
+
+/**
+ * How many connects to `url`'s port are under way on this host (sockets in SYN-SENT, from
+ * /proc/net/tcp: Linux only): one cancelled by its signal is gone, one merely abandoned is left
+ * to the kernel's SYN retries.
+ */
+export function connectsUnderWay(url: string): number {
+  const port = Number(url.replace(/^[a-z]+:\/\//, "").split(":")[1]);
+  const remote = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const SYN_SENT = "02";
+  return Deno.readTextFileSync("/proc/net/tcp").split("\n").slice(1).filter((line) => {
+    const fields = line.trim().split(/\s+/);
+    return fields[2]?.endsWith(remote) === true && fields[3] === SYN_SENT;
+  }).length;
 }

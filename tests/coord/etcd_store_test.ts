@@ -4,9 +4,11 @@
 
 import assert from "node:assert/strict";
 import { EtcdStore } from "../../coord/_etcd_store.ts";
-import { engines, fresh } from "./_servers.ts";
+import { waitFor } from "../_util.ts";
+import { connectsUnderWay, engines, fillAcceptQueue, fresh, ownRedis } from "./_servers.ts";
 
 const etcd = engines.find((e) => e.name === "etcd")!;
+const redis = engines.find((e) => e.name === "redis")!;
 const hosts = etcd.url.slice("etcd://".length).split(",");
 const OWN = { own: true, queue: true };
 
@@ -129,3 +131,39 @@ Deno.test("etcd store: waits end in queue order, on abort and on close", {
     await store.close();
   }
 });
+
+// A frozen server whose accept queue is full stands for a black-holed host (any listener would
+// do: no request gets as far as being read). A connect to it hangs while the kernel retries its
+// SYN, minutes in all.
+Deno.test(
+  "etcd store: closing() ends a call whose connect hangs, and the revoke's connect ends at the close budget, leaving no connect behind",
+  {
+    ignore: !redis.available,
+  },
+  async () => {
+    await using server = await ownRedis({ tcpBacklog: 1 });
+    Deno.kill(server.pid, "SIGSTOP");
+    const filled = await fillAcceptQueue(server.url);
+    const store = new EtcdStore([server.url.slice("redis://".length)], 6_000);
+    try {
+      const call = assert.rejects(store.keepAlive("1"), /store closing/);
+      await new Promise((r) => setTimeout(r, 300));
+      let t0 = performance.now();
+      store.closing();
+      await call;
+      const ended = performance.now() - t0;
+      assert.ok(ended < 100, `the call under way ended ${Math.round(ended)} ms after closing()`);
+      t0 = performance.now();
+      await assert.rejects(store.revoke("1"), /within 1000 ms/);
+      const revoke = performance.now() - t0;
+      assert.ok(revoke < 1_600, `the revoke took ${Math.round(revoke)} ms`);
+      // A cancelled connect's socket goes a moment after the abort; an abandoned one stays for
+      // the kernel's SYN retries (seconds to minutes).
+      await waitFor(() => connectsUnderWay(server.url) === 0, "no connect under way", 500);
+    } finally {
+      await store.close();
+      for (const c of filled) c.close();
+      Deno.kill(server.pid, "SIGCONT");
+    }
+  },
+);

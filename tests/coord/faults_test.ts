@@ -7,7 +7,14 @@ import { RespConnection } from "../../coord/_resp.ts";
 import { waitFor } from "../_util.ts";
 import { fencedWrite, initResource, readResource } from "./_fixtures/fenced_resource.ts";
 import { spawnMember } from "./_child.ts";
-import { engines, fresh, ownEtcd, ownRedis } from "./_servers.ts";
+import {
+  connectsUnderWay,
+  engines,
+  fillAcceptQueue,
+  fresh,
+  ownEtcd,
+  ownRedis,
+} from "./_servers.ts";
 
 for (const engine of engines.filter((e) => e.name !== "memory")) {
   const ttl = engine.name === "etcd" ? 2_000 : 1_000;
@@ -202,6 +209,75 @@ for (const [engine, own] of [[etcd, ownEtcd], [redis, ownRedis]] as const) {
     },
   );
 }
+
+for (const [engine, own] of [[etcd, ownEtcd], [redis, ownRedis]] as const) {
+  Deno.test(
+    `coord ${engine.name}: close() right after the server froze, no request under way, ` +
+      "returns within the close budget",
+    { ignore: !engine.available },
+    async () => {
+      await using server = await own();
+      const coord = await connect(server.url, { ttl: 6_000 });
+      let frozen = false;
+      try {
+        await coord.lock("held");
+        // Keepalives go every 2 s and are answered in milliseconds: none is under way here.
+        await new Promise((r) => setTimeout(r, 300));
+        Deno.kill(server.pid, "SIGSTOP");
+        frozen = true;
+        const t0 = performance.now();
+        await coord.close();
+        const took = performance.now() - t0;
+        assert.ok(took < 1_600, `close() took ${Math.round(took)} ms`);
+      } finally {
+        if (frozen) Deno.kill(server.pid, "SIGCONT");
+        await coord.close();
+      }
+    },
+  );
+}
+
+Deno.test(
+  "coord redis: close() while the session is reconnecting to a frozen server (its connect " +
+    "hanging) gives up that connect at once and returns within the close budget",
+  { ignore: !redis.available },
+  async () => {
+    await using server = await ownRedis({ tcpBacklog: 1 });
+    // The reply and connect timeout is the TTL here (6 s); close() gets CLOSE_BUDGET_MS (1 s).
+    const coord = await connect(server.url, { ttl: 6_000 });
+    const [hostname, port] = server.url.slice("redis://".length).split(":") as [string, string];
+    let filled: Deno.Conn[] = [];
+    let frozen = false;
+    try {
+      await coord.lock("held");
+      // The coordinator's connection is dropped, then the server freezes with a full accept
+      // queue: the next keepalive (every 2 s) fails at once, and the one retried 600 ms later
+      // reconnects, a connect that hangs (the kernel drops its SYNs) up to the 6 s timeout.
+      const admin = await RespConnection.open(hostname, Number(port));
+      try {
+        await admin.send("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+      } finally {
+        admin.close();
+      }
+      Deno.kill(server.pid, "SIGSTOP");
+      frozen = true;
+      filled = await fillAcceptQueue(server.url);
+      await new Promise((r) => setTimeout(r, 3_500));
+      assert.equal(coord.lost.aborted, false, "the session was lost before close()");
+      const t0 = performance.now();
+      await coord.close();
+      const took = performance.now() - t0;
+      assert.ok(took < 1_600, `close() took ${Math.round(took)} ms`);
+      // A cancelled connect's socket goes a moment after the abort; an abandoned one stays for
+      // the kernel's SYN retries (seconds to minutes).
+      await waitFor(() => connectsUnderWay(server.url) === 0, "no connect under way", 500);
+    } finally {
+      for (const c of filled) c.close();
+      if (frozen) Deno.kill(server.pid, "SIGCONT");
+      await coord.close();
+    }
+  },
+);
 
 for (const engine of [etcd, redis]) {
   Deno.test(
