@@ -58,6 +58,16 @@ export interface ClaimTickOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The shortest interval, ms. Ticks are numbered `Date.now() / interval`, and members agree on a
+ * tick only while those numbers are exact integers, below 2^53 (`Number.MAX_SAFE_INTEGER`): at
+ * 0.001 ms they stay below it until the year 2255, while at 1e-4 ms they are ~1.8e16 already
+ * (2026), where doubles step by 2. A fixed floor, not a check against the current time, so that
+ * an interval accepted today is accepted tomorrow.
+ */
+const MIN_INTERVAL_MS = 0.001;
+
+// The one check of both entry points, so they accept exactly the same intervals.
 function checkArgs(
   coord: Coordinator,
   name: string,
@@ -79,9 +89,9 @@ function checkArgs(
     );
   }
   checkWellFormed(name, "name", `${action} a periodic task`);
-  if (typeof interval !== "number" || !Number.isFinite(interval) || interval <= 0) {
+  if (typeof interval !== "number" || !Number.isFinite(interval) || interval < MIN_INTERVAL_MS) {
     throw new RangeError(
-      `Cannot ${action} "${name}" as 'interval' must be a positive number of ms: current value is ${interval}`,
+      `Cannot ${action} "${name}" as 'interval' must be a finite number of ms, at least ${MIN_INTERVAL_MS} ms (shorter ones number the ticks past the exact integers): current value is ${interval}`,
     );
   }
   return coord;
@@ -109,14 +119,16 @@ async function claim(
  *
  * @param coord A coordinator from `connect()`.
  * @param name The task's name, shared by the fleet.
- * @param interval The period in ms (> 0) that numbers the ticks.
+ * @param interval The period in ms that numbers the ticks: at least 0.001 (see `@throws`).
  * @param o `index` (default: the current tick), `signal`.
  * @returns The tick, or `undefined` when another member claimed it first, when a later tick
  *   was already claimed (a stale tick runs nowhere, so tokens increase with the ticks), or when
  *   this member's session was found lost.
  * @throws {TypeError} When `coord` is not from `connect()`, `name` is empty, `o` is not an object
  *   or `signal` not an AbortSignal.
- * @throws {RangeError} When `interval` is not a positive finite number, or `index` is not an
+ * @throws {RangeError} When `interval` is not a finite number of at least 0.001 ms (a shorter
+ *   one numbers the ticks, `Date.now() / interval`, beyond 2^53, where consecutive numbers are
+ *   no longer exact; runExclusivePeriodic() refuses the same intervals), or `index` is not an
  *   integer.
  * @throws {CoordinatorUnavailableError} (through the promise) When the coordinator is closed,
  *   has lost its session, or cannot reach the engine.
@@ -166,14 +178,16 @@ export async function claimExclusiveTick(
  *
  * @param coord A coordinator from `connect()`.
  * @param name The task's name, shared by the fleet.
- * @param interval The period in ms (> 0).
+ * @param interval The period in ms: at least 0.001 (see `@throws`).
  * @param fn The tick's work; gets `{ token, signal }`.
  * @param o `signal` stops the schedule.
  * @returns A promise that resolves when `signal` aborts or the coordinator closes or loses its
  *   session.
  * @throws {TypeError} When `coord` is not from `connect()`, `name` is empty, `fn` is not a
  *   function, `o` is not an object or `signal` not an AbortSignal.
- * @throws {RangeError} When `interval` is not a positive finite number.
+ * @throws {RangeError} When `interval` is not a finite number of at least 0.001 ms: a shorter
+ *   one numbers the ticks, `Date.now() / interval`, beyond 2^53, where consecutive numbers are
+ *   no longer exact (claimExclusiveTick() refuses the same intervals).
  *
  * @example
  * ```ts

@@ -105,3 +105,30 @@ Deno.test("runExclusivePeriodic, claimExclusiveTick: a bad 'o' or 'signal' is a 
   }
   await assert.rejects(claimExclusiveTick(coord, "x", 100, null as never), named("o"));
 });
+
+Deno.test("runExclusivePeriodic, claimExclusiveTick: an interval too short to number its ticks exactly is refused alike, naming 'interval'", async () => {
+  await using coord = await connect("memory://periodic-tiny-interval");
+  // Date.now() / 1e-4 is ~1.8e16 in 2026, past 2^53: consecutive tick numbers are not exact.
+  for (const interval of [1e-4, 1e-7, Number.MIN_VALUE]) {
+    const controller = new AbortController();
+    let runs = 0;
+    const running = runExclusivePeriodic(coord, `tiny-${interval}`, interval, () => {
+      runs++;
+    }, { signal: controller.signal });
+    const timer = setTimeout(() => controller.abort(), 200);
+    const ran = await running.then(() => `resolved after ${runs} runs in 200 ms`, (e) => e);
+    clearTimeout(timer);
+    const claimed = await claimExclusiveTick(coord, `tiny-${interval}`, interval).then(
+      (tick) => `claimed tick ${tick?.index}`,
+      (e) => e,
+    );
+    for (
+      const [what, outcome] of [["runExclusivePeriodic", ran], ["claimExclusiveTick", claimed]]
+    ) {
+      assert.ok(outcome instanceof RangeError, `${what}(${interval}): ${String(outcome)}`);
+      assert.match(outcome.message, /'interval' must be .*at least 0\.001 ms/, what);
+    }
+  }
+  // The floor itself numbers its ticks exactly.
+  assert.ok((await claimExclusiveTick(coord, "floor", 0.001)) !== undefined);
+});
