@@ -13,6 +13,7 @@ import { getLogger } from "../runtime/logger.ts";
 import { selectedIsolation } from "../runtime/selection.ts";
 import { isTaskRef, loadTask, taskModuleUrl, type TaskRef } from "../runtime/task_ref.ts";
 import { deserializeError } from "../runtime/_error_transfer.ts";
+import { describeValue } from "../runtime/_describe.ts";
 // Types only: the entry module itself runs in the Worker.
 import type { ThreadInit, ThreadReply } from "./_thread_entry.ts";
 import { checkBooleanOption, checkOptionsObject } from "../runtime/_check_options.ts";
@@ -135,7 +136,8 @@ export interface ThreadGroupOptions {
 }
 
 /**
- * Options for {@linkcode ThreadGroup.addTimer}.
+ * Options for {@linkcode ThreadGroup.addTimer}. The interval is `addTimer()`'s first argument, not
+ * an option: an `interval` here is refused with a `TypeError`.
  *
  * @example
  * ```ts
@@ -420,10 +422,12 @@ export class ThreadGroup implements AsyncDisposable {
    *
    * @param interval Milliseconds from the start of one call to the start of the next.
    * @param fn The function (a returned promise is awaited).
-   * @param options `initialDelay` (ms), `stopOnException`.
+   * @param options `initialDelay` (ms), `stopOnException`. Not `interval`: that is the first
+   *   argument, and `options` never overrides it.
    * @returns The started timer.
    * @throws {RangeError} When a duration is negative or not finite.
-   * @throws {TypeError} When `fn` is not a function or `options` not an object.
+   * @throws {TypeError} When `fn` is not a function, `options` not an object, or `options` has an
+   *   `interval` (not undefined), which would be a second, conflicting interval.
    */
   addTimer(
     interval: number,
@@ -431,9 +435,20 @@ export class ThreadGroup implements AsyncDisposable {
     options: AddTimerOptions = {},
   ): FixedIntervalLoopingCall {
     checkOptionsObject(options, "add timer");
+    // oslo's add_timer(interval, callback, initial_delay) and API.md take the interval as the
+    // first argument only: an `interval` here (from JavaScript, or `start()`'s options passed on)
+    // is a second one, and picking either silently would run the timer at a rate nobody chose.
+    const extra = (options as { interval?: unknown }).interval;
+    if (extra !== undefined) {
+      throw new TypeError(
+        `Cannot add timer as 'interval' is not an option of addTimer() (the interval is its first argument): current value is ${
+          describeValue(extra)
+        }`,
+      );
+    }
     const timer = new FixedIntervalLoopingCall(fn, { clock: this.#clock }).start({
-      interval,
       ...options,
+      interval,
     });
     this.#timers.push(timer);
     return timer;

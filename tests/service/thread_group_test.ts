@@ -172,6 +172,40 @@ Deno.test("ThreadGroup.addTimer() and addDynamicTimer() start timers kept until 
   assert.deepEqual(dynamic, [0, 300]);
 });
 
+Deno.test("ThreadGroup.addTimer(): an 'interval' option is refused (the interval is the first argument), and none overrides it", async () => {
+  useBackend("cooperative");
+  using clock = new FakeClock();
+  const tg = new ThreadGroup({ clock });
+  try {
+    // From JavaScript (or past the type): options.interval silently replaced the argument.
+    const calls: number[] = [];
+    assert.throws(
+      () =>
+        tg.addTimer(1000, () => {
+          calls.push(clock.now());
+        }, { interval: 10 } as never),
+      {
+        name: "TypeError",
+        message:
+          "Cannot add timer as 'interval' is not an option of addTimer() (the interval is its first argument): current value is number 10",
+      },
+    );
+    assert.deepEqual(tg.timers, []);
+    await clock.tickAsync(50);
+    assert.equal(calls.length, 0, "the refused timer ran");
+    // An undefined 'interval' (a spread of partial options) is no option at all.
+    const timer = tg.addTimer(100, () => {
+      calls.push(clock.now());
+    }, { interval: undefined, initialDelay: 50 } as never);
+    await clock.tickAsync(300);
+    await tg.stopTimers({ wait: true });
+    assert.equal(timer.running, false);
+    assert.deepEqual(calls, [100, 200, 300]);
+  } finally {
+    await tg.stop();
+  }
+});
+
 Deno.test("ThreadGroup.stopTimers({wait: true}) logs a timer's error", async () => {
   using log = captureLog();
   useBackend("cooperative");
