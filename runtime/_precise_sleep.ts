@@ -21,6 +21,7 @@
 // so tests stay deterministic.
 
 import { type Clock, systemClock } from "./clock.ts";
+import { checkNumber } from "./_check_number.ts";
 import type { TimerThread } from "./_timer_thread.ts";
 
 // setTimeout clamps delays above 2^31-1 ms to 1 ms.
@@ -146,9 +147,7 @@ export async function sleepUntil(
   if (signal.aborted) throw signal.reason;
   // As every Clock's sleep(): NaN is an error, not "at once" (which resolved here without
   // yielding a turn, so a loop computing NaN spun in microtasks and hung the isolate).
-  if (typeof due !== "number" || Number.isNaN(due)) {
-    throw new TypeError(`Cannot sleep as 'due' must be a number: current value is ${String(due)}`);
-  }
+  checkNumber(due, "sleep", "due", "a number other than NaN", (n) => !Number.isNaN(n));
   if (clock !== systemClock) {
     await clock.sleep(due - clock.now(), { signal });
     return;

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { checkNumber } from "./_check_number.ts";
+
 /**
  * Options for {@linkcode Clock.sleep}.
  *
@@ -61,9 +63,7 @@ export interface Clock {
 // What every Clock's sleep() does before it waits: validate `ms`, then settle at once when the
 // signal is already aborted or there is nothing to wait for (undefined: the caller must wait).
 function settleAtOnce(ms: number, signal: AbortSignal | undefined): Promise<void> | undefined {
-  if (typeof ms !== "number" || Number.isNaN(ms)) {
-    throw new TypeError(`Cannot sleep as 'ms' must be a number: current value is ${String(ms)}`);
-  }
+  checkNumber(ms, "sleep", "ms", "a number other than NaN", (n) => !Number.isNaN(n));
   if (signal?.aborted) return Promise.reject(signal.reason);
   if (ms <= 0) return Promise.resolve();
   return undefined;
@@ -155,14 +155,11 @@ export class FakeClock implements Clock, Disposable {
    * Creates a clock stopped at `start`.
    *
    * @param start The initial time in milliseconds.
-   * @throws {TypeError} When `start` is not a finite number.
+   * @throws {TypeError} When `start` is not a number.
+   * @throws {RangeError} When `start` is not finite.
    */
   constructor(start = 0) {
-    if (!Number.isFinite(start)) {
-      throw new TypeError(
-        `Cannot create FakeClock as 'start' must be a finite number: current value is ${start}`,
-      );
-    }
+    checkNumber(start, "create FakeClock", "start", "a finite number", Number.isFinite);
     this.#now = start;
   }
 
@@ -187,6 +184,7 @@ export class FakeClock implements Clock, Disposable {
    * @param options `signal` aborts the sleep (rejects with `signal.reason`).
    * @returns A promise that resolves when the fake time reaches `now() + ms`.
    * @throws {TypeError} When `ms` is not a number.
+   * @throws {RangeError} When `ms` is NaN.
    */
   sleep(ms: number, options: SleepOptions = {}): Promise<void> {
     const { signal } = options;
@@ -212,6 +210,7 @@ export class FakeClock implements Clock, Disposable {
    * Advances time by `ms`, firing every sleeper due on the way, synchronously and in order.
    *
    * @param ms Milliseconds to advance (>= 0).
+   * @throws {TypeError} When `ms` is not a number.
    * @throws {RangeError} When `ms` is negative or not finite.
    */
   tick(ms: number): void {
@@ -228,6 +227,7 @@ export class FakeClock implements Clock, Disposable {
    *
    * @param ms Milliseconds to advance (>= 0).
    * @returns A promise that resolves once time has reached the target.
+   * @throws {TypeError} When `ms` is not a number.
    * @throws {RangeError} When `ms` is negative or not finite.
    */
   async tickAsync(ms: number): Promise<void> {
@@ -304,11 +304,13 @@ export class FakeClock implements Clock, Disposable {
   }
 
   #target(ms: number): number {
-    if (!Number.isFinite(ms) || ms < 0) {
-      throw new RangeError(
-        `Cannot advance FakeClock as 'ms' must be a finite number >= 0: current value is ${ms}`,
-      );
-    }
+    checkNumber(
+      ms,
+      "advance FakeClock",
+      "ms",
+      "a finite number >= 0",
+      (n) => Number.isFinite(n) && n >= 0,
+    );
     return this.#now + ms;
   }
 

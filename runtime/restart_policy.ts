@@ -6,6 +6,8 @@
  */
 
 import type { Clock } from "./clock.ts";
+import { checkNumber } from "./_check_number.ts";
+import { describeValue } from "./_describe.ts";
 
 /**
  * How a supervisor restarts workers that die. At most `maxRestarts` restarts of one worker
@@ -67,35 +69,35 @@ function check(
   kind: "integer" | "finite" | "any" = "any",
 ): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new TypeError(
-      `Cannot use restart policy as '${name}' must be a number: current value is ${String(value)}`,
-    );
-  }
-  const bad = value < min ||
-    (kind === "integer" && value !== Infinity && !Number.isInteger(value)) ||
-    (kind === "finite" && !Number.isFinite(value));
-  if (bad) {
-    const what = kind === "integer" ? "an integer " : kind === "finite" ? "a finite number " : "";
-    throw new RangeError(
-      `Cannot use restart policy as '${name}' must be ${what}>= ${min}: current value is ${value}`,
-    );
-  }
-  return value;
+  const what = kind === "integer"
+    ? "an integer"
+    : kind === "finite"
+    ? "a finite number"
+    : "a number";
+  return checkNumber(
+    value,
+    "use restart policy",
+    name,
+    `${what} >= ${min}`,
+    (n) =>
+      n >= min && // false for NaN
+      (kind !== "integer" || n === Infinity || Number.isInteger(n)) &&
+      (kind !== "finite" || Number.isFinite(n)),
+  );
 }
 
 /**
  * Validates `policy` and fills in the defaults.
  *
  * @throws {TypeError} When a field is not a number (or the policy not an object).
- * @throws {RangeError} When a field is out of range.
+ * @throws {RangeError} When a field is a number out of range (NaN included).
  */
 export function resolveRestartPolicy(policy: RestartPolicy | undefined): ResolvedRestartPolicy {
   if (policy === undefined) return DEFAULT_RESTART_POLICY;
   if (policy === null || typeof policy !== "object") {
     throw new TypeError(
       `Cannot use restart policy as 'restart' must be an object: current value is ${
-        String(policy)
+        describeValue(policy)
       }`,
     );
   }
@@ -104,7 +106,7 @@ export function resolveRestartPolicy(policy: RestartPolicy | undefined): Resolve
   if (typeof b !== "object") {
     throw new TypeError(
       `Cannot use restart policy as 'restart.backoff' must be an object: current value is ${
-        String(b)
+        describeValue(b)
       }`,
     );
   }

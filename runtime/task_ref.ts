@@ -6,6 +6,7 @@
  */
 
 import { loadExport } from "./_module_loader.ts";
+import { describeValue } from "./_describe.ts";
 
 /**
  * The function type of a {@linkcode TaskRef} that does not say which function it names: its
@@ -139,7 +140,9 @@ export function taskModuleUrl(ref: TaskRef, parameter = "task"): string {
     return new URL(ref.module).href;
   } catch {
     throw new TypeError(
-      `Cannot use '${parameter}' as its module must be an absolute URL (try new URL("./x.ts", import.meta.url)): current value is '${ref.module}'`,
+      `Cannot use '${parameter}' as its module must be an absolute URL (try new URL("./x.ts", import.meta.url)): current value is ${
+        describeValue(ref.module)
+      }`,
     );
   }
 }

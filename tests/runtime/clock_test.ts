@@ -154,8 +154,38 @@ Deno.test("FakeClock rejects bad arguments", () => {
   using clock = new FakeClock();
   assert.throws(() => clock.tick(-1), RangeError);
   assert.throws(() => clock.tick(Number.NaN), RangeError);
-  assert.throws(() => clock.sleep(Number.NaN), TypeError);
-  assert.throws(() => new FakeClock(Number.POSITIVE_INFINITY), TypeError);
+  assert.throws(() => clock.sleep(Number.NaN), RangeError);
+  assert.throws(() => new FakeClock(Number.POSITIVE_INFINITY), RangeError);
+});
+
+Deno.test("FakeClock: a duration given as a string is a TypeError naming it a string", async () => {
+  using clock = new FakeClock();
+  const two = "2" as unknown as number;
+  const message = /must be a finite number >= 0: current value is string 2$/;
+  assert.throws(() => clock.tick(two), { name: "TypeError", message });
+  await assert.rejects(clock.tickAsync(two), { name: "TypeError", message });
+  assert.throws(() => clock.sleep(two), {
+    name: "TypeError",
+    message: "Cannot sleep as 'ms' must be a number other than NaN: current value is string 2",
+  });
+  assert.throws(() => new FakeClock(two), {
+    name: "TypeError",
+    message:
+      "Cannot create FakeClock as 'start' must be a finite number: current value is string 2",
+  });
+});
+
+Deno.test("FakeClock: a duration that is a number out of range (NaN, -1) stays a RangeError", () => {
+  using clock = new FakeClock();
+  assert.throws(() => clock.tick(-1), {
+    name: "RangeError",
+    message:
+      "Cannot advance FakeClock as 'ms' must be a finite number >= 0: current value is number -1",
+  });
+  assert.throws(() => clock.sleep(Number.NaN), {
+    name: "RangeError",
+    message: /current value is number NaN$/,
+  });
 });
 
 Deno.test("FakeClock disposal with pending sleepers throws, naming the count", () => {
@@ -184,8 +214,12 @@ Deno.test("systemClock.sleep() aborts at once and clears its timer", async () =>
   // The test sanitizer fails this test if the 60 s timer were still armed.
 });
 
-Deno.test("systemClock.sleep() rejects a NaN duration", () => {
-  assert.throws(() => systemClock.sleep(Number.NaN), TypeError);
+Deno.test("systemClock.sleep() rejects a NaN duration (RangeError) and a string one (TypeError)", () => {
+  assert.throws(() => systemClock.sleep(Number.NaN), RangeError);
+  assert.throws(() => systemClock.sleep("2" as unknown as number), {
+    name: "TypeError",
+    message: /current value is string 2$/,
+  });
 });
 
 Deno.test("systemClock.sleep() with an already aborted signal rejects at once, arming no timer", async () => {

@@ -86,17 +86,51 @@ Deno.test("resolveRestartPolicy rejects a non-finite backoff delay by name (a wo
       message:
         `Cannot use restart policy as 'restart.backoff.${field}' must be a finite number >= ${
           field === "initial" ? 0 : 100
-        }: current value is Infinity`,
+        }: current value is number Infinity`,
     });
   }
   assert.throws(() => resolveRestartPolicy({ backoff: { initial: -1 } }), {
     name: "RangeError",
-    message: /'restart\.backoff\.initial' must be a finite number >= 0: current value is -1/,
+    message: /'restart\.backoff\.initial' must be a finite number >= 0: current value is number -1/,
   });
   assert.throws(
     () => resolveRestartPolicy({ backoff: 5 } as unknown as RestartPolicy),
-    { name: "TypeError", message: /'restart\.backoff' must be an object: current value is 5/ },
+    {
+      name: "TypeError",
+      message: /'restart\.backoff' must be an object: current value is number 5/,
+    },
   );
   // A factor of Infinity jumps to the cap: still allowed.
   assert.equal(resolveRestartPolicy({ backoff: { factor: Infinity } }).factor, Infinity);
+});
+
+Deno.test("resolveRestartPolicy: a number field given a string is a TypeError naming it a string", () => {
+  // "2" from an environment variable read as the number 2 in the message, hiding the mistake.
+  assert.throws(
+    () => resolveRestartPolicy({ maxRestarts: "2" as unknown as number }),
+    {
+      name: "TypeError",
+      message:
+        "Cannot use restart policy as 'restart.maxRestarts' must be an integer >= 0: current value is string 2",
+    },
+  );
+  assert.throws(() => resolveRestartPolicy({ window: null as unknown as number }), {
+    name: "TypeError",
+    message: /'restart\.window' must be a number >= 1: current value is null$/,
+  });
+  assert.throws(() => resolveRestartPolicy("fast" as unknown as RestartPolicy), {
+    name: "TypeError",
+    message: /'restart' must be an object: current value is string fast$/,
+  });
+});
+
+Deno.test("resolveRestartPolicy: a number field out of range (NaN, -1) stays a RangeError", () => {
+  assert.throws(() => resolveRestartPolicy({ maxRestarts: Number.NaN }), {
+    name: "RangeError",
+    message: /'restart\.maxRestarts' must be an integer >= 0: current value is number NaN$/,
+  });
+  assert.throws(() => resolveRestartPolicy({ maxRestarts: -1 }), {
+    name: "RangeError",
+    message: /current value is number -1$/,
+  });
 });

@@ -523,10 +523,11 @@ Deno.test("BackOffLoopingCall ends with a typed error when 'random' returns a ba
     });
     assert.equal(call.running, false);
   }
-  // Any other NaN schedule: the system-clock sleep rejects, as FakeClock's does.
+  // Any other NaN schedule: the system-clock sleep rejects, as FakeClock's does (a number out
+  // of range: RangeError).
   await assert.rejects(
     sleepUntil(systemClock, NaN, new AbortController().signal, false),
-    TypeError,
+    RangeError,
   );
 });
 
