@@ -3,6 +3,7 @@
 
 import { getLogger } from "../runtime/logger.ts";
 import { describeValue } from "../runtime/_describe.ts";
+import { checkNumber } from "../runtime/_check_number.ts";
 import { sameClassError } from "../runtime/_same_class_error.ts";
 import type { HealthEndpointOptions } from "./process_launcher.ts";
 
@@ -31,18 +32,13 @@ export function checkHealthOptions(value: unknown): Required<HealthEndpointOptio
       }`,
     );
   }
-  if (typeof v.port !== "number" || !Number.isInteger(v.port)) {
-    throw new TypeError(
-      `Cannot create ProcessLauncher as 'health.port' must be an integer: current value is ${
-        describeValue(v.port)
-      }`,
-    );
-  }
-  if (v.port < 0 || v.port > 65_535) {
-    throw new RangeError(
-      `Cannot create ProcessLauncher as 'health.port' must be within 0..65535: current value is ${v.port}`,
-    );
-  }
+  const port = checkNumber(
+    v.port,
+    "create ProcessLauncher",
+    "health.port",
+    "an integer within 0..65535",
+    (n) => Number.isInteger(n) && n >= 0 && n <= 65_535,
+  );
   if (v.hostname !== undefined && (typeof v.hostname !== "string" || v.hostname === "")) {
     throw new TypeError(
       `Cannot create ProcessLauncher as 'health.hostname' must be a non-empty string: current value is ${
@@ -50,7 +46,7 @@ export function checkHealthOptions(value: unknown): Required<HealthEndpointOptio
       }`,
     );
   }
-  return { port: v.port, hostname: v.hostname ?? "127.0.0.1" };
+  return { port, hostname: v.hostname ?? "127.0.0.1" };
 }
 
 /** Starts the endpoint (throws at once when the address cannot be bound). */

@@ -12,7 +12,7 @@ export function checkRestartMethod(value: unknown): RestartMethod {
   if (!RESTART_METHODS.includes(value as string)) {
     throw new TypeError(
       `Cannot use restart method as 'restartMethod' must be "reload" or "mutate": current value is ${
-        JSON.stringify(value) ?? String(value)
+        describeValue(value)
       }`,
     );
   }
@@ -47,7 +47,9 @@ export function checkWorkers(workers: unknown, what: string): number | undefined
     );
   }
   if (workers < 1) {
-    throw new RangeError(`Cannot ${what} as 'workers' must be >= 1: current value is ${workers}`);
+    throw new RangeError(
+      `Cannot ${what} as 'workers' must be >= 1: current value is ${describeValue(workers)}`,
+    );
   }
   return workers;
 }

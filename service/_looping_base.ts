@@ -8,6 +8,7 @@ import { getLogger } from "../runtime/logger.ts";
 import { sleepUntil } from "../runtime/_precise_sleep.ts";
 import type { TimerThread } from "../runtime/_timer_thread.ts";
 import { systemClock } from "../runtime/clock.ts";
+import { checkNumber } from "../runtime/_check_number.ts";
 // A cycle (looping_call.ts imports this file); only used inside functions, so safe.
 import { LoopingCallDone } from "./looping_call_errors.ts";
 
@@ -39,15 +40,15 @@ export function functionLabel(fn: (...a: never[]) => unknown): string {
   return fn.name ? `'${fn.name}'` : "<anonymous>";
 }
 
+/** A delay in ms: a TypeError for a non-number ("5"), a RangeError for NaN, -1 or Infinity. */
 export function checkDelay(value: unknown, what: string, param: string): number {
-  if (typeof value !== "number" || !(value >= 0) || value === Infinity) {
-    throw new RangeError(
-      `Cannot ${what} as '${param}' must be a finite number >= 0: current value is ${
-        String(value)
-      }`,
-    );
-  }
-  return value;
+  return checkNumber(
+    value,
+    what,
+    param,
+    "a finite number >= 0",
+    (n) => n >= 0 && n !== Infinity, // false for NaN
+  );
 }
 
 export function checkFunction(fn: unknown, what: string, param = "fn"): void {

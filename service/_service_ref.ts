@@ -40,7 +40,9 @@ export function normalizeServiceRef(ref: ServiceRef, parameter = "s"): PlainServ
     module = ref.module instanceof URL ? ref.module.href : new URL(ref.module).href;
   } catch {
     throw new TypeError(
-      `Cannot launch service as '${parameter}.module' must be an absolute URL (try new URL("./svc.ts", import.meta.url)): current value is '${ref.module}'`,
+      `Cannot launch service as '${parameter}.module' must be an absolute URL (try new URL("./svc.ts", import.meta.url)): current value is ${
+        describeValue(ref.module)
+      }`,
     );
   }
   return { module, export: exportName, args: [...(ref.args ?? [])] };

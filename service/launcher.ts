@@ -7,6 +7,7 @@
 import type { Config } from "../config/mod.ts";
 import { selectBackendType } from "../runtime/selection.ts";
 import { checkOptionsObject } from "../runtime/_check_options.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { checkRestartMethod, checkServiceBase, checkWorkers } from "./_launcher_common.ts";
 import { prepareConf, refreshConf } from "./_launcher_config.ts";
 import { type RestartMethod, type ServiceBase, Services } from "./service.ts";
@@ -77,7 +78,9 @@ export class Launcher implements AsyncDisposable {
     const workers = checkWorkers(options.workers, "launch service");
     if (workers !== undefined && workers !== 1) {
       throw new RangeError(
-        `Cannot launch service as 'workers' must be 1 for a Launcher (use ProcessLauncher for more): current value is ${workers}`,
+        `Cannot launch service as 'workers' must be 1 for a Launcher (use ProcessLauncher for more): current value is ${
+          describeValue(workers)
+        }`,
       );
     }
     checkServiceBase(s, "s");

@@ -9,6 +9,8 @@ import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { checkBooleanOption } from "../runtime/_check_options.ts";
+import { checkNumber } from "../runtime/_check_number.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { checkDelay, checkFunction, formatMs, type LoopPlan, LoopRunner } from "./_looping_base.ts";
 import { normalQuantile } from "./_normal_quantile.ts";
 import { LoopingCallTimeOut } from "./looping_call_errors.ts";
@@ -238,12 +240,7 @@ function clockOf(options: LoopingCallOptions | undefined, what: string): Clock {
 }
 
 function checkPositive(value: unknown, what: string, param: string): number {
-  if (typeof value !== "number" || !(value > 0) || value === Infinity) {
-    throw new RangeError(
-      `Cannot ${what} as '${param}' must be a finite number > 0: current value is ${String(value)}`,
-    );
-  }
-  return value;
+  return checkNumber(value, what, param, "a finite number > 0", (n) => n > 0 && n !== Infinity);
 }
 
 // How far behind its schedule a fixed-interval loop may fall (because the isolate was busy, or
@@ -432,7 +429,8 @@ export class FixedIntervalLoopingCall<T = unknown> extends LoopingCallBase<T> {
    * @returns This looping call.
    * @throws {DOMException} `InvalidStateError` when the loop is already running.
    * @throws {RangeError} When `interval` or `initialDelay` is negative or not finite.
-   * @throws {TypeError} When `stopOnException` or `precise` is not a boolean.
+   * @throws {TypeError} When a duration is not a number, or `stopOnException` or `precise` is
+   *   not a boolean.
    */
   start(options: FixedIntervalStartOptions): this {
     const loop = loopOf(this);
@@ -484,7 +482,8 @@ export class FixedIntervalWithTimeoutLoopingCall<T = unknown> extends LoopingCal
    * @returns This looping call.
    * @throws {DOMException} `InvalidStateError` when the loop is already running.
    * @throws {RangeError} When a duration is negative or not finite.
-   * @throws {TypeError} When `stopOnException` or `precise` is not a boolean.
+   * @throws {TypeError} When a duration is not a number, or `stopOnException` or `precise` is
+   *   not a boolean.
    */
   start(options: FixedIntervalWithTimeoutStartOptions): this {
     const what = "start FixedIntervalWithTimeoutLoopingCall";
@@ -560,7 +559,7 @@ export class DynamicLoopingCall<T = unknown> extends LoopingCallBase<T> {
    * @returns This looping call.
    * @throws {DOMException} `InvalidStateError` when the loop is already running.
    * @throws {RangeError} When a duration is negative or not finite.
-   * @throws {TypeError} When `stopOnException` is not a boolean.
+   * @throws {TypeError} When a duration is not a number, or `stopOnException` is not a boolean.
    */
   start(options: DynamicStartOptions = {}): this {
     const what = "start DynamicLoopingCall";
@@ -587,7 +586,7 @@ export class DynamicLoopingCall<T = unknown> extends LoopingCallBase<T> {
         } else if (typeof result !== "number" || Number.isNaN(result)) {
           throw new TypeError(
             `Cannot schedule the next call as the function must return a number of milliseconds or undefined: current value is ${
-              String(result)
+              describeValue(result)
             }`,
           );
         } else {
@@ -656,6 +655,7 @@ export class BackOffLoopingCall<T = unknown> extends LoopingCallBase<T> {
    * @param options The back-off parameters, in ms (see {@linkcode BackOffStartOptions}).
    * @returns This looping call.
    * @throws {DOMException} `InvalidStateError` when the loop is already running.
+   * @throws {TypeError} When a duration or `jitter` is not a number.
    * @throws {RangeError} When a duration is negative or not finite, or `jitter` is not a
    *   finite number >= 0.
    */
@@ -686,7 +686,7 @@ export class BackOffLoopingCall<T = unknown> extends LoopingCallBase<T> {
         if (typeof u !== "number" || !(u >= 0 && u < 1)) {
           throw new (typeof u === "number" ? RangeError : TypeError)(
             `Cannot schedule the next call as 'random' must return a number in [0, 1): current value is ${
-              String(u)
+              describeValue(u)
             }`,
           );
         }

@@ -9,6 +9,8 @@ import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { checkBooleanOption, checkOptionsObject } from "../runtime/_check_options.ts";
+import { checkNumber } from "../runtime/_check_number.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { type Config, periodicTaskOpts } from "../config/mod.ts";
 import type { Coordinator } from "../coord/coordinator.ts";
 import type { ExclusiveTick } from "../coord/run_exclusive_periodic.ts";
@@ -193,7 +195,7 @@ function resolveExclusive(
   if (typeof value !== "object" || value === null) {
     throw new TypeError(
       `Cannot ${what} as 'exclusive' must be a boolean or an object: current value is ${
-        String(value)
+        describeValue(value)
       }`,
     );
   }
@@ -201,14 +203,14 @@ function resolveExclusive(
   if (coordinator !== undefined && !isCoordinator(coordinator)) {
     throw new TypeError(
       `Cannot ${what} as 'exclusive.coordinator' must be a Coordinator from connect(): current value is ${
-        String(coordinator)
+        describeValue(coordinator)
       }`,
     );
   }
   if (name !== undefined && (typeof name !== "string" || name === "")) {
     throw new TypeError(
       `Cannot ${what} as 'exclusive.name' must be a non-empty string: current value is ${
-        String(name)
+        describeValue(name)
       }`,
     );
   }
@@ -238,17 +240,15 @@ function resolveMeta(options: PeriodicTaskOptions, what: string): TaskMeta {
     enabled = true,
     exclusive,
   } = options;
-  if (typeof spacing !== "number" || !Number.isFinite(spacing)) {
-    throw new RangeError(
-      `Cannot ${what} as 'spacing' must be a finite number: current value is ${String(spacing)}`,
-    );
-  }
+  checkNumber(spacing, what, "spacing", "a finite number", Number.isFinite);
   for (const [key, value] of Object.entries({ runImmediately, externalProcessOk, enabled })) {
     checkBooleanOption(value, what, key);
   }
   if (name !== undefined && (typeof name !== "string" || name === "")) {
     throw new TypeError(
-      `Cannot ${what} as 'name' must be a non-empty string: current value is ${String(name)}`,
+      `Cannot ${what} as 'name' must be a non-empty string: current value is ${
+        describeValue(name)
+      }`,
     );
   }
   return {
@@ -280,8 +280,8 @@ let register: (
  * @param options `spacing` (ms), `runImmediately`, `name`, `externalProcessOk`, `enabled`,
  *   `exclusive`.
  * @returns The decorator.
- * @throws {RangeError} When `spacing` is not a finite number.
- * @throws {TypeError} When an option has the wrong type, or the decorator is put on anything
+ * @throws {RangeError} When `spacing` is a number but not a finite one.
+ * @throws {TypeError} When an option has the wrong type (`spacing` not a number included), or the decorator is put on anything
  *   but an instance method; at construction, for an `exclusive` task without a coordinator.
  *
  * @example
@@ -496,7 +496,7 @@ export abstract class PeriodicTasks {
     if (coordinator !== undefined && !isCoordinator(coordinator)) {
       throw new TypeError(
         `Cannot create PeriodicTasks as 'coordinator' must be a Coordinator from connect(): current value is ${
-          String(coordinator)
+          describeValue(coordinator)
         }`,
       );
     }
@@ -516,7 +516,7 @@ export abstract class PeriodicTasks {
    * @param options The task's options (as for {@linkcode periodicTask}).
    * @throws {TypeError} When `fn` is not a function, an option has the wrong type, or an
    *   `exclusive` task has no coordinator.
-   * @throws {RangeError} When `spacing` is not a finite number.
+   * @throws {RangeError} When `spacing` is a number but not a finite one.
    */
   addPeriodicTask(fn: PeriodicTaskFn, options?: PeriodicTaskOptions): void {
     if (typeof fn !== "function") {
@@ -588,8 +588,10 @@ export abstract class PeriodicTasks {
    * @param context Passed to each task.
    * @param options `raiseOnError`, `maxConcurrency`.
    * @returns The milliseconds until the next task is due (at most 60000).
-   * @throws {RangeError} When `maxConcurrency` is not a positive integer (at the call).
-   * @throws {TypeError} When `options` is not an object or `raiseOnError` not a boolean.
+   * @throws {RangeError} When `maxConcurrency` is a number but not a positive integer (at the
+   *   call).
+   * @throws {TypeError} When `options` is not an object, `raiseOnError` not a boolean or
+   *   `maxConcurrency` not a number.
    * @throws {unknown} With `raiseOnError`, the first error in the order the tasks failed
    *   (rejects, after every started task has settled).
    */
@@ -598,12 +600,13 @@ export abstract class PeriodicTasks {
     options: RunPeriodicTasksInParallelOptions = {},
   ): Promise<number> {
     const raiseOnError = raiseOnErrorOf(options, "run periodic tasks");
-    const limit = options.maxConcurrency ?? Infinity;
-    if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) {
-      throw new RangeError(
-        `Cannot run periodic tasks as 'maxConcurrency' must be a positive integer: ${limit}`,
-      );
-    }
+    const limit = checkNumber(
+      options.maxConcurrency ?? Infinity,
+      "run periodic tasks",
+      "maxConcurrency",
+      "a positive integer",
+      (n) => n === Infinity || (Number.isInteger(n) && n >= 1),
+    );
     return this.#runParallel(context, raiseOnError, limit);
   }
 

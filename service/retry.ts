@@ -7,7 +7,8 @@
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
-import { functionLabel } from "./_looping_base.ts";
+import { checkDelay, functionLabel } from "./_looping_base.ts";
+import { checkNumber } from "../runtime/_check_number.ts";
 import { checkOptionsObject } from "../runtime/_check_options.ts";
 
 /**
@@ -56,17 +57,6 @@ export interface RetryDecoratorOptions {
    * @default {systemClock}
    */
   clock?: Clock;
-}
-
-function checkMs(value: number, param: string): number {
-  if (typeof value !== "number" || !(value >= 0) || value === Infinity) {
-    throw new RangeError(
-      `Cannot create RetryDecorator as '${param}' must be a finite number >= 0: current value is ${
-        String(value)
-      }`,
-    );
-  }
-  return value;
 }
 
 function isClass(value: unknown): boolean {
@@ -118,9 +108,10 @@ export class RetryDecorator {
    *
    * @param options `maxRetryCount`, `incSleepTime` (ms), `maxSleepTime` (ms), `exceptions`,
    *   `clock`.
+   * @throws {TypeError} When `maxRetryCount` or a duration is not a number, `exceptions` is not an
+   *   array of classes, or `clock` is not a Clock.
    * @throws {RangeError} When `maxRetryCount` is not an integer >= -1, or a duration is
    *   negative or not finite.
-   * @throws {TypeError} When `exceptions` is not an array of classes, or `clock` is not a Clock.
    */
   constructor(options: RetryDecoratorOptions = {}) {
     checkOptionsObject(options, "create RetryDecorator");
@@ -131,13 +122,13 @@ export class RetryDecorator {
       exceptions = [],
       clock = systemClock,
     } = options;
-    if (!Number.isInteger(maxRetryCount) || maxRetryCount < -1) {
-      throw new RangeError(
-        `Cannot create RetryDecorator as 'maxRetryCount' must be an integer >= -1: current value is ${
-          JSON.stringify(maxRetryCount) ?? String(maxRetryCount)
-        }`,
-      );
-    }
+    checkNumber(
+      maxRetryCount,
+      "create RetryDecorator",
+      "maxRetryCount",
+      "an integer >= -1",
+      (n) => Number.isInteger(n) && n >= -1,
+    );
     // An arrow function passes `typeof`, but `instanceof` throws on it: at the first failure,
     // where its TypeError replaced the error the wrapped function threw.
     if (!Array.isArray(exceptions) || exceptions.some((e) => !isClass(e))) {
@@ -147,8 +138,8 @@ export class RetryDecorator {
     }
     checkClock(clock, "create RetryDecorator");
     this.#maxRetryCount = maxRetryCount;
-    this.#incSleepTime = checkMs(incSleepTime, "incSleepTime");
-    this.#maxSleepTime = checkMs(maxSleepTime, "maxSleepTime");
+    this.#incSleepTime = checkDelay(incSleepTime, "create RetryDecorator", "incSleepTime");
+    this.#maxSleepTime = checkDelay(maxSleepTime, "create RetryDecorator", "maxSleepTime");
     this.#exceptions = [...exceptions];
     this.#clock = clock;
   }

@@ -10,6 +10,7 @@ import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { checkOptionsObject } from "../runtime/_check_options.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import {
   checkRestartMethod,
   checkServiceBase,
@@ -141,7 +142,9 @@ export class ServiceLauncher implements AsyncDisposable {
     const workers = checkWorkers(options.workers, "launch service");
     if (workers !== undefined && workers !== 1) {
       throw new RangeError(
-        `Cannot launch service as 'workers' must be 1 for a ServiceLauncher (use ProcessLauncher for more): current value is ${workers}`,
+        `Cannot launch service as 'workers' must be 1 for a ServiceLauncher (use ProcessLauncher for more): current value is ${
+          describeValue(workers)
+        }`,
       );
     }
     if (this.#state !== "running") {

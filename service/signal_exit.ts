@@ -4,6 +4,8 @@
  * @module
  */
 
+import { checkNumber } from "../runtime/_check_number.ts";
+
 /**
  * Raised to end a service run because of a signal (oslo.service's `SignalExit`). A service whose
  * `start()` or `wait()` throws a `SignalExit` makes its launcher's `wait()` resolve `code`
@@ -30,14 +32,11 @@ export class SignalExit extends Error {
    *
    * @param signo The signal's name.
    * @param code The exit code to report (an integer, default 1).
-   * @throws {TypeError} When `code` is not an integer.
+   * @throws {TypeError} When `code` is not a number.
+   * @throws {RangeError} When `code` is a number but not an integer.
    */
   constructor(signo: string, code = 1) {
-    if (!Number.isInteger(code)) {
-      throw new TypeError(
-        `Cannot create SignalExit as 'code' must be an integer: current value is ${code}`,
-      );
-    }
+    checkNumber(code, "create SignalExit", "code", "an integer", Number.isInteger);
     super(`Exiting on ${signo} with code ${code}`);
     this.name = "SignalExit";
     this.signo = signo;

@@ -14,6 +14,8 @@ import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { checkOptionsObject } from "../runtime/_check_options.ts";
+import { checkNumber } from "../runtime/_check_number.ts";
+import { describeValue } from "../runtime/_describe.ts";
 
 interface UnixAddr {
   transport: "unixpacket";
@@ -175,7 +177,7 @@ function checkOnReadyArgs(notifySocket: unknown, options: OnReadyOptions): void 
   if (typeof notifySocket !== "string" || notifySocket === "" || notifySocket === "@") {
     throw new TypeError(
       `Cannot wait for READY=1 as 'notifySocket' must be a socket path or "@name": current value is ${
-        typeof notifySocket === "string" ? JSON.stringify(notifySocket) : String(notifySocket)
+        describeValue(notifySocket)
       }`,
     );
   }
@@ -183,23 +185,12 @@ function checkOnReadyArgs(notifySocket: unknown, options: OnReadyOptions): void 
   const { timeout, signal } = options;
   checkClock(options.clock, "wait for READY=1");
   if (timeout !== undefined) {
-    if (typeof timeout !== "number") {
-      throw new TypeError(
-        `Cannot wait for READY=1 as 'timeout' must be a number of ms: current value is ${
-          String(timeout)
-        }`,
-      );
-    }
-    if (!(timeout >= 0)) {
-      throw new RangeError(
-        `Cannot wait for READY=1 as 'timeout' must be >= 0 ms: current value is ${timeout}`,
-      );
-    }
+    checkNumber(timeout, "wait for READY=1", "timeout", "a number of ms >= 0", (n) => n >= 0);
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(
       `Cannot wait for READY=1 as 'signal' must be an AbortSignal: current value is ${
-        String(signal)
+        describeValue(signal)
       }`,
     );
   }

@@ -17,6 +17,7 @@ import { describeValue } from "../runtime/_describe.ts";
 // Types only: the entry module itself runs in the Worker.
 import type { ThreadInit, ThreadReply } from "./_thread_entry.ts";
 import { checkBooleanOption, checkOptionsObject } from "../runtime/_check_options.ts";
+import { checkNumber } from "../runtime/_check_number.ts";
 import { DynamicLoopingCall, FixedIntervalLoopingCall } from "./looping_call.ts";
 
 let nextIdent = 1;
@@ -319,17 +320,20 @@ export class ThreadGroup implements AsyncDisposable {
    * Creates an empty group (resolves the backend).
    *
    * @param options `maxThreads` (default 1000) and the timers' `clock`.
-   * @throws {RangeError} When `maxThreads` is not an integer >= 1.
-   * @throws {TypeError} When `options` is not an object or `clock` not a Clock.
+   * @throws {RangeError} When `maxThreads` is a number but not an integer >= 1.
+   * @throws {TypeError} When `options` is not an object, `maxThreads` not a number or `clock`
+   *   not a Clock.
    */
   constructor(options: ThreadGroupOptions = {}) {
     checkOptionsObject(options, "create ThreadGroup");
     const { maxThreads = 1000, clock = systemClock } = options;
-    if (!Number.isInteger(maxThreads) || maxThreads < 1) {
-      throw new RangeError(
-        `Cannot create ThreadGroup as 'maxThreads' must be an integer >= 1: current value is ${maxThreads}`,
-      );
-    }
+    checkNumber(
+      maxThreads,
+      "create ThreadGroup",
+      "maxThreads",
+      "an integer >= 1",
+      (n) => Number.isInteger(n) && n >= 1,
+    );
     checkClock(clock, "create ThreadGroup");
     this.#maxThreads = maxThreads;
     this.#clock = clock;

@@ -268,9 +268,14 @@ Deno.test("FixedIntervalLoopingCall rejects bad arguments at the call", () => {
   assert.throws(() => call.start({ interval: -1 }), {
     name: "RangeError",
     message:
-      "Cannot start FixedIntervalLoopingCall as 'interval' must be a finite number >= 0: current value is -1",
+      "Cannot start FixedIntervalLoopingCall as 'interval' must be a finite number >= 0: current value is number -1",
   });
   assert.throws(() => call.start({ interval: 10, initialDelay: NaN }), RangeError);
+  assert.throws(() => call.start({ interval: "2" as unknown as number }), {
+    name: "TypeError",
+    message:
+      "Cannot start FixedIntervalLoopingCall as 'interval' must be a finite number >= 0: current value is string 2",
+  });
   assert.throws(
     () => call.start({ interval: 10, stopOnException: "no" as unknown as boolean }),
     TypeError,
@@ -498,6 +503,10 @@ Deno.test("BackOffLoopingCall rejects bad arguments at the call", () => {
   );
   const call = new BackOffLoopingCall(() => true);
   assert.throws(() => call.start({ startingInterval: 0 }), RangeError);
+  assert.throws(() => call.start({ startingInterval: "2" as unknown as number }), {
+    name: "TypeError",
+    message: /'startingInterval' must be a finite number > 0: current value is string 2$/,
+  });
   assert.throws(() => call.start({ jitter: -1 }), RangeError);
   assert.equal(call.running, false);
 });

@@ -253,3 +253,19 @@ Deno.test("onReady() rejects bad arguments and an aborted signal before binding 
   const reason = new Error("stop");
   await assert.rejects(onReady("/tmp/x.sock", { signal: AbortSignal.abort(reason) }), reason);
 });
+
+Deno.test("onReady: 'timeout' is described by type (TypeError for the string 1, RangeError for -1)", async () => {
+  await assert.rejects(onReady("/tmp/x.sock", { timeout: "1" as unknown as number }), {
+    name: "TypeError",
+    message:
+      "Cannot wait for READY=1 as 'timeout' must be a number of ms >= 0: current value is string 1",
+  });
+  await assert.rejects(onReady("/tmp/x.sock", { timeout: -1 }), {
+    name: "RangeError",
+    message: /'timeout' must be a number of ms >= 0: current value is number -1$/,
+  });
+  await assert.rejects(onReady("", {}), {
+    name: "TypeError",
+    message: /'notifySocket' must be a socket path or "@name": current value is an empty string$/,
+  });
+});

@@ -354,3 +354,34 @@ Deno.test("periodicTask() describes a non-boolean flag as the rest of the folder
     });
   }
 });
+
+Deno.test("periodicTask: 'spacing' given as a string is a TypeError naming it a string", () => {
+  assert.throws(() => periodicTask({ spacing: "5" as unknown as number }), {
+    name: "TypeError",
+    message:
+      "Cannot use periodicTask as 'spacing' must be a finite number: current value is string 5",
+  });
+  assert.throws(() => periodicTask({ spacing: Number.NaN }), {
+    name: "RangeError",
+    message: /'spacing' must be a finite number: current value is number NaN$/,
+  });
+});
+
+Deno.test("runPeriodicTasksInParallel: 'maxConcurrency' is described by type (TypeError for a string, RangeError for -1)", () => {
+  class Tasks extends PeriodicTasks {}
+  const tasks = new Tasks();
+  assert.throws(
+    () => tasks.runPeriodicTasksInParallel(undefined, { maxConcurrency: "2" as unknown as number }),
+    {
+      name: "TypeError",
+      message:
+        "Cannot run periodic tasks as 'maxConcurrency' must be a positive integer: current value is string 2",
+    },
+  );
+  // It said "must be a positive integer: -1", without "current value is".
+  assert.throws(() => tasks.runPeriodicTasksInParallel(undefined, { maxConcurrency: -1 }), {
+    name: "RangeError",
+    message:
+      "Cannot run periodic tasks as 'maxConcurrency' must be a positive integer: current value is number -1",
+  });
+});

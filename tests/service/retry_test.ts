@@ -115,12 +115,12 @@ Deno.test("RetryDecorator rejects bad options and functions at the call", () => 
   assert.throws(() => new RetryDecorator({ maxRetryCount: -2 }), {
     name: "RangeError",
     message:
-      "Cannot create RetryDecorator as 'maxRetryCount' must be an integer >= -1: current value is -2",
+      "Cannot create RetryDecorator as 'maxRetryCount' must be an integer >= -1: current value is number -2",
   });
   assert.throws(() => new RetryDecorator({ maxRetryCount: "3" as unknown as number }), {
-    name: "RangeError",
+    name: "TypeError",
     message:
-      `Cannot create RetryDecorator as 'maxRetryCount' must be an integer >= -1: current value is "3"`,
+      "Cannot create RetryDecorator as 'maxRetryCount' must be an integer >= -1: current value is string 3",
   });
   assert.throws(() => new RetryDecorator(null as unknown as RetryDecoratorOptions), {
     name: "TypeError",
@@ -178,4 +178,25 @@ Deno.test("RetryDecorator.wrap() rethrows a non-Error throw at once", async () =
   await assert.rejects(wrapped(), (err) => err === "not an Error");
   assert.equal(calls, 1);
   assert.equal(clock.pending, 0);
+});
+
+Deno.test("RetryDecorator: a duration given as a string is a TypeError naming it a string", () => {
+  for (const name of ["incSleepTime", "maxSleepTime"] as const) {
+    assert.throws(() => new RetryDecorator({ [name]: "2" as unknown as number }), {
+      name: "TypeError",
+      message:
+        `Cannot create RetryDecorator as '${name}' must be a finite number >= 0: current value is string 2`,
+    });
+  }
+});
+
+Deno.test("RetryDecorator: a duration that is a number out of range (NaN, -1) stays a RangeError", () => {
+  assert.throws(() => new RetryDecorator({ incSleepTime: Number.NaN }), {
+    name: "RangeError",
+    message: /'incSleepTime' must be a finite number >= 0: current value is number NaN$/,
+  });
+  assert.throws(() => new RetryDecorator({ maxSleepTime: -1 }), {
+    name: "RangeError",
+    message: /'maxSleepTime' must be a finite number >= 0: current value is number -1$/,
+  });
 });

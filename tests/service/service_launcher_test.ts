@@ -347,3 +347,17 @@ Deno.test("ServiceLauncher.stop() at any step of a restart's config reload keeps
     assert.match(s.log.at(-1)!, /^stop/, `stop() after ${turns} turns: ${s.log.join(", ")}`);
   }
 });
+
+Deno.test("SignalExit: a 'code' given as a string is a TypeError, a non-integer a RangeError", () => {
+  assert.throws(() => new SignalExit("SIGHUP", "2" as unknown as number), {
+    name: "TypeError",
+    message: "Cannot create SignalExit as 'code' must be an integer: current value is string 2",
+  });
+  for (const code of [1.5, Number.NaN]) {
+    assert.throws(() => new SignalExit("SIGHUP", code), {
+      name: "RangeError",
+      message:
+        `Cannot create SignalExit as 'code' must be an integer: current value is number ${code}`,
+    });
+  }
+});

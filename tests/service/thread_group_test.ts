@@ -455,3 +455,21 @@ Deno.test("ThreadGroup, Service, Services and PeriodicTasks reject options that 
     }
   }
 });
+
+Deno.test("ThreadGroup: 'maxThreads' given as a string is a TypeError naming it a string", () => {
+  assert.throws(() => new ThreadGroup({ maxThreads: "5" as unknown as number }), {
+    name: "TypeError",
+    message:
+      "Cannot create ThreadGroup as 'maxThreads' must be an integer >= 1: current value is string 5",
+  });
+});
+
+Deno.test("ThreadGroup: 'maxThreads' as a number out of range (NaN, -1, 1.5) stays a RangeError", () => {
+  for (const value of [Number.NaN, -1, 1.5]) {
+    assert.throws(() => new ThreadGroup({ maxThreads: value }), {
+      name: "RangeError",
+      message:
+        `Cannot create ThreadGroup as 'maxThreads' must be an integer >= 1: current value is number ${value}`,
+    });
+  }
+});
