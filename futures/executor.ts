@@ -7,6 +7,8 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
+import { checkNumber } from "../runtime/_check_number.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { resolveRestartPolicy, type RestartPolicy } from "../runtime/restart_policy.ts";
 import { isTaskRef, taskModuleUrl, type TaskRef } from "../runtime/task_ref.ts";
@@ -360,22 +362,19 @@ export interface RemotePoolExecutorOptions extends PoolExecutorOptions {
 
 function checkCount(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot create executor as '${name}' must be an integer >= 1: current value is ${value}`,
-    );
-  }
-  return value;
+  return checkNumber(
+    value,
+    "create executor",
+    name,
+    "an integer >= 1",
+    (n) => Number.isInteger(n) && n >= 1,
+  );
 }
 
 function checkTimeout(value: unknown, what: string, name: string): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    throw new RangeError(
-      `Cannot ${what} as '${name}' must be a number >= 0 (ms): current value is ${String(value)}`,
-    );
-  }
-  return value === Infinity ? undefined : value;
+  checkNumber(value, what, name, "a number >= 0 (ms)", (n) => n >= 0); // false for NaN
+  return value === Infinity ? undefined : value as number;
 }
 
 /**
@@ -439,10 +438,11 @@ export abstract class BaseExecutor implements Executor {
    * @param kind How started work runs: `"inline"`, `"async"` (this isolate), `"worker"` (Web
    *   Workers) or `"process"` (child Deno processes).
    * @param options Pool options.
-   * @throws {RangeError} When `maxWorkers` or `tasksPerWorker` is not an integer >= 1, or
-   *   `taskTimeout` is not a number >= 0.
-   * @throws {TypeError} When `checkAndReject` is given and is not a function, `restart` is
-   *   not a valid restart policy, or `clock` is not a Clock.
+   * @throws {RangeError} When `maxWorkers` or `tasksPerWorker` is a number but not an integer
+   *   >= 1, or `taskTimeout` is NaN or negative.
+   * @throws {TypeError} When `maxWorkers`, `tasksPerWorker` or `taskTimeout` is not a number,
+   *   `checkAndReject` is given and is not a function, `restart` is not a valid restart policy,
+   *   or `clock` is not a Clock.
    */
   protected constructor(
     kind: "inline" | "async" | "worker" | "process",
@@ -452,7 +452,7 @@ export abstract class BaseExecutor implements Executor {
     if (checkAndReject !== undefined && typeof checkAndReject !== "function") {
       throw new TypeError(
         `Cannot create executor as 'checkAndReject' must be a function: current value is ${
-          String(checkAndReject)
+          describeValue(checkAndReject)
         }`,
       );
     }
@@ -470,7 +470,9 @@ export abstract class BaseExecutor implements Executor {
     };
     const factory = runnerFactories[kind];
     if (factory === undefined) {
-      throw new TypeError(`Cannot create executor as 'kind' is unknown: current value is ${kind}`);
+      throw new TypeError(
+        `Cannot create executor as 'kind' is unknown: current value is ${describeValue(kind)}`,
+      );
     }
     this.#runner = factory(host, {
       maxWorkers: options.maxWorkers === undefined
@@ -565,8 +567,9 @@ export abstract class BaseExecutor implements Executor {
    * @param fn A {@linkcode TaskRef} (or a function, where accepted).
    * @param args Arguments.
    * @returns The work's future.
-   * @throws {RangeError} When `timeout` is not a number >= 0.
-   * @throws {TypeError} When `signal` is not an AbortSignal; and as `submit()`.
+   * @throws {RangeError} When `timeout` is NaN or negative.
+   * @throws {TypeError} When `timeout` is not a number, `signal` is not an AbortSignal; and as
+   *   `submit()`.
    *
    * @example
    * ```ts
@@ -633,14 +636,16 @@ export abstract class BaseExecutor implements Executor {
   submitWith(options: SubmitOptions, fn: TaskFn | TaskRef, ...args: unknown[]): Future<unknown> {
     if (options === null || typeof options !== "object") {
       throw new TypeError(
-        `Cannot submit as 'options' must be an object: current value is ${String(options)}`,
+        `Cannot submit as 'options' must be an object: current value is ${describeValue(options)}`,
       );
     }
     const timeout = checkTimeout(options.timeout, "submit", "timeout");
     const { signal } = options;
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new TypeError(
-        `Cannot submit as 'signal' must be an AbortSignal: current value is ${String(signal)}`,
+        `Cannot submit as 'signal' must be an AbortSignal: current value is ${
+          describeValue(signal)
+        }`,
       );
     }
     return this.#submit(
@@ -675,7 +680,9 @@ export abstract class BaseExecutor implements Executor {
       ref = fn;
     } else {
       throw new TypeError(
-        `Cannot submit as 'fn' must be a function or a TaskRef: current value is ${String(fn)}`,
+        `Cannot submit as 'fn' must be a function or a TaskRef: current value is ${
+          describeValue(fn)
+        }`,
       );
     }
     if (this.#broken !== undefined) {
@@ -855,7 +862,8 @@ export abstract class BaseExecutor implements Executor {
    *   are released; `cancelFutures` (default `false`): cancel work that has not started;
    *   `timeout` (ms): stop and cancel what is still not done by then.
    * @returns Resolves when shut down (at once with `wait: false`).
-   * @throws {RangeError} When `timeout` is not a number >= 0 (thrown synchronously).
+   * @throws {RangeError} When `timeout` is NaN or negative (thrown synchronously).
+   * @throws {TypeError} When `timeout` is not a number (thrown synchronously).
    *
    * @example
    * ```ts

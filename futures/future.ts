@@ -6,6 +6,7 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { clockError } from "../runtime/_check_clock.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { futureInternals } from "./_future_control.ts";
 import { badTimeout } from "./_timeout.ts";
@@ -208,7 +209,8 @@ export class Future<T> implements PromiseLike<T> {
    * @throws {CancelledError} When the future was cancelled.
    * @throws {DOMException} `TimeoutError` when `timeout` passes first (the work keeps going), or
    *   `signal.reason` when aborted.
-   * @throws {RangeError} When `timeout` is negative or not a number.
+   * @throws {RangeError} When `timeout` is negative or NaN.
+   * @throws {TypeError} When `timeout` is not a number.
    * Otherwise rejects with whatever the work threw.
    *
    * @example
@@ -277,7 +279,9 @@ export class Future<T> implements PromiseLike<T> {
   addDoneCallback(cb: (future: Future<T>) => void): void {
     if (typeof cb !== "function") {
       throw new TypeError(
-        `Cannot add done callback as 'cb' must be a function: current value is ${String(cb)}`,
+        `Cannot add done callback as 'cb' must be a function: current value is ${
+          describeValue(cb)
+        }`,
       );
     }
     if (this.#state >= FINISHED) {

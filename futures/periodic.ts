@@ -5,6 +5,9 @@
  * @module
  */
 
+import { checkNumber } from "../runtime/_check_number.ts";
+import { describeValue } from "../runtime/_describe.ts";
+
 /**
  * How a {@linkcode periodic} function is scheduled (frozen; read it from `fn.periodic`).
  *
@@ -100,7 +103,8 @@ export class NeverAgain extends Error {
  * @param spacing Milliseconds between runs; must be > 0 unless `enabled` is `false`.
  * @param options `runImmediately`, `enabled`.
  * @returns A function that marks (a copy of) what it is given.
- * @throws {RangeError} When `spacing` is not a number > 0 while enabled.
+ * @throws {TypeError} When `spacing` is not a number.
+ * @throws {RangeError} When `spacing` is NaN, or not > 0 while enabled.
  *
  * @example
  * ```ts
@@ -118,11 +122,13 @@ export function periodic(
   options: PeriodicOptions = {},
 ): <F>(fn: F) => F & PeriodicFn {
   const { runImmediately = false, enabled = true } = options;
-  if (typeof spacing !== "number" || Number.isNaN(spacing) || (enabled && !(spacing > 0))) {
-    throw new RangeError(
-      `Cannot mark periodic as 'spacing' must be a number > 0: current value is ${String(spacing)}`,
-    );
-  }
+  checkNumber(
+    spacing,
+    "mark periodic",
+    "spacing",
+    "a number > 0",
+    (n) => !Number.isNaN(n) && (!enabled || n > 0),
+  );
   const spec: PeriodicSpec = Object.freeze({
     spacing,
     runImmediately: Boolean(runImmediately),
@@ -131,7 +137,7 @@ export function periodic(
   return <F>(fn: F): F & PeriodicFn => {
     if (typeof fn !== "function") {
       throw new TypeError(
-        `Cannot mark periodic as 'fn' must be a function: current value is ${String(fn)}`,
+        `Cannot mark periodic as 'fn' must be a function: current value is ${describeValue(fn)}`,
       );
     }
     const target = fn as unknown as (...a: unknown[]) => unknown;

@@ -7,6 +7,7 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { badTimeout } from "./_timeout.ts";
 import type { Executor } from "./executor.ts";
@@ -346,14 +347,14 @@ export class PeriodicWorker implements AsyncDisposable {
     if (onFailure !== undefined && typeof onFailure !== "function") {
       throw new TypeError(
         `Cannot create PeriodicWorker as 'onFailure' must be a function: current value is ${
-          String(onFailure)
+          describeValue(onFailure)
         }`,
       );
     }
     if (typeof executorFactory !== "function") {
       throw new TypeError(
         `Cannot create PeriodicWorker as 'executorFactory' must be a function: current value is ${
-          String(executorFactory)
+          describeValue(executorFactory)
         }`,
       );
     }
@@ -361,7 +362,7 @@ export class PeriodicWorker implements AsyncDisposable {
       throw new RangeError(
         `Cannot create PeriodicWorker as 'scheduleStrategy' must be one of ${
           STRATEGIES.join(", ")
-        }: current value is '${scheduleStrategy}'`,
+        }: current value is ${describeValue(scheduleStrategy)}`,
       );
     }
     this.#clock = clock;
@@ -424,7 +425,7 @@ export class PeriodicWorker implements AsyncDisposable {
     ) {
       throw new TypeError(
         `Cannot start PeriodicWorker as 'executorFactory' must return an Executor: current value is ${
-          String(executor)
+          describeValue(executor)
         }`,
       );
     }
@@ -458,7 +459,8 @@ export class PeriodicWorker implements AsyncDisposable {
    *
    * @param options `timeout` (ms), `signal`.
    * @returns `true` once stopped; `false` when `timeout` passed first (also before `start()`).
-   * @throws {RangeError} When `timeout` is negative.
+   * @throws {RangeError} When `timeout` is negative or NaN.
+   * @throws {TypeError} When `timeout` is not a number.
    *
    * @example
    * ```ts
@@ -598,7 +600,7 @@ export class PeriodicWorker implements AsyncDisposable {
     if (!isPeriodic(fn)) {
       throw new TypeError(
         `Cannot use periodic callback as it must be a function marked with periodic(): current value is ${
-          typeof fn === "function" ? fn.name || "<anonymous function>" : String(fn)
+          describeValue(fn)
         }`,
       );
     }

@@ -5,6 +5,7 @@
  */
 
 import "./_deferred_runner.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { BaseExecutor, type RemotePoolExecutorOptions } from "./executor.ts";
 
 /**
@@ -75,7 +76,7 @@ export class ProcessPoolExecutor extends BaseExecutor {
     ) {
       throw new TypeError(
         `Cannot create ProcessPoolExecutor as 'denoArgs' must be an array of strings: current value is ${
-          String(denoArgs)
+          describeValue(denoArgs)
         }`,
       );
     }

@@ -6,6 +6,7 @@
 
 import { RejectedSubmissionError } from "./errors.ts";
 import type { Executor } from "./executor.ts";
+import { checkNumber } from "../runtime/_check_number.ts";
 
 /**
  * Called by `submit()` before work is queued, with the executor and its backlog (work queued and
@@ -38,6 +39,7 @@ export type RejectFn = (executor: Executor, backlog: number) => void;
  *
  * @param maxBacklog The largest number of queued items (>= 0).
  * @returns A {@linkcode RejectFn} for a pool's `checkAndReject` option.
+ * @throws {TypeError} When `maxBacklog` is not a number.
  * @throws {RangeError} When `maxBacklog` is negative or not an integer.
  *
  * @example
@@ -56,11 +58,13 @@ export type RejectFn = (executor: Executor, backlog: number) => void;
  * ```
  */
 export function rejectWhenReached(maxBacklog: number): RejectFn {
-  if (!Number.isInteger(maxBacklog) || maxBacklog < 0) {
-    throw new RangeError(
-      `Cannot create rejecter as 'maxBacklog' must be an integer >= 0: current value is ${maxBacklog}`,
-    );
-  }
+  checkNumber(
+    maxBacklog,
+    "create rejecter",
+    "maxBacklog",
+    "an integer >= 0",
+    (n) => Number.isInteger(n) && n >= 0,
+  );
   return (_executor: Executor, backlog: number): void => {
     if (backlog >= maxBacklog) throw new RejectedSubmissionError(backlog, maxBacklog);
   };

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { checkNumber } from "../runtime/_check_number.ts";
+
 /**
  * The counters of an {@linkcode ExecutorStatistics} snapshot (omitted ones are 0).
  *
@@ -65,16 +67,19 @@ export class ExecutorStatistics {
    * Creates a snapshot (every counter defaults to 0).
    *
    * @param init The counters.
+   * @throws {TypeError} When a counter is not a number.
    * @throws {RangeError} When a counter is negative or not finite.
    */
   constructor(init: ExecutorStatisticsInit = {}) {
     const { failures = 0, executed = 0, runtime = 0, cancelled = 0 } = init;
     for (const [name, v] of Object.entries({ failures, executed, runtime, cancelled })) {
-      if (!Number.isFinite(v) || v < 0) {
-        throw new RangeError(
-          `Cannot create ExecutorStatistics as '${name}' must be a finite number >= 0: current value is ${v}`,
-        );
-      }
+      checkNumber(
+        v,
+        "create ExecutorStatistics",
+        name,
+        "a finite number >= 0",
+        (n) => Number.isFinite(n) && n >= 0,
+      );
     }
     this.failures = failures;
     this.executed = executed;

@@ -5,6 +5,7 @@
  */
 
 import { TRANSFER_BRAND } from "./_transfer_brand.ts";
+import { describeValue } from "../runtime/_describe.ts";
 
 /**
  * A value marked by {@linkcode transfer}: the objects in `transfer` are moved, not copied, when
@@ -72,7 +73,9 @@ export class Transferred<T> {
 export function transfer<T>(value: T, list: readonly Transferable[]): Transferred<T> {
   if (!Array.isArray(list)) {
     throw new TypeError(
-      `Cannot mark value for transfer as 'list' must be an array: current value is ${String(list)}`,
+      `Cannot mark value for transfer as 'list' must be an array: current value is ${
+        describeValue(list)
+      }`,
     );
   }
   return new Transferred(value, list);

@@ -6,6 +6,7 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { clockError } from "../runtime/_check_clock.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { futureInternals } from "./_future_control.ts";
 import { badTimeout } from "./_timeout.ts";
 import { Future } from "./future.ts";
@@ -88,7 +89,9 @@ function waitFor(
   if (all === undefined || [...all].some((f) => !(f instanceof Future))) {
     return Promise.reject(
       new TypeError(
-        `Cannot ${action} as 'fs' must be an iterable of futures: current value is ${String(fs)}`,
+        `Cannot ${action} as 'fs' must be an iterable of futures: current value is ${
+          describeValue(fs)
+        }`,
       ),
     );
   }
@@ -145,8 +148,9 @@ function waitFor(
  * @param options `timeout` (ms), `signal`, `clock`.
  * @returns `{ done, notDone }`; on timeout the partition as it is (futurist does not raise).
  *   An empty input resolves at once with two empty sets.
- * @throws {RangeError} When `timeout` is negative.
- * @throws {TypeError} When `fs` is not an iterable of futures, or `clock` is not a Clock.
+ * @throws {RangeError} When `timeout` is negative or NaN.
+ * @throws {TypeError} When `fs` is not an iterable of futures, `timeout` is not a number, or
+ *   `clock` is not a Clock.
  *
  * @example
  * ```ts
@@ -175,8 +179,9 @@ export function waitForAny(
  * @param fs The futures.
  * @param options `timeout` (ms), `signal`, `clock`.
  * @returns `{ done, notDone }`; on timeout the partition as it is.
- * @throws {RangeError} When `timeout` is negative.
- * @throws {TypeError} When `fs` is not an iterable of futures, or `clock` is not a Clock.
+ * @throws {RangeError} When `timeout` is negative or NaN.
+ * @throws {TypeError} When `fs` is not an iterable of futures, `timeout` is not a number, or
+ *   `clock` is not a Clock.
  *
  * @example
  * ```ts

@@ -297,3 +297,46 @@ Deno.test("AsyncPoolExecutor.shutdown({timeout}) cancels what still runs or wait
   assert.equal(ex.statistics.cancelled, 2);
   assert.throws(() => ex.shutdown({ timeout: Number.NaN }), RangeError);
 });
+
+Deno.test("AsyncPoolExecutor: a numeric option given as a string is a TypeError naming it a string", async () => {
+  // It was a RangeError saying "current value is 2", hiding that "2" was a string.
+  assert.throws(() => new AsyncPoolExecutor({ maxWorkers: "2" as unknown as number }), {
+    name: "TypeError",
+    message:
+      "Cannot create executor as 'maxWorkers' must be an integer >= 1: current value is string 2",
+  });
+  assert.throws(() => new AsyncPoolExecutor({ taskTimeout: "5" as unknown as number }), {
+    name: "TypeError",
+    message:
+      "Cannot create executor as 'taskTimeout' must be a number >= 0 (ms): current value is string 5",
+  });
+  await using ex = new AsyncPoolExecutor({ maxWorkers: 1 });
+  assert.throws(() => ex.submitWith({ timeout: "5" as unknown as number }, () => 1), {
+    name: "TypeError",
+    message: "Cannot submit as 'timeout' must be a number >= 0 (ms): current value is string 5",
+  });
+  assert.throws(() => ex.submitWith(null as unknown as { timeout?: number }, () => 1), {
+    name: "TypeError",
+    message: "Cannot submit as 'options' must be an object: current value is null",
+  });
+  assert.throws(() => ex.shutdown({ timeout: null as unknown as number }), {
+    name: "TypeError",
+    message: /'timeout' must be a number >= 0 \(ms\): current value is null$/,
+  });
+});
+
+Deno.test("AsyncPoolExecutor: a numeric option that is a number out of range (NaN, -1) stays a RangeError", () => {
+  assert.throws(() => new AsyncPoolExecutor({ maxWorkers: Number.NaN }), {
+    name: "RangeError",
+    message:
+      "Cannot create executor as 'maxWorkers' must be an integer >= 1: current value is number NaN",
+  });
+  assert.throws(() => new AsyncPoolExecutor({ maxWorkers: -1 }), {
+    name: "RangeError",
+    message: /'maxWorkers' must be an integer >= 1: current value is number -1$/,
+  });
+  assert.throws(() => new AsyncPoolExecutor({ taskTimeout: -1 }), {
+    name: "RangeError",
+    message: /'taskTimeout' must be a number >= 0 \(ms\): current value is number -1$/,
+  });
+});

@@ -129,3 +129,21 @@ Deno.test("Future is awaitable and never raises an unhandled rejection by itself
   const out = await f.then(() => "ok", (e) => (e as Error).message);
   assert.equal(out, "later");
 });
+
+Deno.test("Future.result(): a 'timeout' given as a string rejects with a TypeError naming it a string", async () => {
+  const f = new Future<number>();
+  await assert.rejects(f.result({ timeout: "5" as unknown as number }), {
+    name: "TypeError",
+    message: "Cannot wait for future as 'timeout' must be a number >= 0: current value is string 5",
+  });
+  await assert.rejects(f.exception({ timeout: Number.NaN }), {
+    name: "RangeError",
+    message:
+      "Cannot wait for future as 'timeout' must be a number >= 0: current value is number NaN",
+  });
+  assert.throws(() => f.addDoneCallback(null as unknown as () => void), {
+    name: "TypeError",
+    message: "Cannot add done callback as 'cb' must be a function: current value is null",
+  });
+  f.cancel();
+});

@@ -15,7 +15,7 @@ Deno.test("periodic() marks a copy of the function with its spacing", () => {
 
 Deno.test("periodic() rejects spacing <= 0 unless disabled", () => {
   assert.throws(() => periodic(0), RangeError);
-  assert.throws(() => periodic(-5), /'spacing' must be a number > 0: current value is -5/);
+  assert.throws(() => periodic(-5), /'spacing' must be a number > 0: current value is number -5$/);
   assert.throws(() => periodic(Number.NaN, { enabled: false }), RangeError);
   const off = periodic(0, { enabled: false })(() => {});
   assert.ok(isPeriodic(off));
@@ -40,4 +40,15 @@ Deno.test("NeverAgain is a named Error", () => {
   const e = new NeverAgain();
   assert.ok(e instanceof Error);
   assert.equal(e.name, "NeverAgain");
+});
+
+Deno.test("periodic(): 'spacing' given as a string is a TypeError naming it a string", () => {
+  assert.throws(() => periodic("5" as unknown as number), {
+    name: "TypeError",
+    message: "Cannot mark periodic as 'spacing' must be a number > 0: current value is string 5",
+  });
+  assert.throws(() => periodic(Number.NaN), {
+    name: "RangeError",
+    message: /current value is number NaN$/,
+  });
 });

@@ -439,3 +439,18 @@ Deno.test("PeriodicWorker keeps a callback scheduled when start() fails on its s
     );
   }
 });
+
+Deno.test("PeriodicWorker: bad options are described by type ('string soon', 'number 1')", () => {
+  const ok = periodic(10)(() => {});
+  assert.throws(
+    () => new PeriodicWorker([[ok]], { scheduleStrategy: "soon" as ScheduleStrategy }),
+    {
+      name: "RangeError",
+      message: /'scheduleStrategy' must be one of .*: current value is string soon$/,
+    },
+  );
+  assert.throws(
+    () => new PeriodicWorker([[ok]], { onFailure: 1 as unknown as () => void }),
+    { name: "TypeError", message: /'onFailure' must be a function: current value is number 1$/ },
+  );
+});

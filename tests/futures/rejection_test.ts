@@ -24,3 +24,16 @@ Deno.test("rejectWhenReached() refuses once backlog >= maxBacklog", () => {
   const zero = rejectWhenReached(0);
   assert.throws(() => zero(ex, 0), RejectedSubmissionError);
 });
+
+Deno.test("rejectWhenReached: 'maxBacklog' as a string is a TypeError, as -1 a RangeError", () => {
+  assert.throws(() => rejectWhenReached("2" as unknown as number), {
+    name: "TypeError",
+    message:
+      "Cannot create rejecter as 'maxBacklog' must be an integer >= 0: current value is string 2",
+  });
+  assert.throws(() => rejectWhenReached(-1), {
+    name: "RangeError",
+    message:
+      "Cannot create rejecter as 'maxBacklog' must be an integer >= 0: current value is number -1",
+  });
+});

@@ -29,3 +29,15 @@ Deno.test("A submission whose signal is already aborted adds no runtime to the s
   assert.equal(ex.statistics.failures, 1);
   assert.equal(ex.statistics.runtime, 0, "was clock.now() - 0: the start time was not set yet");
 });
+
+Deno.test("ExecutorStatistics: a counter given as a string is a TypeError, as NaN a RangeError", () => {
+  assert.throws(() => new ExecutorStatistics({ executed: "2" as unknown as number }), {
+    name: "TypeError",
+    message:
+      "Cannot create ExecutorStatistics as 'executed' must be a finite number >= 0: current value is string 2",
+  });
+  assert.throws(() => new ExecutorStatistics({ runtime: Number.NaN }), {
+    name: "RangeError",
+    message: /'runtime' must be a finite number >= 0: current value is number NaN$/,
+  });
+});

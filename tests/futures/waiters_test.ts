@@ -76,3 +76,19 @@ Deno.test("waitForAny() and waitForAll() reject a non-iterable or a non-future w
     }
   }
 });
+
+Deno.test("waitForAll: bad arguments are described by type, not by String() ('[null]' read as nothing)", async () => {
+  await assert.rejects(waitForAll([null] as unknown as Future<unknown>[]), {
+    name: "TypeError",
+    message:
+      "Cannot wait for all as 'fs' must be an iterable of futures: current value is an instance of Array",
+  });
+  await assert.rejects(waitForAny([new Future()], { timeout: "5" as unknown as number }), {
+    name: "TypeError",
+    message: /'timeout' must be a number >= 0: current value is string 5$/,
+  });
+  await assert.rejects(waitForAny([new Future()], { timeout: -1 }), {
+    name: "RangeError",
+    message: /'timeout' must be a number >= 0: current value is number -1$/,
+  });
+});

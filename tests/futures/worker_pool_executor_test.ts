@@ -25,7 +25,7 @@ Deno.test("WorkerPoolExecutor() rejects maxWorkers and tasksPerWorker below 1", 
   assert.throws(() => new WorkerPoolExecutor({ tasksPerWorker: 0 }), RangeError);
   assert.throws(
     () => new WorkerPoolExecutor({ maxWorkers: -1 }),
-    /'maxWorkers' must be an integer >= 1: current value is -1/,
+    /'maxWorkers' must be an integer >= 1: current value is number -1$/,
   );
 });
 
