@@ -16,6 +16,7 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
+import { checkNumber } from "../runtime/_check_number.ts";
 import { type LockFile, openLockFile } from "./_lock_file.ts";
 import type { FileLock, FileLockAcquireOptions, FileLockMode } from "./file_lock.ts";
 import { acquireWithDeadline, type Deadline, deadlineOf, msLeft } from "./_mutex.ts";
@@ -40,14 +41,10 @@ function giveBack(file: LockFile | undefined, held: Disposable): void {
   }
 }
 
-/** Throws the RangeError for a bad `timeout` option. */
+/** Throws for a bad `timeout` option: a TypeError for a non-number, a RangeError for NaN or < 0. */
 export function checkTimeout(timeout: unknown): asserts timeout is number | undefined {
   if (timeout === undefined) return;
-  if (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0) {
-    throw new RangeError(
-      `Cannot acquire lock as 'timeout' must be a number >= 0: current value is ${String(timeout)}`,
-    );
-  }
+  checkNumber(timeout, "acquire lock", "timeout", "a number >= 0", (n) => n >= 0);
 }
 
 /** The FileLock implementation. */

@@ -8,6 +8,8 @@
 import type { Coordinator } from "../coord/coordinator.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
+import { checkBooleanOption, checkOptionsObject } from "../runtime/_check_options.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { writesDebug } from "../runtime/_debug_drop.ts";
 import { selectedBackendType } from "../runtime/selection.ts";
@@ -147,31 +149,30 @@ class Handle implements LockHandle {
 }
 
 function checkOptions(o: LockOptions, what: string): void {
-  if (o === null || typeof o !== "object") {
-    throw new TypeError(`Cannot ${what} as 'o' must be an object: current value is ${String(o)}`);
-  }
+  // `o` defaults to {} in every caller, so undefined never arrives here.
+  checkOptionsObject(o, what, "o");
   checkTimeout(o.timeout);
   checkClock(o.clock, what);
   checkMode(o.fileLockMode, what);
-  checkFlag(o.external, "external", what);
-  checkFlag(o.fair, "fair", what);
-  checkFlag(o.blocking, "blocking", what);
+  // From JavaScript, "no" would count as true and "yes" as false for `external`: said instead.
+  checkBooleanOption(o.external, what, "external");
+  checkBooleanOption(o.fair, what, "fair");
+  checkBooleanOption(o.blocking, what, "blocking");
   if (o.semaphores !== undefined && !(o.semaphores instanceof Semaphores)) {
-    throw new TypeError(`Cannot ${what} as 'semaphores' must be a Semaphores instance`);
-  }
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
-    throw new TypeError(`Cannot ${what} as 'signal' must be an AbortSignal`);
-  }
-  if (o.coordinator !== undefined) checkCoordinator(o, what);
-}
-
-// From JavaScript, "no" would count as true and "yes" as false for `external`: said instead.
-function checkFlag(value: unknown, flag: string, what: string): void {
-  if (value !== undefined && typeof value !== "boolean") {
     throw new TypeError(
-      `Cannot ${what} as '${flag}' must be a boolean: current value is ${JSON.stringify(value)}`,
+      `Cannot ${what} as 'semaphores' must be a Semaphores instance: current value is ${
+        describeValue(o.semaphores)
+      }`,
     );
   }
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+    throw new TypeError(
+      `Cannot ${what} as 'signal' must be an AbortSignal: current value is ${
+        describeValue(o.signal)
+      }`,
+    );
+  }
+  if (o.coordinator !== undefined) checkCoordinator(o, what);
 }
 
 // Apart: only calls with a coordinator compile it.
@@ -184,7 +185,7 @@ function checkCoordinator(o: LockOptions, what: string): void {
   ) {
     throw new TypeError(
       `Cannot ${what} as 'coordinator' must be a Coordinator from connect(): current value is ${
-        String(c)
+        describeValue(c)
       }`,
     );
   }

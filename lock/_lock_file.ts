@@ -1,6 +1,7 @@
 // One open lock file as FileLockImpl drives it, in either file lock mode.
 
 import { sameClassError } from "../runtime/_same_class_error.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { openFcntlLockFile, openRawFlockFile } from "./_raw_lock_file.ts";
 import { defaults } from "./_lock_path.ts";
 import type { FileLockMode } from "./file_lock.ts";
@@ -88,7 +89,7 @@ export function checkMode(mode: unknown, what: string): asserts mode is FileLock
   if (mode === undefined || mode === "flock" || mode === "fcntl") return;
   throw new TypeError(
     `Cannot ${what} as 'fileLockMode' must be "flock" or "fcntl": current value is ${
-      JSON.stringify(mode) ?? String(mode)
+      describeValue(mode)
     }`,
   );
 }

@@ -3,6 +3,7 @@
 import { confDisableProcessLocking, type Config, confLockPath } from "./_conf.ts";
 import { LockPathRequiredError } from "./errors.ts";
 import type { FileLockMode } from "./file_lock.ts";
+import { describeValue } from "../runtime/_describe.ts";
 
 /** What `setDefaults()` stored. */
 export const defaults: {
@@ -50,7 +51,7 @@ export function checkName(name: unknown, what: string): asserts name is string {
   if (typeof name !== "string" || name === "") {
     throw new TypeError(
       `Cannot ${what} as 'name' must be a non-empty string: current value is ${
-        JSON.stringify(name) ?? String(name)
+        describeValue(name)
       }`,
     );
   }
@@ -60,7 +61,7 @@ export function checkName(name: unknown, what: string): asserts name is string {
 export function checkPrefix(prefix: unknown, what: string): asserts prefix is string {
   if (typeof prefix !== "string") {
     throw new TypeError(
-      `Cannot ${what} as 'prefix' must be a string: current value is ${String(prefix)}`,
+      `Cannot ${what} as 'prefix' must be a string: current value is ${describeValue(prefix)}`,
     );
   }
 }
@@ -97,7 +98,7 @@ function checkString(name: string, option: string, value: unknown): void {
   if (value === undefined || typeof value === "string") return;
   throw new TypeError(
     `Cannot use lock '${name.slice(0, 40)}' as '${option}' must be a string: current value is ${
-      String(value)
+      describeValue(value)
     }`,
   );
 }

@@ -115,8 +115,8 @@ export interface LockHandle extends AsyncDisposable, Disposable {
  * @param o Options: `external`, `coordinator`, `lockPath`, `lockFilePrefix`, `fileLockMode`,
  *   `fair`, `blocking`, `semaphores`, `signal`, `timeout` (ms), `conf`, `clock`.
  * @returns A promise of the held {@linkcode LockHandle}.
- * @throws {TypeError} When `name` is not a non-empty string, an option has the wrong type, or
- *   both `external` and `coordinator` are given.
+ * @throws {TypeError} When `name` is not a non-empty string, an option has the wrong type
+ *   (`timeout: "5"` included), or both `external` and `coordinator` are given.
  * @throws {RangeError} When `timeout` is negative or NaN, or for `external` locks when the lock
  *   file name would exceed 255 bytes.
  * @throws {LockPathRequiredError} For `external` locks when no lock directory is configured

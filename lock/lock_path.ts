@@ -1,6 +1,7 @@
 import type { Config } from "./_conf.ts";
 import { checkMode } from "./_lock_file.ts";
 import { defaults, findLockDir } from "./_lock_path.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import type { FileLockMode } from "./file_lock.ts";
 
 /**
@@ -51,13 +52,15 @@ export interface LockDefaults {
  */
 export function setDefaults(o: LockDefaults): void {
   if (o === null || typeof o !== "object") {
-    throw new TypeError(`Cannot set lock defaults as 'o' must be an object: current value is ${o}`);
+    throw new TypeError(
+      `Cannot set lock defaults as 'o' must be an object: current value is ${describeValue(o)}`,
+    );
   }
   if ("lockPath" in o) {
     if (o.lockPath !== undefined && typeof o.lockPath !== "string") {
       throw new TypeError(
         `Cannot set lock defaults as 'lockPath' must be a string: current value is ${
-          String(o.lockPath)
+          describeValue(o.lockPath)
         }`,
       );
     }

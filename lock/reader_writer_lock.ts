@@ -126,6 +126,7 @@ export class ReaderWriterLock {
    * @param o `signal`, `timeout` (ms), `clock`.
    * @returns A promise of a `Disposable` releasing this read hold once.
    * @throws {RangeError} When `timeout` is negative or NaN.
+   * @throws {TypeError} When `timeout` is not a number.
    * @throws {unknown} (through the promise) `signal.reason`, or a `TimeoutError` DOMException.
    *
    * @example
@@ -151,6 +152,7 @@ export class ReaderWriterLock {
    * @param o `signal`, `timeout` (ms), `clock`.
    * @returns A promise of a `Disposable` releasing the write hold once.
    * @throws {RangeError} When `timeout` is negative or NaN.
+   * @throws {TypeError} When `timeout` is not a number.
    * @throws {unknown} (through the promise) `signal.reason`, or a `TimeoutError` DOMException.
    *
    * @example

@@ -1,4 +1,5 @@
 import { Mutex } from "./_mutex.ts";
+import { describeValue } from "../runtime/_describe.ts";
 
 /**
  * A registry of named {@linkcode Mutex}es (oslo's `Semaphores`): `get(name)` returns the same
@@ -68,7 +69,7 @@ export class Semaphores {
     }
     if (typeof name !== "string") {
       throw new TypeError(
-        `Cannot get a lock as 'name' must be a string: current value is ${String(name)}`,
+        `Cannot get a lock as 'name' must be a string: current value is ${describeValue(name)}`,
       );
     }
     const mutex = new Mutex();

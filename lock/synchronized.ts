@@ -1,5 +1,6 @@
 import { systemClock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { acquireLock, validateLockArgs } from "./_lock.ts";
 import type { LockHandle, LockOptions } from "./lock.ts";
 import { checkPrefix } from "./_lock_path.ts";
@@ -66,7 +67,7 @@ export function synchronized<A extends unknown[], R>(
   validateLockArgs(name, opts, "synchronize");
   if (typeof fn !== "function") {
     throw new TypeError(
-      `Cannot synchronize as 'fn' must be a function: current value is ${String(fn)}`,
+      `Cannot synchronize as 'fn' must be a function: current value is ${describeValue(fn)}`,
     );
   }
   const fName = fn.name === "" ? "<anonymous>" : fn.name;

@@ -269,7 +269,10 @@ Deno.test("fcntl mode without --allow-ffi fails with an error naming the flag", 
 Deno.test("fileLockMode other than 'flock' or 'fcntl' is a TypeError at the call", () => {
   assert.throws(
     () => lock("x", { external: true, lockPath: "/tmp", fileLockMode: "lockf" as "fcntl" }),
-    { name: "TypeError", message: /'fileLockMode' must be "flock" or "fcntl".*"lockf"/ },
+    {
+      name: "TypeError",
+      message: /'fileLockMode' must be "flock" or "fcntl": current value is string lockf$/,
+    },
   );
   assert.throws(
     () => externalLock("x", { lockPath: "/tmp", fileLockMode: 1 as unknown as "fcntl" }),

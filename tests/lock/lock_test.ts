@@ -5,10 +5,12 @@ import {
   AcquireLockFailedError,
   externalLock,
   lock,
+  type LockOptions,
   LockPathRequiredError,
   lockWithPrefix,
   Semaphores,
   setDefaults,
+  synchronized,
 } from "../../lock/mod.ts";
 
 Deno.test("lock() grants the same name in FIFO order and excludes the critical section", async () => {
@@ -124,18 +126,18 @@ Deno.test("lock() rejects bad arguments at the call", () => {
   const notString = 7 as unknown as string;
   assert.throws(() => lock("x", { external: true, lockPath: notString }), {
     name: "TypeError",
-    message: "Cannot use lock 'x' as 'lockPath' must be a string: current value is 7",
+    message: "Cannot use lock 'x' as 'lockPath' must be a string: current value is number 7",
   });
   assert.throws(() => lock("x", { external: true, lockPath: "/tmp", lockFilePrefix: notString }), {
     name: "TypeError",
-    message: "Cannot use lock 'x' as 'lockFilePrefix' must be a string: current value is 7",
+    message: "Cannot use lock 'x' as 'lockFilePrefix' must be a string: current value is number 7",
   });
   assert.throws(() => externalLock("x", { lockPath: notString }), /'lockPath' must be a string/);
   // A string where a boolean belongs would be truthy ("no") or ignored ("yes" for external).
   for (const flag of ["external", "fair", "blocking"]) {
     assert.throws(() => lock("x", { [flag]: "no" }), {
       name: "TypeError",
-      message: `Cannot lock as '${flag}' must be a boolean: current value is "no"`,
+      message: `Cannot lock as '${flag}' must be a boolean: current value is string no`,
     });
   }
 });
@@ -469,4 +471,46 @@ Deno.test("LockHandle is also Disposable: using releases synchronously", async (
     assert.equal(semaphores.size, 1);
   }
   assert.equal(semaphores.size, 0);
+});
+
+Deno.test("lock(): a 'timeout' given as a string is a TypeError naming it a string", () => {
+  // It was a RangeError: a wrong type, not a number out of range.
+  assert.throws(() => lock("x", { timeout: "5" as unknown as number }), {
+    name: "TypeError",
+    message: "Cannot acquire lock as 'timeout' must be a number >= 0: current value is string 5",
+  });
+  assert.throws(() => synchronized("x", () => {}, { timeout: "5" as unknown as number }), {
+    name: "TypeError",
+    message: /'timeout' must be a number >= 0: current value is string 5$/,
+  });
+});
+
+Deno.test("lock(): a 'timeout' that is a number out of range (NaN, -1) stays a RangeError", () => {
+  for (const timeout of [Number.NaN, -1]) {
+    assert.throws(() => lock("x", { timeout }), {
+      name: "RangeError",
+      message:
+        `Cannot acquire lock as 'timeout' must be a number >= 0: current value is number ${timeout}`,
+    });
+  }
+});
+
+Deno.test("lock(): 'o', 'semaphores' and 'signal' of the wrong type are described by type, in the shared wording", () => {
+  assert.throws(() => lock("x", 5 as unknown as LockOptions), {
+    name: "TypeError",
+    message: "Cannot lock as 'o' must be an object: current value is number 5",
+  });
+  assert.throws(() => lock("x", { semaphores: new Map() as unknown as Semaphores }), {
+    name: "TypeError",
+    message:
+      "Cannot lock as 'semaphores' must be a Semaphores instance: current value is an instance of Map",
+  });
+  assert.throws(() => lock("x", { signal: "stop" as unknown as AbortSignal }), {
+    name: "TypeError",
+    message: "Cannot lock as 'signal' must be an AbortSignal: current value is string stop",
+  });
+  assert.throws(() => lock(""), {
+    name: "TypeError",
+    message: "Cannot lock as 'name' must be a non-empty string: current value is an empty string",
+  });
 });

@@ -79,3 +79,15 @@ Deno.test("ReaderWriterLock.writeLock() aborted leaves nothing queued", async ()
   (await rw.writeLock())[Symbol.dispose]();
   assert.throws(() => rw.readLock({ timeout: -1 }), RangeError);
 });
+
+Deno.test("ReaderWriterLock: a 'timeout' given as a string is a TypeError, as -1 a RangeError", async () => {
+  const rw = new ReaderWriterLock();
+  await assert.rejects(async () => await rw.readLock({ timeout: "2" as unknown as number }), {
+    name: "TypeError",
+    message: "Cannot acquire lock as 'timeout' must be a number >= 0: current value is string 2",
+  });
+  await assert.rejects(async () => await rw.writeLock({ timeout: -1 }), {
+    name: "RangeError",
+    message: "Cannot acquire lock as 'timeout' must be a number >= 0: current value is number -1",
+  });
+});
