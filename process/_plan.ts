@@ -5,6 +5,7 @@
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { describeValue } from "../runtime/_describe.ts";
+import { checkNumber } from "../runtime/_check_number.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { clip } from "../config/_clip.ts";
 import type {
@@ -46,11 +47,6 @@ export interface Plan {
 
 const LEVELS: readonly ExecuteLogLevel[] = ["debug", "info", "warning", "error"];
 
-function typeName(value: unknown): string {
-  // Hostile input may be huge: quote at most 200 characters of it.
-  return typeof value === "string" ? JSON.stringify(clip(value)) : clip(String(value));
-}
-
 // Deno cannot pass NUL in argv, environment or cwd (C strings), and a name with `=` or an empty
 // name would be split differently by the child's libc (`A=B` + `1` arrives as `A` = `B=1`).
 function checkNul(param: string, value: string): void {
@@ -69,7 +65,7 @@ function checkEnv(env: Record<string, unknown>): void {
 
 function fail(param: string, must: string, value: unknown, Kind = TypeError): never {
   throw new Kind(
-    `Cannot execute as '${param}' must be ${must}: current value is ${typeName(value)}`,
+    `Cannot execute as '${param}' must be ${must}: current value is ${describeValue(value)}`,
   );
 }
 
@@ -78,13 +74,14 @@ function allowedCodes(check: ExecuteOptions["checkExitCode"]): Plan["allowed"] {
   if (check === undefined || check === true) return (code) => code === 0;
   if (check === false) return undefined;
   if (typeof check === "number") {
-    if (!Number.isInteger(check)) fail("checkExitCode", "an integer", check);
+    checkNumber(check, "execute", "checkExitCode", "an integer", Number.isInteger);
     return (code) => code === check;
   }
   if (Array.isArray(check)) {
-    if (!check.every((c) => Number.isInteger(c))) {
-      fail("checkExitCode", "a boolean, an integer or a list of integers", `[${check}]`);
-    }
+    // The item is what is wrong, so the message names it: "string 1" or "number 1.5".
+    check.forEach((c: unknown, i) => {
+      checkNumber(c, "execute", `checkExitCode[${i}]`, "an integer", Number.isInteger);
+    });
     const set = new Set(check);
     return (code) => set.has(code);
   }
@@ -128,16 +125,14 @@ export function plan(cmd: string | string[], options: ExecuteOptions, label = "s
     if (cwd === "") fail("cwd", "a non-empty path", cwd);
     checkNul("cwd", cwd);
   }
-  if (typeof attempts !== "number") fail("attempts", "a number", attempts);
-  if (!Number.isInteger(attempts) || attempts < 1) {
-    fail("attempts", "an integer >= 1", attempts, RangeError);
-  }
+  checkNumber(attempts, "execute", "attempts", "an integer >= 1", (n) => {
+    return Number.isInteger(n) && n >= 1;
+  });
   if (logErrors !== 0 && logErrors !== 1 && logErrors !== 2) {
     fail("logErrors", "one of LogErrors.DEFAULT, ALL, FINAL (0, 1, 2)", logErrors, RangeError);
   }
   if (timeout !== undefined) {
-    if (typeof timeout !== "number" || Number.isNaN(timeout)) fail("timeout", "a number", timeout);
-    if (timeout <= 0) fail("timeout", "> 0", timeout, RangeError);
+    checkNumber(timeout, "execute", "timeout", "a number > 0", (n) => n > 0); // false for NaN
   }
   if (input !== undefined && typeof input !== "string" && !(input instanceof Uint8Array)) {
     fail("input", "a string or a Uint8Array", input);
@@ -150,7 +145,7 @@ export function plan(cmd: string | string[], options: ExecuteOptions, label = "s
     if (proto !== Object.prototype && proto !== null) {
       throw new TypeError(
         `Cannot execute as 'env' must be a plain object of names to values: current value is ${
-          clip(describeValue(env))
+          describeValue(env)
         }`,
       );
     }

@@ -2,6 +2,8 @@
 // `/bin/sh -c 'ulimit ...; exec "$@"'` wrapper for the limits whose ulimit flag and unit are the
 // same in dash, bash (as sh) and busybox sh.
 import type { ProcessLimits } from "./process_limits.ts";
+import { checkNumber } from "../runtime/_check_number.ts";
+import { describeValue } from "../runtime/_describe.ts";
 
 interface Field {
   key: keyof ProcessLimits;
@@ -34,7 +36,7 @@ export type LimitEntry = readonly [Field, number];
 export function limitEntries(limits: ProcessLimits): LimitEntry[] {
   if (typeof limits !== "object" || limits === null) {
     throw new TypeError(
-      `Cannot execute as 'prlimit' must be an object: current value is ${String(limits)}`,
+      `Cannot execute as 'prlimit' must be an object: current value is ${describeValue(limits)}`,
     );
   }
   for (const key of Object.keys(limits)) {
@@ -46,11 +48,13 @@ export function limitEntries(limits: ProcessLimits): LimitEntry[] {
   for (const field of FIELDS) {
     const value = limits[field.key];
     if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw new RangeError(
-        `Cannot execute as 'prlimit.${field.key}' must be an integer >= 0: current value is ${value}`,
-      );
-    }
+    checkNumber(
+      value,
+      "execute",
+      `prlimit.${field.key}`,
+      "an integer >= 0",
+      (n) => Number.isSafeInteger(n) && n >= 0,
+    );
     out.push([field, value]);
   }
   return out;

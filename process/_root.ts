@@ -1,5 +1,8 @@
 // Whether fjord runs as root (euid 0), for runAsRoot: oslo applies the root helper only when
 // os.geteuid() != 0. Read once, lazily, and only when runAsRoot is asked for.
+
+import { describeValue } from "../runtime/_describe.ts";
+
 let cached: boolean | undefined;
 
 function readEffectiveRoot(): boolean {
@@ -54,7 +57,9 @@ export function shellSplit(text: string): string[] {
     } else if (ch === "\\") {
       if (i + 1 === text.length) {
         throw new TypeError(
-          `Cannot execute as 'rootHelper' ends with a lone backslash: current value is ${text}`,
+          `Cannot execute as 'rootHelper' ends with a lone backslash: current value is ${
+            describeValue(text)
+          }`,
         );
       }
       word = (word ?? "") + text[++i]!;
@@ -64,7 +69,9 @@ export function shellSplit(text: string): string[] {
   }
   if (quote !== undefined) {
     throw new TypeError(
-      `Cannot execute as 'rootHelper' has an unterminated quote: current value is ${text}`,
+      `Cannot execute as 'rootHelper' has an unterminated quote: current value is ${
+        describeValue(text)
+      }`,
     );
   }
   if (word !== undefined) words.push(word);

@@ -182,9 +182,10 @@ export interface ExecuteBinaryResult {
  * @param options `binary: true` resolves with bytes instead of strings; see {@linkcode ExecuteOptions}.
  * @returns The child's stdout and stderr.
  * @throws {TypeError} When `cmd` or `cwd` is empty, `cmd` is not strings, an option has the wrong
- *   type, an `env` name is empty or holds `=` or NUL, or `cmd`, `cwd` or an `env` value holds NUL.
- * @throws {RangeError} When `attempts < 1`, `timeout <= 0`, `logErrors` or `loglevel` is unknown
- *   or a limit is negative.
+ *   type (`attempts: "2"` included), an `env` name is empty or holds `=` or NUL, or `cmd`, `cwd`
+ *   or an `env` value holds NUL.
+ * @throws {RangeError} When `attempts < 1`, `timeout <= 0` or NaN, an exit code or a limit is
+ *   not an integer (>= 0 for a limit), or `logErrors` or `loglevel` is unknown.
  * @throws {NoRootWrapSpecifiedError} When `runAsRoot` is set, not running as root, and no
  *   `rootHelper` was given.
  * @throws {ProcessExecutionError} (rejection) The last attempt's bad exit code or start failure.
@@ -219,7 +220,7 @@ export function execute(
  * @returns The child's stdout and stderr as UTF-8 strings (U+FFFD for invalid bytes).
  * @throws {TypeError} When `cmd` is empty or not strings, an option has the wrong type, or an
  *   `env` name or any string holds a character the OS cannot pass (see the other overload).
- * @throws {RangeError} When `attempts < 1` or another numeric option is out of range.
+ * @throws {RangeError} When `attempts < 1` or another numeric option is a number out of range.
  *
  * @example
  * ```ts

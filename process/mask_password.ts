@@ -6,6 +6,7 @@
  */
 
 import { maskSecrets } from "../config/_mask.ts";
+import { describeValue } from "../runtime/_describe.ts";
 
 /**
  * Replaces passwords, tokens and other secrets in `message` with `secret`, using oslo.utils'
@@ -38,7 +39,9 @@ import { maskSecrets } from "../config/_mask.ts";
 export function maskPassword(message: string, secret = "***"): string {
   if (typeof message !== "string") {
     throw new TypeError(
-      `Cannot mask password as 'message' must be a string: current value is ${String(message)}`,
+      `Cannot mask password as 'message' must be a string: current value is ${
+        describeValue(message)
+      }`,
     );
   }
   return maskSecrets(message, secret);

@@ -6,7 +6,7 @@
  */
 
 import type { Clock } from "../runtime/clock.ts";
-import { quote } from "../config/_clip.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { ProcessExecutionError } from "./errors.ts";
 import type { ExecuteBinaryResult, ExecuteLogLevel, ExecuteResult } from "./execute.ts";
 import { maskPassword } from "./mask_password.ts";
@@ -68,7 +68,7 @@ function shellQuote(word: string): string {
 
 function fail(param: string, must: string, value: unknown): never {
   throw new TypeError(
-    `Cannot ssh execute as '${param}' must be ${must}: current value is ${quote(value)}`,
+    `Cannot ssh execute as '${param}' must be ${must}: current value is ${describeValue(value)}`,
   );
 }
 
@@ -96,6 +96,7 @@ function fail(param: string, must: string, value: unknown): never {
  * @returns The remote command's stdout and stderr (masked as described).
  * @throws {TypeError} When `destination` or `cmd` is empty, holds NUL, `destination` starts
  *   with `-`, `env` is given, or an option has the wrong type.
+ * @throws {RangeError} When `timeout <= 0` or NaN, or `checkExitCode` is a non-integer number.
  * @throws {ProcessExecutionError} (rejection) A bad exit code, or the ssh client cannot start.
  * @throws {ProcessTimeoutError} (rejection) The timeout expired; the client was killed.
  *

@@ -20,11 +20,18 @@ async function refusal(
 }
 
 Deno.test("execute() rejects env names that are empty or contain '=' or NUL before spawning", async () => {
-  for (const name of ["", "A=B", "=", "A\0B", "PATH="]) {
+  const shown: Record<string, string> = {
+    "": "an empty string",
+    "A=B": "string A=B",
+    "=": "string =",
+    "A\0B": 'string "A\\u0000B"',
+    "PATH=": "string PATH=",
+  };
+  for (const [name, described] of Object.entries(shown)) {
     const { error, spawned } = await refusal(["true"], { env: { [name]: "1" } });
     assert.ok(error instanceof TypeError, `${JSON.stringify(name)}: ${String(error)}`);
     assert.match(error.message, /'env' must be keyed by names that are non-empty and contain no/);
-    assert.ok(error.message.includes(JSON.stringify(name)));
+    assert.ok(error.message.endsWith(`: current value is ${described}`), error.message);
     assert.equal(spawned, false);
   }
 });
@@ -72,7 +79,7 @@ Deno.test("execute() rejects an empty cwd before spawning instead of running in 
     assert.ok(error instanceof TypeError, String(error));
     assert.equal(
       error.message,
-      `Cannot execute as 'cwd' must be a non-empty path: current value is ""`,
+      "Cannot execute as 'cwd' must be a non-empty path: current value is an empty string",
     );
     assert.equal(spawned, false);
   }

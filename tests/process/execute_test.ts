@@ -670,11 +670,11 @@ Deno.test("execute() throws TypeError/RangeError synchronously for bad arguments
   assert.throws(() => execute(["true"], { timeout: 0 }), RangeError);
   assert.throws(() => execute(["true"], { timeout: -1 }), RangeError);
   assert.throws(() => execute(["true"], { timeout: -Infinity }), RangeError);
-  assert.throws(() => execute(["true"], { timeout: NaN }), TypeError);
+  assert.throws(() => execute(["true"], { timeout: NaN }), RangeError);
   assert.throws(() => execute(["true"], { attempts: NaN }), RangeError);
   assert.throws(() => execute(["true"], { attempts: Infinity }), RangeError);
-  assert.throws(() => execute(["true"], { checkExitCode: [0, 1.5] }), TypeError);
-  assert.throws(() => execute(["true"], { checkExitCode: NaN }), TypeError);
+  assert.throws(() => execute(["true"], { checkExitCode: [0, 1.5] }), RangeError);
+  assert.throws(() => execute(["true"], { checkExitCode: NaN }), RangeError);
   assert.throws(() => execute(["true"], { logErrors: 7 as LogErrors }), RangeError);
   assert.throws(
     () => execute(["true"], { checkExitCode: "0" as unknown as number }),
@@ -785,4 +785,63 @@ Deno.test("execute() masks a secret in a program name that cannot start (error, 
 Deno.test("execute() returns successful output unmasked (oslo masks only errors)", async () => {
   const { stdout } = await execute(["echo", "password=visible"]);
   assert.equal(stdout, "password=visible\n");
+});
+
+Deno.test("execute(): a numeric option given as a string is a TypeError naming it a string", () => {
+  const two = "2" as unknown as number;
+  assert.throws(() => execute(["true"], { attempts: two }), {
+    name: "TypeError",
+    message: "Cannot execute as 'attempts' must be an integer >= 1: current value is string 2",
+  });
+  assert.throws(() => execute(["true"], { timeout: two }), {
+    name: "TypeError",
+    message: "Cannot execute as 'timeout' must be a number > 0: current value is string 2",
+  });
+  assert.throws(() => execute(["true"], { prlimit: { numberFiles: two } }), {
+    name: "TypeError",
+    message:
+      "Cannot execute as 'prlimit.numberFiles' must be an integer >= 0: current value is string 2",
+  });
+  assert.throws(() => execute(["true"], { checkExitCode: [0, two] }), {
+    name: "TypeError",
+    message: "Cannot execute as 'checkExitCode[1]' must be an integer: current value is string 2",
+  });
+});
+
+Deno.test("execute(): a numeric option that is a number out of range (NaN, -1, 1.5) stays a RangeError", () => {
+  assert.throws(() => execute(["true"], { attempts: Number.NaN }), {
+    name: "RangeError",
+    message: "Cannot execute as 'attempts' must be an integer >= 1: current value is number NaN",
+  });
+  assert.throws(() => execute(["true"], { timeout: -1 }), {
+    name: "RangeError",
+    message: "Cannot execute as 'timeout' must be a number > 0: current value is number -1",
+  });
+  assert.throws(() => execute(["true"], { prlimit: { cpuTime: 1.5 } }), {
+    name: "RangeError",
+    message:
+      "Cannot execute as 'prlimit.cpuTime' must be an integer >= 0: current value is number 1.5",
+  });
+  assert.throws(() => execute(["true"], { checkExitCode: Number.NaN }), {
+    name: "RangeError",
+    message: "Cannot execute as 'checkExitCode' must be an integer: current value is number NaN",
+  });
+});
+
+Deno.test("execute(): a string value is described with its type, clipped and with NUL escaped", () => {
+  assert.throws(() => execute(["true"], { cwd: "/tmp\0" }), {
+    name: "TypeError",
+    message:
+      "Cannot execute as 'cwd' must be free of NUL characters: current value is string \"/tmp\\u0000\"",
+  });
+  assert.throws(() => execute(["true"], { env: { A: 1 as unknown as string } }), {
+    name: "TypeError",
+    message: "Cannot execute as 'env.A' must be a string: current value is number 1",
+  });
+  const huge = "x".repeat(10_000);
+  assert.throws(() => execute(["true"], { loglevel: huge as "debug" }), (e: unknown) => {
+    assert.ok(e instanceof RangeError);
+    assert.ok(e.message.endsWith(`string ${"x".repeat(200)}… (9800 more characters)`), e.message);
+    return true;
+  });
 });

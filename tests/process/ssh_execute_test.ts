@@ -211,7 +211,10 @@ Deno.test("sshExecute() rejects hostile arguments before starting ssh", async ()
     [() => sshExecute("h", "echo \0", o), /'cmd' must be free of NUL/],
     [() => sshExecute("h", "true", { ...o, env: { A: "1" } } as never), /'env' is not supported/],
     [() => sshExecute("h", "true", { ...o, sshArgs: "-v" as never }), /'sshArgs'/],
-    [() => sshExecute("h", "true", { ...o, timeout: -1 }), /'timeout' must be > 0/],
+    [
+      () => sshExecute("h", "true", { ...o, timeout: -1 }),
+      /'timeout' must be a number > 0: current value is number -1$/,
+    ],
   ];
   for (const [call, message] of bad) {
     assert.throws(call, (e: unknown) => {
