@@ -18,11 +18,12 @@ export function describeValue(value: unknown): string {
 }
 
 // At most SHOWN_LENGTH characters, saying how many were left out; with a control character (NUL,
-// a line break) escaped, the string then in JSON quotes so the message stays one printable line.
+// a line break) or a lone surrogate escaped, the string then in JSON quotes, so the message stays
+// one printable line and shows what is wrong.
 function describeString(value: string): string {
   if (value === "") return "an empty string";
   const head = value.length > SHOWN_LENGTH ? value.slice(0, SHOWN_LENGTH) : value;
-  const shown = /\p{Cc}/u.test(head) ? JSON.stringify(head) : head;
+  const shown = /\p{Cc}/u.test(head) || !head.isWellFormed() ? JSON.stringify(head) : head;
   const more = value.length > SHOWN_LENGTH
     ? `… (${value.length - SHOWN_LENGTH} more characters)`
     : "";

@@ -20,4 +20,5 @@ Deno.test("describeValue shows at most 200 characters of a string, and escapes c
   assert.equal(describeValue("x".repeat(250)), `string ${"x".repeat(200)}… (50 more characters)`);
   assert.equal(describeValue("a\0b"), 'string "a\\u0000b"');
   assert.equal(describeValue("two\nlines"), 'string "two\\nlines"');
+  assert.equal(describeValue("a\ud800"), 'string "a\\ud800"');
 });
