@@ -12,6 +12,7 @@
 
 import { checkOptionsObject } from "../runtime/_check_options.ts";
 import { describeValue } from "../runtime/_describe.ts";
+import { checkNumber } from "../runtime/_check_number.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type {
   Coordinator,
@@ -39,7 +40,7 @@ function checkName(value: unknown, param: string, action: string): asserts value
   if (typeof value !== "string" || value === "") {
     throw new TypeError(
       `Cannot ${action} as '${param}' must be a non-empty string: current value is ${
-        String(value)
+        describeValue(value)
       }`,
     );
   }
@@ -54,7 +55,7 @@ export function checkWellFormed(value: string, param: string, action: string): v
   if (!value.isWellFormed()) {
     throw new TypeError(
       `Cannot ${action} as '${param}' must be well-formed Unicode (it has a lone surrogate): current value is ${
-        JSON.stringify(value)
+        describeValue(value)
       }`,
     );
   }
@@ -374,12 +375,8 @@ export class CoordinatorImpl implements Coordinator {
     checkName(name, "name", "lock");
     checkCallOptions(o, `lock "${name}"`);
     const { timeout } = o;
-    if (
-      timeout !== undefined && (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0)
-    ) {
-      throw new RangeError(
-        `Cannot lock "${name}" as 'timeout' must be a number >= 0: current value is ${timeout}`,
-      );
+    if (timeout !== undefined) {
+      checkNumber(timeout, `lock "${name}"`, "timeout", "a number >= 0", (n) => n >= 0);
     }
     this.#checkOpen(`lock "${name}"`);
     const dir = `fjord/lock/${enc(name)}/`;

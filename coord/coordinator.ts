@@ -7,6 +7,8 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
+import { checkNumber } from "../runtime/_check_number.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { checkWellFormed, CoordinatorImpl } from "./_coordinator.ts";
 import { EtcdStore } from "./_etcd_store.ts";
 import { MemoryStore } from "./_memory_store.ts";
@@ -257,7 +259,9 @@ function parseHost(
   const port = m?.[2] === undefined ? defaultPort : Number(m[2]);
   if (!m || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new TypeError(
-      `Cannot connect as 'url' has an invalid host "${spec}": current value is ${url}`,
+      `Cannot connect as 'url' has an invalid host "${spec}": current value is ${
+        describeValue(url)
+      }`,
     );
   }
   return { hostname: m[1]!.replace(/^\[|\]$/g, ""), port };
@@ -267,14 +271,18 @@ function parseUrl(url: string): Target {
   const m = /^([a-z]+):\/\/([^/?#]*)\/?(?:[?#].*)?$/.exec(url);
   if (!m) {
     throw new TypeError(
-      `Cannot connect as 'url' must look like etcd://host:port, redis://host:port or memory://name: current value is ${url}`,
+      `Cannot connect as 'url' must look like etcd://host:port, redis://host:port or memory://name: current value is ${
+        describeValue(url)
+      }`,
     );
   }
   const [, scheme, authority] = m as unknown as [string, string, string];
   switch (scheme) {
     case "etcd":
       if (!authority) {
-        throw new TypeError(`Cannot connect as 'url' names no etcd host: current value is ${url}`);
+        throw new TypeError(
+          `Cannot connect as 'url' names no etcd host: current value is ${describeValue(url)}`,
+        );
       }
       return {
         driver: "etcd",
@@ -283,14 +291,18 @@ function parseUrl(url: string): Target {
       };
     case "redis":
       if (!authority) {
-        throw new TypeError(`Cannot connect as 'url' names no redis host: current value is ${url}`);
+        throw new TypeError(
+          `Cannot connect as 'url' names no redis host: current value is ${describeValue(url)}`,
+        );
       }
       return { driver: "redis", hosts: [parseHost(authority, url, 6379)], name: "" };
     case "memory":
       return { driver: "memory", hosts: [], name: authority || "default" };
     default:
       throw new TypeError(
-        `Cannot connect as 'url' has the unknown scheme "${scheme}:" (etcd:, redis:, memory:): current value is ${url}`,
+        `Cannot connect as 'url' has the unknown scheme "${scheme}:" (etcd:, redis:, memory:): current value is ${
+          describeValue(url)
+        }`,
       );
   }
 }
@@ -312,8 +324,8 @@ function parseUrl(url: string): Target {
  * @param url The engine URL (string or `URL`).
  * @param o Options: `memberId`, `ttl` (ms), `clock`, `signal`, `guarantees`.
  * @returns The connected {@linkcode Coordinator}.
- * @throws {TypeError} For a malformed URL, an unknown scheme, a bad option, or a driver that
- *   cannot give the requested `guarantees`.
+ * @throws {TypeError} For a malformed URL, an unknown scheme, a bad option (`ttl: "5"` included),
+ *   or a driver that cannot give the requested `guarantees`.
  * @throws {RangeError} When `ttl` is not a positive finite number, or is over 24 days.
  * @throws {CoordinatorUnavailableError} (through the promise) When the engine cannot be reached.
  *
@@ -334,7 +346,7 @@ function parseUrl(url: string): Target {
 export async function connect(url: string | URL, o: ConnectOptions = {}): Promise<Coordinator> {
   if (typeof url !== "string" && !(url instanceof URL)) {
     throw new TypeError(
-      `Cannot connect as 'url' must be a string or URL: current value is ${String(url)}`,
+      `Cannot connect as 'url' must be a string or URL: current value is ${describeValue(url)}`,
     );
   }
   const href = String(url);
@@ -348,20 +360,24 @@ export async function connect(url: string | URL, o: ConnectOptions = {}): Promis
   if (typeof memberId !== "string" || memberId === "") {
     throw new TypeError(
       `Cannot connect as 'memberId' must be a non-empty string: current value is ${
-        String(memberId)
+        describeValue(memberId)
       }`,
     );
   }
   checkWellFormed(memberId, "memberId", "connect");
   checkClock(o.clock, "connect");
-  if (typeof requestedTtl !== "number" || !Number.isFinite(requestedTtl) || requestedTtl <= 0) {
-    throw new RangeError(
-      `Cannot connect as 'ttl' must be a positive number of ms: current value is ${requestedTtl}`,
-    );
-  }
+  checkNumber(
+    requestedTtl,
+    "connect",
+    "ttl",
+    "a positive number of ms",
+    (n) => Number.isFinite(n) && n > 0,
+  );
   if (requestedTtl > MAX_TTL) {
     throw new RangeError(
-      `Cannot connect as 'ttl' must be at most ${MAX_TTL} ms (24 days): current value is ${requestedTtl}`,
+      `Cannot connect as 'ttl' must be at most ${MAX_TTL} ms (24 days): current value is ${
+        describeValue(requestedTtl)
+      }`,
     );
   }
   const guarantees = target.driver === "redis" ? "best-effort" : "linearizable";
@@ -369,7 +385,7 @@ export async function connect(url: string | URL, o: ConnectOptions = {}): Promis
     o.guarantees !== undefined && o.guarantees !== "linearizable" && o.guarantees !== "best-effort"
   ) {
     throw new TypeError(
-      `Cannot connect as 'guarantees' is unknown: current value is ${String(o.guarantees)}`,
+      `Cannot connect as 'guarantees' is unknown: current value is ${describeValue(o.guarantees)}`,
     );
   }
   if (o.guarantees === "linearizable" && guarantees !== "linearizable") {

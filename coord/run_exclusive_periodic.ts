@@ -5,6 +5,8 @@
  */
 
 import { getLogger } from "../runtime/logger.ts";
+import { checkNumber } from "../runtime/_check_number.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { abortPromise } from "./_abort.ts";
 import { checkCallOptions, checkWellFormed, claimTick, CoordinatorImpl } from "./_coordinator.ts";
 import type { Coordinator } from "./coordinator.ts";
@@ -77,23 +79,25 @@ function checkArgs(
   if (!(coord instanceof CoordinatorImpl)) {
     throw new TypeError(
       `Cannot ${action} "${String(name)}" as 'coord' must come from connect(): current value is ${
-        String(coord)
+        describeValue(coord)
       }`,
     );
   }
   if (typeof name !== "string" || name === "") {
     throw new TypeError(
       `Cannot ${action} a periodic task as 'name' must be a non-empty string: current value is ${
-        String(name)
+        describeValue(name)
       }`,
     );
   }
   checkWellFormed(name, "name", `${action} a periodic task`);
-  if (typeof interval !== "number" || !Number.isFinite(interval) || interval < MIN_INTERVAL_MS) {
-    throw new RangeError(
-      `Cannot ${action} "${name}" as 'interval' must be a finite number of ms, at least ${MIN_INTERVAL_MS} ms (shorter ones number the ticks past the exact integers): current value is ${interval}`,
-    );
-  }
+  checkNumber(
+    interval,
+    `${action} "${name}"`,
+    "interval",
+    `a finite number of ms, at least ${MIN_INTERVAL_MS} ms`,
+    (n) => Number.isFinite(n) && n >= MIN_INTERVAL_MS,
+  );
   return coord;
 }
 
@@ -124,8 +128,8 @@ async function claim(
  * @returns The tick, or `undefined` when another member claimed it first, when a later tick
  *   was already claimed (a stale tick runs nowhere, so tokens increase with the ticks), or when
  *   this member's session was found lost.
- * @throws {TypeError} When `coord` is not from `connect()`, `name` is empty, `o` is not an object
- *   or `signal` not an AbortSignal.
+ * @throws {TypeError} When `coord` is not from `connect()`, `name` is empty, `o` is not an object,
+ *   `signal` not an AbortSignal, or `interval` or `index` not a number.
  * @throws {RangeError} When `interval` is not a finite number of at least 0.001 ms (a shorter
  *   one numbers the ticks, `Date.now() / interval`, beyond 2^53, where consecutive numbers are
  *   no longer exact; runExclusivePeriodic() refuses the same intervals), or `index` is not an
@@ -157,11 +161,7 @@ export async function claimExclusiveTick(
   const c = checkArgs(coord, name, interval, "claim a tick of");
   checkCallOptions(o, `claim a tick of "${name}"`);
   const { index = Math.floor(Date.now() / interval), signal } = o;
-  if (!Number.isSafeInteger(index)) {
-    throw new RangeError(
-      `Cannot claim a tick of "${name}" as 'index' must be an integer: current value is ${index}`,
-    );
-  }
+  checkNumber(index, `claim a tick of "${name}"`, "index", "an integer", Number.isSafeInteger);
   return await claim(c, name, index, signal);
 }
 
@@ -184,7 +184,7 @@ export async function claimExclusiveTick(
  * @returns A promise that resolves when `signal` aborts or the coordinator closes or loses its
  *   session.
  * @throws {TypeError} When `coord` is not from `connect()`, `name` is empty, `fn` is not a
- *   function, `o` is not an object or `signal` not an AbortSignal.
+ *   function, `o` is not an object, `signal` not an AbortSignal, or `interval` not a number.
  * @throws {RangeError} When `interval` is not a finite number of at least 0.001 ms: a shorter
  *   one numbers the ticks, `Date.now() / interval`, beyond 2^53, where consecutive numbers are
  *   no longer exact (claimExclusiveTick() refuses the same intervals).
@@ -221,7 +221,7 @@ export async function runExclusivePeriodic(
   const c = checkArgs(coord, name, interval, "run");
   if (typeof fn !== "function") {
     throw new TypeError(
-      `Cannot run "${name}" as 'fn' must be a function: current value is ${String(fn)}`,
+      `Cannot run "${name}" as 'fn' must be a function: current value is ${describeValue(fn)}`,
     );
   }
   checkCallOptions(o, `run "${name}"`);

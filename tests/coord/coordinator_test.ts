@@ -465,3 +465,37 @@ Deno.test("coord connect: an unreachable server is CoordinatorUnavailableError n
     });
   }
 });
+
+Deno.test("coord connect: a 'ttl' given as a string is a TypeError naming it a string", async () => {
+  await assert.rejects(connect("memory://x", { ttl: "5" as unknown as number }), {
+    name: "TypeError",
+    message: "Cannot connect as 'ttl' must be a positive number of ms: current value is string 5",
+  });
+  for (const ttl of [Number.NaN, -1]) {
+    await assert.rejects(connect("memory://x", { ttl }), {
+      name: "RangeError",
+      message:
+        `Cannot connect as 'ttl' must be a positive number of ms: current value is number ${ttl}`,
+    });
+  }
+  await assert.rejects(connect(5 as unknown as string), {
+    name: "TypeError",
+    message: "Cannot connect as 'url' must be a string or URL: current value is number 5",
+  });
+});
+
+Deno.test("coord lock: a 'timeout' given as a string is a TypeError, as -1 a RangeError", async () => {
+  await using coord = await connect("memory://timeouts");
+  await assert.rejects(coord.lock("job", { timeout: "5" as unknown as number }), {
+    name: "TypeError",
+    message: `Cannot lock "job" as 'timeout' must be a number >= 0: current value is string 5`,
+  });
+  await assert.rejects(coord.lock("job", { timeout: -1 }), {
+    name: "RangeError",
+    message: `Cannot lock "job" as 'timeout' must be a number >= 0: current value is number -1`,
+  });
+  await assert.rejects(coord.lock("jobs-\uD800"), {
+    name: "TypeError",
+    message: /'name' must be well-formed .*: current value is string "jobs-\\ud800"$/,
+  });
+});

@@ -132,3 +132,25 @@ Deno.test("runExclusivePeriodic, claimExclusiveTick: an interval too short to nu
   // The floor itself numbers its ticks exactly.
   assert.ok((await claimExclusiveTick(coord, "floor", 0.001)) !== undefined);
 });
+
+Deno.test("claimExclusiveTick: an 'interval' given as a string is a TypeError, as 0 a RangeError", async () => {
+  await using coord = await connect("memory://periodic-bad-interval");
+  await assert.rejects(claimExclusiveTick(coord, "x", "2" as unknown as number), {
+    name: "TypeError",
+    message:
+      `Cannot claim a tick of "x" as 'interval' must be a finite number of ms, at least 0.001 ms: current value is string 2`,
+  });
+  await assert.rejects(claimExclusiveTick(coord, "x", Number.NaN), {
+    name: "RangeError",
+    message:
+      /'interval' must be a finite number of ms, at least 0\.001 ms: current value is number NaN$/,
+  });
+  await assert.rejects(claimExclusiveTick(coord, "x", 100, { index: "3" as unknown as number }), {
+    name: "TypeError",
+    message: `Cannot claim a tick of "x" as 'index' must be an integer: current value is string 3`,
+  });
+  await assert.rejects(runExclusivePeriodic(coord, "x", 100, null as never), {
+    name: "TypeError",
+    message: `Cannot run "x" as 'fn' must be a function: current value is null`,
+  });
+});
