@@ -8,6 +8,7 @@
 
 import type { Backend, Components } from "./backend.ts";
 import { type BackendType, isBackendType } from "../runtime/backend_type.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { BackendAlreadySelectedError, ComponentNotFoundError } from "./errors.ts";
 import { createCooperativeBackend } from "./cooperative.ts";
 import { createThreadingBackend } from "./threading.ts";
@@ -50,7 +51,7 @@ export function initBackend(type: BackendType): Backend {
   if (!isBackendType(type)) {
     throw new TypeError(
       `Cannot select backend as 'type' must be "threading" or "cooperative": current value is ${
-        JSON.stringify(type) ?? String(type)
+        describeValue(type)
       }`,
     );
   }

@@ -117,10 +117,16 @@ Deno.test("initBackend() after getBackend() chose the default refuses a differen
 
 Deno.test("initBackend() rejects an unknown type with a TypeError naming it", () => {
   withEnv(undefined, () => {
-    assert.throws(
-      () => initBackend("bogus" as BackendTypeName),
-      (e: unknown) => e instanceof TypeError && e.message.includes('"bogus"'),
-    );
+    assert.throws(() => initBackend("bogus" as BackendTypeName), {
+      name: "TypeError",
+      message:
+        `Cannot select backend as 'type' must be "threading" or "cooperative": current value is string bogus`,
+    });
+    // Described by type: the number 1 and the string "1" read differently.
+    assert.throws(() => initBackend(1 as unknown as BackendTypeName), {
+      name: "TypeError",
+      message: /: current value is number 1$/,
+    });
     assert.equal(getBackendType(), undefined);
   });
 });
