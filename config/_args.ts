@@ -1,7 +1,7 @@
 // The command-line arguments Config.load() understands: --config-file and --config-dir, each as
 // `--flag value` or `--flag=value`, repeatable. Everything else belongs to the application.
 
-import { quote } from "./_clip.ts";
+import { describeValue } from "./_describe.ts";
 
 /** One `--config-file` or `--config-dir`, in command-line order. */
 export interface ConfigArg {
@@ -18,7 +18,9 @@ export function parseArgs(args: readonly string[]): ConfigArg[] {
     const arg = args[i];
     if (typeof arg !== "string") {
       throw new TypeError(
-        `Cannot load config as 'args[${i}]' must be a string: current value is ${quote(arg)}`,
+        `Cannot load config as 'args[${i}]' must be a string: current value is ${
+          describeValue(arg)
+        }`,
       );
     }
     // As with oslo.config's argparse, `--` ends the options: what follows is positional (say,
@@ -36,7 +38,7 @@ export function parseArgs(args: readonly string[]): ConfigArg[] {
     }
     if (value === undefined || value === "" || (eq < 0 && value.startsWith("--"))) {
       throw new TypeError(
-        `Cannot load config as '${flag}' needs a path: current value is ${quote(value ?? null)}`,
+        `Cannot load config as '${flag}' needs a path: current value is ${describeValue(value)}`,
       );
     }
     out.push({ kind: FLAGS[flag as keyof typeof FLAGS], path: value });

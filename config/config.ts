@@ -9,7 +9,8 @@ import { type ConfigLogger, consoleConfigLogger } from "./config_logger.ts";
 import { convertValue, showValue } from "./_convert.ts";
 import { showsSecret } from "./_display.ts";
 import { rawAccess } from "./_raw_access.ts";
-import { clip, quote } from "./_clip.ts";
+import { clip } from "./_clip.ts";
+import { describeValue } from "./_describe.ts";
 import { hasTemplate, substitute, SubstitutionTooLong } from "./_substitute.ts";
 import {
   ConfigFileNotFoundError,
@@ -207,7 +208,7 @@ function checkGroup(method: string, group: unknown): string {
   if (typeof group !== "string" || group === "" || /[\]\r\n]/.test(group)) {
     throw new TypeError(
       `Cannot ${method} as 'group' must be a non-empty string without ']' or line breaks: current value is ${
-        quote(group)
+        describeValue(group)
       }`,
     );
   }
@@ -217,7 +218,9 @@ function checkGroup(method: string, group: unknown): string {
 function checkOptName(method: string, name: unknown): string {
   if (typeof name !== "string" || name === "") {
     throw new TypeError(
-      `Cannot ${method} as 'name' must be a non-empty string: current value is ${quote(name)}`,
+      `Cannot ${method} as 'name' must be a non-empty string: current value is ${
+        describeValue(name)
+      }`,
     );
   }
   return name;
@@ -231,7 +234,7 @@ function checkLogger(method: string, logger: unknown): ConfigLogger {
     if (typeof fn !== "function") {
       throw new TypeError(
         `Cannot ${method} as 'logger.${level}' must be a function: current value is ${
-          clip(String(fn))
+          describeValue(fn)
         }`,
       );
     }
@@ -357,16 +360,25 @@ async function readSources(sources: ConfigSources): Promise<Loaded> {
 function checkSources(o: ConfigLoadOptions | undefined): ConfigSources {
   if (o !== undefined && (typeof o !== "object" || o === null)) {
     throw new TypeError(
-      `Cannot load config as 'options' must be an object: current value is ${quote(o)}`,
+      `Cannot load config as 'options' must be an object: current value is ${describeValue(o)}`,
     );
   }
   const list = (field: "args" | "files" | "dirs"): readonly string[] => {
     const value = o?.[field];
     if (value === undefined) return Object.freeze([]);
-    if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+    if (!Array.isArray(value)) {
       throw new TypeError(
         `Cannot load config as '${field}' must be an array of strings: current value is ${
-          quote(Array.isArray(value) ? `[${value.map((v) => typeof v).join(", ")}]` : value)
+          describeValue(value)
+        }`,
+      );
+    }
+    // The item is what is wrong, so the message names it: 'args[1]' ... number 5.
+    const i = value.findIndex((v) => typeof v !== "string");
+    if (i >= 0) {
+      throw new TypeError(
+        `Cannot load config as '${field}[${i}]' must be a string: current value is ${
+          describeValue(value[i])
         }`,
       );
     }
@@ -456,7 +468,9 @@ export class Config {
   constructor(options: ConfigOptions = {}) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(
-        `Cannot create Config as 'options' must be an object: current value is ${String(options)}`,
+        `Cannot create Config as 'options' must be an object: current value is ${
+          describeValue(options)
+        }`,
       );
     }
     this.#logger = options.logger === undefined
@@ -575,7 +589,7 @@ export class Config {
     const g = checkGroup("register option", group);
     if (!isOpt(opt)) {
       throw new TypeError(
-        `Cannot register option as 'opt' must be an Opt: current value is ${String(opt)}`,
+        `Cannot register option as 'opt' must be an Opt: current value is ${describeValue(opt)}`,
       );
     }
     const gk = groupKey(g);
@@ -631,7 +645,9 @@ export class Config {
   registerOpts(opts: readonly Opt[], group?: string): void {
     if (!Array.isArray(opts)) {
       throw new TypeError(
-        `Cannot register options as 'opts' must be an array: current value is ${String(opts)}`,
+        `Cannot register options as 'opts' must be an array: current value is ${
+          describeValue(opts)
+        }`,
       );
     }
     for (const opt of opts) this.registerOpt(opt, group);

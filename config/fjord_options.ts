@@ -11,6 +11,7 @@ import type { Config } from "./config.ts";
 import type { ConfigLogger } from "./config_logger.ts";
 import { maskSecrets } from "./_mask.ts";
 import { showsSecret } from "./_display.ts";
+import { describeValue } from "./_describe.ts";
 import { boolOpt, intOpt, type Opt, strOpt } from "./opts.ts";
 
 /**
@@ -155,7 +156,7 @@ export function logOptions(conf: Config, options: { logger?: ConfigLogger } = {}
   if (typeof log?.debug !== "function") {
     throw new TypeError(
       `Cannot log options as 'logger.debug' must be a function: current value is ${
-        String(log?.debug)
+        describeValue(log?.debug)
       }`,
     );
   }

@@ -5,6 +5,7 @@
  */
 
 import { clip } from "./_clip.ts";
+import { describeValue } from "./_describe.ts";
 import { ConfigFileParseError } from "./errors.ts";
 
 /**
@@ -102,7 +103,7 @@ function trim(s: string): string {
 export function parseIni(text: string, file = "<string>"): IniDocument {
   if (typeof text !== "string") {
     throw new TypeError(
-      `Cannot parse INI text as 'text' must be a string: current value is ${typeof text}`,
+      `Cannot parse INI text as 'text' must be a string: current value is ${describeValue(text)}`,
     );
   }
   const sections = new Map<string, Map<string, IniEntry[]>>();

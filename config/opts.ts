@@ -4,7 +4,8 @@
  * @module
  */
 
-import { clip, quote } from "./_clip.ts";
+import { clip } from "./_clip.ts";
+import { describeValue } from "./_describe.ts";
 
 /**
  * The value type of an option (oslo.config's `StrOpt`, `IntOpt`, ... classes).
@@ -186,7 +187,7 @@ function checkName(kind: string, name: unknown): asserts name is string {
   if (typeof name !== "string" || !NAME_RE.test(name)) {
     throw new TypeError(
       `Cannot create ${kind} as 'name' must be a letter or '_' followed by letters, digits, '_', '-' or '.': current value is ${
-        quote(name)
+        describeValue(name)
       }`,
     );
   }
@@ -195,7 +196,9 @@ function checkName(kind: string, name: unknown): asserts name is string {
 function checkString(kind: string, field: string, value: unknown): void {
   if (value !== undefined && typeof value !== "string") {
     throw new TypeError(
-      `Cannot create ${kind} as '${field}' must be a string: current value is ${quote(value)}`,
+      `Cannot create ${kind} as '${field}' must be a string: current value is ${
+        describeValue(value)
+      }`,
     );
   }
 }
@@ -203,33 +206,40 @@ function checkString(kind: string, field: string, value: unknown): void {
 function checkBool(kind: string, field: string, value: unknown): void {
   if (value !== undefined && typeof value !== "boolean") {
     throw new TypeError(
-      `Cannot create ${kind} as '${field}' must be a boolean: current value is ${quote(value)}`,
+      `Cannot create ${kind} as '${field}' must be a boolean: current value is ${
+        describeValue(value)
+      }`,
     );
   }
 }
 
+// Not a number ("5") is a TypeError; NaN, Infinity or 1.5 for an integer a RangeError.
 function checkNumber(kind: string, field: string, value: unknown, integer: boolean): void {
   if (value === undefined) return;
   if (
-    typeof value !== "number" || !Number.isFinite(value) || (integer && !Number.isInteger(value))
+    typeof value === "number" && Number.isFinite(value) && (!integer || Number.isInteger(value))
   ) {
-    throw new TypeError(
-      `Cannot create ${kind} as '${field}' must be a finite ${
-        integer ? "integer" : "number"
-      }: current value is ${quote(value)}`,
-    );
+    return;
   }
+  throw new (typeof value === "number" ? RangeError : TypeError)(
+    `Cannot create ${kind} as '${field}' must be a finite ${
+      integer ? "integer" : "number"
+    }: current value is ${describeValue(value)}`,
+  );
 }
 
 function checkStringArray(kind: string, field: string, value: unknown): void {
   if (value === undefined) return;
-  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+  if (!Array.isArray(value)) {
     throw new TypeError(
       `Cannot create ${kind} as '${field}' must be an array of strings: current value is ${
-        quote(value)
+        describeValue(value)
       }`,
     );
   }
+  // The item is what is wrong, so the message names it: 'choices[1]' ... number 5.
+  const i = value.findIndex((v) => typeof v !== "string");
+  if (i >= 0) checkString(kind, `${field}[${i}]`, value[i]);
 }
 
 interface Common {
@@ -296,7 +306,7 @@ function numeric(
     if (!Array.isArray(o.choices)) {
       throw new TypeError(
         `Cannot create ${kind} as 'choices' must be an array: current value is ${
-          quote(String(o.choices))
+          describeValue(o.choices)
         }`,
       );
     }
@@ -306,36 +316,42 @@ function numeric(
   const max = o.max ?? hi;
   if (lo !== undefined && min !== undefined && min < lo) {
     throw new RangeError(
-      `Cannot create ${kind} as 'min' must be >= ${lo}: current value is ${min}`,
+      `Cannot create ${kind} as 'min' must be >= ${lo}: current value is ${describeValue(min)}`,
     );
   }
   if (hi !== undefined && max !== undefined && max > hi) {
     throw new RangeError(
-      `Cannot create ${kind} as 'max' must be <= ${hi}: current value is ${max}`,
+      `Cannot create ${kind} as 'max' must be <= ${hi}: current value is ${describeValue(max)}`,
     );
   }
   if (min !== undefined && max !== undefined && min > max) {
     throw new RangeError(
-      `Cannot create ${kind} as 'min' must be <= 'max' (${max}): current value is ${min}`,
+      `Cannot create ${kind} as 'min' must be <= 'max' (${max}): current value is ${
+        describeValue(min)
+      }`,
     );
   }
   const c = common(kind, o);
   if (o.default !== undefined) {
     if (min !== undefined && o.default < min) {
       throw new RangeError(
-        `Cannot create ${kind} as 'default' must be >= ${min}: current value is ${o.default}`,
+        `Cannot create ${kind} as 'default' must be >= ${min}: current value is ${
+          describeValue(o.default)
+        }`,
       );
     }
     if (max !== undefined && o.default > max) {
       throw new RangeError(
-        `Cannot create ${kind} as 'default' must be <= ${max}: current value is ${o.default}`,
+        `Cannot create ${kind} as 'default' must be <= ${max}: current value is ${
+          describeValue(o.default)
+        }`,
       );
     }
     if (o.choices !== undefined && !o.choices.includes(o.default)) {
       throw new RangeError(
         `Cannot create ${kind} as 'default' must be one of ${
           clip(JSON.stringify(o.choices))
-        }: current value is ${o.default}`,
+        }: current value is ${describeValue(o.default)}`,
       );
     }
   }
@@ -385,7 +401,7 @@ export function strOpt(name: string, options: StrOptOptions = {}): Opt<string> {
     throw new RangeError(
       `Cannot create ${kind} as 'default' must be one of ${
         clip(JSON.stringify(options.choices))
-      }: current value is ${quote(options.default)}`,
+      }: current value is ${describeValue(options.default)}`,
     );
   }
   return build(
@@ -524,7 +540,7 @@ function listLike(
       throw new RangeError(
         `Cannot create ${kind} as every 'default' item must be one of ${
           clip(JSON.stringify(options.choices))
-        }: current value is ${quote(bad)}`,
+        }: current value is ${describeValue(bad)}`,
       );
     }
   }

@@ -672,3 +672,24 @@ Deno.test("Config hides a secret substituted into another option's value (errors
   assert.ok(log.lines.length >= 2);
   for (const line of log.lines) assert.doesNotMatch(line, /hunter/);
 });
+
+Deno.test("Config.load(): bad sources are described by type, naming the bad item", () => {
+  const conf = new Config();
+  assert.throws(() => conf.load({ args: ["--config-file", 5 as unknown as string] }), {
+    name: "TypeError",
+    message: "Cannot load config as 'args[1]' must be a string: current value is number 5",
+  });
+  assert.throws(() => conf.load({ files: "a.conf" as unknown as string[] }), {
+    name: "TypeError",
+    message:
+      "Cannot load config as 'files' must be an array of strings: current value is string a.conf",
+  });
+  assert.throws(() => conf.load({ args: ["--config-file"] }), {
+    name: "TypeError",
+    message: "Cannot load config as '--config-file' needs a path: current value is undefined",
+  });
+  assert.throws(() => new Config(5 as never), {
+    name: "TypeError",
+    message: "Cannot create Config as 'options' must be an object: current value is number 5",
+  });
+});

@@ -60,15 +60,15 @@ Deno.test("option factories reject bad arguments with TypeError or RangeError", 
   assert.throws(() => strOpt("a", { default: 1 as unknown as string }), TypeError);
   assert.throws(() => strOpt("a", { choices: ["x"], default: "y" }), RangeError);
   assert.throws(() => strOpt("a", { min: 1 } as never), TypeError);
-  assert.throws(() => intOpt("a", { default: 1.5 }), TypeError);
+  assert.throws(() => intOpt("a", { default: 1.5 }), RangeError);
   assert.throws(() => intOpt("a", { min: 5, max: 1 }), RangeError);
   assert.throws(
     () => intOpt("a", { min: 1, default: 0 }),
-    /Cannot create integer option as 'default' must be >= 1: current value is 0/,
+    /Cannot create integer option as 'default' must be >= 1: current value is number 0$/,
   );
   assert.throws(() => intOpt("a", { max: 1, default: 2 }), RangeError);
   assert.throws(() => intOpt("a", { choices: [1, 2], default: 3 }), RangeError);
-  assert.throws(() => floatOpt("a", { default: Number.NaN }), TypeError);
+  assert.throws(() => floatOpt("a", { default: Number.NaN }), RangeError);
   assert.throws(() => portOpt("a", { max: 70000 }), RangeError);
   assert.throws(() => portOpt("a", { min: -1 }), RangeError);
   assert.throws(() => boolOpt("a", { default: "true" as unknown as boolean }), TypeError);
@@ -155,4 +155,64 @@ Deno.test("multiStrOpt() takes arrays of strings and checks each item", () => {
   assert.deepEqual(valueOf(opt, ["x", "y", "x"]), ["x", "y", "x"]);
   assert.deepEqual(valueOf(opt, "x"), ["x"]);
   rejects(opt, ["z"], /"x", "y"/);
+});
+
+Deno.test("intOpt, floatOpt: a number field given as a string is a TypeError naming it a string", () => {
+  assert.throws(() => intOpt("a", { default: "2" as unknown as number }), {
+    name: "TypeError",
+    message:
+      "Cannot create integer option as 'default' must be a finite integer: current value is string 2",
+  });
+  assert.throws(() => floatOpt("a", { min: "0.5" as unknown as number }), {
+    name: "TypeError",
+    message:
+      "Cannot create float option as 'min' must be a finite number: current value is string 0.5",
+  });
+  assert.throws(() => intOpt("a", { choices: [1, "2" as unknown as number] }), {
+    name: "TypeError",
+    message:
+      "Cannot create integer option as 'choices[]' must be a finite integer: current value is string 2",
+  });
+});
+
+Deno.test("intOpt, floatOpt: a number field out of range (NaN, Infinity, 1.5 for an integer, -1) stays a RangeError", () => {
+  assert.throws(() => floatOpt("a", { default: Number.NaN }), {
+    name: "RangeError",
+    message:
+      "Cannot create float option as 'default' must be a finite number: current value is number NaN",
+  });
+  assert.throws(() => intOpt("a", { max: Infinity }), {
+    name: "RangeError",
+    message: /'max' must be a finite integer: current value is number Infinity$/,
+  });
+  assert.throws(() => intOpt("a", { default: 1.5 }), {
+    name: "RangeError",
+    message: /'default' must be a finite integer: current value is number 1\.5$/,
+  });
+  assert.throws(() => portOpt("a", { min: -1 }), {
+    name: "RangeError",
+    message: "Cannot create port option as 'min' must be >= 0: current value is number -1",
+  });
+});
+
+Deno.test("option factories describe a bad string or list by type, naming the bad item", () => {
+  assert.throws(() => strOpt("a", { choices: ["x", 5 as unknown as string] }), {
+    name: "TypeError",
+    message:
+      "Cannot create string option as 'choices[1]' must be a string: current value is number 5",
+  });
+  assert.throws(() => listOpt("a", { default: "a,b" as unknown as string[] }), {
+    name: "TypeError",
+    message:
+      "Cannot create list option as 'default' must be an array of strings: current value is string a,b",
+  });
+  assert.throws(() => strOpt(""), {
+    name: "TypeError",
+    message: /'name' must be a letter .*: current value is an empty string$/,
+  });
+  assert.throws(() => boolOpt("a", { default: "true" as unknown as boolean }), {
+    name: "TypeError",
+    message:
+      "Cannot create boolean option as 'default' must be a boolean: current value is string true",
+  });
 });
