@@ -13,10 +13,13 @@ let loading: Promise<unknown> | undefined;
 function deferredRunner(kind: "worker" | "process"): RunnerFactory {
   const self: RunnerFactory = (host, options) => {
     let inner: Runner | undefined;
+    // Shutdown's timeout may pass while the runner still loads: the real one hurries from birth.
+    let hurried = false;
     const ready = (loading ??= import("./_isolate_runner.ts")).then(() => {
       const factory = runnerFactories[kind];
       if (factory === undefined || factory === self) throw new Error(`no ${kind} runner`);
       inner = factory(host, options);
+      if (hurried) inner.hurryClose?.();
       host.kick();
     }).catch((error: unknown) => {
       host.broke(
@@ -36,6 +39,10 @@ function deferredRunner(kind: "worker" | "process"): RunnerFactory {
       async close(): Promise<void> {
         await ready;
         await inner?.close();
+      },
+      hurryClose(): void {
+        hurried = true;
+        inner?.hurryClose?.();
       },
     };
   };

@@ -121,6 +121,9 @@ export function createRemoteRunner(
 ): Runner {
   const slots: Slot[] = [];
   const closers: Promise<void>[] = [];
+  // Channels being terminated (given time to exit by themselves), until they have exited.
+  const closing = new Set<Channel>();
+  let hurry = false;
   const restartTimers = new Set<ReturnType<typeof setTimeout>>();
   const tracker = new RestartTracker(restart, clock);
   let nextId = 1;
@@ -289,6 +292,14 @@ export function createRemoteRunner(
     return { works, ids };
   }
 
+  // Terminates `channel` (a child gets time to exit by itself), at once after shutdown's timeout.
+  function release(channel: Channel): Promise<void> {
+    closing.add(channel);
+    const done = channel.terminate();
+    if (hurry) channel.kill?.();
+    return done.finally(() => closing.delete(channel));
+  }
+
   function replace(): void {
     if (closed || broken !== undefined) return;
     ensure();
@@ -299,7 +310,7 @@ export function createRemoteRunner(
     if (slot.dead) return;
     const wasReady = slot.ready;
     const { works, ids } = remove(slot);
-    closers.push(slot.channel.terminate().catch(() => {}));
+    closers.push(release(slot.channel).catch(() => {}));
     // Which tasks died with it: what the worker said, else the one it was running.
     const lost = new Set(info.running ?? (ids.length > 0 ? [ids[0]!] : []));
     const requeue: Work[] = [];
@@ -444,7 +455,7 @@ export function createRemoteRunner(
       if (slot === undefined || slot.works[slot.head] !== work) return;
       const { works } = remove(slot);
       if (slot.channel.kill) slot.channel.kill();
-      closers.push(slot.channel.terminate().catch(() => {}));
+      closers.push(release(slot.channel).catch(() => {}));
       // The others never started: they go back to the queue, not counted as crashes. The
       // replacement starts when queued work asks for it (not during a shutdown that stops all).
       host.requeue(works.filter((w) => w !== work && !w.future.done()));
@@ -464,7 +475,11 @@ export function createRemoteRunner(
       restartTimers.clear();
       const all = slots.splice(0);
       for (const slot of all) slot.dead = true;
-      await Promise.all([...all.map((s) => s.channel.terminate()), ...closers]);
+      await Promise.all([...all.map((s) => release(s.channel)), ...closers]);
+    },
+    hurryClose(): void {
+      hurry = true;
+      for (const channel of closing) channel.kill?.();
     },
   };
 }

@@ -63,6 +63,13 @@ export interface Runner {
   started(): Iterable<Work>;
   /** Releases Workers/processes; called once all work is done. */
   close(): Promise<void>;
+  /**
+   * Shutdown's timeout has passed: workers still closing, and those closed from now on, are
+   * ended at once instead of being given time to exit by themselves (one that is stopped or
+   * stuck would otherwise hold the shutdown past its timeout). Optional: in-isolate runners
+   * have nothing to end.
+   */
+  hurryClose?(): void;
 }
 
 /** Options every runner factory receives (already validated by the executor). */

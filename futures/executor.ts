@@ -117,7 +117,9 @@ export interface ShutdownOptions {
   /**
    * Grace period in ms: work still not done after it is stopped (Worker/process pools: its
    * Worker/child is terminated) and its future is cancelled (`CancelledError`); queued work is
-   * cancelled too. Without it, `shutdown()` waits for running work however long it takes.
+   * cancelled too, and children still exiting then (a stopped or stuck one never does) are
+   * killed. Without it, `shutdown()` waits for running work however long it takes, and up to
+   * 5 s for each child to exit once its input is closed.
    */
   timeout?: number;
 }
@@ -406,6 +408,8 @@ export abstract class BaseExecutor implements Executor {
   #broken: BrokenExecutorError | undefined;
   #closing: Promise<void> | undefined;
   #deadline: AbortController | undefined;
+  /** The last shutdown has released every worker. */
+  #released = false;
   #drainScheduled = false;
   #draining = false;
   #idleWaiters: (() => void)[] = [];
@@ -423,6 +427,7 @@ export abstract class BaseExecutor implements Executor {
       ex.#closing = undefined;
       // The last shutdown's grace timer (aborted once it was idle): a later shutdown arms its own.
       ex.#deadline = undefined;
+      ex.#released = false;
       ex.#failures =
         ex.#executed =
         ex.#runtime =
@@ -854,8 +859,8 @@ export abstract class BaseExecutor implements Executor {
    * Stops accepting work. Queued work still runs (unless `cancelFutures`), so no future is left
    * pending forever (futurist's `wait=false` abandons queued work; fjord does not). Workers and
    * processes are released once everything is done. With `timeout`, work still not done after
-   * that many ms is stopped (its Worker/child terminated) and cancelled, so the pool always
-   * lets the program exit. Idempotent (a later call may add a `timeout`). A broken pool shuts
+   * that many ms is stopped (its Worker/child terminated) and cancelled, and children still
+   * exiting by then are killed, so the pool always lets the program exit. Idempotent (a later call may add a `timeout`). A broken pool shuts
    * down too.
    *
    * @param options `wait` (default `true`): resolve only when all work is done and resources
@@ -902,15 +907,20 @@ export abstract class BaseExecutor implements Executor {
         if (work && !work.started) work.future.cancel();
       }
     }
-    if (timeout !== undefined && this.#deadline === undefined && this.#outstanding > 0) {
+    // Armed even with no work left: releasing the workers must end by the timeout too (a
+    // child that is stopped or stuck never exits by itself and would be waited for 5 s).
+    if (timeout !== undefined && this.#deadline === undefined && !this.#released) {
       const deadline = this.#deadline = new AbortController();
-      this.#clock.sleep(timeout, { signal: deadline.signal }).then(() => this.#stopAll(), () => {});
+      this.#clock.sleep(timeout, { signal: deadline.signal }).then(() => {
+        this.#stopAll();
+        this.#runner.hurryClose?.();
+      }, () => {});
     }
-    this.#closing ??= this.#whenIdle().then(() => {
-      this.#deadline?.abort();
-      return this.#runner.close();
-    }).catch((err) => {
+    this.#closing ??= this.#whenIdle().then(() => this.#runner.close()).catch((err) => {
       getLogger().error("Failed to release executor resources", err);
+    }).finally(() => {
+      this.#released = true;
+      this.#deadline?.abort();
     });
     return wait ? this.#closing : Promise.resolve();
   }

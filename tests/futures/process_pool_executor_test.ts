@@ -198,6 +198,31 @@ Deno.test("ProcessPoolExecutor.shutdown({cancelFutures, timeout}) stops hung tas
   }
 });
 
+Deno.test("ProcessPoolExecutor.shutdown({timeout}) ends an idle child frozen with SIGSTOP at the timeout, not after the 5 s close grace", async () => {
+  const dir = await Deno.makeTempDir();
+  let frozen = 0;
+  try {
+    const ex = new ProcessPoolExecutor({ maxWorkers: 2, tasksPerWorker: 1 });
+    // A fresh pool sends its first tasks one per child: two children, both idle afterwards.
+    const pids = await Promise.all(
+      ["a", "b"].map((name) => ex.submit<number>(ref("pidThenSleep"), `${dir}/${name}`, 200)),
+    );
+    assert.equal(new Set(pids).size, 2);
+    frozen = pids[0]!;
+    // A stopped child never reads the end of its input, so it cannot exit by itself.
+    Deno.kill(frozen, "SIGSTOP");
+    const t0 = performance.now();
+    await ex.shutdown({ timeout: 200 });
+    const ms = performance.now() - t0;
+    // Before the fix: 5,0xx ms (the close grace ignored the shutdown's timeout).
+    assert.ok(ms < 4_000, `shutdown({timeout: 200}) took ${Math.round(ms)} ms`);
+    for (const pid of pids) assert.ok(!isAlive(pid), `child ${pid} survived the shutdown`);
+  } finally {
+    if (frozen > 0 && isAlive(frozen)) Deno.kill(frozen, "SIGKILL");
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("ProcessPoolExecutor children exit when their parent is SIGKILLed, even mid-task", async () => {
   for (const how of ["spin", "hang"]) {
     const dir = await Deno.makeTempDir();
