@@ -217,6 +217,12 @@ function granted(descriptor: Deno.PermissionDescriptor): boolean {
  *   `reload` replaces the workers one at a time (each new one has started before its old one is
  *   stopped), with `mutate` makes every worker apply mutable options and call `reset()`.
  * - Child processes stop gracefully when this process dies (their stdin closes).
+ * - Limitation (Deno 2.9, denoland/deno#35657): a Web Worker stuck in a synchronous loop keeps
+ *   running after it is terminated. Past `graceful_shutdown_timeout` (or on SIGINT) the launcher
+ *   gives up on it and carries on, but its thread keeps a core busy and keeps the process alive
+ *   until `Deno.exit()`; use `isolation: "process"` for a service that may spin (a child is
+ *   SIGKILLed at the timeout; one spinning when this process is SIGKILLed keeps running, as it
+ *   never reads its stdin's end).
  * - A rolling reload loses no request when the service drains (stops accepting, answers what it
  *   accepted, then exits): the launcher turns on `net.ipv4.tcp_migrate_req` so that a closing
  *   `reusePort` listener hands its queued connections to another worker (see
