@@ -275,6 +275,64 @@ Deno.test("ProcessLauncher respawns a SIGKILLed worker process with the same wor
   await assertNothingLeft(run);
 });
 
+Deno.test("ProcessLauncher SIGKILLs a worker process frozen with SIGSTOP at graceful_shutdown_timeout: SIGTERM exits 1, SIGHUP replaces it", async () => {
+  // A stopped process acts on nothing (neither its stop command nor SIGTERM) until SIGCONT:
+  // only the kill at the timeout can end it.
+  const freeze = async (run: Run): Promise<ServiceEvent> => {
+    await run.waitEvents("start", 2);
+    const frozen = run.events().find((e) => e.event === "start" && e.workerId === 0)!;
+    Deno.kill(frozen.pid, "SIGSTOP");
+    return frozen;
+  };
+  const frozenPids: number[] = [];
+  try {
+    await Promise.all([
+      (async () => {
+        const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+        await Deno.writeTextFile(`${dir}/svc.conf`, "[DEFAULT]\ngraceful_shutdown_timeout = 1\n");
+        await using run = await Run.start(
+          plan(DEFAULTS[1]!, { configFile: `${dir}/svc.conf` }),
+          { dir },
+        );
+        frozenPids.push((await freeze(run)).pid);
+        const t0 = performance.now();
+        run.kill("SIGTERM");
+        const out = await run.exit();
+        assert.equal(out.code, 1, out.stderr);
+        assert.ok(performance.now() - t0 < 10_000, "within the 1 s timeout (plus start-up slack)");
+        assert.match(out.stderr, /Graceful shutdown timeout exceeded/);
+        await assertNothingLeft(run);
+      })(),
+      (async () => {
+        const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+        await Deno.writeTextFile(`${dir}/svc.conf`, "[DEFAULT]\ngraceful_shutdown_timeout = 1\n");
+        await using run = await Run.start(
+          plan(DEFAULTS[1]!, { configFile: `${dir}/svc.conf` }),
+          { dir },
+        );
+        const frozen = await freeze(run);
+        frozenPids.push(frozen.pid);
+        run.kill("SIGHUP");
+        await run.waitEvents("start", 4);
+        await waitFor(
+          async () => (await alivePids([frozen.pid])).length === 0,
+          "the frozen one's end",
+        );
+        // Replaced once, never respawned as a crash: a deliberate kill is not a death.
+        const starts = run.events().filter((e) => e.event === "start");
+        assert.deepEqual(starts.map((e) => e.workerId).sort(), [0, 0, 1, 1]);
+        run.kill("SIGTERM");
+        const out = await run.exit();
+        assert.equal(out.code, 0, out.stderr);
+        assert.doesNotMatch(out.stderr, /respawn/);
+        await assertNothingLeft(run);
+      })(),
+    ]);
+  } finally {
+    for (const pid of await alivePids(frozenPids)) Deno.kill(pid, "SIGKILL");
+  }
+});
+
 Deno.test("ProcessLauncher respawns a Web Worker that threw, and a child that exited", async () => {
   await Promise.all([
     (async () => {
