@@ -215,7 +215,9 @@ function granted(descriptor: Deno.PermissionDescriptor): boolean {
  *   child, a stop message to a Web Worker) and resolves 0, or 1 when `graceful_shutdown_timeout`
  *   expires (stragglers are killed); SIGINT kills every worker and resolves 1; SIGHUP with
  *   `reload` replaces the workers one at a time (each new one has started before its old one is
- *   stopped), with `mutate` makes every worker apply mutable options and call `reset()`.
+ *   stopped; one that has not started within `graceful_shutdown_timeout` is killed and the old
+ *   one kept, with an error logged), with `mutate` makes every worker apply mutable options and
+ *   call `reset()`.
  * - Child processes stop gracefully when this process dies (their stdin closes).
  * - Limitation (Deno 2.9, denoland/deno#35657): a Web Worker stuck in a synchronous loop keeps
  *   running after it is terminated. Past `graceful_shutdown_timeout` (or on SIGINT) the launcher
@@ -736,12 +738,19 @@ export class ProcessLauncher implements AsyncDisposable {
         const old = slot.handle;
         if (old === undefined) continue; // being respawned: it gets the new config anyway
         const fresh = this.#spawn(spec, slot.workerId);
-        const ok = await fresh.started.then(() => true, () => false);
+        const started = await this.#startedWithin(fresh, timeoutMs);
         if (this.#state !== "running") return;
-        if (!ok) {
+        if (started !== "started") {
+          const what = started === "failed"
+            ? "failed to start"
+            : `has not started within ${timeoutMs} ms (graceful_shutdown_timeout), so it is killed`;
           getLogger().error(
-            `Reload: the new worker ${slot.workerId} of ${spec.ref.export} failed to start; keeping the old one`,
+            `Reload: the new worker ${slot.workerId} of ${spec.ref.export} ${what}; keeping the old one`,
           );
+          if (started === "late") {
+            fresh.kill();
+            await fresh.exited;
+          }
           continue;
         }
         if (slot.handle !== old) {
@@ -754,6 +763,29 @@ export class ProcessLauncher implements AsyncDisposable {
         await old.stop(timeoutMs, this.#clock);
       }
       this.#refreshStandby(spec);
+    }
+  }
+
+  // A replacement that never starts (a start() that hangs, a frozen process) must not hold the
+  // reload, and with it every later SIGHUP, forever: the old worker keeps serving, and past
+  // graceful_shutdown_timeout (0: no limit) the new one is given up on. "late" also when the
+  // launcher stops meanwhile (the caller checks the state first).
+  async #startedWithin(
+    handle: WorkerHandle,
+    timeoutMs: number,
+  ): Promise<"started" | "failed" | "late"> {
+    const started = handle.started.then(() => "started" as const, () => "failed" as const);
+    if (timeoutMs <= 0) return await started;
+    const done = new AbortController();
+    const signal = AbortSignal.any([done.signal, this.#ac.signal]);
+    const late = this.#clock.sleep(timeoutMs, { signal }).then(
+      () => "late" as const,
+      () => "late" as const,
+    );
+    try {
+      return await Promise.race([started, late]);
+    } finally {
+      done.abort();
     }
   }
 

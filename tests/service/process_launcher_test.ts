@@ -333,6 +333,39 @@ Deno.test("ProcessLauncher SIGKILLs a worker process frozen with SIGSTOP at grac
   }
 });
 
+Deno.test("ProcessLauncher reload: a replacement that never starts is killed at graceful_shutdown_timeout, the old worker keeps serving, and the next SIGHUP reloads", async () => {
+  await Promise.all(DEFAULTS.map(async (combo) => {
+    const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+    await Deno.writeTextFile(`${dir}/svc.conf`, "[DEFAULT]\ngraceful_shutdown_timeout = 1\n");
+    await using run = await Run.start(
+      plan(combo, { configFile: `${dir}/svc.conf`, service: { mode: "hang-start-marked" } }),
+      { dir },
+    );
+    await run.waitEvents("start", 2);
+    const first = run.events().filter((e) => e.event === "start");
+    await Deno.writeTextFile(`${dir}/hang-start`, "");
+    run.kill("SIGHUP");
+    // Both replacements hang in start(); each is given up on after 1 s.
+    await waitFor(
+      () => (run.output.match(/has not started within 1000 ms/g) ?? []).length === 2,
+      "both replacements given up on",
+    );
+    assert.equal(run.count("start-hangs"), 2);
+    assert.equal(run.count("stop"), 0, "the old workers were not stopped");
+    await Deno.remove(`${dir}/hang-start`);
+    // The reload is over, so the next SIGHUP replaces both workers.
+    run.kill("SIGHUP");
+    await run.waitEvents("start", 4);
+    await run.waitEvents("stop", 2);
+    const stopped = run.events().filter((e) => e.event === "stop").map((e) => e.inst).sort();
+    assert.deepEqual(stopped, first.map((e) => e.inst).sort(), "the old ones stopped then");
+    run.kill("SIGTERM");
+    const out = await run.exit();
+    assert.equal(out.code, 0, out.stderr);
+    if (combo.isolation === "process") await assertNothingLeft(run);
+  }));
+});
+
 Deno.test("ProcessLauncher respawns a Web Worker that threw, and a child that exited", async () => {
   await Promise.all([
     (async () => {

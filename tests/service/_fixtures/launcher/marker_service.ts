@@ -7,7 +7,8 @@ export interface MarkerOptions {
   dir: string;
   /**
    * ok; start-throws (every time); start-throws-0 (worker 0 only, every time); wait-throws (once per worker id); throw-later (an uncaught
-   * error once per worker id); hang-stop (stop never finishes); exit-later (Deno.exit(3) once).
+   * error once per worker id); hang-stop (stop never finishes); exit-later (Deno.exit(3) once);
+   * hang-start-marked (start() never finishes while the file `<dir>/hang-start` exists).
    */
   mode?: string;
   /** ms start() takes. */
@@ -25,6 +26,15 @@ export interface MarkerOptions {
 
 function now(): number {
   return performance.timeOrigin + performance.now();
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function once(dir: string, key: string): boolean {
@@ -62,6 +72,10 @@ export class MarkerService implements ServiceBase {
     const mode = this.#o.mode ?? "ok";
     if (this.#o.logStarting) this.#log("starting");
     if (this.#o.startDelay) await new Promise((r) => setTimeout(r, this.#o.startDelay));
+    if (mode === "hang-start-marked" && exists(`${this.#o.dir}/hang-start`)) {
+      this.#log("start-hangs");
+      await new Promise(() => {});
+    }
     if (mode === "start-throws" || (mode === "start-throws-0" && this.#id === 0)) {
       this.#log("start-failed");
       throw new Error("start failed on purpose");
