@@ -159,7 +159,11 @@ Deno.test(
       assert.ok(revoke < 1_600, `the revoke took ${Math.round(revoke)} ms`);
       // A cancelled connect's socket goes a moment after the abort; an abandoned one stays for
       // the kernel's SYN retries (seconds to minutes).
-      await waitFor(() => connectsUnderWay(server.url) === 0, "no connect under way", 500);
+      await waitFor(
+        async () => await connectsUnderWay(server.url) === 0,
+        "no connect under way",
+        2_000,
+      );
     } finally {
       await store.close();
       for (const c of filled) c.close();

@@ -270,7 +270,11 @@ Deno.test(
       assert.ok(took < 1_600, `close() took ${Math.round(took)} ms`);
       // A cancelled connect's socket goes a moment after the abort; an abandoned one stays for
       // the kernel's SYN retries (seconds to minutes).
-      await waitFor(() => connectsUnderWay(server.url) === 0, "no connect under way", 500);
+      await waitFor(
+        async () => await connectsUnderWay(server.url) === 0,
+        "no connect under way",
+        2_000,
+      );
     } finally {
       for (const c of filled) c.close();
       if (frozen) Deno.kill(server.pid, "SIGCONT");
