@@ -5,13 +5,15 @@
 // its keys (each "createRev modRev lease value"), so one HGETALL both lists and orders it (queues
 // are short) and tells which leases to check; every change is appended to the directory's stream
 // with the revision as its id, so a watch resumes with XREAD from any revision (a lock queue
-// leaves out the events nobody reads: its puts, and the delete that empties it). Every
+// leaves out the events nobody reads: its puts, and the delete that empties it). A queue's waiter
+// does not read the stream: it blocks on a wake list of its own (see waitFirst), which the removal
+// of the oldest key pushes to for the key after it, so a hand-off wakes the next holder only. Every
 // redis.call in a script costs about a microsecond of server time, so the lock path makes few:
 // uncontended, three to create and two to delete (a lock queue's keys join no lease set, the
 // client names them at revoke instead), before the shared functions are even defined. Keys of
 // an expired lease are removed (with their delete events) by whichever client next touches the
-// directory: watchers do so every TTL/8 (at most 250 ms) while blocked, so a dead holder's key
-// goes within TTL + 250 ms.
+// directory: watchers and waiters do so every TTL/8 (at most 250 ms) while blocked, so a dead
+// holder's key goes within TTL + 250 ms.
 
 import { type Reply, RespConnection, RespError } from "./_resp.ts";
 import {
@@ -69,14 +71,27 @@ end
 local function remove(dir, e, oldest, quiet)
   redis.call('HDEL', P..'dir:'..dir, e.k)
   redis.call('SREM', P..'lease:'..e.l, e.k)
+  -- A wake (see wake) its waiter gave up on before reading it.
+  redis.call('DEL', P..'wake:'..dir..e.c)
   if quiet then return end
   local rev = nextRev()
   xadd(dir, rev, 'd', e.k, e.c, '', oldest and '1' or '')
 end
+-- Tells the owner of entry e, now the oldest under dir, that it is: it may be blocked in
+-- waitFirst on this list (BLPOP). The list outlives a push nobody pops only for a minute.
+local function wake(dir, e)
+  local w = P..'wake:'..dir..e.c
+  redis.call('LPUSH', w, '1')
+  redis.call('PEXPIRE', w, 60000)
+end
 local function del(dir, key, q)
   local es = list(dir)
   for i, e in ipairs(es) do
-    if e.k == key then return remove(dir, e, i == 1, q and #es == 1) end
+    if e.k == key then
+      remove(dir, e, i == 1, q and #es == 1)
+      if i == 1 and es[2] then wake(dir, es[2]) end
+      return
+    end
   end
 end
 -- Removes the keys of expired leases under dir; returns the live entries (oldest first) and
@@ -90,10 +105,16 @@ local function reap(dir, l)
   end
   local all = #names > 0 and #names <= 200 and redis.call('EXISTS', unpack(names)) == #names
   for id in pairs(seen) do seen[id] = all or redis.call('EXISTS', P..'lease:'..id) == 1 end
-  local live = {}
+  local live, headGone = {}, false
   for _, e in ipairs(es) do
-    if seen[e.l] then live[#live + 1] = e else remove(dir, e, #live == 0, false) end
+    if seen[e.l] then
+      live[#live + 1] = e
+    else
+      if #live == 0 then headGone = true end
+      remove(dir, e, #live == 0, false)
+    end
   end
+  if headGone and live[1] then wake(dir, live[1]) end
   return live, l == nil or seen[l]
 end
 local function kv(e)
@@ -179,6 +200,14 @@ return 1`,
   reap: `${LIB}
 reap(ARGV[1])
 return rev()`,
+  // waitFirst's look after a quiet wait: 1 when the key created at ARGV[2] is the oldest live
+  // one (a key gone with its lease, or with the server's data, waits on: the session is lost).
+  first: `${LIB}
+local dir, r = ARGV[1], ARGV[2]
+local live = reap(dir)
+if not live[1] or live[1].c ~= r then return 0 end
+redis.call('DEL', P..'wake:'..dir..r)
+return 1`,
   // The id is the counter and the client's random nonce (ARGV[2]): an unpersisted Redis restarts
   // its counter at 0, and an id granted again would let a member from before the restart keep
   // alive, and revoke, a lease that is now someone else's (it would never see its own loss).
@@ -392,6 +421,70 @@ export class RedisStore implements Store {
     await this.#eval("delete", dir, key, o?.queue ? 1 : 0);
   }
 
+  // A connection for a blocking read (XREAD, BLPOP): an idle one left by an earlier read, else a
+  // new one. Tracked in #watchers until #putBack(), so close() ends the read.
+  async #blockingConn(signal: AbortSignal): Promise<RespConnection> {
+    while (this.#idle.length > 0) {
+      const idle = this.#idle.pop()!;
+      if (idle.closed) continue;
+      this.#watchers.add(idle);
+      return idle;
+    }
+    const conn = await this.#open(signal, this.#reapEvery + this.#timeout);
+    this.#watchers.add(conn);
+    return conn;
+  }
+
+  #putBack(conn: RespConnection): void {
+    this.#watchers.delete(conn);
+    // Left between reads: idle, so reusable. (An abort, close() included, has closed it already.)
+    if (!conn.closed && !conn.busy && this.#idle.length < 8) this.#idle.push(conn);
+    else conn.close();
+  }
+
+  // A lock's or election's hand-off without a watch of the directory: whoever removes the oldest
+  // key (a delete, a revoke, a reap) pushes to the wake list of the key after it, which this
+  // waits on (BLPOP). Only the next holder wakes (the directory's stream woke every waiter, each
+  // to read past events of keys it does not wait for), and the push is the answer: a key, once
+  // the oldest, stays so until it is deleted. The list outlives the push, so one made before the
+  // BLPOP is not missed. A quiet BLPOP reaps the directory every reapEvery (a dead holder's key
+  // goes within TTL + reapEvery, as with watches) and looks whether the key is first.
+  async waitFirst(dir: string, createRev: bigint, signal: AbortSignal): Promise<void> {
+    signal = AbortSignal.any([signal, this.#closed.signal]);
+    signal.throwIfAborted();
+    const wakeKey = `${PREFIX}wake:${dir}${createRev}`;
+    const seconds = this.#reapEvery / 1000;
+    const aborted = abortPromise(signal);
+    let conn: RespConnection | undefined;
+    const closeOnAbort = (): void => conn?.close();
+    signal.addEventListener("abort", closeOnAbort, { once: true });
+    try {
+      while (true) {
+        signal.throwIfAborted();
+        try {
+          if (!conn || conn.closed) conn = await this.#blockingConn(signal);
+          const reply = await Promise.race([conn.send("BLPOP", wakeKey, seconds), aborted.promise]);
+          if (reply !== null) return;
+          const first = await Promise.race([this.#eval("first", dir, createRev), aborted.promise]);
+          if (first === 1) return;
+        } catch (error) {
+          if (signal.aborted) throw signal.reason;
+          if (conn) {
+            conn.close();
+            this.#watchers.delete(conn);
+          }
+          conn = undefined;
+          await Promise.race([new Promise((r) => setTimeout(r, 100)), aborted.promise]);
+          void error;
+        }
+      }
+    } finally {
+      signal.removeEventListener("abort", closeOnAbort);
+      aborted.detach();
+      if (conn) this.#putBack(conn);
+    }
+  }
+
   async *watch(
     dir: string,
     key: string | undefined,
@@ -408,16 +501,7 @@ export class RedisStore implements Store {
       while (true) {
         signal.throwIfAborted();
         try {
-          while (!conn && this.#idle.length > 0) {
-            const idle = this.#idle.pop()!;
-            if (idle.closed) continue;
-            conn = idle;
-            this.#watchers.add(conn);
-          }
-          if (!conn || conn.closed) {
-            conn = await this.#open(signal, this.#reapEvery + this.#timeout);
-            this.#watchers.add(conn);
-          }
+          if (!conn || conn.closed) conn = await this.#blockingConn(signal);
           const reply = await Promise.race([
             conn.send("XREAD", "BLOCK", this.#reapEvery, "STREAMS", `${PREFIX}log:${dir}`, last),
             aborted.promise,
@@ -457,13 +541,8 @@ export class RedisStore implements Store {
     } finally {
       signal.removeEventListener("abort", closeOnAbort);
       aborted.detach();
-      if (conn) {
-        this.#watchers.delete(conn);
-        // Left between reads (the consumer stopped at an event): idle, so reusable.
-        // (An abort, close() included, has closed it already: closeOnAbort.)
-        if (!conn.closed && !conn.busy && this.#idle.length < 8) this.#idle.push(conn);
-        else conn.close();
-      }
+      // Left between reads (the consumer stopped at an event) it is reused.
+      if (conn) this.#putBack(conn);
     }
   }
 

@@ -73,3 +73,63 @@ Deno.test(
     // Deno's sanitizer reports any connection that outlived the test.
   },
 );
+
+Deno.test(
+  "coord redis: a hand-off wakes only the next waiter, is kept until it waits, and leaves no wake behind",
+  { ignore: !redis.available },
+  async () => {
+    // waitFirst blocks on a wake list of its own key (BLPOP), pushed by whoever removes the key
+    // ahead of it while that key is the oldest: the waiters behind are not woken at all, and a
+    // push made before the wait began is still there for it.
+    const store = await RedisStore.open(hostname, Number(port), 10_000);
+    const c = await RespConnection.open(hostname, Number(port));
+    try {
+      const dir = `fjord/lock/${fresh("wake")}/`;
+      const wake = (rev: bigint): string => `fjord:wake:${dir}${rev}`;
+      const lease = await store.grant(10_000);
+      const q = { queue: true };
+      const a = await store.create(dir, `${dir}${lease}-0`, "a", lease, q);
+      const b = await store.create(dir, `${dir}${lease}-1`, "b", lease, q);
+      const d = await store.create(dir, `${dir}${lease}-2`, "d", lease, q);
+      assert.equal(d.ahead?.key, `${dir}${lease}-1`);
+      // The holder goes before b waits: b's wake is pushed (and kept), d's is not.
+      await store.delete(dir, `${dir}${lease}-0`, q);
+      assert.equal(await c.send("LLEN", wake(b.createRev)), 1);
+      assert.equal(await c.send("EXISTS", wake(d.createRev)), 0);
+      const never = new AbortController().signal;
+      const t0 = performance.now();
+      await store.waitFirst(dir, b.createRev, never);
+      // Well under the 250 ms of a quiet wait's look (reapEvery with this TTL).
+      assert.ok(performance.now() - t0 < 200, `waitFirst took ${performance.now() - t0} ms`);
+      assert.equal(await c.send("EXISTS", wake(b.createRev)), 0);
+      // d waits; deleting a key that is not the oldest wakes nobody.
+      let dFirst = false;
+      const controller = new AbortController();
+      const dWaits = store.waitFirst(dir, d.createRev, controller.signal).then(() => dFirst = true);
+      const e = await store.create(dir, `${dir}${lease}-3`, "e", lease, q);
+      await store.delete(dir, `${dir}${lease}-3`, q);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(dFirst, false);
+      assert.equal(await c.send("EXISTS", wake(e.createRev)), 0);
+      // d gives up as b hands over, with f behind it: the wake pushed for d (if its closed
+      // connection did not take it) goes with d's key, whose delete wakes f.
+      const f = await store.create(dir, `${dir}${lease}-4`, "f", lease, q);
+      controller.abort(new Error("gave up"));
+      await assert.rejects(dWaits, { message: "gave up" });
+      await store.delete(dir, `${dir}${lease}-1`, q);
+      assert.equal(await c.send("EXISTS", wake(f.createRev)), 0);
+      await store.delete(dir, `${dir}${lease}-2`, q);
+      assert.equal(await c.send("EXISTS", wake(d.createRev)), 0);
+      assert.equal(await c.send("LLEN", wake(f.createRev)), 1);
+      await store.waitFirst(dir, f.createRev, never);
+      await store.delete(dir, `${dir}${lease}-4`, q);
+      assert.deepEqual(await fields(dir), []);
+      assert.deepEqual(await c.send("KEYS", `fjord:wake:${dir}*`), []);
+      assert.ok(a.createRev < b.createRev);
+      await store.revoke(lease);
+    } finally {
+      c.close();
+      await store.close();
+    }
+  },
+);
