@@ -79,6 +79,10 @@ export function checkCallOptions(o: unknown, what: string): void {
   }
 }
 
+// Why a finished wait's timer is cancelled (nobody reads it: an abort without a reason would make
+// a DOMException, with its stack trace, for nothing).
+const DONE = new Error("done waiting");
+
 function neverAborted(): AbortSignal {
   return new AbortController().signal;
 }
@@ -321,12 +325,14 @@ export class CoordinatorImpl implements Coordinator {
     }
     const createRev = created.createRev;
     if (created.ahead === undefined && !o.signal?.aborted) return { key, token: createRev };
-    const timedOut = new AbortController();
-    const done = new AbortController();
-    const stops = [timedOut.signal, this.#session.lostRaw, this.#closing.signal];
-    if (o.signal) stops.push(o.signal);
-    const stop = AbortSignal.any(stops);
+    // The timer's controllers only with a timeout: each AbortController, and the DOMException an
+    // abort() without a reason makes, costs microseconds on every contended acquisition.
+    const stops = [this.#session.lostRaw, this.#closing.signal];
+    let done: AbortController | undefined;
     if (o.timeout !== undefined) {
+      const timedOut = new AbortController();
+      done = new AbortController();
+      stops.unshift(timedOut.signal);
       const left = o.timeout - (this.#clock.now() - started);
       this.#clock.sleep(left, { signal: done.signal }).then(
         () =>
@@ -336,6 +342,8 @@ export class CoordinatorImpl implements Coordinator {
         () => {},
       );
     }
+    if (o.signal) stops.push(o.signal);
+    const stop = AbortSignal.any(stops);
     try {
       if (this.#store.waitFirst) {
         await this.#store.waitFirst(dir, createRev, stop);
@@ -362,7 +370,7 @@ export class CoordinatorImpl implements Coordinator {
       await this.#store.delete(dir, key, w).then(() => this.#freeKey(dir, key), () => {});
       throw stop.aborted ? stop.reason : error;
     } finally {
-      done.abort();
+      done?.abort(DONE);
     }
   }
 
