@@ -244,6 +244,8 @@ export class CoordinatorImpl implements Coordinator {
   readonly #holdings = new Set<Holding>();
   readonly #closing = new AbortController();
   #closed: Promise<void> | undefined;
+  // What ends a wait with neither a timeout nor a signal of its own (see #enqueue).
+  #waitStop: AbortSignal | undefined;
 
   constructor(p: CoordinatorParts) {
     this.#store = p.store;
@@ -342,8 +344,12 @@ export class CoordinatorImpl implements Coordinator {
         () => {},
       );
     }
-    if (o.signal) stops.push(o.signal);
-    const stop = AbortSignal.any(stops);
+    let stop: AbortSignal;
+    if (o.signal) stop = AbortSignal.any([...stops, o.signal]);
+    else if (done) stop = AbortSignal.any(stops);
+    // Most waits have neither: they share one signal, made once (each AbortSignal.any() is tens
+    // of µs, and registers with its sources until it is collected).
+    else stop = this.#waitStop ??= AbortSignal.any(stops);
     try {
       if (this.#store.waitFirst) {
         await this.#store.waitFirst(dir, createRev, stop);

@@ -423,14 +423,15 @@ export class RedisStore implements Store {
 
   // A connection for a blocking read (XREAD, BLPOP): an idle one left by an earlier read, else a
   // new one. Tracked in #watchers until #putBack(), so close() ends the read.
-  async #blockingConn(signal: AbortSignal): Promise<RespConnection> {
+  // `signal`: made only when a connection is opened.
+  async #blockingConn(signal: () => AbortSignal): Promise<RespConnection> {
     while (this.#idle.length > 0) {
       const idle = this.#idle.pop()!;
       if (idle.closed) continue;
       this.#watchers.add(idle);
       return idle;
     }
-    const conn = await this.#open(signal, this.#reapEvery + this.#timeout);
+    const conn = await this.#open(signal(), this.#reapEvery + this.#timeout);
     this.#watchers.add(conn);
     return conn;
   }
@@ -450,8 +451,12 @@ export class RedisStore implements Store {
   // BLPOP is not missed. A quiet BLPOP reaps the directory every reapEvery (a dead holder's key
   // goes within TTL + reapEvery, as with watches) and looks whether the key is first.
   async waitFirst(dir: string, createRev: bigint, signal: AbortSignal): Promise<void> {
-    signal = AbortSignal.any([signal, this.#closed.signal]);
+    // No AbortSignal.any() of the two on every wait: close() closes the connection itself (it is
+    // in #watchers), and only the rare paths (a new connection, a retry) combine them.
+    const closed = this.#closed.signal;
+    closed.throwIfAborted();
     signal.throwIfAborted();
+    const either = (): AbortSignal => AbortSignal.any([signal, closed]);
     const wakeKey = `${PREFIX}wake:${dir}${createRev}`;
     const seconds = this.#reapEvery / 1000;
     const aborted = abortPromise(signal);
@@ -461,20 +466,24 @@ export class RedisStore implements Store {
     try {
       while (true) {
         signal.throwIfAborted();
+        closed.throwIfAborted();
         try {
-          if (!conn || conn.closed) conn = await this.#blockingConn(signal);
+          if (!conn || conn.closed) conn = await this.#blockingConn(either);
           const reply = await Promise.race([conn.send("BLPOP", wakeKey, seconds), aborted.promise]);
           if (reply !== null) return;
           const first = await Promise.race([this.#eval("first", dir, createRev), aborted.promise]);
           if (first === 1) return;
         } catch (error) {
           if (signal.aborted) throw signal.reason;
+          if (closed.aborted) throw closed.reason;
           if (conn) {
             conn.close();
             this.#watchers.delete(conn);
           }
           conn = undefined;
-          await Promise.race([new Promise((r) => setTimeout(r, 100)), aborted.promise]);
+          const retry = abortPromise(either());
+          await Promise.race([new Promise((r) => setTimeout(r, 100)), retry.promise]);
+          retry.detach();
           void error;
         }
       }
@@ -501,7 +510,7 @@ export class RedisStore implements Store {
       while (true) {
         signal.throwIfAborted();
         try {
-          if (!conn || conn.closed) conn = await this.#blockingConn(signal);
+          if (!conn || conn.closed) conn = await this.#blockingConn(() => signal);
           const reply = await Promise.race([
             conn.send("XREAD", "BLOCK", this.#reapEvery, "STREAMS", `${PREFIX}log:${dir}`, last),
             aborted.promise,

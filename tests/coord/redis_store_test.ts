@@ -133,3 +133,30 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "coord redis: close ends a blocked waitFirst and nothing reconnects after it",
+  { ignore: !redis.available },
+  async () => {
+    // waitFirst listens to the caller's signal only: close() ends it by closing its connection.
+    const store = await RedisStore.open(hostname, Number(port), 1_000);
+    const dir = `fjord/lock/${fresh("close-wait")}/`;
+    const lease = await store.grant(1_000);
+    const q = { queue: true };
+    await store.create(dir, `${dir}${lease}-0`, "a", lease, q);
+    const b = await store.create(dir, `${dir}${lease}-1`, "b", lease, q);
+    const waiting = store.waitFirst(dir, b.createRev, new AbortController().signal);
+    await new Promise((r) => setTimeout(r, 100));
+    await store.revoke(lease, [`${dir}${lease}-0`, `${dir}${lease}-1`]);
+    await store.close();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error("the wait outlived close()")), 5_000);
+    });
+    await assert.rejects(Promise.race([waiting, late]), { message: "store closed" });
+    clearTimeout(timer);
+    await assert.rejects(store.waitFirst(dir, b.createRev, new AbortController().signal), {
+      message: "store closed",
+    });
+  },
+);
