@@ -6,8 +6,9 @@
 // are short) and tells which leases to check; every change is appended to the directory's stream
 // with the revision as its id, so a watch resumes with XREAD from any revision (a lock queue
 // leaves out the events nobody reads: its puts, and the delete that empties it). A queue's waiter
-// does not read the stream: it blocks on a wake list of its own (see waitFirst), which the removal
-// of the oldest key pushes to for the key after it, so a hand-off wakes the next holder only. Every
+// does not read that stream: it blocks on a wake stream of its own (see waitFirst), which the
+// removal of the oldest key adds to for the key after it, so a hand-off wakes the next holder only.
+// Every
 // redis.call in a script costs about a microsecond of server time, so the lock path makes few:
 // uncontended, three to create and two to delete (a lock queue's keys join no lease set, the
 // client names them at revoke instead), before the shared functions are even defined. Keys of
@@ -78,10 +79,12 @@ local function remove(dir, e, oldest, quiet)
   xadd(dir, rev, 'd', e.k, e.c, '', oldest and '1' or '')
 end
 -- Tells the owner of entry e, now the oldest under dir, that it is: it may be blocked in
--- waitFirst on this list (BLPOP). The list outlives a push nobody pops only for a minute.
+-- waitFirst on this stream (XREAD BLOCK, which takes milliseconds on Redis 5, where BLPOP takes
+-- whole seconds). The waiter deletes it as it reads it; one nobody read goes with e (see
+-- remove), or after a minute.
 local function wake(dir, e)
   local w = P..'wake:'..dir..e.c
-  redis.call('LPUSH', w, '1')
+  redis.call('XADD', w, '*', 'w', '1')
   redis.call('PEXPIRE', w, 60000)
 end
 local function del(dir, key, q)
@@ -421,7 +424,7 @@ export class RedisStore implements Store {
     await this.#eval("delete", dir, key, o?.queue ? 1 : 0);
   }
 
-  // A connection for a blocking read (XREAD, BLPOP): an idle one left by an earlier read, else a
+  // A connection for a blocking read (XREAD): an idle one left by an earlier read, else a
   // new one. Tracked in #watchers until #putBack(), so close() ends the read.
   // `signal`: made only when a connection is opened.
   async #blockingConn(signal: () => AbortSignal): Promise<RespConnection> {
@@ -444,12 +447,12 @@ export class RedisStore implements Store {
   }
 
   // A lock's or election's hand-off without a watch of the directory: whoever removes the oldest
-  // key (a delete, a revoke, a reap) pushes to the wake list of the key after it, which this
-  // waits on (BLPOP). Only the next holder wakes (the directory's stream woke every waiter, each
-  // to read past events of keys it does not wait for), and the push is the answer: a key, once
-  // the oldest, stays so until it is deleted. The list outlives the push, so one made before the
-  // BLPOP is not missed. A quiet BLPOP reaps the directory every reapEvery (a dead holder's key
-  // goes within TTL + reapEvery, as with watches) and looks whether the key is first.
+  // key (a delete, a revoke, a reap) adds to the wake stream of the key after it, which this
+  // waits on (XREAD BLOCK). Only the next holder wakes (the directory's stream woke every waiter,
+  // each to read past events of keys it does not wait for), and the entry is the answer: a key,
+  // once the oldest, stays so until it is deleted. The entry stays, so one added before the read
+  // is not missed. A quiet read reaps the directory every reapEvery (a dead holder's key goes
+  // within TTL + reapEvery, as with watches) and looks whether the key is first.
   async waitFirst(dir: string, createRev: bigint, signal: AbortSignal): Promise<void> {
     // No AbortSignal.any() of the two on every wait: close() closes the connection itself (it is
     // in #watchers), and only the rare paths (a new connection, a retry) combine them.
@@ -458,7 +461,6 @@ export class RedisStore implements Store {
     signal.throwIfAborted();
     const either = (): AbortSignal => AbortSignal.any([signal, closed]);
     const wakeKey = `${PREFIX}wake:${dir}${createRev}`;
-    const seconds = this.#reapEvery / 1000;
     const aborted = abortPromise(signal);
     let conn: RespConnection | undefined;
     const closeOnAbort = (): void => conn?.close();
@@ -469,7 +471,13 @@ export class RedisStore implements Store {
         closed.throwIfAborted();
         try {
           if (!conn || conn.closed) conn = await this.#blockingConn(either);
-          const reply = await Promise.race([conn.send("BLPOP", wakeKey, seconds), aborted.promise]);
+          // The DEL runs as the read ends, its reply in the same packet: a wake the read saw goes
+          // (one it did not see can only go after a quiet read, whose look below is the answer).
+          const read = conn.send("XREAD", "BLOCK", this.#reapEvery, "STREAMS", wakeKey, "0");
+          const [reply] = await Promise.race([
+            Promise.all([read, conn.send("DEL", wakeKey)]),
+            aborted.promise,
+          ]);
           if (reply !== null) return;
           const first = await Promise.race([this.#eval("first", dir, createRev), aborted.promise]);
           if (first === 1) return;

@@ -78,9 +78,9 @@ Deno.test(
   "coord redis: a hand-off wakes only the next waiter, is kept until it waits, and leaves no wake behind",
   { ignore: !redis.available },
   async () => {
-    // waitFirst blocks on a wake list of its own key (BLPOP), pushed by whoever removes the key
-    // ahead of it while that key is the oldest: the waiters behind are not woken at all, and a
-    // push made before the wait began is still there for it.
+    // waitFirst blocks on a wake stream of its own key (XREAD), added to by whoever removes the
+    // key ahead of it while that key is the oldest: the waiters behind are not woken at all, and
+    // a wake added before the wait began is still there for it.
     const store = await RedisStore.open(hostname, Number(port), 10_000);
     const c = await RespConnection.open(hostname, Number(port));
     try {
@@ -92,9 +92,9 @@ Deno.test(
       const b = await store.create(dir, `${dir}${lease}-1`, "b", lease, q);
       const d = await store.create(dir, `${dir}${lease}-2`, "d", lease, q);
       assert.equal(d.ahead?.key, `${dir}${lease}-1`);
-      // The holder goes before b waits: b's wake is pushed (and kept), d's is not.
+      // The holder goes before b waits: b's wake is added (and kept), d's is not.
       await store.delete(dir, `${dir}${lease}-0`, q);
-      assert.equal(await c.send("LLEN", wake(b.createRev)), 1);
+      assert.equal(await c.send("XLEN", wake(b.createRev)), 1);
       assert.equal(await c.send("EXISTS", wake(d.createRev)), 0);
       const never = new AbortController().signal;
       const t0 = performance.now();
@@ -111,8 +111,8 @@ Deno.test(
       await new Promise((r) => setTimeout(r, 50));
       assert.equal(dFirst, false);
       assert.equal(await c.send("EXISTS", wake(e.createRev)), 0);
-      // d gives up as b hands over, with f behind it: the wake pushed for d (if its closed
-      // connection did not take it) goes with d's key, whose delete wakes f.
+      // d gives up as b hands over, with f behind it: the wake added for d (unread: its closed
+      // connection may have read it, never deleted it) goes with d's key, whose delete wakes f.
       const f = await store.create(dir, `${dir}${lease}-4`, "f", lease, q);
       controller.abort(new Error("gave up"));
       await assert.rejects(dWaits, { message: "gave up" });
@@ -120,7 +120,7 @@ Deno.test(
       assert.equal(await c.send("EXISTS", wake(f.createRev)), 0);
       await store.delete(dir, `${dir}${lease}-2`, q);
       assert.equal(await c.send("EXISTS", wake(d.createRev)), 0);
-      assert.equal(await c.send("LLEN", wake(f.createRev)), 1);
+      assert.equal(await c.send("XLEN", wake(f.createRev)), 1);
       await store.waitFirst(dir, f.createRev, never);
       await store.delete(dir, `${dir}${lease}-4`, q);
       assert.deepEqual(await fields(dir), []);
