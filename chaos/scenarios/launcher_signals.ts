@@ -112,7 +112,9 @@ async function one(
     return true;
   };
   if (!(await launched())) {
-    failures.push(`${tag}: never launched`);
+    // What the program said, so a failure here can be told apart from a slow start.
+    const tail = run.output.slice(-400).replace(/\s+/g, " ");
+    failures.push(`${tag}: never launched within 30 s (output: ${JSON.stringify(tail)})`);
     return;
   }
   const pid = run.child.pid;
