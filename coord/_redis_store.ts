@@ -8,9 +8,8 @@
 // leaves out the events nobody reads: its puts, and the delete that empties it). A queue's waiter
 // does not read that stream: it blocks on a wake stream of its own (see waitFirst), which the
 // removal of the oldest key adds to for the key after it, so a hand-off wakes the next holder only.
-// Every
-// redis.call in a script costs about a microsecond of server time, so the lock path makes few:
-// uncontended, three to create and two to delete (a lock queue's keys join no lease set, the
+// Every redis.call in a script costs about a microsecond of server time, so the lock path makes
+// few: uncontended, three to create and two to delete (a lock queue's keys join no lease set, the
 // client names them at revoke instead), before the shared functions are even defined. Keys of
 // an expired lease are removed (with their delete events) by whichever client next touches the
 // directory: watchers and waiters do so every TTL/8 (at most 250 ms) while blocked, so a dead
@@ -481,7 +480,7 @@ export class RedisStore implements Store {
           if (reply !== null) return;
           const first = await Promise.race([this.#eval("first", dir, createRev), aborted.promise]);
           if (first === 1) return;
-        } catch (error) {
+        } catch {
           if (signal.aborted) throw signal.reason;
           if (closed.aborted) throw closed.reason;
           if (conn) {
@@ -492,7 +491,6 @@ export class RedisStore implements Store {
           const retry = abortPromise(either());
           await Promise.race([new Promise((r) => setTimeout(r, 100)), retry.promise]);
           retry.detach();
-          void error;
         }
       }
     } finally {
