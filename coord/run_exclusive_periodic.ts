@@ -8,6 +8,7 @@ import { getLogger } from "../runtime/logger.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { abortPromise } from "./_abort.ts";
+import { MIN_INTERVAL_MS } from "./_min_interval.ts";
 import { checkCallOptions, checkWellFormed, claimTick, CoordinatorImpl } from "./_coordinator.ts";
 import type { Coordinator } from "./coordinator.ts";
 
@@ -59,15 +60,6 @@ export interface ClaimTickOptions {
   /** Also aborts the tick's `signal`. */
   signal?: AbortSignal;
 }
-
-/**
- * The shortest interval, ms. Ticks are numbered `Date.now() / interval`, and members agree on a
- * tick only while those numbers are exact integers, below 2^53 (`Number.MAX_SAFE_INTEGER`): at
- * 0.001 ms they stay below it until the year 2255, while at 1e-4 ms they are ~1.8e16 already
- * (2026), where doubles step by 2. A fixed floor, not a check against the current time, so that
- * an interval accepted today is accepted tomorrow.
- */
-const MIN_INTERVAL_MS = 0.001;
 
 // The one check of both entry points, so they accept exactly the same intervals.
 function checkArgs(

@@ -14,6 +14,7 @@ import { describeValue } from "../runtime/_describe.ts";
 import { type Config, periodicTaskOpts } from "../config/mod.ts";
 import type { Coordinator } from "../coord/coordinator.ts";
 import type { ExclusiveTick } from "../coord/run_exclusive_periodic.ts";
+import { MIN_INTERVAL_MS } from "../coord/_min_interval.ts";
 
 // The claim of an exclusive tick (coord/) is loaded at the first exclusive run: most processes
 // have none, and every one that imports fjord would otherwise load it at start.
@@ -251,13 +252,24 @@ function resolveMeta(options: PeriodicTaskOptions, what: string): TaskMeta {
       }`,
     );
   }
+  const exclusiveOptions = resolveExclusive(exclusive, what);
+  // Refused here, not at every tick: the claim of each tick would fail (and be logged) forever.
+  if (exclusiveOptions !== undefined && spacing > 0) {
+    checkNumber(
+      spacing,
+      what,
+      "spacing",
+      `at least ${MIN_INTERVAL_MS} ms for an exclusive task (or 0 for the default, or negative to disable it)`,
+      (n) => n >= MIN_INTERVAL_MS,
+    );
+  }
   return {
     spacing: spacing === 0 ? DEFAULT_PERIODIC_SPACING : spacing,
     runImmediately,
     name,
     externalProcessOk,
     enabled,
-    exclusive: resolveExclusive(exclusive, what),
+    exclusive: exclusiveOptions,
   };
 }
 
@@ -280,7 +292,8 @@ let register: (
  * @param options `spacing` (ms), `runImmediately`, `name`, `externalProcessOk`, `enabled`,
  *   `exclusive`.
  * @returns The decorator.
- * @throws {RangeError} When `spacing` is a number but not a finite one.
+ * @throws {RangeError} When `spacing` is a number but not a finite one, or, for an `exclusive`
+ *   task, a positive one below 0.001 ms (too short to number its ticks exactly).
  * @throws {TypeError} When an option has the wrong type (`spacing` not a number included), or the decorator is put on anything
  *   but an instance method; at construction, for an `exclusive` task without a coordinator.
  *
@@ -516,7 +529,8 @@ export abstract class PeriodicTasks {
    * @param options The task's options (as for {@linkcode periodicTask}).
    * @throws {TypeError} When `fn` is not a function, an option has the wrong type, or an
    *   `exclusive` task has no coordinator.
-   * @throws {RangeError} When `spacing` is a number but not a finite one.
+   * @throws {RangeError} When `spacing` is a number but not a finite one, or, for an `exclusive`
+   *   task, a positive one below 0.001 ms (too short to number its ticks exactly).
    */
   addPeriodicTask(fn: PeriodicTaskFn, options?: PeriodicTaskOptions): void {
     if (typeof fn !== "function") {

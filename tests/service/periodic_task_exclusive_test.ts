@@ -154,6 +154,24 @@ Deno.test("periodicTask: an exclusive task without a coordinator, or a bad exclu
   ok.addPeriodicTask(() => {}, { exclusive: false }); // plain task
 });
 
+Deno.test("periodicTask: an exclusive task with a spacing too short to number its ticks is refused when added, naming 'spacing'", async () => {
+  await using coordinator = await connect("memory://exclusive-spacing");
+  class Tasks extends PeriodicTasks {}
+  const tasks = new Tasks(undefined, { coordinator });
+  const shortSpacing = { name: "RangeError", message: /'spacing' must be at least 0\.001 ms/ };
+  assert.throws(
+    () => tasks.addPeriodicTask(() => {}, { spacing: 0.0001, exclusive: true }),
+    shortSpacing,
+  );
+  assert.throws(() => periodicTask({ spacing: 1e-9, exclusive: true }), shortSpacing);
+  // The same spacing without `exclusive` numbers no ticks, and the floor itself is accepted.
+  tasks.addPeriodicTask(() => {}, { spacing: 0.0001 });
+  tasks.addPeriodicTask(() => {}, { spacing: 0.001, exclusive: true });
+  // 0 is the default spacing and a negative one disables the task: neither numbers ticks.
+  tasks.addPeriodicTask(() => {}, { spacing: 0, exclusive: true });
+  tasks.addPeriodicTask(() => {}, { spacing: -1, exclusive: true });
+});
+
 Deno.test("periodicTask: an exclusive task whose coordinator closed fails like a task error", async () => {
   const coordinator = await connect("memory://exclusive-closed");
   class Tasks extends PeriodicTasks {}
