@@ -29,6 +29,8 @@ import { abortPromise, openUnlessAborted } from "./_abort.ts";
 
 // Every key's prefix (the client's XREAD names log keys with it too).
 const PREFIX = "fjord:";
+// The pause before a blocking read (a watch, a wait) retries on a new connection after a failure.
+const RETRY_MS = 100;
 
 // What the uncontended paths use: defined first, the rest of the shared functions only past them.
 const PRELUDE = `
@@ -438,6 +440,15 @@ export class RedisStore implements Store {
     return conn;
   }
 
+  // A blocking read's connection that failed: closed and forgotten (the retry opens another).
+  #drop(conn: RespConnection | undefined): undefined {
+    if (conn) {
+      conn.close();
+      this.#watchers.delete(conn);
+    }
+    return undefined;
+  }
+
   #putBack(conn: RespConnection): void {
     this.#watchers.delete(conn);
     // Left between reads: idle, so reusable. (An abort, close() included, has closed it already.)
@@ -483,13 +494,9 @@ export class RedisStore implements Store {
         } catch {
           if (signal.aborted) throw signal.reason;
           if (closed.aborted) throw closed.reason;
-          if (conn) {
-            conn.close();
-            this.#watchers.delete(conn);
-          }
-          conn = undefined;
+          conn = this.#drop(conn);
           const retry = abortPromise(either());
-          await Promise.race([new Promise((r) => setTimeout(r, 100)), retry.promise]);
+          await Promise.race([new Promise((r) => setTimeout(r, RETRY_MS)), retry.promise]);
           retry.detach();
         }
       }
@@ -542,15 +549,10 @@ export class RedisStore implements Store {
               oldest: f.o === "1",
             };
           }
-        } catch (error) {
+        } catch {
           if (signal.aborted) throw signal.reason;
-          if (conn) {
-            conn.close();
-            this.#watchers.delete(conn);
-          }
-          conn = undefined;
-          await Promise.race([new Promise((r) => setTimeout(r, 100)), aborted.promise]);
-          void error;
+          conn = this.#drop(conn);
+          await Promise.race([new Promise((r) => setTimeout(r, RETRY_MS)), aborted.promise]);
         }
       }
     } finally {
