@@ -4,6 +4,7 @@ import { confDisableProcessLocking, type Config, confLockPath } from "./_conf.ts
 import { LockPathRequiredError } from "./errors.ts";
 import type { FileLockMode } from "./file_lock.ts";
 import { describeValue } from "../runtime/_describe.ts";
+import { optionalEnv } from "../runtime/_optional_env.ts";
 
 /** What `setDefaults()` stored. */
 export const defaults: {
@@ -17,13 +18,7 @@ export const defaults: {
 };
 
 function env(name: string): string | undefined {
-  try {
-    const v = Deno.env.get(name);
-    return v === "" ? undefined : v;
-  } catch {
-    // Without --allow-env the variable counts as unset.
-    return undefined;
-  }
+  return optionalEnv(name) || undefined;
 }
 
 /**

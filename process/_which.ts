@@ -2,17 +2,16 @@
 // has one, else in fjord's own PATH. A wrapper (setsid, prlimit, the ulimit shell) execs the
 // program with execvp() and the child's environment instead, so with an `env` that has no PATH
 // it would search only the libc default (/bin:/usr/bin): resolve the name the way Deno would.
+
+import { optionalEnv } from "../runtime/_optional_env.ts";
+
 export function resolveForWrapper(
   program: string,
   env: Record<string, string> | undefined,
 ): string {
   if (program.includes("/") || env === undefined || Object.hasOwn(env, "PATH")) return program;
-  let path: string | undefined;
-  try {
-    path = Deno.env.get("PATH");
-  } catch {
-    return program; // No --allow-env: leave the lookup to the wrapper.
-  }
+  // Without --allow-env the lookup is left to the wrapper.
+  const path = optionalEnv("PATH");
   for (const dir of path?.split(":") ?? []) {
     if (dir === "") continue;
     const candidate = `${dir}/${program}`;

@@ -5,6 +5,7 @@
  */
 
 import { registerDebugDrop } from "./_debug_drop.ts";
+import { optionalEnv } from "./_optional_env.ts";
 
 /**
  * Where fjord's log lines go. Each method takes a preformatted message and optional details.
@@ -47,13 +48,8 @@ export interface Logger {
 const LEVELS = { debug: 10, info: 20, warning: 30, error: 40 } as const;
 
 function envLevel(): Level {
-  try {
-    const value = Deno.env.get("FJORD_LOG_LEVEL")?.toLowerCase();
-    if (value !== undefined && value in LEVELS) return value as Level;
-  } catch {
-    // No --allow-env: the variable counts as unset.
-  }
-  return "info";
+  const value = optionalEnv("FJORD_LOG_LEVEL")?.toLowerCase();
+  return value !== undefined && value in LEVELS ? value as Level : "info";
 }
 
 type Level = keyof typeof LEVELS;

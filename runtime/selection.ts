@@ -8,6 +8,7 @@
 
 import { type BackendType, DEFAULT_BACKEND_TYPE, isBackendType } from "./backend_type.ts";
 import { getLogger } from "./logger.ts";
+import { optionalEnv } from "./_optional_env.ts";
 
 let selected: BackendType | undefined;
 let defaultHook: (() => BackendType) | undefined;
@@ -23,15 +24,6 @@ export const BACKEND_ISOLATION: Readonly<Record<BackendType, BackendIsolation>> 
   threading: Object.freeze({ taskIsolation: "worker", launcherIsolation: "worker" }),
   cooperative: Object.freeze({ taskIsolation: "isolate", launcherIsolation: "process" }),
 });
-
-function readEnv(): string | undefined {
-  try {
-    return Deno.env.get("FJORD_BACKEND");
-  } catch {
-    // Without --allow-env the variable counts as unset.
-    return undefined;
-  }
-}
 
 function chooseDefault(): BackendType {
   if (defaultHook !== undefined) {
@@ -53,7 +45,7 @@ function chooseDefault(): BackendType {
     );
     return DEFAULT_BACKEND_TYPE;
   }
-  const env = readEnv();
+  const env = optionalEnv("FJORD_BACKEND");
   if (env === undefined || env === "") return DEFAULT_BACKEND_TYPE;
   if (isBackendType(env)) return env;
   getLogger().warning(

@@ -3,14 +3,11 @@
 
 import type { Clock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
+import { optionalEnv } from "../runtime/_optional_env.ts";
 import { notifyWatchdog } from "./systemd.ts";
 
 function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
+  return optionalEnv(name) || undefined;
 }
 
 /** The ping interval in ms when this process should ping systemd's watchdog, else undefined. */

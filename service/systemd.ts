@@ -16,6 +16,7 @@ import { getLogger } from "../runtime/logger.ts";
 import { checkOptionsObject } from "../runtime/_check_options.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
 import { describeValue } from "../runtime/_describe.ts";
+import { optionalEnv } from "../runtime/_optional_env.ts";
 
 interface UnixAddr {
   transport: "unixpacket";
@@ -40,12 +41,7 @@ function socketPath(address: string): string {
 }
 
 function notifySocket(): string | undefined {
-  try {
-    return Deno.env.get("NOTIFY_SOCKET") || undefined;
-  } catch {
-    // Without --allow-env the variable counts as unset.
-    return undefined;
-  }
+  return optionalEnv("NOTIFY_SOCKET") || undefined;
 }
 
 async function sendDatagram(socket: string, state: string): Promise<boolean> {

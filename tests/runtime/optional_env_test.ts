@@ -1,0 +1,80 @@
+// Optional environment variables (FJORD_BACKEND, FJORD_LOG_LEVEL, FJORD_LOCK_PATH, ...) are read
+// only where the program may read them: at a terminal, Deno.env.get() without --allow-env stops
+// the program at an interactive permission prompt.
+
+import assert from "node:assert/strict";
+import { DEFAULT_BACKEND_TYPE } from "../../mod.ts";
+
+const FIXTURE = new URL("./_fixtures/no_env_program.ts", import.meta.url).pathname;
+
+function quote(arg: string): string {
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Runs `args` under `script`, so the program has a terminal (and Deno would prompt there). */
+async function atTerminal(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; output: string }> {
+  const child = new Deno.Command("script", {
+    args: ["-qec", args.map(quote).join(" "), "/dev/null"],
+    env,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // A prompt waits for an answer that never comes: bounded, then the test fails on the output.
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Ended meanwhile.
+    }
+  }, 30_000);
+  try {
+    const out = await child.output();
+    const text = new TextDecoder();
+    return { code: out.code, output: text.decode(out.stdout) + text.decode(out.stderr) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+Deno.test("a program run at a terminal without --allow-env takes fjord's variables as unset and asks for nothing", async () => {
+  const lockDir = await Deno.makeTempDir({ prefix: "fjord-env-" });
+  try {
+    const env = {
+      FJORD_BACKEND: DEFAULT_BACKEND_TYPE === "threading" ? "cooperative" : "threading",
+      FJORD_LOG_LEVEL: "debug",
+      FJORD_LOCK_PATH: lockDir,
+    };
+    const { code, output } = await atTerminal([Deno.execPath(), "run", FIXTURE], env);
+    assert.doesNotMatch(output, /requests env access/);
+    assert.equal(code, 0, output);
+    assert.match(output, new RegExp(`done backend=${DEFAULT_BACKEND_TYPE} lockPath=unset`));
+    assert.doesNotMatch(output, /DEBUG/);
+  } finally {
+    await Deno.remove(lockDir, { recursive: true });
+  }
+});
+
+Deno.test("with --allow-env the same program reads fjord's variables", async () => {
+  const lockDir = await Deno.makeTempDir({ prefix: "fjord-env-" });
+  try {
+    const backend = DEFAULT_BACKEND_TYPE === "threading" ? "cooperative" : "threading";
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-env", `--allow-read=${lockDir}`, `--allow-write=${lockDir}`, FIXTURE],
+      env: { FJORD_BACKEND: backend, FJORD_LOG_LEVEL: "debug", FJORD_LOCK_PATH: lockDir },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder();
+    const output = text.decode(out.stdout) + text.decode(out.stderr);
+    assert.equal(out.code, 0, output);
+    assert.match(output, new RegExp(`done backend=${backend} lockPath=set`));
+    assert.match(output, /DEBUG fjord: Acquired/);
+  } finally {
+    await Deno.remove(lockDir, { recursive: true });
+  }
+});
