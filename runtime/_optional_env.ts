@@ -1,5 +1,11 @@
 // Reading an optional environment variable (FJORD_LOG_LEVEL, FJORD_BACKEND, NOTIFY_SOCKET, ...).
 
+// Names the program was found allowed to read. Read again at every call (a lock's directory
+// may come from FJORD_LOCK_PATH, which the program may change), so the query, which costs ~1.3 µs
+// against ~0.25 µs for the read, is made once per name. A permission revoked later
+// (Deno.permissions.revokeSync) is not seen.
+const granted = new Set<string>();
+
 /**
  * The value of `name` when this program may read it, else `undefined` (the variable counts as
  * unset). Never asks: without `--allow-env` for it, `Deno.env.get()` shows an interactive
@@ -8,12 +14,16 @@
  */
 export function optionalEnv(name: string): string | undefined {
   try {
-    if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
-      return undefined;
+    if (!granted.has(name)) {
+      if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
+        return undefined;
+      }
+      granted.add(name);
     }
     return Deno.env.get(name);
   } catch {
-    // No permissions API here: the variable counts as unset.
+    // No permissions API here, or the permission was revoked: the variable counts as unset.
+    granted.delete(name);
     return undefined;
   }
 }

@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import { DEFAULT_BACKEND_TYPE } from "../../mod.ts";
+import { optionalEnv } from "../../runtime/_optional_env.ts";
 
 const FIXTURE = new URL("./_fixtures/no_env_program.ts", import.meta.url).pathname;
 
@@ -76,5 +77,18 @@ Deno.test("with --allow-env the same program reads fjord's variables", async () 
     assert.match(output, /DEBUG fjord: Acquired/);
   } finally {
     await Deno.remove(lockDir, { recursive: true });
+  }
+});
+
+Deno.test("optionalEnv() reads the variable again at every call where it may be read", () => {
+  const name = "FJORD_OPTIONAL_ENV_TEST";
+  try {
+    assert.equal(optionalEnv(name), undefined);
+    Deno.env.set(name, "one");
+    assert.equal(optionalEnv(name), "one");
+    Deno.env.set(name, "two");
+    assert.equal(optionalEnv(name), "two");
+  } finally {
+    Deno.env.delete(name);
   }
 });
