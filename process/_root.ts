@@ -5,21 +5,35 @@ import { describeValue } from "../runtime/_describe.ts";
 
 let cached: boolean | undefined;
 
-function readEffectiveRoot(): boolean {
+// Asked first: reading either without its permission shows Deno's prompt at a terminal.
+function allowed(permission: Deno.PermissionDescriptor): boolean {
   try {
-    // "Uid:\treal\teffective\tsaved\tfs"
-    const status = Deno.readTextFileSync("/proc/self/status");
-    const uid = /^Uid:\s+\d+\s+(\d+)/m.exec(status);
-    if (uid) return uid[1] === "0";
+    return Deno.permissions.querySync(permission).state === "granted";
   } catch {
-    // No /proc (macOS) or no --allow-read: try Deno.uid() next.
-  }
-  try {
-    return Deno.uid() === 0;
-  } catch {
-    // Without a way to tell, apply the helper: a root helper (sudo) also works for root.
     return false;
   }
+}
+
+function readEffectiveRoot(): boolean {
+  if (allowed({ name: "read", path: "/proc/self/status" })) {
+    try {
+      // "Uid:\treal\teffective\tsaved\tfs"
+      const status = Deno.readTextFileSync("/proc/self/status");
+      const uid = /^Uid:\s+\d+\s+(\d+)/m.exec(status);
+      if (uid) return uid[1] === "0";
+    } catch {
+      // No /proc (macOS), or Deno reads /proc only with --allow-all: try Deno.uid() next.
+    }
+  }
+  if (allowed({ name: "sys", kind: "uid" })) {
+    try {
+      return Deno.uid() === 0;
+    } catch {
+      // Not on this OS: as below.
+    }
+  }
+  // Without a way to tell, apply the helper: a root helper (sudo) also works for root.
+  return false;
 }
 
 export function isEffectiveRoot(): boolean {

@@ -135,3 +135,39 @@ export async function withTimerThreadHeld<T>(
     await holder.wait();
   }
 }
+
+function shellQuote(arg: string): string {
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Runs `args` under `script` (util-linux), so the program has a terminal, where Deno shows its
+ * permission prompts. A prompt waits for an answer that never comes: the run is killed after
+ * 30 s and the caller's assertions fail on its output.
+ */
+export async function atTerminal(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; output: string }> {
+  const child = new Deno.Command("script", {
+    args: ["-qec", args.map(shellQuote).join(" "), "/dev/null"],
+    env,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Ended meanwhile.
+    }
+  }, 30_000);
+  try {
+    const out = await child.output();
+    const text = new TextDecoder();
+    return { code: out.code, output: text.decode(out.stdout) + text.decode(out.stderr) };
+  } finally {
+    clearTimeout(timer);
+  }
+}

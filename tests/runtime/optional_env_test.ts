@@ -5,41 +5,9 @@
 import assert from "node:assert/strict";
 import { DEFAULT_BACKEND_TYPE } from "../../mod.ts";
 import { optionalEnv } from "../../runtime/_optional_env.ts";
+import { atTerminal } from "../_util.ts";
 
 const FIXTURE = new URL("./_fixtures/no_env_program.ts", import.meta.url).pathname;
-
-function quote(arg: string): string {
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
-}
-
-/** Runs `args` under `script`, so the program has a terminal (and Deno would prompt there). */
-async function atTerminal(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; output: string }> {
-  const child = new Deno.Command("script", {
-    args: ["-qec", args.map(quote).join(" "), "/dev/null"],
-    env,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  // A prompt waits for an answer that never comes: bounded, then the test fails on the output.
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Ended meanwhile.
-    }
-  }, 30_000);
-  try {
-    const out = await child.output();
-    const text = new TextDecoder();
-    return { code: out.code, output: text.decode(out.stdout) + text.decode(out.stderr) };
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 Deno.test("a program run at a terminal without --allow-env takes fjord's variables as unset and asks for nothing", async () => {
   const lockDir = await Deno.makeTempDir({ prefix: "fjord-env-" });
