@@ -2,20 +2,13 @@
 // os.geteuid() != 0. Read once, lazily, and only when runAsRoot is asked for.
 
 import { describeValue } from "../runtime/_describe.ts";
+import { permitted } from "../runtime/_permitted.ts";
 
 let cached: boolean | undefined;
 
-// Asked first: reading either without its permission shows Deno's prompt at a terminal.
-function allowed(permission: Deno.PermissionDescriptor): boolean {
-  try {
-    return Deno.permissions.querySync(permission).state === "granted";
-  } catch {
-    return false;
-  }
-}
-
 function readEffectiveRoot(): boolean {
-  if (allowed({ name: "read", path: "/proc/self/status" })) {
+  // Asked first: reading either without its permission shows Deno's prompt at a terminal.
+  if (permitted({ name: "read", path: "/proc/self/status" })) {
     try {
       // "Uid:\treal\teffective\tsaved\tfs"
       const status = Deno.readTextFileSync("/proc/self/status");
@@ -25,7 +18,7 @@ function readEffectiveRoot(): boolean {
       // No /proc (macOS), or Deno reads /proc only with --allow-all: try Deno.uid() next.
     }
   }
-  if (allowed({ name: "sys", kind: "uid" })) {
+  if (permitted({ name: "sys", kind: "uid" })) {
     try {
       return Deno.uid() === 0;
     } catch {

@@ -4,6 +4,7 @@
 // it would search only the libc default (/bin:/usr/bin): resolve the name the way Deno would.
 
 import { optionalEnv } from "../runtime/_optional_env.ts";
+import { permitted } from "../runtime/_permitted.ts";
 
 export function resolveForWrapper(
   program: string,
@@ -15,11 +16,13 @@ export function resolveForWrapper(
   for (const dir of path?.split(":") ?? []) {
     if (dir === "") continue;
     const candidate = `${dir}/${program}`;
+    // Not looked at without read permission for it (Deno would prompt at a terminal).
+    if (!permitted({ name: "read", path: candidate })) continue;
     try {
       const info = Deno.statSync(candidate);
       if (info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0) return candidate;
     } catch {
-      // Missing, or no --allow-read for it: try the next directory.
+      // Missing: try the next directory.
     }
   }
   return program;

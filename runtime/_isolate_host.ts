@@ -13,6 +13,7 @@
 import { deserializeError } from "./_error_transfer.ts";
 import { fjordWorkerIsolateId, spawnFjordWorker, terminateFjordWorker } from "./_fjord_worker.ts";
 import { type Codec, encodeFrame, FrameReader, JSON_CODEC } from "./_frames.ts";
+import { permitted } from "./_permitted.ts";
 import { quietDelay } from "./_quiet_delay.ts";
 import {
   type GuestEnd,
@@ -250,10 +251,12 @@ function setpriv(): string | null {
   setprivPath = null;
   if (Deno.build.os !== "linux") return null;
   for (const path of ["/usr/bin/setpriv", "/bin/setpriv"]) {
+    // Not looked for without read permission for it (Deno would prompt at a terminal).
+    if (!permitted({ name: "read", path })) continue;
     try {
       if (Deno.statSync(path).isFile) return setprivPath = path;
     } catch {
-      // Not there, or no read permission to look: try the next one.
+      // Not there: try the next one.
     }
   }
   return null;

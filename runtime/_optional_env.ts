@@ -1,5 +1,7 @@
 // Reading an optional environment variable (FJORD_LOG_LEVEL, FJORD_BACKEND, NOTIFY_SOCKET, ...).
 
+import { permitted } from "./_permitted.ts";
+
 // Names the program was found allowed to read. Read again at every call (a lock's directory
 // may come from FJORD_LOCK_PATH, which the program may change), so the query, which costs ~1.3 µs
 // against ~0.25 µs for the read, is made once per name. A permission revoked later
@@ -13,16 +15,14 @@ const granted = new Set<string>();
  * `FJORD_LOG_LEVEL`), and elsewhere throws a `NotCapable` error whose stack costs ~1 ms.
  */
 export function optionalEnv(name: string): string | undefined {
+  if (!granted.has(name)) {
+    if (!permitted({ name: "env", variable: name })) return undefined;
+    granted.add(name);
+  }
   try {
-    if (!granted.has(name)) {
-      if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
-        return undefined;
-      }
-      granted.add(name);
-    }
     return Deno.env.get(name);
   } catch {
-    // No permissions API here, or the permission was revoked: the variable counts as unset.
+    // The permission was revoked since: the variable counts as unset.
     granted.delete(name);
     return undefined;
   }

@@ -2,6 +2,7 @@
 // listener resets the connections still in its accept queue, so a rolling reload loses requests.
 
 import { getLogger } from "../runtime/logger.ts";
+import { permitted } from "../runtime/_permitted.ts";
 
 const PATH = "/proc/sys/net/ipv4/tcp_migrate_req";
 const NAME = "net.ipv4.tcp_migrate_req";
@@ -23,34 +24,42 @@ function sysctl(args: string[]): string {
   return new TextDecoder().decode(out.stdout).trim();
 }
 
-function canRunSysctl(): boolean {
-  try {
-    return Deno.permissions.querySync({ name: "run", command: "sysctl" }).state === "granted";
-  } catch {
-    return false;
-  }
-}
+const canRunSysctl = (): boolean => permitted({ name: "run", command: "sysctl" });
 
+// Each way is tried only with its permission: without it Deno would prompt at a terminal (the
+// README's multi-worker example stopped at a write prompt for this file). With --allow-read or
+// --allow-write alone Deno still refuses /proc/sys (NotCapable): sysctl is tried next.
 const systemAccess: SettingAccess = {
   read(): string | undefined {
-    try {
-      return Deno.readTextFileSync(PATH).trim();
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotCapable) || !canRunSysctl()) return undefined;
+    if (permitted({ name: "read", path: PATH })) {
       try {
-        return sysctl(["-n", NAME]);
-      } catch {
-        return undefined;
+        return Deno.readTextFileSync(PATH).trim();
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotCapable)) return undefined;
       }
+    }
+    if (!canRunSysctl()) return undefined;
+    try {
+      return sysctl(["-n", NAME]);
+    } catch {
+      return undefined;
     }
   },
   write(): void {
-    try {
-      Deno.writeTextFileSync(PATH, "1\n");
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotCapable) || !canRunSysctl()) throw err;
-      sysctl(["-q", "-w", `${NAME}=1`]);
+    if (permitted({ name: "write", path: PATH })) {
+      try {
+        Deno.writeTextFileSync(PATH, "1\n");
+        return;
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotCapable)) throw err;
+      }
     }
+    if (!canRunSysctl()) {
+      throw new Deno.errors.NotCapable(
+        `Requires write access to "${PATH}" (Deno grants /proc/sys only with --allow-all) or --allow-run=sysctl`,
+      );
+    }
+    sysctl(["-q", "-w", `${NAME}=1`]);
   },
 };
 

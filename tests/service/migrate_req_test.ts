@@ -4,7 +4,7 @@ import {
   resetTcpMigrateReq,
   type SettingAccess,
 } from "../../service/_migrate_req.ts";
-import { captureLog } from "../_util.ts";
+import { atTerminal, captureLog } from "../_util.ts";
 
 function fake(
   value: string | undefined,
@@ -56,4 +56,20 @@ Deno.test("tcp_migrate_req: nothing is written or logged when it is on already",
   assert.equal(state.writes, 0);
   assert.deepEqual(log.lines, []);
   resetTcpMigrateReq();
+});
+
+Deno.test("a launcher run at a terminal with the README's flags warns that it cannot set tcp_migrate_req instead of prompting", async () => {
+  const fixture = new URL("./_fixtures/terminal_launcher.ts", import.meta.url).pathname;
+  const { code, output } = await atTerminal([
+    Deno.execPath(),
+    "run",
+    "--unstable-net",
+    "--allow-read",
+    "--allow-env",
+    "--allow-net",
+    fixture,
+  ]);
+  assert.doesNotMatch(output, /Deno requests/);
+  assert.match(output, /Cannot set net\.ipv4\.tcp_migrate_req=1/);
+  assert.equal(code, 0, output);
 });

@@ -1,0 +1,16 @@
+// Asking whether the program holds a permission, before an optional step that needs it.
+
+/**
+ * Whether the program holds `permission` now. Never asks: where a step is optional (an
+ * environment variable, a look for a helper binary, a kernel setting), calling the API without
+ * its permission shows Deno's interactive prompt when run at a terminal, which stops the program
+ * until someone answers (and elsewhere throws `NotCapable`).
+ */
+export function permitted(permission: Deno.PermissionDescriptor): boolean {
+  try {
+    return Deno.permissions.querySync(permission).state === "granted";
+  } catch {
+    // No permissions API here.
+    return false;
+  }
+}
