@@ -17,10 +17,6 @@ export const defaults: {
   fileLockMode: undefined,
 };
 
-function env(name: string): string | undefined {
-  return optionalEnv(name) || undefined;
-}
-
 /**
  * The lock directory: `lockPath`, else `[oslo_concurrency] lock_path` of `conf` (or of the
  * default conf), else `setDefaults({lockPath})`, else `FJORD_LOCK_PATH`, else `OSLO_LOCK_PATH`.
@@ -32,7 +28,7 @@ export function findLockDir(lockPath?: string, conf?: Config): string | undefine
     const v = confLockPath(c);
     if (v !== undefined) return v;
   }
-  return defaults.lockPath ?? env("FJORD_LOCK_PATH") ?? env("OSLO_LOCK_PATH");
+  return defaults.lockPath ?? optionalEnv("FJORD_LOCK_PATH") ?? optionalEnv("OSLO_LOCK_PATH");
 }
 
 /** `[oslo_concurrency] disable_process_locking` of `conf` or the default conf. */

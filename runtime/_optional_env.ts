@@ -9,8 +9,8 @@ import { permitted } from "./_permitted.ts";
 const granted = new Set<string>();
 
 /**
- * The value of `name` when this program may read it, else `undefined` (the variable counts as
- * unset). Never asks: without `--allow-env` for it, `Deno.env.get()` shows an interactive
+ * The value of `name` when this program may read it and it is not empty, else `undefined` (the
+ * variable counts as unset). Never asks: without `--allow-env` for it, `Deno.env.get()` shows an interactive
  * permission prompt when run at a terminal (so a program's first `lock()` stopped to ask for
  * `FJORD_LOG_LEVEL`), and elsewhere throws a `NotCapable` error whose stack costs ~1 ms.
  */
@@ -20,7 +20,7 @@ export function optionalEnv(name: string): string | undefined {
     granted.add(name);
   }
   try {
-    return Deno.env.get(name);
+    return Deno.env.get(name) || undefined;
   } catch {
     // The permission was revoked since: the variable counts as unset.
     granted.delete(name);

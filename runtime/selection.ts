@@ -46,7 +46,7 @@ function chooseDefault(): BackendType {
     return DEFAULT_BACKEND_TYPE;
   }
   const env = optionalEnv("FJORD_BACKEND");
-  if (env === undefined || env === "") return DEFAULT_BACKEND_TYPE;
+  if (env === undefined) return DEFAULT_BACKEND_TYPE;
   if (isBackendType(env)) return env;
   getLogger().warning(
     `FJORD_BACKEND='${env}' is not a backend type ("threading" or "cooperative"); using the default backend '${DEFAULT_BACKEND_TYPE}'`,

@@ -6,15 +6,11 @@ import { getLogger } from "../runtime/logger.ts";
 import { optionalEnv } from "../runtime/_optional_env.ts";
 import { notifyWatchdog } from "./systemd.ts";
 
-function env(name: string): string | undefined {
-  return optionalEnv(name) || undefined;
-}
-
 /** The ping interval in ms when this process should ping systemd's watchdog, else undefined. */
 export function watchdogInterval(): number | undefined {
-  const usec = env("WATCHDOG_USEC");
+  const usec = optionalEnv("WATCHDOG_USEC");
   if (usec === undefined) return undefined;
-  const pid = env("WATCHDOG_PID");
+  const pid = optionalEnv("WATCHDOG_PID");
   if (pid !== undefined && Number(pid) !== Deno.pid) return undefined;
   // Digits only, as systemd's own parser takes it: Number() would read "1e3" (a 1 ms ping loop),
   // "0x10" or " 20".

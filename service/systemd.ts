@@ -41,7 +41,7 @@ function socketPath(address: string): string {
 }
 
 function notifySocket(): string | undefined {
-  return optionalEnv("NOTIFY_SOCKET") || undefined;
+  return optionalEnv("NOTIFY_SOCKET");
 }
 
 async function sendDatagram(socket: string, state: string): Promise<boolean> {

@@ -48,7 +48,7 @@ Deno.test("with --allow-env the same program reads fjord's variables", async () 
   }
 });
 
-Deno.test("optionalEnv() reads the variable again at every call where it may be read", () => {
+Deno.test("optionalEnv() reads the variable again at every call where it may be read, and an empty one as unset", () => {
   const name = "FJORD_OPTIONAL_ENV_TEST";
   try {
     assert.equal(optionalEnv(name), undefined);
@@ -56,6 +56,9 @@ Deno.test("optionalEnv() reads the variable again at every call where it may be 
     assert.equal(optionalEnv(name), "one");
     Deno.env.set(name, "two");
     assert.equal(optionalEnv(name), "two");
+    // Empty counts as unset, for every variable fjord reads.
+    Deno.env.set(name, "");
+    assert.equal(optionalEnv(name), undefined);
   } finally {
     Deno.env.delete(name);
   }
