@@ -4,11 +4,13 @@
 // (`// name.ts — deno run --allow-read name.ts`; none when it states none), bounded by a timeout.
 // Info strings: ```ts runs to completion and must exit 0; ```ts service is long-running: once it has
 // printed something it gets SIGTERM and must exit 0; ```ts fragment is only type-checked. A
-// `// => text` comment on a line means `text` must appear in the block's output.
+// `// => text` comment on a line means `text` must appear in the block's output. Each program that
+// runs to completion runs once more at a terminal, where it must show no permission prompt.
 // The permissions table of the README is checked too: each feature run without its flag fails
 // with an error naming the flag.
 
 import assert from "node:assert/strict";
+import { atTerminal } from "./_util.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const README = new URL("README.md", ROOT);
@@ -170,6 +172,17 @@ for (const b of blocks) {
         }
       });
     },
+  });
+  if (service) continue;
+  // At a terminal, Deno shows a prompt for a permission the program lacks and waits for an
+  // answer: a program that runs with the flags it names must never need one (four did, for
+  // FJORD_LOG_LEVEL). The service blocks' terminal runs are in their features' tests.
+  Deno.test(`README.md:${b.line} (${fileName}) run at a terminal asks for no permission`, async () => {
+    await withBlockFile(fileName, b.code, async (path) => {
+      const out = await atTerminal([Deno.execPath(), "run", ...flags, path], { NO_COLOR: "1" });
+      assert.doesNotMatch(out.output, /Deno requests/);
+      assert.equal(out.code, 0, out.output);
+    });
   });
 }
 
