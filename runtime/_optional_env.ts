@@ -10,9 +10,9 @@ const granted = new Set<string>();
 
 /**
  * The value of `name` when this program may read it and it is not empty, else `undefined` (the
- * variable counts as unset). Never asks: without `--allow-env` for it, `Deno.env.get()` shows an interactive
- * permission prompt when run at a terminal (so a program's first `lock()` stopped to ask for
- * `FJORD_LOG_LEVEL`), and elsewhere throws a `NotCapable` error whose stack costs ~1 ms.
+ * variable counts as unset). Never asks: without `--allow-env` for it, `Deno.env.get()` shows an
+ * interactive permission prompt when run at a terminal (so a program's first `lock()` stopped to
+ * ask for `FJORD_LOG_LEVEL`), and elsewhere throws a `NotCapable` error whose stack costs ~1 ms.
  */
 export function optionalEnv(name: string): string | undefined {
   if (!granted.has(name)) {
