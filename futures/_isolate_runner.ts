@@ -7,6 +7,7 @@ import * as v8 from "node:v8";
 // The cross-Worker lock tables, shared with every Worker started here.
 import "../lock/_spawn.ts";
 import { startIsolate } from "../runtime/_isolate_host.ts";
+import { inheritedPermissionFlags } from "../runtime/_permitted.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { ResolvedRestartPolicy } from "../runtime/restart_policy.ts";
 import type { FromWorker, ToWorker } from "./_protocol.ts";
@@ -17,22 +18,6 @@ const ENTRY = new URL("./_pool_entry.ts", import.meta.url);
 const KILL_AFTER_MS = 5000;
 // How much of a child's stderr is kept for BrokenExecutorError.stderr.
 const STDERR_TAIL_BYTES = 4096;
-
-const PERMISSIONS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
-
-/** `--allow-<name>` for every permission this process holds in full. */
-function inheritedPermissionFlags(): string[] {
-  const flags: string[] = [];
-  for (const name of PERMISSIONS) {
-    try {
-      const status = Deno.permissions.querySync({ name } as Deno.PermissionDescriptor);
-      if (status.state === "granted") flags.push(`--allow-${name}`);
-    } catch {
-      // A permission this Deno does not know: nothing to pass on.
-    }
-  }
-  return flags;
-}
 
 /** A pool runner whose workers are isolates of the given kind. */
 export function createIsolateRunner(

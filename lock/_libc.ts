@@ -5,6 +5,7 @@
 // glibc and musl on x86_64 and aarch64 (identical for the fields used here).
 
 import { sameClassError } from "../runtime/_same_class_error.ts";
+import { permitted } from "../runtime/_permitted.ts";
 
 /** `F_OFD_GETLK`, `F_OFD_SETLK`, `F_OFD_SETLKW` (Linux >= 3.15). */
 export const F_OFD_SETLK = 37;
@@ -90,9 +91,7 @@ const FAST = {
 } as const;
 let fast: Deno.DynamicLibrary<typeof FAST> | undefined;
 try {
-  if (
-    Deno.build.os === "linux" && Deno.permissions.querySync({ name: "ffi" }).state === "granted"
-  ) {
+  if (Deno.build.os === "linux" && permitted({ name: "ffi" })) {
     fast = Deno.dlopen("libc.so.6", FAST);
     // The symbols object too (its first access costs ~0.1 ms with the code still cold).
     const f = fast.symbols;

@@ -14,3 +14,14 @@ export function permitted(permission: Deno.PermissionDescriptor): boolean {
     return false;
   }
 }
+
+const PERMISSIONS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
+
+/**
+ * `--allow-<name>` for every permission this process holds in full: the flags a child `deno run`
+ * (a pool child, a launcher's worker process) inherits when not given its own.
+ */
+export function inheritedPermissionFlags(): string[] {
+  return PERMISSIONS.filter((name) => permitted({ name } as Deno.PermissionDescriptor))
+    .map((name) => `--allow-${name}`);
+}

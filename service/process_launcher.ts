@@ -17,6 +17,7 @@ import {
   RestartTracker,
 } from "../runtime/restart_policy.ts";
 import { describeValue } from "../runtime/_describe.ts";
+import { inheritedPermissionFlags, permitted } from "../runtime/_permitted.ts";
 import { selectBackendType, selectedBackendType, selectedIsolation } from "../runtime/selection.ts";
 import { checkBooleanOption, checkOptionsObject } from "../runtime/_check_options.ts";
 import { checkRestartMethod, checkWorkers } from "./_launcher_common.ts";
@@ -169,8 +170,6 @@ interface Spec {
   standby: WorkerHandle | undefined;
 }
 
-const PERMISSIONS = ["read", "write", "net", "env", "run", "sys", "ffi", "import"] as const;
-
 // The worker handles, and the isolate host under them, load when the first service is launched
 // (alongside the parent's import of the service module), not when fjord is imported: most
 // processes that import fjord never start a worker (a worker itself, a test, a tool).
@@ -188,14 +187,6 @@ function denoExecPath(): string {
     return Deno.execPath();
   } catch {
     return "deno";
-  }
-}
-
-function granted(descriptor: Deno.PermissionDescriptor): boolean {
-  try {
-    return Deno.permissions.querySync(descriptor).state === "granted";
-  } catch {
-    return false;
   }
 }
 
@@ -519,16 +510,13 @@ export class ProcessLauncher implements AsyncDisposable {
 
   #checkProcessIsolation(ref: PlainServiceRef): string[] {
     const deno = denoExecPath();
-    if (!granted({ name: "run", command: deno })) {
+    if (!permitted({ name: "run", command: deno })) {
       throw new Deno.errors.NotCapable(
         `Cannot launch process workers as running '${deno}' is not allowed: grant --allow-run (or --allow-run=${deno}), or use isolation: "worker"`,
       );
     }
     if (this.#denoArgsOption !== undefined) return this.#denoArgsOption;
-    const args: string[] = [];
-    for (const name of PERMISSIONS) {
-      if (granted({ name } as Deno.PermissionDescriptor)) args.push(`--allow-${name}`);
-    }
+    const args = inheritedPermissionFlags();
     if (!args.includes("--allow-read")) {
       const paths: string[] = [];
       if (ref.module.startsWith("file:")) {
