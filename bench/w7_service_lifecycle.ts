@@ -23,7 +23,11 @@
 // of the empty module) at once -> the later of their first statements.
 // Times are epoch ms (performance.timeOrigin + now()), comparable across processes.
 //
-//   deno run --allow-read --allow-write --allow-run --allow-env bench/w7_service_lifecycle.ts
+//   deno run -A bench/w7_service_lifecycle.ts
+//
+// -A, as run_all.ts runs it: the liveness checks stat /proc/<pid>, which Deno 2.9 refuses without
+// --allow-all (before, with only --allow-read, every worker looked gone: a false CORRECTNESS
+// FAILURE; now the NotCapable error itself ends the run).
 
 import { check, emit, log, median } from "./_common.ts";
 
@@ -72,8 +76,10 @@ function exists(path: string): boolean {
   try {
     Deno.statSync(path);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // Anything but "not there" (NotCapable above all) must not read as a worker gone.
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
   }
 }
 
