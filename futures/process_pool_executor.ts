@@ -44,9 +44,11 @@ export type ProcessPoolExecutorOptions = RemotePoolExecutorOptions;
  * stderr is still passed through to this process's). `taskTimeout` / `submitWith({timeout,
  * signal})` / `shutdown({timeout})` stop a task by SIGKILLing its child, even one stuck in a
  * synchronous loop. Children exit when their stdin closes (on shutdown, or when this process
- * dies), and on Linux the kernel SIGKILLs them when this process dies (`setpriv --pdeathsig`,
- * util-linux), so none outlives a SIGKILLed parent. An idle pool does not keep this process
- * alive (children are unref'd while they have no work); shut it down to release them at once.
+ * dies), and on Linux they are SIGKILLed when this process dies: by the kernel (`setpriv
+ * --pdeathsig`, util-linux) or, without setpriv, within about a second by a `/bin/sh` this
+ * process starts beside its children; so none outlives a SIGKILLed parent. An idle pool does
+ * not keep this process alive (children are unref'd while they have no work); shut it down to
+ * release them at once.
  *
  * @example
  * ```ts ignore

@@ -13,6 +13,7 @@
 import { deserializeError } from "./_error_transfer.ts";
 import { fjordWorkerIsolateId, spawnFjordWorker, terminateFjordWorker } from "./_fjord_worker.ts";
 import { type Codec, encodeFrame, FrameReader, JSON_CODEC } from "./_frames.ts";
+import { watchOrphan } from "./_orphan_reaper.ts";
 import { permitted } from "./_permitted.ts";
 import { quietDelay } from "./_quiet_delay.ts";
 import {
@@ -86,9 +87,16 @@ export interface StartIsolateOptions<Out> {
   /**
    * Process isolation: the kernel SIGKILLs the child when this process dies, even while the
    * child is stuck in a synchronous loop (Linux `PR_SET_PDEATHSIG` through util-linux
-   * `setpriv`, when it is installed; otherwise the child only sees its stdin end).
+   * `setpriv`, when it is installed; otherwise through the orphan reaper below, within ~1 s).
    */
   exitWithParent?: boolean;
+  /**
+   * Process isolation: when this process dies without ending the child, the child is SIGKILLed
+   * if it still runs this many ms later (rounded up to whole seconds), as one stuck in a
+   * synchronous loop would: it cannot act on its stdin's end (Linux, with permission to run
+   * /bin/sh: see _orphan_reaper.ts). Default: it is left to act on its stdin's end.
+   */
+  orphanGraceMs?: number;
 }
 
 /** A running isolate. */
@@ -302,6 +310,8 @@ function startProcess<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle
     stdout: "piped",
     stderr: tailBytes > 0 ? "piped" : "inherit",
   }).spawn();
+  const orphanGraceMs = wrapper === null && options.exitWithParent ? 0 : options.orphanGraceMs;
+  const unwatch = orphanGraceMs === undefined ? undefined : watchOrphan(child.pid, orphanGraceMs);
   const stderr = tailBytes > 0 ? tailStderr(child.stderr, tailBytes) : undefined;
   const stderrTail = stderr?.tail ?? ((): string => "");
   const writer = child.stdin.getWriter();
@@ -338,7 +348,7 @@ function startProcess<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle
     await writing;
   })();
   // Settled before `exited` starts its drain wait: a supervisor starts the replacement from it.
-  const gone = child.status.then(() => {});
+  const gone = child.status.then(() => unwatch?.());
   const exited = child.status.then(async (status) => {
     // Not a setTimeout: a process's first timer costs several ms, here on a respawn's path.
     const drain = quietDelay(DRAIN_MS);

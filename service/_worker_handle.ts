@@ -63,9 +63,12 @@ export interface WorkerHandleOptions {
   denoArgs?: readonly string[];
   /** A log record the worker forwarded. Default: the launcher's logger, with its origin. */
   onLog?(record: LogRecord): void;
+  /** Process isolation: see the isolate host's `orphanGraceMs`. */
+  orphanGraceMs?: number;
 }
 
 const ENTRY = new URL("./_launcher_entry.ts", import.meta.url);
+const ORPHAN_MARGIN_MS = 1000;
 
 /** A launcher worker in either isolation. */
 export class IsolateWorkerHandle implements WorkerHandle {
@@ -88,6 +91,7 @@ export class IsolateWorkerHandle implements WorkerHandle {
       ...(options.name !== undefined ? { name: options.name } : {}),
       ...(options.denoPath !== undefined ? { denoPath: options.denoPath } : {}),
       ...(options.denoArgs !== undefined ? { denoArgs: options.denoArgs } : {}),
+      ...(options.orphanGraceMs !== undefined ? { orphanGraceMs: options.orphanGraceMs } : {}),
       onMessage: (msg) => this.#onEvent(msg),
       onLog: options.onLog ?? ((record) => this.#log(record)),
     });
@@ -192,6 +196,11 @@ export class ProcessHandle extends IsolateWorkerHandle {
       denoPath,
       denoArgs,
       ...(onLog !== undefined ? { onLog } : {}),
+      // Past the worker's own bound on its stop once its parent died (_launcher_entry.ts): only
+      // one that could not act on it (stuck in a synchronous loop) is still there to be killed.
+      ...(init.gracefulTimeoutMs > 0
+        ? { orphanGraceMs: init.gracefulTimeoutMs + ORPHAN_MARGIN_MS }
+        : {}),
     });
   }
 }

@@ -209,13 +209,16 @@ function denoExecPath(): string {
  *   stopped; one that has not started within `graceful_shutdown_timeout` is killed and the old
  *   one kept, with an error logged), with `mutate` makes every worker apply mutable options and
  *   call `reset()`.
- * - Child processes stop gracefully when this process dies (their stdin closes).
+ * - Child processes stop gracefully when this process dies (their stdin closes), each within
+ *   `graceful_shutdown_timeout` (0: no limit). On Linux, one that cannot notice (stuck in a
+ *   synchronous loop) is SIGKILLed a second after that by a `/bin/sh` this process starts beside
+ *   its children (it needs permission to run `/bin/sh`; a scoped `--allow-run` without it leaves
+ *   such a child running).
  * - Limitation (Deno 2.9, denoland/deno#35657): a Web Worker stuck in a synchronous loop keeps
  *   running after it is terminated. Past `graceful_shutdown_timeout` (or on SIGINT) the launcher
  *   gives up on it and carries on, but its thread keeps a core busy and keeps the process alive
  *   until `Deno.exit()`; use `isolation: "process"` for a service that may spin (a child is
- *   SIGKILLed at the timeout; one spinning when this process is SIGKILLed keeps running, as it
- *   never reads its stdin's end).
+ *   SIGKILLed at the timeout, and after this process's death as above).
  * - A rolling reload loses no request when the service drains (stops accepting, answers what it
  *   accepted, then exits): the launcher turns on `net.ipv4.tcp_migrate_req` so that a closing
  *   `reusePort` listener hands its queued connections to another worker (see

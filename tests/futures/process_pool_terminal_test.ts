@@ -1,5 +1,6 @@
-// A process pool's optional look for setpriv is made only with read permission for it: at a
-// terminal, Deno.statSync() without it shows Deno's prompt and stops the program.
+// A process pool's optional steps (its look for setpriv, the orphan reaper's /bin/sh) are taken
+// only with the permission they need: at a terminal, a call without it shows Deno's prompt and
+// stops the program.
 
 import assert from "node:assert/strict";
 import { atTerminal } from "../_util.ts";
@@ -8,6 +9,18 @@ const FIXTURE = new URL("./_fixtures/terminal_pool.ts", import.meta.url).pathnam
 
 Deno.test("ProcessPoolExecutor at a terminal with only --allow-run asks for nothing and runs its task", async () => {
   const { code, output } = await atTerminal([Deno.execPath(), "run", "--allow-run", FIXTURE]);
+  assert.doesNotMatch(output, /Deno requests/);
+  assert.equal(code, 0, output);
+  assert.match(output, /done 42/);
+});
+
+Deno.test("ProcessPoolExecutor at a terminal with --allow-run for deno only asks for nothing (no setpriv, no orphan reaper) and runs its task", async () => {
+  const { code, output } = await atTerminal([
+    Deno.execPath(),
+    "run",
+    `--allow-run=${Deno.execPath()}`,
+    FIXTURE,
+  ]);
   assert.doesNotMatch(output, /Deno requests/);
   assert.equal(code, 0, output);
   assert.match(output, /done 42/);

@@ -27,18 +27,19 @@ interface Proc {
   pid: number;
   ppid: number;
   stat: string;
+  comm: string;
 }
 
 // /proc needs --allow-all in Deno; `ps` needs only --allow-run.
 async function processes(): Promise<Proc[]> {
   const out = await new Deno.Command("ps", {
-    args: ["-e", "-o", "pid=,ppid=,stat="],
+    args: ["-e", "-o", "pid=,ppid=,stat=,comm="],
     stdout: "piped",
     stderr: "null",
   }).output();
   return new TextDecoder().decode(out.stdout).trim().split("\n").map((line) => {
-    const [pid, ppid, stat] = line.trim().split(/\s+/);
-    return { pid: Number(pid), ppid: Number(ppid), stat: stat ?? "" };
+    const [pid, ppid, stat, comm] = line.trim().split(/\s+/);
+    return { pid: Number(pid), ppid: Number(ppid), stat: stat ?? "", comm: comm ?? "" };
   });
 }
 
@@ -50,11 +51,18 @@ export async function alivePids(pids: Iterable<number>): Promise<number[]> {
   return [...pids].filter((p) => live.has(p));
 }
 
-/** The pids of live processes whose parent is `ppid`. */
+async function liveChildren(ppid: number): Promise<Proc[]> {
+  return (await processes()).filter((p) => p.ppid === ppid && !p.stat.startsWith("Z"));
+}
+
+/** The pids of live worker processes whose parent is `ppid` (its orphan reaper left out). */
 export async function childrenOf(ppid: number): Promise<number[]> {
-  return (await processes()).filter((p) => p.ppid === ppid && !p.stat.startsWith("Z")).map((
-    p,
-  ) => p.pid);
+  return (await liveChildren(ppid)).filter((p) => p.comm !== "sh").map((p) => p.pid);
+}
+
+/** The pid of the orphan reaper (runtime/_orphan_reaper.ts, a /bin/sh) of `ppid`, if running. */
+export async function reaperOf(ppid: number): Promise<number | undefined> {
+  return (await liveChildren(ppid)).find((p) => p.comm === "sh")?.pid;
 }
 
 /** One run of the fixture main program. */

@@ -4,6 +4,7 @@ import {
   alivePids,
   childrenOf,
   type Plan,
+  reaperOf,
   Run,
   SERVICE,
   type ServiceEvent,
@@ -416,6 +417,56 @@ Deno.test("ProcessLauncher children stop when the parent is SIGKILLed", async ()
   );
   assert.ok(performance.now() - t0 < 2_000);
   await run.waitEvents("stop", 2, 2_000);
+});
+
+Deno.test("ProcessLauncher's orphan reaper (a /bin/sh beside the worker processes) exits with the launcher", async () => {
+  await using run = await Run.start(plan(DEFAULTS[1]!));
+  await run.waitEvents("start", 2);
+  const reaper = await reaperOf(run.child.pid);
+  assert.ok(reaper !== undefined, "no orphan reaper beside the workers");
+  run.kill("SIGTERM");
+  assert.equal((await run.exit()).code, 0);
+  await waitFor(async () => (await alivePids([reaper])).length === 0, "the reaper's exit", 3_000);
+  await assertNothingLeft(run);
+});
+
+Deno.test("ProcessLauncher worker process stuck in a synchronous loop is SIGKILLed after graceful_shutdown_timeout when the parent is SIGKILLed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+  await Deno.writeTextFile(`${dir}/svc.conf`, "[DEFAULT]\ngraceful_shutdown_timeout = 1\n");
+  await using run = await Run.start(
+    plan(DEFAULTS[1]!, { configFile: `${dir}/svc.conf`, service: { endBy: "spin" } }),
+    { dir },
+  );
+  await run.waitEvents("start", 2);
+  const spinning = run.events().find((e) => e.workerId === 0)!;
+  const responsive = run.events().find((e) => e.workerId === 1)!;
+  const reaper = await reaperOf(run.child.pid);
+  assert.ok(reaper !== undefined, "no orphan reaper beside the workers");
+  await Deno.writeTextFile(`${dir}/end-0`, "");
+  await run.waitEvents("ending", 1);
+  run.kill("SIGKILL");
+  // Not run.exit(): the stuck worker holds the launcher's stderr open.
+  await run.child.status;
+  const t0 = performance.now();
+  try {
+    // The responsive one obeys its stdin's end at once, as before.
+    await run.waitEvents("stop", 1, 5_000);
+    assert.equal(run.events().find((e) => e.event === "stop")!.workerId, responsive.workerId);
+    // The stuck one cannot: it is killed once its 1 s graceful window (and a margin) is over.
+    await waitFor(
+      async () => (await alivePids([spinning.pid])).length === 0,
+      "the stuck orphan's end",
+      15_000,
+    );
+    assert.ok(performance.now() - t0 >= 1_000, "not before its graceful window");
+    await waitFor(async () => (await alivePids([reaper])).length === 0, "the reaper's exit");
+  } finally {
+    try {
+      Deno.kill(spinning.pid, "SIGKILL");
+    } catch {
+      // Gone, as it should be.
+    }
+  }
 });
 
 Deno.test("ProcessLauncher children whose parent dies during start() still stop gracefully", async () => {

@@ -19,9 +19,9 @@ export interface MarkerOptions {
    * When set, each instance polls for the file `<dir>/end-<workerId>` and, once it appears,
    * removes it and ends its worker this way: "exit" (Deno.exit(7)), "close" (self.close() in a
    * Web Worker, Deno.exit(0) in a process), "throw" (an uncaught error), "reject" (an unhandled
-   * rejection).
+   * rejection); "spin" does not end it but loops synchronously for ever (it answers nothing).
    */
-  endBy?: "exit" | "close" | "throw" | "reject";
+  endBy?: "exit" | "close" | "throw" | "reject" | "spin";
 }
 
 function now(): number {
@@ -126,6 +126,8 @@ export class MarkerService implements ServiceBase {
         case "reject":
           void Promise.reject(new Error("ended by an unhandled rejection on purpose"));
           break;
+        case "spin":
+          for (;;) { /* stuck for good */ }
       }
     }, 5);
     this.#timers.push(id);
