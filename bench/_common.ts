@@ -19,9 +19,29 @@ export function log(...args: unknown[]): void {
   console.error(...args);
 }
 
+// What check() ends before it exits: it exits at once, past every `finally`, so a program a bench
+// started (a launcher runs until signalled) would otherwise be left running.
+const atFailure = new Set<() => void>();
+
+/** Spawns `cmd` and has it SIGKILLed if a check fails while it runs. */
+export function spawnEndedOnFailure(cmd: Deno.Command): Deno.ChildProcess {
+  const child = cmd.spawn();
+  const end = (): void => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  };
+  atFailure.add(end);
+  void child.status.then(() => atFailure.delete(end));
+  return child;
+}
+
 export function check(cond: boolean, msg: string): void {
   if (!cond) {
     console.error("CORRECTNESS FAILURE: " + msg);
+    for (const end of atFailure) end();
     Deno.exit(2);
   }
 }

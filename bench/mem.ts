@@ -8,7 +8,7 @@
 //
 //   deno run -A bench/mem.ts
 
-import { check, emit, log } from "./_common.ts";
+import { check, emit, log, spawnEndedOnFailure } from "./_common.ts";
 import { treeMemory } from "./_proc_mem.ts";
 
 const MAIN = new URL("./_w7_main.ts", import.meta.url).pathname;
@@ -16,12 +16,14 @@ const PENDING = 100_000;
 
 async function idleLauncher(isolation: "worker" | "process"): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "mem-" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, JSON.stringify({ launcher: "process", isolation, dir })],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const child = spawnEndedOnFailure(
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, JSON.stringify({ launcher: "process", isolation, dir })],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }),
+  );
   try {
     const deadline = performance.now() + 20_000;
     while ([...Deno.readDirSync(dir)].filter((e) => e.name.startsWith("start-")).length < 2) {

@@ -29,7 +29,7 @@
 // --allow-all (before, with only --allow-read, every worker looked gone: a false CORRECTNESS
 // FAILURE; now the NotCapable error itself ends the run).
 
-import { check, emit, log, median } from "./_common.ts";
+import { check, emit, log, median, spawnEndedOnFailure } from "./_common.ts";
 
 const MAIN = new URL("./_w7_main.ts", import.meta.url).pathname;
 const MOD = new URL("../mod.ts", import.meta.url).href;
@@ -95,20 +95,22 @@ async function until<T>(fn: () => T | undefined, what: string): Promise<T> {
 
 function spawn(plan: Record<string, unknown>): { child: Deno.ChildProcess; tExec: number } {
   const tExec = now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-run",
-      "--allow-env",
-      MAIN,
-      JSON.stringify(plan),
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const child = spawnEndedOnFailure(
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-run",
+        "--allow-env",
+        MAIN,
+        JSON.stringify(plan),
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }),
+  );
   return { child, tExec };
 }
 
