@@ -14,20 +14,22 @@ import { permitted } from "./_permitted.ts";
 
 const SHELL = "/bin/sh";
 
-// POSIX sh; `read` of /proc/<pid>/stat strips "<pid> (<comm>) ": field 22 (starttime) is then
-// the 20th word.
+// POSIX sh, built-ins only while this process lives (no fork beside a starting child): start_of
+// sets $now to the start time of process $1, read from /proc/<pid>/stat past "<pid> (<comm>) ",
+// where field 22 (starttime) is the 20th word.
 const SCRIPT = `trap '' INT HUP TERM QUIT PIPE
 start_of() {
+  now=
   read -r s < "/proc/$1/stat" || return 1
   s=\${s##*) }
   set -- $s
   shift 19
-  echo "$1"
+  now=$1
 }
 list=
 while read -r op pid secs; do
   case $op in
-    +) if st=$(start_of "$pid" 2>/dev/null); then list="$list $pid:$st:$secs"; fi ;;
+    +) if start_of "$pid" 2>/dev/null; then list="$list $pid:$now:$secs"; fi ;;
     -) keep=; for e in $list; do [ "\${e%%:*}" = "$pid" ] || keep="$keep $e"; done; list=$keep ;;
   esac
 done
@@ -36,7 +38,7 @@ while :; do
   keep=
   for e in $list; do
     pid=\${e%%:*}; rest=\${e#*:}; st=\${rest%%:*}; secs=\${rest#*:}
-    [ "$(start_of "$pid" 2>/dev/null)" = "$st" ] || continue
+    start_of "$pid" 2>/dev/null && [ "$now" = "$st" ] || continue
     if [ "$t" -ge "$secs" ]; then kill -9 "$pid" 2>/dev/null; else keep="$keep $e"; fi
   done
   list=$keep
