@@ -1,6 +1,7 @@
 // W7 service lifecycle, the peer kit's definitions (../shared/peers/python/w7_service_lifecycle.py):
-// W7a ServiceLauncher launch -> start(); W7b ServiceLauncher SIGTERM -> exit (sent as soon as the
-// start marker is seen, as the peers do); W7c a 2-worker ProcessLauncher: a worker dies -> its
+// W7a ServiceLauncher launch -> start() (its service built in-process, as the peers': see
+// _w7_main.ts); W7b ServiceLauncher SIGTERM -> exit (sent as soon as the start marker is seen,
+// as the peers do); W7c a 2-worker ProcessLauncher: a worker dies -> its
 // replacement's start() ran, plus start-up (spawn -> both workers started) and SIGTERM shutdown
 // of the same supervisor. W7c runs for both isolations, with and without a standby worker.
 //
