@@ -53,8 +53,10 @@ export interface ServiceLauncherOptions {
 }
 
 /**
- * Runs services in this isolate, with signal handling (both backends). `wait()` installs the
- * handlers and resolves the exit code:
+ * Runs services in this isolate, with signal handling (both backends). The first
+ * `launchService()` installs the handlers (so a SIGTERM while a service starts stops it instead
+ * of killing this process), or `wait()` when there was none; they are removed once the launcher
+ * is done, and keep the process alive meanwhile. `wait()` resolves the exit code:
  * - SIGTERM: `stop({ graceful: true })` on every service, then their `wait()`; 0, or 1 when
  *   `graceful_shutdown_timeout` (config, seconds, default 60, 0 = forever) expired first.
  * - SIGINT: `stop({ graceful: false })`; 1.
@@ -106,6 +108,7 @@ export class ServiceLauncher implements AsyncDisposable {
   #notifications: Promise<unknown>[] = [];
   #readyNotified = false;
   #abandoned = false;
+  #releaseSignals: (() => void) | undefined;
 
   /**
    * Creates a launcher and selects the backend when none is selected yet (hook, else
@@ -153,6 +156,9 @@ export class ServiceLauncher implements AsyncDisposable {
         "InvalidStateError",
       );
     }
+    // Before the service starts: a SIGTERM from then on stops it, instead of killing this
+    // process with the default action while nobody has called wait() yet.
+    this.#holdSignals();
     if (isServiceRef(s) && !isServiceLikeObject(s)) {
       const ref = normalizeServiceRef(s);
       const load = (async () => {
@@ -257,7 +263,33 @@ export class ServiceLauncher implements AsyncDisposable {
   #finish(code: number): void {
     if (this.#exited) return;
     this.#exited = true;
+    this.#releaseSignalHold();
     this.#exit.resolve(code);
+  }
+
+  // Installed by the first launchService() or by wait(); released once the launcher is done.
+  #holdSignals(): void {
+    if (this.#releaseSignals !== undefined || this.#exited) return;
+    this.#releaseSignals = holdForSignals({
+      SIGTERM: () => {
+        if (this.#stopping !== undefined) return; // further SIGTERMs are ignored
+        getLogger().info("Caught SIGTERM, stopping gracefully");
+        void this.#shutdown(true, 0);
+      },
+      SIGINT: () => {
+        getLogger().info("Caught SIGINT signal, instantaneous exiting");
+        void this.#shutdown(false, 1);
+      },
+      SIGHUP: () => {
+        getLogger().info(`Caught SIGHUP, restarting services (${this.#restartMethod})`);
+        this.restart().catch((error) => this.#onServiceError(error));
+      },
+    });
+  }
+
+  #releaseSignalHold(): void {
+    this.#releaseSignals?.();
+    this.#releaseSignals = undefined;
   }
 
   async #doStop(graceful: boolean, code: number): Promise<void> {
@@ -307,22 +339,8 @@ export class ServiceLauncher implements AsyncDisposable {
   }
 
   async #runWait(): Promise<number> {
-    // Installed even when already stopping: SIGINT still forces the stop.
-    const release = holdForSignals({
-      SIGTERM: () => {
-        if (this.#stopping !== undefined) return; // further SIGTERMs are ignored
-        getLogger().info("Caught SIGTERM, stopping gracefully");
-        void this.#shutdown(true, 0);
-      },
-      SIGINT: () => {
-        getLogger().info("Caught SIGINT signal, instantaneous exiting");
-        void this.#shutdown(false, 1);
-      },
-      SIGHUP: () => {
-        getLogger().info(`Caught SIGHUP, restarting services (${this.#restartMethod})`);
-        this.restart().catch((error) => this.#onServiceError(error));
-      },
-    });
+    // Held even when already stopping: SIGINT still forces the stop.
+    this.#holdSignals();
     const stopWatchdog = startWatchdog(() => this.#state === "running", this.#clock);
     try {
       if (this.#state === "running") {
@@ -333,7 +351,7 @@ export class ServiceLauncher implements AsyncDisposable {
       if (this.#fatal !== undefined) throw this.#fatal.error;
       return code;
     } finally {
-      release();
+      this.#releaseSignalHold();
       await stopWatchdog();
       if (!this.#abandoned) await this.#stopping;
       await Promise.all(this.#notifications);

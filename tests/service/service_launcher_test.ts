@@ -156,6 +156,26 @@ for (const backend of ["threading", "cooperative"] as const) {
     ]);
   });
 
+  Deno.test(`ServiceLauncher SIGTERM right after start(), before wait(), stops gracefully and exits 0 (${backend})`, async () => {
+    // launchService() installs the handlers: before, a SIGTERM until wait() killed the process.
+    await using run = await Run.start({
+      backend,
+      launcher: "service",
+      instance: true,
+      waitAfter: 2_000,
+    });
+    // Not waitEvents(), which also waits for LAUNCHED (printed after wait()).
+    await waitFor(() => run.count("start") === 1, "the start");
+    run.kill("SIGTERM");
+    const out = await run.exit();
+    assert.equal(out.signal, null, `killed by ${out.signal}`);
+    assert.equal(out.code, 0, out.stderr);
+    // Caught before wait() ran (LAUNCHED comes after it).
+    const caught = out.stdout.indexOf("Caught SIGTERM");
+    assert.ok(caught >= 0 && caught < out.stdout.indexOf("LAUNCHED"), out.stdout);
+    assert.equal(run.events().find((e) => e.event === "stop")?.extra, "graceful=true");
+  });
+
   Deno.test(`ServiceLauncher stops cleanly on SIGTERM during start-up (${backend})`, async () => {
     await Promise.all([true, false].map(async (instance) => {
       await using run = await Run.start({

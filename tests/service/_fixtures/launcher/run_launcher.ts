@@ -42,6 +42,8 @@ export interface Plan {
   noTopLevelAwait?: boolean;
   /** Print `TIMER <caller>` whenever this program (not a worker) creates a timer. */
   traceTimers?: boolean;
+  /** ms between launchService() and wait() (the services run meanwhile). */
+  waitAfter?: number;
   service: MarkerOptions;
 }
 
@@ -93,7 +95,9 @@ if (plan.launcher === "launch") {
   if (launcher.healthAddress) console.log(`HEALTH ${launcher.healthAddress.port}`);
   launcher.launchService(target, workers);
 }
-// wait() installs the signal handlers synchronously; only then may the tests send signals.
+if (plan.waitAfter !== undefined) await new Promise((r) => setTimeout(r, plan.waitAfter));
+// wait() installs the signal handlers synchronously (if launchService() has not); only then may
+// the tests send signals.
 const waiting = launcher.wait();
 console.log(`LAUNCHED ${Deno.pid}`);
 const finished = waiting.then((code) => {
