@@ -12,11 +12,11 @@ import { SignalHandler } from "./signal_handler.ts";
 export type LauncherSignalActions = Record<"SIGTERM" | "SIGINT" | "SIGHUP", () => void>;
 
 /**
- * For a launcher's wait(): installs the SIGTERM/SIGINT/SIGHUP handlers (where the OS supports
- * them) and keeps the event loop alive, which pending promises and signal listeners alone do
- * not. Returns the function that removes both.
+ * Installs the SIGTERM/SIGINT/SIGHUP handlers (where the OS supports them) and keeps the event
+ * loop alive, which pending promises and signal listeners alone do not. Returns the function
+ * that removes both.
  */
-export function holdForSignals(actions: LauncherSignalActions): () => void {
+function holdForSignals(actions: LauncherSignalActions): () => void {
   const handler = new SignalHandler();
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
     if (handler.isSignalSupported(signal)) handler.add(signal, () => actions[signal]());
@@ -37,4 +37,20 @@ export function holdForSignals(actions: LauncherSignalActions): () => void {
     channel?.port1.close();
     channel?.port2.close();
   };
+}
+
+/** A launcher's hold: at most one at a time, taken at launch or by wait(), released when done. */
+export class SignalHold {
+  #release: (() => void) | undefined;
+
+  /** Installs the handlers `actions()` gives, unless the hold is taken already. */
+  take(actions: () => LauncherSignalActions): void {
+    this.#release ??= holdForSignals(actions());
+  }
+
+  /** Removes the handlers and the keep-alive; idempotent. */
+  release(): void {
+    this.#release?.();
+    this.#release = undefined;
+  }
 }

@@ -21,7 +21,7 @@ import { inheritedPermissionFlags, permitted } from "../runtime/_permitted.ts";
 import { selectBackendType, selectedBackendType, selectedIsolation } from "../runtime/selection.ts";
 import { checkBooleanOption, checkOptionsObject } from "../runtime/_check_options.ts";
 import { checkRestartMethod, checkWorkers } from "./_launcher_common.ts";
-import { holdForSignals } from "./_signal_hold.ts";
+import { SignalHold } from "./_signal_hold.ts";
 import {
   configSources,
   gracefulTimeoutMs,
@@ -276,7 +276,7 @@ export class ProcessLauncher implements AsyncDisposable {
   #state: "running" | "stopping" | "stopped" = "running";
   #ac = new AbortController();
   #exit = Promise.withResolvers<number>();
-  #releaseSignals: (() => void) | undefined;
+  readonly #signals = new SignalHold();
   #exited = false;
   #forcedCode: number | undefined;
   #stopping: Promise<void> | undefined;
@@ -824,15 +824,15 @@ export class ProcessLauncher implements AsyncDisposable {
   #finish(code: number): void {
     if (this.#exited) return;
     this.#exited = true;
-    this.#releaseSignalHold();
+    this.#signals.release();
     this.#exit.resolve(code);
   }
 
   // Installed by the first launchService() (a SIGTERM while workers start must stop them, not
   // kill this process with the default action) or by wait(); released once every worker is gone.
   #holdSignals(): void {
-    if (this.#releaseSignals !== undefined || this.#exited) return;
-    this.#releaseSignals = holdForSignals({
+    if (this.#exited) return;
+    this.#signals.take(() => ({
       SIGTERM: () => {
         if (this.#stopping !== undefined) return; // further SIGTERMs are ignored
         getLogger().info("Caught SIGTERM, stopping children");
@@ -848,12 +848,7 @@ export class ProcessLauncher implements AsyncDisposable {
         );
         void this.restart();
       },
-    });
-  }
-
-  #releaseSignalHold(): void {
-    this.#releaseSignals?.();
-    this.#releaseSignals = undefined;
+    }));
   }
 
   async #runWait(): Promise<number> {
@@ -866,7 +861,7 @@ export class ProcessLauncher implements AsyncDisposable {
       if (this.#fatal !== undefined) throw this.#fatal.error;
       return code;
     } finally {
-      this.#releaseSignalHold();
+      this.#signals.release();
       await stopWatchdog();
       await this.#stopping;
     }

@@ -18,7 +18,7 @@ import {
   forceStopServices,
   servicesStarted,
 } from "./_launcher_common.ts";
-import { holdForSignals } from "./_signal_hold.ts";
+import { SignalHold } from "./_signal_hold.ts";
 import {
   gracefulTimeoutMs,
   maybeLogOptions,
@@ -108,7 +108,7 @@ export class ServiceLauncher implements AsyncDisposable {
   #notifications: Promise<unknown>[] = [];
   #readyNotified = false;
   #abandoned = false;
-  #releaseSignals: (() => void) | undefined;
+  readonly #signals = new SignalHold();
 
   /**
    * Creates a launcher and selects the backend when none is selected yet (hook, else
@@ -263,14 +263,14 @@ export class ServiceLauncher implements AsyncDisposable {
   #finish(code: number): void {
     if (this.#exited) return;
     this.#exited = true;
-    this.#releaseSignalHold();
+    this.#signals.release();
     this.#exit.resolve(code);
   }
 
   // Installed by the first launchService() or by wait(); released once the launcher is done.
   #holdSignals(): void {
-    if (this.#releaseSignals !== undefined || this.#exited) return;
-    this.#releaseSignals = holdForSignals({
+    if (this.#exited) return;
+    this.#signals.take(() => ({
       SIGTERM: () => {
         if (this.#stopping !== undefined) return; // further SIGTERMs are ignored
         getLogger().info("Caught SIGTERM, stopping gracefully");
@@ -284,12 +284,7 @@ export class ServiceLauncher implements AsyncDisposable {
         getLogger().info(`Caught SIGHUP, restarting services (${this.#restartMethod})`);
         this.restart().catch((error) => this.#onServiceError(error));
       },
-    });
-  }
-
-  #releaseSignalHold(): void {
-    this.#releaseSignals?.();
-    this.#releaseSignals = undefined;
+    }));
   }
 
   async #doStop(graceful: boolean, code: number): Promise<void> {
@@ -351,7 +346,7 @@ export class ServiceLauncher implements AsyncDisposable {
       if (this.#fatal !== undefined) throw this.#fatal.error;
       return code;
     } finally {
-      this.#releaseSignalHold();
+      this.#signals.release();
       await stopWatchdog();
       if (!this.#abandoned) await this.#stopping;
       await Promise.all(this.#notifications);
