@@ -103,7 +103,9 @@ export function watchOrphan(pid: number, graceMs: number): () => void {
     starting = true;
     queueMicrotask(() => {
       starting = false;
-      reaper = startReaper();
+      // None left if each child was already unwatched: a shell now would wait on its input for
+      // ever (only an unwatch closes it).
+      if (watched.size > 0) reaper = startReaper();
     });
   }
   return () => {
