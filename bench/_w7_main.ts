@@ -17,11 +17,6 @@ const plan = JSON.parse(Deno.args[0]!) as {
 initBackend(plan.isolation === "worker" ? "threading" : "cooperative");
 const inProcess = plan.launcher === "service" ? await import("./_w7_service.ts") : undefined;
 const tLaunch = performance.timeOrigin + performance.now();
-const ref = {
-  module: new URL("./_w7_service.ts", import.meta.url),
-  export: "w7Service",
-  args: [plan.dir, plan.launcher === "process" && plan.isolation === "worker", tLaunch],
-};
 let launcher: ServiceLauncher | ProcessLauncher;
 if (plan.launcher === "service") {
   launcher = new ServiceLauncher();
@@ -36,6 +31,11 @@ if (plan.launcher === "service") {
     // the delay, the figure is the respawn itself, as theirs is.
     restart: { backoff: { initial: 0 } },
   });
+  const ref = {
+    module: new URL("./_w7_service.ts", import.meta.url),
+    export: "w7Service",
+    args: [plan.dir, plan.isolation === "worker", tLaunch],
+  };
   launcher.launchService(ref, { workers: 2 });
 }
 Deno.exit(await launcher.wait());
