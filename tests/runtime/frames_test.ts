@@ -105,3 +105,29 @@ Deno.test("FrameReader copies a big frame that arrives in many chunks a bounded 
     `allocated ${allocated} bytes for a ${stream.byteLength}-byte stream`,
   );
 });
+
+Deno.test("FrameReader keeps no view of a chunk once push() returns, so one read buffer serves every read", () => {
+  // The isolate host and guest read pipes into one reused buffer: a frame split over reads
+  // must survive the buffer being overwritten by the next read.
+  const messages = [{ n: 1, s: "alpha" }, [2, "beta", { deep: "gamma".repeat(50) }], "delta"];
+  const stream = concat(
+    enc.encode("out-1 "),
+    ...messages.map((m) => encodeFrame(m, v8)),
+    enc.encode(" out-2"),
+    encodeFrame({ last: true }),
+  );
+  for (const size of [1, 5, 64, 1024]) {
+    const shared = new Uint8Array(size);
+    const reader = new FrameReader(v8);
+    const got: unknown[] = [];
+    let text = "";
+    for (let off = 0; off < stream.byteLength; off += size) {
+      const n = Math.min(size, stream.byteLength - off);
+      shared.set(stream.subarray(off, off + n));
+      reader.push(shared.subarray(0, n), (b) => text += dec.decode(b), (m) => got.push(m));
+      shared.fill(0xff); // what the next read would overwrite
+    }
+    assert.deepEqual(got, [...messages, { last: true }], `read size ${size}`);
+    assert.equal(text, "out-1  out-2", `read size ${size}`);
+  }
+});
