@@ -331,7 +331,7 @@ const COMPARISONS: Comparison[] = [
     better: "higher",
     fjord: `fjord.${p}Executor(2)`,
     peers: /./,
-    floor: /static split/,
+    floor: /Worker x2 static split/,
   })),
   ...["W3a", "W3b"].flatMap((w): Comparison[] => [
     {

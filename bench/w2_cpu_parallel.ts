@@ -10,6 +10,9 @@
 // Floors in the same run, on 2 bare Web Workers started and warmed the same way: "static split"
 // sends each Worker one message of 16 tasks (what this machine's 2 cores give at best), "per
 // task" one message per task to whichever Worker is free (the messaging a pool cannot avoid).
+// The same two shapes on 2 bare child processes (`deno run`, a line per message over their
+// stdin/stdout) are the floor of the process pool's transport; the headline floor stays the
+// Workers' static split.
 //
 // Run: deno run --allow-read --allow-run --allow-env bench/w2_cpu_parallel.ts
 
@@ -75,26 +78,69 @@ async function parallel(
   }
 }
 
-// Two bare Workers: what the machine gives without any pool.
-async function floors(serialS: number): Promise<void> {
-  const workers = [0, 1].map(() =>
-    new Worker(new URL("./_tasks/fib_worker.ts", import.meta.url), { type: "module" })
-  );
-  const run = (w: Worker, count: number) =>
-    new Promise<number[]>((resolve, reject) => {
-      w.onmessage = (e: MessageEvent<number[]>) => resolve(e.data);
-      w.onerror = (e) => reject(new Error(`fib worker: ${e.message}`));
-      w.postMessage({ n: FIB_N, count });
-    });
+/** One bare Worker or child process of a floor: computes fib(FIB_N) `count` times. */
+interface FloorWorker {
+  run(count: number): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+function bareWorker(): FloorWorker {
+  const w = new Worker(new URL("./_tasks/fib_worker.ts", import.meta.url), { type: "module" });
+  return {
+    run: (count) =>
+      new Promise<number[]>((resolve, reject) => {
+        w.onmessage = (e: MessageEvent<number[]>) => resolve(e.data);
+        w.onerror = (e) => reject(new Error(`fib worker: ${e.message}`));
+        w.postMessage({ n: FIB_N, count });
+      }),
+    close: () => Promise.resolve(w.terminate()),
+  };
+}
+
+// A child `deno run` answering over its stdin/stdout, read into one reused buffer here too.
+function bareProcess(): FloorWorker {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", new URL("./_tasks/fib_process.ts", import.meta.url).pathname],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const reader = child.stdout.getReader({ mode: "byob" });
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+  let buffer = new ArrayBuffer(4096);
+  return {
+    async run(count): Promise<number[]> {
+      await writer.write(enc.encode(`${FIB_N} ${count}\n`));
+      let line = "";
+      while (!line.endsWith("\n")) {
+        const { done, value } = await reader.read(new Uint8Array(buffer));
+        check(!done, "fib process: ended early");
+        line += dec.decode(value);
+        buffer = value!.buffer;
+      }
+      return line.trim().split(" ").map(Number);
+    },
+    async close(): Promise<void> {
+      await writer.close();
+      await reader.cancel();
+      await child.status;
+    },
+  };
+}
+
+// Two bare Workers (and two bare child processes): what the machine gives without any pool.
+async function floors(kind: string, make: () => FloorWorker, serialS: number): Promise<void> {
+  const workers = [make(), make()];
   try {
-    await Promise.all(workers.map((w) => run(w, 1)));
-    const shapes: [string, (w: Worker, left: { n: number }) => Promise<number[]>][] = [
-      ["deno Worker x2 static split (floor)", (w) => run(w, TASKS / 2)],
-      ["deno Worker x2 per task (floor)", async (w, left) => {
+    await Promise.all(workers.map((w) => w.run(1)));
+    const shapes: [string, (w: FloorWorker, left: { n: number }) => Promise<number[]>][] = [
+      [`${kind} x2 static split (floor)`, (w) => w.run(TASKS / 2)],
+      [`${kind} x2 per task (floor)`, async (w, left) => {
         const res: number[] = [];
         while (left.n > 0) {
           left.n--;
-          res.push(...await run(w, 1));
+          res.push(...await w.run(1));
         }
         return res;
       }],
@@ -118,12 +164,14 @@ async function floors(serialS: number): Promise<void> {
       emit(name, "W2", "speedup", serialS / dt, "x");
     }
   } finally {
-    for (const w of workers) w.terminate();
+    await Promise.all(workers.map((w) => w.close()));
   }
 }
 
 let s = await serial();
-await floors(s);
+await floors("deno Worker", bareWorker, s);
+s = await serial();
+await floors("deno run", bareProcess, s);
 s = await serial();
 await parallel(
   "fjord.WorkerPoolExecutor(2)",
