@@ -258,3 +258,16 @@ Deno.test("ProcessPoolExecutor children exit when their parent is SIGKILLed, eve
     }
   }
 });
+
+Deno.test("ProcessPoolExecutor: a typed-array argument keeps its bytes while its async task waits and more tasks reach the child", async () => {
+  // The child reads its input into one reused buffer, and node:v8 decodes a Uint8Array as a
+  // view of what it read: the next read overwrote a waiting task's argument.
+  await using ex = new ProcessPoolExecutor({ maxWorkers: 1, tasksPerWorker: 4 });
+  // Short tasks first: the pool then sends tasks ahead, so `later` reaches the child at once.
+  await Promise.all(Array.from({ length: 50 }, () => ex.submit(ref("add"), 1, 2)));
+  const waiting = ex.submit<Uint8Array>(ref("sleepThen"), 300, new Uint8Array([1, 2, 3]));
+  await new Promise((r) => setTimeout(r, 100));
+  const later = ex.submit<Uint8Array>(ref("echo"), new Uint8Array(64).fill(9));
+  assert.deepEqual([...await waiting], [1, 2, 3]);
+  assert.deepEqual([...await later], new Array(64).fill(9));
+});

@@ -131,3 +131,22 @@ Deno.test("FrameReader keeps no view of a chunk once push() returns, so one read
     assert.equal(text, "out-1  out-2", `read size ${size}`);
   }
 });
+
+Deno.test("FrameReader: typed arrays in a v8 frame read from a reused buffer keep their bytes", () => {
+  // node:v8 decodes a Uint8Array as a view of the payload: read from a buffer that is then
+  // overwritten (or detached by the next BYOB read), a task's argument or result lost its bytes.
+  const value = { bytes: new Uint8Array([7, 8, 9]), words: new Uint16Array([1000, 2000]) };
+  const frame = encodeFrame(value, v8);
+  for (const split of [frame.byteLength, 10]) {
+    const shared = new Uint8Array(frame.byteLength);
+    const reader = new FrameReader(v8);
+    const got: unknown[] = [];
+    for (let off = 0; off < frame.byteLength; off += split) {
+      const part = frame.subarray(off, off + split);
+      shared.set(part);
+      reader.push(shared.subarray(0, part.byteLength), () => {}, (m) => got.push(m));
+      shared.fill(0);
+    }
+    assert.deepEqual(got, [value], `chunks of ${split} bytes`);
+  }
+});
