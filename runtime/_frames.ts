@@ -68,9 +68,9 @@ export class FrameReader {
 
   /**
    * Adds a chunk: bytes that are not part of a frame go to `out`, decoded frames to `msg`, in
-   * stream order. Bytes that may begin a frame are held until the next chunk tells. Nothing
-   * passed to `msg` or kept here refers to `chunk` once this returns (what goes to `out` does:
-   * copy it to keep it), so the caller may read into one buffer again and again.
+   * stream order. Bytes that may begin a frame are held until the next chunk tells (copied).
+   * What goes to `out`, and typed arrays in what goes to `msg` (node:v8 decodes them as views),
+   * may view `chunk`: a caller that reads into one buffer again and again pushes a copy.
    */
   push(chunk: Uint8Array, out: (bytes: Uint8Array) => void, msg: (message: unknown) => void): void {
     if (this.#buf.byteLength + this.#heldBytes + chunk.byteLength < this.#need) {
@@ -112,15 +112,9 @@ export class FrameReader {
       }
       const payload = buf.subarray(off + HEADER, off + HEADER + len);
       off += HEADER + len;
-      if (payload[0] !== V8_VERSION_TAG) {
-        msg(JSON_CODEC.deserialize(payload));
-      } else if (this.#v8 === undefined) {
-        throw new TypeError("Cannot read a v8-serialized frame without the v8 codec");
-      } else {
-        // node:v8 gives typed arrays in the value views of the payload, not copies: a payload
-        // in the caller's chunk is copied first, as the caller may reuse it once we return.
-        msg(this.#v8.deserialize(buf === chunk ? payload.slice() : payload));
-      }
+      if (payload[0] !== V8_VERSION_TAG) msg(JSON_CODEC.deserialize(payload));
+      else if (this.#v8 !== undefined) msg(this.#v8.deserialize(payload));
+      else throw new TypeError("Cannot read a v8-serialized frame without the v8 codec");
     }
     this.#buf = off === buf.byteLength ? new Uint8Array(0) : buf.slice(off);
   }
