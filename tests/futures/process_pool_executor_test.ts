@@ -36,8 +36,8 @@ Deno.test("ProcessPoolExecutor runs tasks in child processes; task stdout noise 
     Array.from({ length: 20 }, (_, i) => ex.submit<string>(ref("logToStdout"), `v${i}`)),
   );
   assert.deepEqual(echoed, Array.from({ length: 20 }, (_, i) => `v${i}`));
-  // Larger than one read of the pipe, and different all along: a result read in pieces into
-  // one reused buffer arrives whole.
+  // Larger than one read of a pipe, and different all along: a frame read in pieces arrives
+  // whole, both ways (the child reads into one reused buffer).
   const big = Array.from({ length: 60_000 }, (_, i) => i.toString(36)).join(",");
   assert.equal(await ex.submit(ref("echo"), big), big);
   // transfer() is unwrapped; a child process always gets a copy.
