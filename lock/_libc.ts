@@ -117,8 +117,12 @@ function bindFast(): Libc | undefined {
   }
 }
 
-const inWorker = typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope ===
-  "function";
+/** Whether this isolate is a Web Worker. */
+export const inWorker: boolean =
+  typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === "function" &&
+  globalThis instanceof
+    (globalThis as unknown as { WorkerGlobalScope: abstract new () => unknown })
+      .WorkerGlobalScope;
 if (!inWorker) lib = bindFast();
 
 /** The error when FFI is not permitted: names the flag to add. */

@@ -48,6 +48,7 @@ import {
   F_WRLCK,
   FLOCK_SIZE,
   grantedLibc,
+  inWorker,
   type Libc,
   libc,
   LOCK_EX,
@@ -64,12 +65,6 @@ import { forgetWorkerFd, recordWorkerFd } from "./_worker_fds.ts";
 export const IDLE_MS = 2_000;
 /** At most this many fds stay cached; the least recently used idle one is closed first. */
 const MAX_IDLE = 64;
-
-const inWorker = typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope ===
-    "function" &&
-  globalThis instanceof
-    (globalThis as unknown as { WorkerGlobalScope: abstract new () => unknown })
-      .WorkerGlobalScope;
 
 interface OpenFd {
   fd: number;
