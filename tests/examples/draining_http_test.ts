@@ -70,6 +70,27 @@ Deno.test("serveDraining closes a connection that stays idle after the drain beg
   }
 });
 
+Deno.test("serveDraining answers a request that reached the socket while its event loop was stalled past idleMs", async () => {
+  const server = serveDraining({ port: 0, idleMs: 50 }, () => new Response("ok"));
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+  try {
+    await new Promise((r) => setTimeout(r, 20)); // accepted, no request yet
+    const drained = server.drain();
+    await conn.write(enc.encode(GET));
+    // A busy or starved process: the idle timer is overdue when the loop runs again, and the
+    // request's read completes only after it (the timer closed the connection with the request
+    // unread: the client saw it closed).
+    const end = performance.now() + 200;
+    while (performance.now() < end) { /* stalled */ }
+    const res = await readResponse(conn);
+    assert.match(res, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(res, /connection: close/);
+    await drained;
+  } finally {
+    conn.close();
+  }
+});
+
 Deno.test("serveDraining reads Content-Length and chunked bodies and answers bad requests with 400", async () => {
   const server = serveDraining({ port: 0 }, async (req) => new Response(`got ${await req.text()}`));
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
