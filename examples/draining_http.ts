@@ -12,8 +12,8 @@
  * 2. keep serving every connection already accepted: a request it has received (or receives
  *    now) is answered with `Connection: close`, and the connection is closed after that answer;
  * 3. close a connection that stays idle for `idleMs` after the drain began (a keep-alive client
- *    that sends nothing more), but only once the event loop has read what reached it: after a
- *    stall, a request may wait unread in the socket while the idle timer runs;
+ *    that sends nothing more), counting only time the event loop ran: after a stall, a request
+ *    may wait unread in the socket while the idle timer runs;
  * 4. resolve once no connection is left.
  *
  * It handles what the demo needs (requests with a `Content-Length` or chunked body, keep-alive,
@@ -53,10 +53,8 @@ interface ConnState {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
-// An idle timer this late (ms) means the event loop was stalled; it then checks again after
-// STALL_RECHECK_MS.
+// An idle timer this late (ms) means the event loop was stalled: it starts over.
 const STALL_MS = 20;
-const STALL_RECHECK_MS = 10;
 const CRLF2 = new Uint8Array([13, 10, 13, 10]);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -249,20 +247,21 @@ export function serveDraining(
     }
   };
 
-  const armIdle = (conn: Deno.Conn, delay = idleMs): void => {
+  const armIdle = (conn: Deno.Conn): void => {
     const state = conns.get(conn);
     if (state === undefined || !state.idle || state.timer !== undefined) return;
-    const due = performance.now() + delay;
+    const due = performance.now() + idleMs;
     state.timer = setTimeout(() => {
       state.timer = undefined;
       // Only when still idle: a request that arrived meanwhile is answered first.
       if (!state.idle) return;
       // Late: the event loop was stalled, and a request that reached the socket meanwhile is
-      // read only after this timer has run. Closing with it unread resets the connection (a
-      // lost request): look again once the loop has polled the socket.
-      if (performance.now() - due > STALL_MS) armIdle(conn, STALL_RECHECK_MS);
+      // read only after this timer has run (up to 13 ms after a SIGSTOPped worker resumed, in
+      // the reload chaos scenario). Closing now would drop it: the idle time counts again, from
+      // now, while the loop runs.
+      if (performance.now() - due > STALL_MS) armIdle(conn);
       else closeConn(conn);
-    }, delay);
+    }, idleMs);
   };
 
   const serveConn = async (conn: Deno.Conn): Promise<void> => {
