@@ -149,29 +149,23 @@ async function runOne(
   let ok = 0;
   const errors = new Map<string, number>();
   let running = true;
+  // One request: counted as answered, or as a failure of its kind and error.
+  const tally = async (kind: string, request: () => Promise<void>): Promise<void> => {
+    try {
+      await request();
+      ok++;
+    } catch (err) {
+      const key = `${kind}: ${(err as Error).name}: ${(err as Error).message}`;
+      errors.set(key, (errors.get(key) ?? 0) + 1);
+    }
+  };
   const client = Deno.createHttpClient({});
   const loops = [
     ...Array.from({ length: 4 }, async () => {
-      while (running) {
-        try {
-          await rawGet(port);
-          ok++;
-        } catch (err) {
-          const key = `fresh connection: ${(err as Error).name}: ${(err as Error).message}`;
-          errors.set(key, (errors.get(key) ?? 0) + 1);
-        }
-      }
+      while (running) await tally("fresh connection", () => rawGet(port));
     }),
     ...Array.from({ length: 4 }, async () => {
-      while (running) {
-        try {
-          await fetchGet(port, client);
-          ok++;
-        } catch (err) {
-          const key = `keep-alive fetch: ${(err as Error).name}: ${(err as Error).message}`;
-          errors.set(key, (errors.get(key) ?? 0) + 1);
-        }
-      }
+      while (running) await tally("keep-alive fetch", () => fetchGet(port, client));
     }),
   ];
   let done = 0;
@@ -213,19 +207,12 @@ async function runOne(
             // Gone.
           }
         }
-        await Promise.all(probes.map(async (conn) => {
-          try {
-            await readAnswer(conn);
-            ok++;
-          } catch (err) {
-            const key = `request sent while the draining worker was frozen: ${
-              (err as Error).name
-            }: ${(err as Error).message}`;
-            errors.set(key, (errors.get(key) ?? 0) + 1);
-          } finally {
-            closeQuietly(conn);
-          }
-        }));
+        await Promise.all(
+          probes.map((conn) =>
+            tally("request sent while the draining worker was frozen", () => readAnswer(conn))
+              .finally(() => closeQuietly(conn))
+          ),
+        );
       }
       const reloaded = await until(
         () =>
