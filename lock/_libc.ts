@@ -6,6 +6,7 @@
 
 import { sameClassError } from "../runtime/_same_class_error.ts";
 import { permitted } from "../runtime/_permitted.ts";
+import { inWorker } from "../runtime/_in_worker.ts";
 
 /** `F_OFD_GETLK`, `F_OFD_SETLK`, `F_OFD_SETLKW` (Linux >= 3.15). */
 export const F_OFD_SETLK = 37;
@@ -117,12 +118,6 @@ function bindFast(): Libc | undefined {
   }
 }
 
-/** Whether this isolate is a Web Worker. */
-export const inWorker: boolean =
-  typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === "function" &&
-  globalThis instanceof
-    (globalThis as unknown as { WorkerGlobalScope: abstract new () => unknown })
-      .WorkerGlobalScope;
 if (!inWorker) lib = bindFast();
 
 /** The error when FFI is not permitted: names the flag to add. */

@@ -48,7 +48,6 @@ import {
   F_WRLCK,
   FLOCK_SIZE,
   grantedLibc,
-  inWorker,
   type Libc,
   libc,
   LOCK_EX,
@@ -59,6 +58,7 @@ import {
 } from "./_libc.ts";
 import type { LockFile } from "./_lock_file.ts";
 import { quietDelay } from "../runtime/_quiet_delay.ts";
+import { inWorker } from "../runtime/_in_worker.ts";
 import { forgetWorkerFd, recordWorkerFd } from "./_worker_fds.ts";
 
 /** An idle fd is closed after this long unused. */

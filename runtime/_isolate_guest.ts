@@ -14,6 +14,7 @@ import { receiveFjordInit } from "./_fjord_worker.ts";
 import { type Codec, encodeFrame, FrameReader, JSON_CODEC, writeAllSync } from "./_frames.ts";
 import { setSelectedBackendType } from "./selection.ts";
 import type { BackendType } from "./backend_type.ts";
+import { inWorker } from "./_in_worker.ts";
 
 /** Envelope kinds: [kind, body]. */
 export const K_MSG = 0; // a program message, either way
@@ -85,22 +86,16 @@ export function connectGuest<In, Out>(codec: Codec = JSON_CODEC): Promise<Guest<
   return connected as Promise<Guest<In, Out>>;
 }
 
-// In a Web Worker the global scope is a WorkerGlobalScope; Deno's main isolate has none.
-function inWorker(): boolean {
-  return typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === "function";
-}
-
 async function connect(codec: Codec): Promise<Guest<unknown, unknown>> {
-  const worker = inWorker();
   const scope = globalThis as unknown as Scope;
   const realExit = Deno.exit;
-  const realClose = worker ? scope.close.bind(scope) : undefined;
+  const realClose = inWorker ? scope.close.bind(scope) : undefined;
   let ended = false;
   const queue: unknown[] = [];
   let inputEnded = false;
 
   const post = (envelope: unknown, transfer?: Transferable[]): void => {
-    if (worker) {
+    if (inWorker) {
       scope.postMessage(envelope, transfer ?? []);
       return;
     }
@@ -113,7 +108,7 @@ async function connect(codec: Codec): Promise<Guest<unknown, unknown>> {
   };
 
   const guest: Guest<unknown, unknown> = {
-    isolation: worker ? "worker" : "process",
+    isolation: inWorker ? "worker" : "process",
     data: undefined,
     send(msg, transfer): void {
       if (!ended) post([K_MSG, msg], transfer);
@@ -161,7 +156,7 @@ async function connect(codec: Codec): Promise<Guest<unknown, unknown>> {
 
   function end(cause: GuestEndCause, code: number | undefined, error: unknown): void {
     report(cause, code, error);
-    if (worker) realClose!();
+    if (inWorker) realClose!();
     else realExit(code ?? 1);
   }
 
@@ -171,11 +166,11 @@ async function connect(codec: Codec): Promise<Guest<unknown, unknown>> {
     value: (code?: number): never => {
       const c = code ?? Deno.exitCode;
       report("exit", c, undefined);
-      if (worker) realClose!();
+      if (inWorker) realClose!();
       return realExit(c);
     },
   });
-  if (worker) {
+  if (inWorker) {
     scope.close = (): void => end("close", undefined, undefined);
   }
   scope.addEventListener("error", (event) => {
@@ -199,7 +194,7 @@ async function connect(codec: Codec): Promise<Guest<unknown, unknown>> {
   };
 
   let init: GuestInit;
-  if (worker) {
+  if (inWorker) {
     // receiveFjordInit already adopted the parent's backend and shared memory.
     init = { backend: undefined, data: await receiveFjordInit() };
     scope.addEventListener("message", (event) => {
