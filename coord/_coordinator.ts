@@ -10,7 +10,7 @@
 // created before yours exists, watch that one key until it is deleted. The oldest key holds;
 // its create revision is the fencing token.
 
-import { checkOptionsObject } from "../runtime/_check_options.ts";
+import { checkOptionsObject, checkSignalOption } from "../runtime/_check_options.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
 import type { Clock } from "../runtime/clock.ts";
@@ -69,14 +69,7 @@ export function checkWellFormed(value: string, param: string, action: string): v
 export function checkCallOptions(o: unknown, what: string): void {
   // `o` defaults to {} in every caller, so undefined never arrives here.
   checkOptionsObject(o, what, "o");
-  const { signal } = o as { signal?: unknown };
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new TypeError(
-      `Cannot ${what} as 'signal' must be an AbortSignal: current value is ${
-        describeValue(signal)
-      }`,
-    );
-  }
+  checkSignalOption((o as { signal?: unknown }).signal, what);
 }
 
 // Why a finished wait's timer is cancelled (nobody reads it: an abort without a reason would make

@@ -8,6 +8,7 @@
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
+import { checkSignalOption } from "../runtime/_check_options.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { resolveRestartPolicy, type RestartPolicy } from "../runtime/restart_policy.ts";
@@ -646,13 +647,7 @@ export abstract class BaseExecutor implements Executor {
     }
     const timeout = checkTimeout(options.timeout, "submit", "timeout");
     const { signal } = options;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw new TypeError(
-        `Cannot submit as 'signal' must be an AbortSignal: current value is ${
-          describeValue(signal)
-        }`,
-      );
-    }
+    checkSignalOption(signal, "submit");
     return this.#submit(
       options.timeout === undefined ? this.#taskTimeout : timeout,
       signal,

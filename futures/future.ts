@@ -6,6 +6,7 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { clockError } from "../runtime/_check_clock.ts";
+import { signalError } from "../runtime/_check_options.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { futureInternals } from "./_future_control.ts";
@@ -316,7 +317,7 @@ export class Future<T> implements PromiseLike<T> {
   #wait(options: FutureWaitOptions): Promise<void> {
     const { timeout, signal, clock = systemClock } = options;
     const invalid = badTimeout(timeout, "wait for future") ??
-      clockError(options.clock, "wait for future");
+      clockError(options.clock, "wait for future") ?? signalError(signal, "wait for future");
     if (invalid) return Promise.reject(invalid);
     if (this.#state >= FINISHED) return Promise.resolve();
     if (signal?.aborted) return Promise.reject(signal.reason);

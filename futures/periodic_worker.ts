@@ -7,6 +7,7 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
+import { signalError } from "../runtime/_check_options.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { badTimeout } from "./_timeout.ts";
@@ -473,7 +474,8 @@ export class PeriodicWorker implements AsyncDisposable {
    */
   wait(options: PeriodicWorkerWaitOptions = {}): Promise<boolean> {
     const { timeout, signal } = options;
-    const invalid = badTimeout(timeout, "wait for PeriodicWorker");
+    const invalid = badTimeout(timeout, "wait for PeriodicWorker") ??
+      signalError(signal, "wait for PeriodicWorker");
     if (invalid) return Promise.reject(invalid);
     if (this.#dead) return Promise.resolve(true);
     if (signal?.aborted) return Promise.reject(signal.reason);

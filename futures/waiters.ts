@@ -6,6 +6,7 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { clockError } from "../runtime/_check_clock.ts";
+import { signalError } from "../runtime/_check_options.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { futureInternals } from "./_future_control.ts";
 import { badTimeout } from "./_timeout.ts";
@@ -81,7 +82,8 @@ function waitFor(
 ): Promise<DoneAndNotDone> {
   const { timeout, signal, clock = systemClock } = options;
   const action = any ? "wait for any" : "wait for all";
-  const invalid = badTimeout(timeout, action) ?? clockError(options.clock, action);
+  const invalid = badTimeout(timeout, action) ?? clockError(options.clock, action) ??
+    signalError(signal, action);
   if (invalid) return Promise.reject(invalid);
   const all = typeof (fs as Partial<Iterable<unknown>>)?.[Symbol.iterator] === "function"
     ? new Set(fs)

@@ -16,6 +16,7 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
+import { checkOptionsObject, checkSignalOption } from "../runtime/_check_options.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
 import { type LockFile, openLockFile } from "./_lock_file.ts";
 import type { FileLock, FileLockAcquireOptions, FileLockMode } from "./file_lock.ts";
@@ -80,9 +81,11 @@ export class FileLockImpl implements FileLock {
   }
 
   acquire(o: FileLockAcquireOptions = {}): Promise<boolean> {
+    checkOptionsObject(o, "acquire lock", "o");
     const { blocking = true, signal, timeout, clock = systemClock } = o;
     checkTimeout(timeout);
     checkClock(o.clock, "acquire lock");
+    checkSignalOption(signal, "acquire lock");
     return this.acquireUntil(
       blocking,
       signal,

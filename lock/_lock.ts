@@ -8,7 +8,11 @@
 import type { Coordinator } from "../coord/coordinator.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
-import { checkBooleanOption, checkOptionsObject } from "../runtime/_check_options.ts";
+import {
+  checkBooleanOption,
+  checkOptionsObject,
+  checkSignalOption,
+} from "../runtime/_check_options.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { writesDebug } from "../runtime/_debug_drop.ts";
@@ -165,13 +169,7 @@ function checkOptions(o: LockOptions, what: string): void {
       }`,
     );
   }
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
-    throw new TypeError(
-      `Cannot ${what} as 'signal' must be an AbortSignal: current value is ${
-        describeValue(o.signal)
-      }`,
-    );
-  }
+  checkSignalOption(o.signal, what);
   if (o.coordinator !== undefined) checkCoordinator(o, what);
 }
 

@@ -1,6 +1,7 @@
 // The FIFO async mutex, with the private hook the rest of lock/ needs (waits that also honour a
 // deadline). `mutex.ts` re-exports only the public class.
 
+import { checkOptionsObject, checkSignalOption } from "../runtime/_check_options.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { type Deadline, timeoutError } from "./_give_up.ts";
 import { type Waiter, WaitQueue } from "./_wait_queue.ts";
@@ -165,7 +166,9 @@ export class Mutex {
    * ```
    */
   acquire(options?: { signal?: AbortSignal }): Promise<Disposable> {
+    checkOptionsObject(options, "acquire mutex");
     const signal = options?.signal;
+    checkSignalOption(signal, "acquire mutex");
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (!this.#locked) {
       this.#locked = true;

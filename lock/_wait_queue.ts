@@ -46,9 +46,15 @@ export class WaitQueue<W extends Waiter> {
     this.#tail = w;
     this.#size++;
     if (signal === undefined && deadline === undefined) return;
-    w.cleanup = armGiveUp(signal, deadline, clock, (reason) => {
-      if (this.remove(w)) gaveUp(reason);
-    });
+    try {
+      w.cleanup = armGiveUp(signal, deadline, clock, (reason) => {
+        if (this.remove(w)) gaveUp(reason);
+      });
+    } catch (error) {
+      // Not left queued: nothing could wake or remove it, and the lock would stay taken for good.
+      this.remove(w);
+      throw error;
+    }
   }
 
   /** Takes `w` out of the queue and disarms its give-up; `false` when it was not queued. */

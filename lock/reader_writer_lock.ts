@@ -1,5 +1,6 @@
 import type { Clock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
+import { checkOptionsObject, checkSignalOption } from "../runtime/_check_options.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { checkTimeout } from "./_file_lock.ts";
 import { deadlineOf, timeoutError } from "./_give_up.ts";
@@ -184,9 +185,11 @@ export class ReaderWriterLock {
   }
 
   #request(write: boolean, o: ReaderWriterLockOptions): Promise<Disposable> {
+    checkOptionsObject(o, "acquire lock", "o");
     const { signal, timeout, clock = systemClock } = o;
     checkTimeout(timeout);
     checkClock(o.clock, "acquire lock");
+    checkSignalOption(signal, "acquire lock");
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#queue.size === 0 && this.#free(write)) {
       return Promise.resolve(this.#hold(write));

@@ -32,3 +32,29 @@ export function checkBooleanOption(
   }
   return value;
 }
+
+/**
+ * The TypeError for a `signal` option that is not an AbortSignal, naming `name`; `undefined` when
+ * `value` is undefined or an AbortSignal. For APIs that report bad arguments through a rejected
+ * promise.
+ */
+export function signalError(value: unknown, what: string, name = "signal"): TypeError | undefined {
+  if (value === undefined || value instanceof AbortSignal) return undefined;
+  return new TypeError(
+    `Cannot ${what} as '${name}' must be an AbortSignal: current value is ${describeValue(value)}`,
+  );
+}
+
+/**
+ * Throws {@linkcode signalError}'s TypeError unless `value` is undefined or an AbortSignal.
+ * Checked before anything is queued: a waiter queued with a non-signal could never be woken nor
+ * removed, and its lock would stay taken.
+ */
+export function checkSignalOption(
+  value: unknown,
+  what: string,
+  name = "signal",
+): asserts value is AbortSignal | undefined {
+  const error = signalError(value, what, name);
+  if (error !== undefined) throw error;
+}

@@ -5,6 +5,7 @@
  */
 
 import { checkNumber } from "./_check_number.ts";
+import { checkSignalOption } from "./_check_options.ts";
 
 /**
  * Options for {@linkcode Clock.sleep}.
@@ -64,6 +65,7 @@ export interface Clock {
 // signal is already aborted or there is nothing to wait for (undefined: the caller must wait).
 function settleAtOnce(ms: number, signal: AbortSignal | undefined): Promise<void> | undefined {
   checkNumber(ms, "sleep", "ms", "a number other than NaN", (n) => !Number.isNaN(n));
+  checkSignalOption(signal, "sleep");
   if (signal?.aborted) return Promise.reject(signal.reason);
   if (ms <= 0) return Promise.resolve();
   return undefined;

@@ -13,7 +13,7 @@
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
-import { checkOptionsObject } from "../runtime/_check_options.ts";
+import { checkOptionsObject, checkSignalOption } from "../runtime/_check_options.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { optionalEnv } from "../runtime/_optional_env.ts";
@@ -183,13 +183,7 @@ function checkOnReadyArgs(notifySocket: unknown, options: OnReadyOptions): void 
   if (timeout !== undefined) {
     checkNumber(timeout, "wait for READY=1", "timeout", "a number of ms >= 0", (n) => n >= 0);
   }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new TypeError(
-      `Cannot wait for READY=1 as 'signal' must be an AbortSignal: current value is ${
-        describeValue(signal)
-      }`,
-    );
-  }
+  checkSignalOption(signal, "wait for READY=1");
 }
 
 /**

@@ -454,3 +454,12 @@ Deno.test("PeriodicWorker: bad options are described by type ('string soon', 'nu
     { name: "TypeError", message: /'onFailure' must be a function: current value is number 1$/ },
   );
 });
+
+Deno.test("PeriodicWorker.wait() rejects a non-signal 'signal' with a TypeError naming it", async () => {
+  const worker = new PeriodicWorker([[periodic(1000)(() => {})]]);
+  await assert.rejects(worker.wait({ signal: 1 as unknown as AbortSignal }), {
+    name: "TypeError",
+    message:
+      "Cannot wait for PeriodicWorker as 'signal' must be an AbortSignal: current value is number 1",
+  });
+});

@@ -92,3 +92,21 @@ Deno.test("waitForAll: bad arguments are described by type, not by String() ('[n
     message: /'timeout' must be a number >= 0: current value is number -1$/,
   });
 });
+
+Deno.test("waitForAll(), waitForAny() and Future.result() reject a non-signal 'signal' with a TypeError naming it", async () => {
+  const future = new Future<number>();
+  const signal = { aborted: false } as unknown as AbortSignal;
+  await assert.rejects(waitForAll([future], { signal }), {
+    name: "TypeError",
+    message:
+      "Cannot wait for all as 'signal' must be an AbortSignal: current value is an instance of Object",
+  });
+  await assert.rejects(waitForAny([future], { signal }), {
+    name: "TypeError",
+    message: /'signal'/,
+  });
+  await assert.rejects(future.result({ signal }), {
+    name: "TypeError",
+    message: /^Cannot wait for future as 'signal' must be an AbortSignal/,
+  });
+});

@@ -158,6 +158,24 @@ Deno.test("FileLock: await using releases, and acquiring twice on one FileLock r
   }
 });
 
+Deno.test("FileLock.acquire() with a non-signal 'signal' throws a TypeError and leaves the lock file free for the next caller", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const holder = externalLock("s", { lockPath: dir });
+    assert.equal(await holder.acquire(), true);
+    const other = externalLock("s", { lockPath: dir });
+    assert.throws(() => other.acquire({ signal: 5 as unknown as AbortSignal }), {
+      name: "TypeError",
+      message: "Cannot acquire lock as 'signal' must be an AbortSignal: current value is number 5",
+    });
+    await holder.release();
+    assert.equal(await other.acquire({ timeout: 1000 }), true);
+    await other.release();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("removeExternalLockFile() deletes the file after local holders release, ignores a missing file", async () => {
   const dir = await Deno.makeTempDir();
   try {

@@ -86,3 +86,24 @@ Deno.test("Mutex.acquire() with an already aborted signal rejects without taking
   await assert.rejects(mutex.acquire({ signal: AbortSignal.abort() }), { name: "AbortError" });
   assert.equal(mutex.locked, false);
 });
+
+Deno.test("Mutex.acquire() with a non-signal 'signal' throws a TypeError and queues nothing: the lock is free after its holder releases", async () => {
+  const mutex = new Mutex();
+  const held = await mutex.acquire();
+  for (const bad of [{}, 5, "stop", null]) {
+    assert.throws(() => mutex.acquire({ signal: bad as unknown as AbortSignal }), {
+      name: "TypeError",
+      message: /^Cannot acquire mutex as 'signal' must be an AbortSignal: current value is /,
+    });
+  }
+  assert.throws(() => mutex.acquire(null as unknown as { signal?: AbortSignal }), {
+    name: "TypeError",
+    message: /'options' must be an object/,
+  });
+  assert.equal(mutex.waiting, 0);
+  held[Symbol.dispose]();
+  assert.equal(mutex.locked, false);
+  const again = mutex.tryAcquire();
+  assert.ok(again);
+  again[Symbol.dispose]();
+});

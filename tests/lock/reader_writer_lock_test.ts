@@ -91,3 +91,36 @@ Deno.test("ReaderWriterLock: a 'timeout' given as a string is a TypeError, as -1
     message: "Cannot acquire lock as 'timeout' must be a number >= 0: current value is number -1",
   });
 });
+
+Deno.test("ReaderWriterLock: a non-signal 'signal' throws a TypeError and queues nothing: a writer gets the lock once the holder releases", async () => {
+  const rw = new ReaderWriterLock();
+  const writer = await rw.writeLock();
+  const bad = { signal: {} as unknown as AbortSignal };
+  assert.throws(() => rw.readLock(bad), {
+    name: "TypeError",
+    message:
+      "Cannot acquire lock as 'signal' must be an AbortSignal: current value is an instance of Object",
+  });
+  assert.throws(() => rw.writeLock(bad), { name: "TypeError", message: /'signal'/ });
+  assert.equal(rw.waiting, 0);
+  writer[Symbol.dispose]();
+  assert.equal(rw.readers, 0);
+  const next = await rw.writeLock({ timeout: 1000 });
+  next[Symbol.dispose]();
+});
+
+Deno.test("ReaderWriterLock: a waiter whose clock throws when its timeout is armed is not left queued", async () => {
+  const rw = new ReaderWriterLock();
+  const writer = await rw.writeLock();
+  const broken = {
+    now: () => 0,
+    sleep: (): Promise<void> => {
+      throw new Error("clock broken");
+    },
+  };
+  await assert.rejects(rw.readLock({ timeout: 10, clock: broken }), { message: "clock broken" });
+  assert.equal(rw.waiting, 0);
+  writer[Symbol.dispose]();
+  const next = await rw.writeLock({ timeout: 1000 });
+  next[Symbol.dispose]();
+});

@@ -234,3 +234,13 @@ Deno.test("systemClock.sleep(0) and negative sleeps resolve at once", async () =
   await systemClock.sleep(-5);
   assert.ok(systemClock.now() - start < 1000);
 });
+
+Deno.test("systemClock.sleep() and FakeClock.sleep() throw a TypeError naming a non-signal 'signal'", () => {
+  using fake = new FakeClock();
+  for (const clock of [systemClock, fake]) {
+    assert.throws(() => clock.sleep(10, { signal: "stop" as unknown as AbortSignal }), {
+      name: "TypeError",
+      message: "Cannot sleep as 'signal' must be an AbortSignal: current value is string stop",
+    });
+  }
+});
