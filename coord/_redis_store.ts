@@ -15,7 +15,7 @@
 // directory: watchers and waiters do so every TTL/8 (at most 250 ms) while blocked, so a dead
 // holder's key goes within TTL + 250 ms.
 
-import { type Reply, RespConnection, RespError } from "./_resp.ts";
+import { type Reply, isConnectionLost, RespConnection, RespError } from "./_resp.ts";
 import {
   CLOSE_BUDGET_MS,
   type Created,
@@ -348,6 +348,21 @@ export class RedisStore implements Store {
   }
 
   async #eval(name: ScriptName, ...args: (string | number | bigint)[]): Promise<Reply> {
+    try {
+      return await this.#evalOnce(name, args);
+    } catch (error) {
+      if (!isConnectionLost(error) || this.#closed.signal.aborted) throw error;
+      // The server dropped the connection: after its idle `timeout`, a CLIENT KILL, a restart or a
+      // failover, which is only seen at the next command on it. Once more on a new connection:
+      // every script is safe to run twice (create-if-absent by a unique key, delete, put,
+      // keepalive, revoke, reads) but grant, whose orphan lease expires by itself. A server that
+      // is gone refuses the new connection at once; a reply timeout (a frozen server) is not
+      // retried, so no call waits twice.
+      return await this.#evalOnce(name, args);
+    }
+  }
+
+  async #evalOnce(name: ScriptName, args: (string | number | bigint)[]): Promise<Reply> {
     this.#closed.signal.throwIfAborted();
     const conn = await this.#mainConn();
     try {

@@ -12,6 +12,23 @@ export class RespError extends Error {
   }
 }
 
+/**
+ * The connection ended under a command (the server closed it, or reset it): unlike an error reply
+ * or a reply timeout, the command may never have reached the server.
+ */
+export class RespConnectionLost extends RespError {
+  constructor(message: string) {
+    super(message);
+    this.name = "RespConnectionLost";
+  }
+}
+
+/** Whether `error` says the connection ended under a command (see RespConnectionLost). */
+export function isConnectionLost(error: unknown): boolean {
+  return error instanceof RespConnectionLost || error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.BrokenPipe || error instanceof Deno.errors.ConnectionAborted;
+}
+
 /** A decoded reply: simple/bulk strings as strings, integers as numbers, nil as null. */
 export type Reply = string | number | null | Reply[];
 
@@ -248,7 +265,7 @@ export class RespConnection {
         }
         if (this.#pending.length === 0) break;
         const n = await this.#conn.read(chunk);
-        if (n === null) throw new RespError("connection closed by the server");
+        if (n === null) throw new RespConnectionLost("connection closed by the server");
         if (this.#buf.length === 0) {
           this.#buf = chunk.slice(0, n);
         } else {

@@ -283,6 +283,37 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "coord redis: release() after the server dropped the holder's idle connection (CLIENT KILL, " +
+    "as its idle `timeout` does) frees the lock at once",
+  { ignore: !redis.available },
+  async () => {
+    await using server = await ownRedis();
+    const [hostname, port] = server.url.slice("redis://".length).split(":") as [string, string];
+    await using holder = await connect(server.url, { ttl: 6_000 });
+    await using other = await connect(server.url, { ttl: 6_000 });
+    for (const end of ["release", "resign"] as const) {
+      const held = end === "release" ? await holder.lock("job") : await holder.campaign("g");
+      const admin = await RespConnection.open(hostname, Number(port));
+      try {
+        await admin.send("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+      } finally {
+        admin.close();
+      }
+      // Before: "connection closed by the server", and the key stayed while the session lived.
+      if (end === "release") {
+        await (held as Awaited<ReturnType<typeof holder.lock>>).release();
+        await using taken = await other.tryLock("job");
+        assert.ok(taken !== undefined, "the lock stayed held after its release");
+      } else {
+        await (held as Awaited<ReturnType<typeof holder.campaign>>).resign();
+        assert.equal(await other.leader("g"), undefined);
+      }
+    }
+    assert.equal(holder.lost.aborted, false);
+  },
+);
+
 for (const engine of [etcd, redis]) {
   Deno.test(
     `coord ${engine.name}: close() on a live server still revokes the lease (its lock is free at once)`,
