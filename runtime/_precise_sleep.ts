@@ -23,6 +23,7 @@
 import { type Clock, systemClock } from "./clock.ts";
 import { checkNumber } from "./_check_number.ts";
 import type { TimerThread } from "./_timer_thread.ts";
+import { oneTurn } from "./_one_turn.ts";
 
 // setTimeout clamps delays above 2^31-1 ms to 1 ms.
 const MAX_TIMER_MS = 0x7fffffff;
@@ -60,28 +61,6 @@ export function blockedMs(): number {
 
 function leadMs(): number {
   return Math.min(Math.max(overshoot + MARGIN_MS, MIN_LEAD_MS), MAX_LEAD_MS);
-}
-
-/** Yields one macrotask turn (a few µs), or rejects with `signal.reason` when aborted first. */
-function oneTurn(signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const { port1, port2 } = new MessageChannel();
-    const finish = (): void => {
-      signal.removeEventListener("abort", onAbort);
-      port1.close();
-      port2.close();
-    };
-    const onAbort = (): void => {
-      finish();
-      reject(signal.reason);
-    };
-    port1.onmessage = (): void => {
-      finish();
-      resolve();
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    port2.postMessage(null);
-  });
 }
 
 const WAIT_CELL = new Int32Array(new SharedArrayBuffer(4));
@@ -149,6 +128,8 @@ export async function sleepUntil(
   // yielding a turn, so a loop computing NaN spun in microtasks and hung the isolate).
   checkNumber(due, "sleep", "due", "a number other than NaN", (n) => !Number.isNaN(n));
   if (clock !== systemClock) {
+    // Past due settles in a microtask, as every Clock's sleep(0): a FakeClock drives loops
+    // deterministically that way (a loop always due on one never yields; see the README).
     await clock.sleep(due - clock.now(), { signal });
     return;
   }

@@ -10,6 +10,7 @@ import { getLogger } from "../runtime/logger.ts";
 import { checkDelay, functionLabel } from "./_looping_base.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
 import { checkOptionsObject } from "../runtime/_check_options.ts";
+import { oneTurn } from "../runtime/_one_turn.ts";
 
 /**
  * Options for the {@linkcode RetryDecorator} constructor.
@@ -186,7 +187,11 @@ export class RetryDecorator {
           sleepTime += inc;
           const delay = Math.min(sleepTime, cap);
           log.debug(`Retrying ${label} in ${delay.toFixed(2)} ms (retry ${retryCount}).`);
-          await clock.sleep(delay);
+          // No delay: still one turn, or a function failing without awaiting anything would be
+          // retried on microtasks alone, and nothing else (what it waits for, a signal handler,
+          // a stop) would ever run again.
+          if (delay <= 0) await oneTurn();
+          else await clock.sleep(delay);
         }
       }
     };

@@ -200,3 +200,24 @@ Deno.test("RetryDecorator: a duration that is a number out of range (NaN, -1) st
     message: /'maxSleepTime' must be a finite number >= 0: current value is number -1$/,
   });
 });
+
+Deno.test("RetryDecorator.wrap() with no sleep between retries still lets the isolate run: the function it retries waits for a timer", async () => {
+  using _log = captureLog();
+  for (const option of [{ incSleepTime: 0 }, { maxSleepTime: 0 }]) {
+    let ready = false;
+    let calls = 0;
+    const timer = setTimeout(() => ready = true, 20);
+    try {
+      // Retried without awaiting anything: before, on microtasks alone, and the timer never ran.
+      const wrapped = new RetryDecorator({ maxRetryCount: -1, exceptions: [Flaky], ...option })
+        .wrap(() => {
+          calls++;
+          if (!ready) throw new Flaky();
+          return calls;
+        });
+      assert.ok(await wrapped() > 1);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+});
