@@ -132,16 +132,21 @@ export class LoopRunner<T> {
     const log = getLogger();
     // Like oslo's thread, the loop starts after start() has returned.
     await null;
-    const thread = plan.timerThread && !plan.precise && clock === systemClock
-      ? (await (timerThreads ??= import("../runtime/_timer_thread.ts"))).acquireTimerThread()
-      : undefined;
-    try {
-      if (
-        plan.initialDelay > 0 &&
-        !await this.#sleep(clock.now() + plan.initialDelay, signal, plan.precise, thread)
-      ) {
-        return true;
+    // The timer thread is acquired at the first sleep, once its due time is taken: starting the
+    // thread's Worker blocks this isolate for ~10-40 ms, which must neither delay the first call
+    // nor push back the first due time (initialDelay counts from start()).
+    let wantsThread = plan.timerThread && !plan.precise && clock === systemClock;
+    let thread: TimerThread | undefined;
+    const sleep = async (due: number): Promise<boolean> => {
+      if (wantsThread) {
+        wantsThread = false;
+        thread = (await (timerThreads ??= import("../runtime/_timer_thread.ts")))
+          .acquireTimerThread();
       }
+      return await this.#sleep(due, signal, plan.precise, thread);
+    };
+    try {
+      if (plan.initialDelay > 0 && !await sleep(clock.now() + plan.initialDelay)) return true;
       while (!signal.aborted) {
         const started = clock.now();
         let result: unknown;
@@ -157,7 +162,7 @@ export class LoopRunner<T> {
         const ended = clock.now();
         const due = plan.next(result, started, ended);
         log.debug(`${kind} ${label} sleeping for ${formatMs(Math.max(0, due - ended))} ms`);
-        if (!await this.#sleep(due, signal, plan.precise, thread)) break;
+        if (!await sleep(due)) break;
       }
       return true;
     } catch (err) {
