@@ -420,7 +420,12 @@ export class ThreadGroup implements AsyncDisposable {
       () => this.#threadDone(thread),
       (err) => {
         this.#threadDone(thread);
-        if (!thread.signal.aborted) getLogger().error(`Thread ${thread.ident} failed`, err);
+        // Muted: only the stop's own outcome (its reason, or an AbortError from what the signal
+        // ended); a thread that fails some other way after a stop is still a failure.
+        const { aborted, reason } = thread.signal;
+        const stopped = aborted &&
+          (err === reason || (err instanceof DOMException && err.name === "AbortError"));
+        if (!stopped) getLogger().error(`Thread ${thread.ident} failed`, err);
       },
     );
     return thread;

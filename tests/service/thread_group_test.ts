@@ -147,6 +147,27 @@ Deno.test("ThreadGroup.addThread() logs a failed thread and rejects its wait()",
   assert.deepEqual(log.messages("error"), [`Thread ${thread.ident} failed`]);
 });
 
+Deno.test("ThreadGroup.stop() mutes a stopped thread's abort, but still logs it failing some other way", async () => {
+  using log = captureLog();
+  useBackend("cooperative");
+  const tg = new ThreadGroup();
+  const { promise: stopped, resolve } = Promise.withResolvers<void>();
+  const aborts = tg.addThread(async (o: { signal: AbortSignal }) => {
+    await stopped;
+    o.signal.throwIfAborted();
+  });
+  const fails = tg.addThread(async () => {
+    await stopped;
+    throw new Error("cleanup failed");
+  });
+  await tg.stop();
+  resolve();
+  await Promise.allSettled([aborts.wait(), fails.wait()]);
+  // Before, both were muted once the stop had aborted their signals.
+  await waitFor(() => log.messages("error").length === 1, "the error log");
+  assert.deepEqual(log.messages("error"), [`Thread ${fails.ident} failed`]);
+});
+
 Deno.test("ThreadGroup.addTimer() and addDynamicTimer() start timers kept until stopTimers()", async () => {
   useBackend("cooperative");
   using clock = new FakeClock();
