@@ -102,8 +102,11 @@ async function connect(codec: Codec): Promise<Guest<unknown, unknown>> {
     const frame = encodeFrame(envelope, codec); // a clone failure throws to the caller
     try {
       writeAllSync(Deno.stdout, frame);
-    } catch {
-      // The parent is gone (broken pipe): stdin's EOF tells the program.
+    } catch (error) {
+      // The parent is gone (broken pipe): stdin's EOF tells the program. Any other failure (this
+      // process's own code closed its stdout) leaves it nothing to answer with while its parent
+      // waits for the answer: it ends, and the parent sees it lost.
+      if (!(error instanceof Deno.errors.BrokenPipe)) realExit(1);
     }
   };
 

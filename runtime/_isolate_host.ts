@@ -28,6 +28,7 @@ import {
   type LogRecord,
 } from "./_isolate_guest.ts";
 import { selectedBackendType } from "./selection.ts";
+import { getLogger } from "./logger.ts";
 
 export type { LogRecord };
 
@@ -181,15 +182,20 @@ export function startIsolate<In, Out>(options: StartIsolateOptions<Out>): Isolat
     : startProcess<In, Out>(options);
 }
 
+// Returns whether `envelope` was one of the guest's: a Web Worker's own code can post anything
+// to its parent (self.postMessage), which must not reach the handlers.
 function dispatch<Out>(
   options: StartIsolateOptions<Out>,
   envelope: unknown,
   onEnd: (end: GuestEnd) => void,
-): void {
-  const [kind, body] = envelope as [number, unknown];
+): boolean {
+  if (!Array.isArray(envelope) || envelope.length !== 2) return false;
+  const [kind, body] = envelope as [unknown, unknown];
   if (kind === K_MSG) options.onMessage(body as Out);
   else if (kind === K_LOG) options.onLog?.(body as LogRecord);
   else if (kind === K_END) onEnd(body as GuestEnd);
+  else return false;
+  return true;
 }
 
 function startWorker<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle<In> {
@@ -216,8 +222,25 @@ function startWorker<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle<
       exited.resolve(exit);
     });
   };
+  let warned = false;
   worker.onmessage = (event: MessageEvent) => {
-    dispatch(options, event.data, (end) => finish(fromGuest(end)));
+    try {
+      if (dispatch(options, event.data, (end) => finish(fromGuest(end))) || warned) return;
+      warned = true;
+      getLogger().warning(
+        `Ignoring a message that did not come from fjord in Web Worker ${
+          options.name ?? options.entry.href
+        }: code running there called postMessage() (reported once per Worker)`,
+      );
+    } catch (error) {
+      // A message shaped like the guest's but not one of its (or a handler's bug): thrown here,
+      // it would end this whole process. The Worker is ended instead, and reported lost.
+      finish(
+        exitOf("lost", undefined, undefined, new Error("it sent a message fjord could not handle", {
+          cause: error,
+        })),
+      );
+    }
   };
   worker.onerror = (event: ErrorEvent) => {
     // Handled here: an error in a worker must not take this isolate down. The guest reports

@@ -109,6 +109,19 @@ Deno.test("ProcessPoolExecutor fails the tasks of a child killed by SIGKILL and 
   assert.equal(log.warnings.length, 1);
 });
 
+Deno.test("ProcessPoolExecutor: a task that closes the child's stdout fails with WorkerCrashedError and the tasks behind it run", async () => {
+  using log = captureLog();
+  await using ex = new ProcessPoolExecutor({ maxWorkers: 1 });
+  // Before, it and every task queued behind it waited for ever.
+  const closes = ex.submit(ref("closeStdout"));
+  const next = ex.submit(ref("add"), 2, 3);
+  const err = await closes.exception({ timeout: 20_000 });
+  assert.ok(err instanceof WorkerCrashedError, String(err));
+  assert.match(err.message, /exited with status 1/);
+  assert.equal(await next, 5);
+  assert.equal(log.warnings.length, 1);
+});
+
 Deno.test("An idle ProcessPoolExecutor does not keep the program alive, and its children exit with it", async () => {
   const script = new URL("./_fixtures/pool_left_open.ts", import.meta.url);
   const out = await new Deno.Command(Deno.execPath(), {

@@ -64,6 +64,19 @@ Deno.test("WorkerPoolExecutor replaces a Worker that closes itself mid-task, fai
   assert.equal(ex.statistics.failures, 1);
 });
 
+Deno.test("WorkerPoolExecutor: a task's own postMessage() is ignored with one warning, and one shaped like fjord's fails only its Worker; this process lives on", async () => {
+  using log = captureLog();
+  await using ex = new WorkerPoolExecutor({ maxWorkers: 1 });
+  // Before, either ended this whole process ("envelope is not iterable", or in the pool).
+  assert.equal(await ex.submit(ref("postOwnMessages"), "value"), "posted");
+  assert.equal(await ex.submit(ref("postOwnMessages"), "value"), "posted");
+  assert.equal(log.warnings.filter((w) => w.includes("called postMessage()")).length, 1);
+  const err = await ex.submit(ref("postOwnMessages"), "envelope").exception();
+  assert.ok(err instanceof WorkerCrashedError, String(err));
+  assert.match(err.message, /it sent a message fjord could not handle/);
+  assert.equal(await ex.submit(ref("add"), 1, 2), 3);
+});
+
 Deno.test("WorkerPoolExecutor fails a task that calls Deno.exit() and keeps going", async () => {
   using _log = captureLog();
   await using ex = new WorkerPoolExecutor({ maxWorkers: 1 });

@@ -145,3 +145,17 @@ export function pidThenHang(dir: string, how: string): Promise<never> {
   if (how === "spin") { for (;;) spin(1000); }
   return hang();
 }
+
+/** Posts its own messages to the parent, as a Web Worker's code can: fjord's protocol aside. */
+export function postOwnMessages(shape: string): string {
+  const post = (globalThis as unknown as { postMessage(m: unknown): void }).postMessage;
+  // A stray value, and one shaped like fjord's envelope ([kind, body]) whose body is not its.
+  post(shape === "envelope" ? [0, { t: "res", b: null }] : { progress: 50 });
+  return "posted";
+}
+
+/** Closes the process's stdout, as Deno sees it (fjord's channel to the parent), and returns. */
+export function closeStdout(): string {
+  Deno.stdout.close();
+  return "closed";
+}
