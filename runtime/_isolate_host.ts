@@ -282,8 +282,9 @@ function setpriv(): string | null {
   setprivPath = null;
   if (Deno.build.os !== "linux") return null;
   for (const path of ["/usr/bin/setpriv", "/bin/setpriv"]) {
-    // Not looked for without read permission for it (Deno would prompt at a terminal).
-    if (!permitted({ name: "read", path })) continue;
+    // Not looked for without read permission for it (Deno would prompt at a terminal), nor used
+    // without run permission for it (a scoped --allow-run=<deno> would refuse every spawn).
+    if (!permitted({ name: "read", path }) || !permitted({ name: "run", command: path })) continue;
     try {
       if (Deno.statSync(path).isFile) return setprivPath = path;
     } catch {

@@ -25,3 +25,17 @@ Deno.test("ProcessPoolExecutor at a terminal with --allow-run for deno only asks
   assert.equal(code, 0, output);
   assert.match(output, /done 42/);
 });
+
+Deno.test("ProcessPoolExecutor with --allow-read and --allow-run for deno only does not run setpriv, which it may read but not run, and runs its task", async () => {
+  const { code, output } = await atTerminal([
+    Deno.execPath(),
+    "run",
+    "--allow-read",
+    `--allow-run=${Deno.execPath()}`,
+    FIXTURE,
+  ]);
+  // Before: BrokenExecutorError, "Requires run access to /usr/bin/setpriv".
+  assert.doesNotMatch(output, /Deno requests|setpriv/);
+  assert.equal(code, 0, output);
+  assert.match(output, /done 42/);
+});
