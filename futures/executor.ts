@@ -74,7 +74,8 @@ export interface SubmitOptions {
   /**
    * Ms the task may run, from when it starts running (not from submit); then its future rejects
    * with a `DOMException` named `TimeoutError` and the task is stopped (Worker/process pools:
-   * its Worker/child is terminated and replaced). Overrides the executor's `taskTimeout`.
+   * its Worker/child is terminated and replaced). Overrides the executor's `taskTimeout`;
+   * `Infinity` runs the task with no timeout.
    */
   timeout?: number;
   /**
@@ -556,7 +557,7 @@ export abstract class BaseExecutor implements Executor {
    */
   submit<T = never>(fn: TaskRef | TaskFn<NoInfer<T>>, ...args: unknown[]): Future<Awaited<T>>;
   submit(fn: TaskFn | TaskRef, ...args: unknown[]): Future<unknown> {
-    return this.#submit(undefined, undefined, fn, args);
+    return this.#submit(this.#taskTimeout, undefined, fn, args);
   }
 
   /**
@@ -656,6 +657,7 @@ export abstract class BaseExecutor implements Executor {
     );
   }
 
+  // `timeout`: the task's, resolved by the caller (undefined: none, the executor's included).
   #submit(
     timeout: number | undefined,
     signal: AbortSignal | undefined,
@@ -695,7 +697,6 @@ export abstract class BaseExecutor implements Executor {
       // The callback may have shut the executor down; queueing now could strand the work.
       if (this.#shutdown) throw new ExecutorShutdownError();
     }
-    timeout ??= this.#taskTimeout;
     const future = new Future<unknown>();
     const work: Work = {
       future,
@@ -834,7 +835,9 @@ export abstract class BaseExecutor implements Executor {
   map(fn: TaskFn | TaskRef, items: Iterable<unknown>): AsyncIterable<unknown> {
     const futures: Future<unknown>[] = [];
     try {
-      for (const item of items) futures.push(this.#submit(undefined, undefined, fn, [item]));
+      for (const item of items) {
+        futures.push(this.#submit(this.#taskTimeout, undefined, fn, [item]));
+      }
     } catch (err) {
       for (const f of futures) f.cancel();
       throw err;

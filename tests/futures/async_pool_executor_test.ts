@@ -269,6 +269,20 @@ Deno.test("Executor.submit() throws ExecutorShutdownError when checkAndReject sh
   assert.equal(ex.statistics.executed + ex.statistics.cancelled, 0);
 });
 
+Deno.test("submitWith({ timeout: Infinity }) runs the task with no timeout, the executor's taskTimeout included", async () => {
+  using clock = new FakeClock();
+  await using ex = new AsyncPoolExecutor({ maxWorkers: 2, taskTimeout: 30, clock });
+  const { promise, resolve } = Promise.withResolvers<string>();
+  const unbounded = ex.submitWith({ timeout: Infinity }, () => promise);
+  const bounded = ex.submit(() => promise);
+  await clock.tickAsync(1_000);
+  // Before, both had the executor's 30 ms.
+  await assert.rejects(bounded.result(), { name: "TimeoutError" });
+  assert.equal(unbounded.done(), false);
+  resolve("done");
+  assert.equal(await unbounded, "done");
+});
+
 Deno.test("AsyncPoolExecutor abandons a task at its timeout: the future rejects with TimeoutError and the slot is freed", async () => {
   await using ex = new AsyncPoolExecutor({ maxWorkers: 1, taskTimeout: 30 });
   let release!: () => void;
