@@ -50,7 +50,7 @@ export interface FutureWaitOptions {
   clock?: Clock;
 }
 
-type Callback = ((future: Future<never>) => void) | null;
+type Callback = (future: Future<never>) => void;
 
 /**
  * The eventual outcome of work submitted to an executor (futurist's / `concurrent.futures`'
@@ -361,8 +361,11 @@ export class Future<T> implements PromiseLike<T> {
   #remove(cb: (f: Future<never>) => void): void {
     if (this.#callback === cb) this.#callback = undefined;
     else if (this.#callbacks !== undefined) {
+      // Spliced, not nulled: a future polled with result({ timeout }) for ever would grow its
+      // list, and each lookup with it (#settle iterates a list it has already detached).
       const i = this.#callbacks.indexOf(cb);
-      if (i >= 0) this.#callbacks[i] = null;
+      if (i >= 0) this.#callbacks.splice(i, 1);
+      if (this.#callbacks.length === 0) this.#callbacks = undefined;
     }
   }
 
@@ -380,10 +383,7 @@ export class Future<T> implements PromiseLike<T> {
     const list = this.#callbacks;
     if (list === undefined) return;
     this.#callbacks = undefined;
-    for (let i = 0; i < list.length; i++) {
-      const cb = list[i];
-      if (cb) this.#invoke(cb);
-    }
+    for (const cb of list) this.#invoke(cb);
   }
 
   #invoke(cb: (f: Future<never>) => void): void {

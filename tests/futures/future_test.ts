@@ -147,3 +147,16 @@ Deno.test("Future.result(): a 'timeout' given as a string rejects with a TypeErr
   });
   f.cancel();
 });
+
+Deno.test("Future.result({ timeout }) polled 200 000 times on a pending future leaves no garbage behind and its done callback still runs once", async () => {
+  const fixture = new URL("./_fixtures/polled_future.ts", import.meta.url).pathname;
+  const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--v8-flags=--expose-gc", fixture],
+    stderr: "inherit",
+  }).output();
+  assert.equal(code, 0);
+  const { growth, called } = JSON.parse(new TextDecoder().decode(stdout));
+  // Before, each poll left a slot in the callback list: ~6 MB here, and quadratic time.
+  assert.ok(growth < 2_000_000, `heap grew ${growth} bytes`);
+  assert.equal(called, 1);
+});
