@@ -115,6 +115,18 @@ export function plan(cmd: string | string[], options: ExecuteOptions, label = "s
     loglevel = "debug",
     cwd,
   } = options;
+  // From JavaScript, "false" would count as true: a string `shell` ran the command through
+  // /bin/sh (and `delayOnRetry: "no"` still slept).
+  for (
+    const [name, value] of [
+      ["delayOnRetry", delayOnRetry],
+      ["binary", binary],
+      ["shell", shell],
+      ["runAsRoot", runAsRoot],
+    ] as const
+  ) {
+    if (typeof value !== "boolean") fail(name, "a boolean", value);
+  }
   if (!LEVELS.includes(loglevel)) {
     fail("loglevel", `one of ${LEVELS.map((l) => `"${l}"`).join(", ")}`, loglevel, RangeError);
   }

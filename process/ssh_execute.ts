@@ -61,10 +61,38 @@ export interface SshExecuteOptions {
 // ssh's own failures (connection refused, host key, authentication) exit 255.
 const SSH_FAILURE = 255;
 
-/** `word` quoted for the remote POSIX shell, which gets the command as one string. */
-function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'"'"'`)}'`;
+/**
+ * `word` (at `index` in the command) quoted for the remote POSIX shell, which gets the command as
+ * one string. The first word is quoted also when it holds "=" (unquoted, the shell reads FOO=bar
+ * as an assignment and runs the next word) or is a shell keyword ("if"): the remote program must
+ * get exactly these words.
+ */
+function shellQuote(word: string, index: number): string {
+  const plain = index === 0 ? /^[\w@%+:,./-]+$/ : /^[\w@%+=:,./-]+$/;
+  if (plain.test(word) && !(index === 0 && KEYWORDS.has(word))) return word;
+  return `'${word.replaceAll("'", `'"'"'`)}'`;
 }
+
+const KEYWORDS = new Set([
+  "!",
+  "case",
+  "coproc",
+  "do",
+  "done",
+  "elif",
+  "else",
+  "esac",
+  "fi",
+  "for",
+  "function",
+  "if",
+  "in",
+  "select",
+  "then",
+  "time",
+  "until",
+  "while",
+]);
 
 function fail(param: string, must: string, value: unknown): never {
   throw new TypeError(
@@ -163,7 +191,7 @@ export function sshExecute(
   if (typeof cmd === "string") {
     remote = cmd;
   } else if (Array.isArray(cmd) && cmd.every((w) => typeof w === "string")) {
-    remote = cmd.map(shellQuote).join(" ");
+    remote = cmd.map((word, i) => shellQuote(word, i)).join(" ");
   } else {
     return fail("cmd", "a string or an array of strings", cmd);
   }

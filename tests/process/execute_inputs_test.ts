@@ -85,6 +85,18 @@ Deno.test("execute() rejects an empty cwd before spawning instead of running in 
   }
 });
 
+Deno.test('execute() rejects a flag that is not a boolean before spawning: shell: "false" no longer runs through /bin/sh', async () => {
+  for (const name of ["shell", "binary", "delayOnRetry", "runAsRoot"]) {
+    const { error, spawned } = await refusal(["true"], { [name]: "false" } as ExecuteOptions);
+    assert.ok(error instanceof TypeError, `${name}: ${error}`);
+    assert.equal(
+      error.message,
+      `Cannot execute as '${name}' must be a boolean: current value is string false`,
+    );
+    assert.equal(spawned, false);
+  }
+});
+
 Deno.test("execute() still passes an env that is valid, whole and alone", async () => {
   const { stdout } = await execute(["/usr/bin/env"], { env: { A: "x=y", B: "" } });
   assert.deepEqual(stdout.trim().split("\n").sort(), ["A=x=y", "B="]);

@@ -90,6 +90,22 @@ Deno.test("sshExecute() quotes an array word by word and sends a string as is", 
   assert.equal(line.stdout, "x\n");
 });
 
+Deno.test("sshExecute() runs an array's first word as the program even when it holds '=' or is a shell keyword", async () => {
+  await using fake = await fakeSsh();
+  const opts: SshExecuteOptions = { sshCommand: fake.ssh };
+  // Before, FOO=bar was read as an assignment (and `arg` run with it), `if` as a keyword.
+  for (const first of ["FOO=bar", "if"]) {
+    await assert.rejects(sshExecute("h", [first, "arg"], opts), (err: unknown) => {
+      assert.ok(err instanceof ProcessExecutionError);
+      assert.equal(err.exitCode, 127);
+      assert.match(err.stderr, new RegExp(`${first}: .*not found`));
+      return true;
+    });
+  }
+  // Later words keep '=' bare: the program gets them as they are.
+  assert.equal((await sshExecute("h", ["printf", "%s", "a=b"], opts)).stdout, "a=b");
+});
+
 Deno.test("sshExecute() masks stderr always and stdout unless sanitizeStdout is false", async () => {
   await using fake = await fakeSsh();
   const cmd = "echo password=hunter2; echo token=abc >&2";
