@@ -758,7 +758,6 @@ export class Config {
         throw error;
       }
     }
-    if (slot === "override") entry.pinned = undefined;
     this.#cache.clear();
   }
 

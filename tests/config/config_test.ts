@@ -567,6 +567,25 @@ Deno.test("Config.mutate() applies only mutable options, reports and logs the re
   assert.equal(conf.get("workers"), 4);
 });
 
+Deno.test("Config: an immutable option that mutate() kept keeps its value when an override of it is set, then cleared", async () => {
+  await using dir = await tempDir();
+  const file = await dir.write("a.conf", "[DEFAULT]\nworkers = 2\n");
+  const conf = new Config({ logger: captureConfigLog().logger });
+  conf.registerOpt(intOpt("workers"));
+  await conf.load({ files: [file] });
+  await dir.write("a.conf", "[DEFAULT]\nworkers = 3\n");
+  assert.deepEqual((await conf.mutate()).ignored, [{ group: "DEFAULT", name: "workers" }]);
+  // Before, clearing an override (set or not) dropped the pin: the new file value, 3, applied.
+  conf.setOverride("workers", undefined);
+  assert.equal(conf.get("workers"), 2);
+  conf.setOverride("workers", 7);
+  assert.equal(conf.get("workers"), 7);
+  conf.setOverride("workers", undefined);
+  assert.equal(conf.get("workers"), 2);
+  await conf.reload();
+  assert.equal(conf.get("workers"), 3);
+});
+
 Deno.test("Config.mutate() that fails keeps every old value", async () => {
   await using dir = await tempDir();
   const file = await dir.write("a.conf", "[DEFAULT]\ntimeout = 5\n");
