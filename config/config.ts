@@ -302,8 +302,10 @@ async function listConfDir(dir: string): Promise<string[]> {
       if (item.isFile) {
         names.push(item.name);
       } else if (item.isSymlink) {
+        // A link to a directory is skipped; a dangling one is read, and fails there (as a
+        // --config-file to it does, and oslo does): skipped, the config would be half read.
         const info = await Deno.stat(join(dir, item.name)).catch(() => undefined);
-        if (info?.isFile) names.push(item.name);
+        if (info === undefined || info.isFile) names.push(item.name);
       }
     }
   } catch (error) {

@@ -207,6 +207,26 @@ Deno.test("Config.load() rejects with ConfigFileNotFoundError naming a missing f
   });
 });
 
+Deno.test("Config.load() reads a config dir's symlinked .conf files, skips a link to a directory, and fails naming a dangling one", async () => {
+  await using dir = await tempDir();
+  const target = await dir.write("real.conf", "[DEFAULT]\na = linked\n");
+  await Deno.mkdir(`${dir.path}/conf.d`);
+  await dir.write("conf.d/10-a.conf", "[DEFAULT]\na = plain\n");
+  await Deno.symlink(target, `${dir.path}/conf.d/20-link.conf`);
+  await Deno.mkdir(`${dir.path}/sub`);
+  await Deno.symlink(`${dir.path}/sub`, `${dir.path}/conf.d/30-dir.conf`);
+  const conf = new Config();
+  conf.registerOpt(strOpt("a"));
+  await conf.load({ dirs: [`${dir.path}/conf.d`] });
+  assert.equal(conf.get("a"), "linked");
+  // Before, a dangling link was skipped without a word and the config was half read.
+  const dangling = `${dir.path}/conf.d/50-override.conf`;
+  await Deno.symlink(`${dir.path}/gone.conf`, dangling);
+  await rejectsWith(conf.load({ dirs: [`${dir.path}/conf.d`] }), ConfigFileNotFoundError, (e) => {
+    assert.equal(e.file, dangling);
+  });
+});
+
 Deno.test("Config.load() rejects with the parse error naming file and line", async () => {
   await using dir = await tempDir();
   const file = await dir.write("bad.conf", "[DEFAULT]\na = 1\n[oops\n");
