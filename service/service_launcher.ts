@@ -199,16 +199,25 @@ export class ServiceLauncher implements AsyncDisposable {
 
   /**
    * What SIGHUP does: `reload` re-reads the config files and restarts every service;
-   * `mutate` applies mutable options and calls each service's `reset()`.
+   * `mutate` applies mutable options and calls each service's `reset()`. A config that cannot be
+   * read or is invalid is logged and changes nothing: the services keep running on the old one.
    *
-   * @returns A promise that resolves when done (nothing happens once stopping).
+   * @returns A promise that resolves when done (nothing happens once stopping); it rejects when
+   *   a service fails to restart.
    */
   restart(): Promise<void> {
     // A failed restart (already reported to its caller) does not cancel the next one.
     this.#reloading = this.#reloading.catch(() => {}).then(async () => {
       if (this.#state !== "running") return;
       await Promise.all(this.#loads);
-      await refreshConf(this.#conf, this.#restartMethod);
+      try {
+        await refreshConf(this.#conf, this.#restartMethod);
+      } catch (error) {
+        // A typo in a config file must not stop a running service (nothing was applied: the
+        // Config keeps its old values), as a ProcessLauncher keeps its old workers.
+        getLogger().error("Reload failed; the old config and services keep running", error);
+        return;
+      }
       // A stop that came while the config was read (SIGTERM after SIGHUP) wins: restarting now
       // would start the services it is stopping.
       if (this.#state !== "running") return;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Config, FakeClock, type ServiceBase, ServiceLauncher, SignalExit } from "@fjord/fjord";
 import { Run, SERVICE, waitFor } from "./_launcher_helpers.ts";
+import { captureLog } from "../_util.ts";
 
 function service(overrides: Partial<ServiceBase> = {}): ServiceBase & { log: string[] } {
   const log: string[] = [];
@@ -103,6 +104,38 @@ Deno.test("ServiceLauncher.wait() rejects naming module and export for a bad Ser
     () => new ServiceLauncher().launchService(service(), { workers: 2 as 1 }),
     RangeError,
   );
+});
+
+Deno.test("ServiceLauncher: a reload whose config file turned invalid is logged and keeps the service and the old config; a fixed file then reloads", async () => {
+  using log = captureLog();
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/svc.conf`;
+    await Deno.writeTextFile(file, "[DEFAULT]\ngraceful_shutdown_timeout = 3\n");
+    const conf = new Config();
+    await conf.load({ files: [file] });
+    const launcher = new ServiceLauncher(conf);
+    const s = service();
+    launcher.launchService(s);
+    const waiting = launcher.wait();
+    let exited = false;
+    void waiting.then(() => (exited = true));
+    await waitFor(() => s.log.length === 1, "start");
+    await Deno.writeTextFile(file, "[DEFAULT]\ngraceful_shutdown_timeout = notanumber\n");
+    // Before: "Service failed; stopping", and wait() resolved 2.
+    await launcher.restart();
+    assert.deepEqual(s.log, ["start"]);
+    assert.equal(conf.get("graceful_shutdown_timeout"), 3);
+    assert.equal(exited, false);
+    assert.ok(log.messages("error").some((m) => m.startsWith("Reload failed; the old config")));
+    await Deno.writeTextFile(file, "[DEFAULT]\ngraceful_shutdown_timeout = 4\n");
+    await launcher.restart();
+    assert.equal(conf.get("graceful_shutdown_timeout"), 4);
+    await launcher.stop();
+    assert.equal(await waiting, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("ServiceLauncher force-stops when graceful_shutdown_timeout expires and resolves 1", async () => {
