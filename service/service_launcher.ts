@@ -108,6 +108,8 @@ export class ServiceLauncher implements AsyncDisposable {
   #notifications: Promise<unknown>[] = [];
   #readyNotified = false;
   #abandoned = false;
+  // The running graceful stop's timeout, ended by a SIGINT that abandons that stop.
+  #graceTimer: AbortController | undefined;
   readonly #signals = new SignalHold();
 
   /**
@@ -262,6 +264,8 @@ export class ServiceLauncher implements AsyncDisposable {
     if (!graceful && this.#stopping !== undefined) {
       // SIGINT during a graceful stop: stop without grace and report at once.
       this.#abandoned = true;
+      // The graceful stop's timeout would otherwise keep the program alive to its end.
+      this.#graceTimer?.abort();
       void forceStopServices(this.#services);
       this.#finish(code);
     }
@@ -316,7 +320,7 @@ export class ServiceLauncher implements AsyncDisposable {
     })();
     try {
       if (timeoutMs > 0) {
-        const ac = new AbortController();
+        const ac = this.#graceTimer = new AbortController();
         const timedOut = this.#clock.sleep(timeoutMs, { signal: ac.signal }).then(
           () => true,
           () => false,

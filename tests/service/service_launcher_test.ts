@@ -138,6 +138,21 @@ Deno.test("ServiceLauncher: a reload whose config file turned invalid is logged 
   }
 });
 
+Deno.test("ServiceLauncher: SIGINT during a hanging graceful stop ends the program at once, its graceful_shutdown_timeout timer gone with it", async () => {
+  const fixture = new URL("./_fixtures/term_then_int.ts", import.meta.url).pathname;
+  const t0 = performance.now();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", fixture],
+    stderr: "piped",
+  }).output();
+  const took = performance.now() - t0;
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, stderr);
+  // Before, the program lived on to the 30 s timeout after wait() had resolved 1, and logged it.
+  assert.ok(took < 15_000, `the program ended ${took} ms after it started`);
+  assert.doesNotMatch(stderr, /Graceful shutdown timeout exceeded/);
+});
+
 Deno.test("ServiceLauncher force-stops when graceful_shutdown_timeout expires and resolves 1", async () => {
   using clock = new FakeClock();
   const conf = new Config();
