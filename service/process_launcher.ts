@@ -735,8 +735,11 @@ export class ProcessLauncher implements AsyncDisposable {
           const what = started === "failed"
             ? "failed to start"
             : `has not started within ${timeoutMs} ms (graceful_shutdown_timeout), so it is killed`;
+          // Why it failed, with the error its start() threw (or how its isolate ended).
+          const why = started === "failed" ? [await fresh.started.catch((e: unknown) => e)] : [];
           getLogger().error(
             `Reload: the new worker ${slot.workerId} of ${spec.ref.export} ${what}; keeping the old one`,
+            ...why,
           );
           if (started === "late") {
             fresh.kill();

@@ -367,6 +367,25 @@ Deno.test("ProcessLauncher reload: a replacement that never starts is killed at 
   }));
 });
 
+Deno.test("ProcessLauncher reload: a replacement whose start() throws is logged with that error, and the old worker keeps serving", async () => {
+  await Promise.all(DEFAULTS.map(async (combo) => {
+    await using run = await Run.start(plan(combo, { service: { mode: "hang-start-marked" } }));
+    await run.waitEvents("start", 2);
+    await Deno.writeTextFile(`${run.dir}/throw-start`, "");
+    run.kill("SIGHUP");
+    await waitFor(
+      () => (run.output.match(/failed to start; keeping the old one/g) ?? []).length === 2,
+      "both replacements failed",
+    );
+    // Before, the log said it failed, not why.
+    assert.equal((run.output.match(/start failed on purpose \(marked\)/g) ?? []).length, 2);
+    assert.equal(run.count("stop"), 0, "the old workers were not stopped");
+    run.kill("SIGTERM");
+    const out = await run.exit();
+    assert.equal(out.code, 0, out.stderr);
+  }));
+});
+
 Deno.test("ProcessLauncher respawns a Web Worker that threw, and a child that exited", async () => {
   await Promise.all([
     (async () => {

@@ -8,7 +8,8 @@ export interface MarkerOptions {
   /**
    * ok; start-throws (every time); start-throws-0 (worker 0 only, every time); wait-throws (once per worker id); throw-later (an uncaught
    * error once per worker id); hang-stop (stop never finishes); exit-later (Deno.exit(3) once);
-   * hang-start-marked (start() never finishes while the file `<dir>/hang-start` exists).
+   * hang-start-marked (start() never finishes while the file `<dir>/hang-start` exists, and
+   * throws while `<dir>/throw-start` does).
    */
   mode?: string;
   /** ms start() takes. */
@@ -75,6 +76,9 @@ export class MarkerService implements ServiceBase {
     if (mode === "hang-start-marked" && exists(`${this.#o.dir}/hang-start`)) {
       this.#log("start-hangs");
       await new Promise(() => {});
+    }
+    if (mode === "hang-start-marked" && exists(`${this.#o.dir}/throw-start`)) {
+      throw new Error("start failed on purpose (marked)");
     }
     if (mode === "start-throws" || (mode === "start-throws-0" && this.#id === 0)) {
       this.#log("start-failed");
