@@ -43,7 +43,9 @@ async function main(guest: Guest<ToWorker, FromWorker>): Promise<void> {
     setLogger(consoleLogger); // nobody reads the forwarded records any more
     getLogger().warning(`Parent process has died unexpectedly, worker ${Deno.pid} exiting`);
     runtime.handle({ op: "stop", graceful: true });
-    if (init.gracefulTimeoutMs > 0) setTimeout(() => Deno.exit(1), init.gracefulTimeoutMs);
+    // Capped: setTimeout fires at once past 2^31-1 ms (~24.8 days), which would end the drain.
+    const bound = Math.min(init.gracefulTimeoutMs, 0x7fffffff);
+    if (bound > 0) setTimeout(() => Deno.exit(1), bound);
   };
   if (guest.isolation === "process") {
     const ignore = (): void => {};

@@ -438,6 +438,20 @@ Deno.test("ProcessLauncher children stop when the parent is SIGKILLed", async ()
   await run.waitEvents("stop", 2, 2_000);
 });
 
+Deno.test("ProcessLauncher children of a SIGKILLed parent drain gracefully with a graceful_shutdown_timeout past setTimeout's limit (~24.8 days)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fjord-launcher-" });
+  await Deno.writeTextFile(`${dir}/svc.conf`, "[DEFAULT]\ngraceful_shutdown_timeout = 2200000\n");
+  await using run = await Run.start(
+    plan(DEFAULTS[1]!, { configFile: `${dir}/svc.conf`, service: { stopDelay: 300 } }),
+    { dir },
+  );
+  await run.waitEvents("start", 2);
+  run.kill("SIGKILL");
+  await run.exit();
+  // Before, the bound overflowed setTimeout, which fired at once: exit(1) before the drain.
+  await run.waitEvents("stop-done", 2, 5_000);
+});
+
 Deno.test("ProcessLauncher's orphan reaper (a /bin/sh beside the worker processes) exits with the launcher", async () => {
   await using run = await Run.start(plan(DEFAULTS[1]!));
   await run.waitEvents("start", 2);

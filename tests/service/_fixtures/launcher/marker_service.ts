@@ -23,6 +23,8 @@ export interface MarkerOptions {
    * rejection); "spin" does not end it but loops synchronously for ever (it answers nothing).
    */
   endBy?: "exit" | "close" | "throw" | "reject" | "spin";
+  /** ms a graceful stop() takes; it then logs "stop-done". */
+  stopDelay?: number;
 }
 
 function now(): number {
@@ -142,6 +144,10 @@ export class MarkerService implements ServiceBase {
     for (const t of this.#timers) clearTimeout(t), clearInterval(t);
     if ((this.#o.mode ?? "ok") === "hang-stop") {
       await new Promise(() => {});
+    }
+    if (this.#o.stopDelay && options.graceful) {
+      await new Promise((r) => setTimeout(r, this.#o.stopDelay));
+      this.#log("stop-done");
     }
     this.#stopped.resolve();
   }
