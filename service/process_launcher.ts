@@ -41,6 +41,9 @@ import { checkHealthOptions, type HealthServer, serveHealth } from "./_health.ts
 import { startWatchdog } from "./_watchdog.ts";
 import { enableTcpMigrateReq } from "./_migrate_req.ts";
 
+// How long after a standby worker died another one is started.
+const STANDBY_RESPAWN_MS = 1_000;
+
 /**
  * Where a launcher's health endpoint listens ({@linkcode ProcessLauncherOptions.health}).
  *
@@ -635,7 +638,8 @@ export class ProcessLauncher implements AsyncDisposable {
       spec.standby = undefined;
       handle = standby;
       handle.promote(slot.workerId);
-      void handle.started.then(() => this.#refreshStandby(spec), () => {});
+      // Replaced once it has started, or failed to (the slot's policy then handles the worker).
+      void handle.started.finally(() => this.#refreshStandby(spec)).catch(() => {});
     } else {
       try {
         handle = this.#spawn(spec, slot.workerId);
@@ -678,8 +682,19 @@ export class ProcessLauncher implements AsyncDisposable {
       return;
     }
     spec.standby = handle;
-    void handle.exited.then(() => {
-      if (spec.standby === handle) spec.standby = undefined;
+    void handle.exited.then((exit) => {
+      if (spec.standby !== handle) return; // promoted, or stopped by a reload
+      spec.standby = undefined;
+      if (this.#state !== "running") return;
+      // Killed, crashed or failed to load: another one, a moment later (not in a tight loop
+      // when every standby fails the same way).
+      getLogger().warning(
+        `The standby worker of ${spec.ref.export} died: ${exit.reason}; starting another`,
+      );
+      this.#track((async () => {
+        await this.#clock.sleep(STANDBY_RESPAWN_MS, { signal: this.#ac.signal }).catch(() => {});
+        this.#refreshStandby(spec);
+      })());
     });
   }
 

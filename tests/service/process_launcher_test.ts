@@ -545,6 +545,27 @@ Deno.test("ProcessLauncher SIGHUP with mutate reaches the standby worker too", a
   await assertNothingLeft(run);
 });
 
+Deno.test("ProcessLauncher replaces a standby worker process that was killed, and logs it", async () => {
+  await using run = await Run.start(plan(DEFAULTS[1]!, { workers: 1, standby: true }));
+  await run.waitEvents("start", 1);
+  const worker = run.events()[0]!.pid;
+  await waitFor(async () => (await childrenOf(run.child.pid)).length === 2, "the standby");
+  const standby = (await childrenOf(run.child.pid)).find((pid) => pid !== worker)!;
+  Deno.kill(standby, "SIGKILL");
+  // Before, it was never replaced (nor logged): one child from then on.
+  await waitFor(
+    () => /The standby worker of \w+ died: .*SIGKILL.*; starting another/.test(run.output),
+    "the log",
+  );
+  await waitFor(async () => {
+    const children = await childrenOf(run.child.pid);
+    return children.length === 2 && !children.includes(standby);
+  }, "a new standby");
+  run.kill("SIGTERM");
+  assert.equal((await run.exit()).code, 0);
+  await assertNothingLeft(run);
+});
+
 Deno.test("ProcessLauncher promotes a standby worker on a death", async () => {
   for (const c of DEFAULTS) {
     // (Deno.exit() in a Web Worker ends it without any event its parent could see.)
