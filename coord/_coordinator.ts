@@ -24,6 +24,7 @@ import type {
 } from "./coordinator.ts";
 import type { Session } from "./_session.ts";
 import type { Created, KV, Store, WriteOptions } from "./_store.ts";
+import { abortPromise } from "./_abort.ts";
 import { CoordinatorUnavailableError, LockLostError } from "./errors.ts";
 
 /** The internal entry point runExclusivePeriodic() uses to claim one tick. */
@@ -310,39 +311,43 @@ export class CoordinatorImpl implements Coordinator {
     // never creates it stayed taken (each such call made every later #takeKey scan longer).
     o.signal?.throwIfAborted();
     const key = this.#takeKey(dir);
-    const started = o.timeout === undefined ? 0 : this.#clock.now();
+    // A caller that can give up (timeout, signal) can do so from the start: a create under way on
+    // a frozen or unreachable server lasts up to the TTL. Without either, the uncontended path
+    // allocates no signal or timer.
+    const giveUp = o.timeout !== undefined || o.signal ? this.#giveUp(o, what) : undefined;
+    let stop = giveUp?.stop;
+    const creating = this.#store.create(dir, key, this.memberId, this.#session.lease, w);
     let created: Created;
     try {
-      created = await this.#store.create(dir, key, this.memberId, this.#session.lease, w);
+      if (stop === undefined) created = await creating;
+      else {
+        const aborted = abortPromise(stop);
+        try {
+          created = await Promise.race([creating, aborted.promise]);
+        } finally {
+          aborted.detach();
+        }
+      }
     } catch (error) {
+      giveUp?.done.abort(DONE);
+      // The create may have landed, or land later: the key is deleted once it has settled, so
+      // that nothing stays queued on the server (a key in no lease set would block the queue
+      // for as long as this member lives).
+      const drop = (): Promise<void> =>
+        this.#store.delete(dir, key, w).then(() => this.#freeKey(dir, key), () => {});
+      void creating.then(drop, drop);
       // close() may end the request under way (its key is already queued): say why.
+      if (stop?.aborted) throw stop.reason;
       throw this.#closing.signal.aborted ? this.#closing.signal.reason : error;
     }
     const createRev = created.createRev;
-    if (created.ahead === undefined && !o.signal?.aborted) return { key, token: createRev };
-    // The timer's controllers only with a timeout: each AbortController, and the DOMException an
-    // abort() without a reason makes, costs microseconds on every contended acquisition.
-    const stops = [this.#session.lostRaw, this.#closing.signal];
-    let done: AbortController | undefined;
-    if (o.timeout !== undefined) {
-      const timedOut = new AbortController();
-      done = new AbortController();
-      stops.unshift(timedOut.signal);
-      const left = o.timeout - (this.#clock.now() - started);
-      this.#clock.sleep(left, { signal: done.signal }).then(
-        () =>
-          timedOut.abort(
-            new DOMException(`Timed out after ${o.timeout} ms waiting for ${what}`, "TimeoutError"),
-          ),
-        () => {},
-      );
+    if (created.ahead === undefined && !stop?.aborted) {
+      giveUp?.done.abort(DONE);
+      return { key, token: createRev };
     }
-    let stop: AbortSignal;
-    if (o.signal) stop = AbortSignal.any([...stops, o.signal]);
-    else if (done) stop = AbortSignal.any(stops);
-    // Most waits have neither: they share one signal, made once (each AbortSignal.any() is tens
+    // Most waits can't give up: they share one signal, made once (each AbortSignal.any() is tens
     // of µs, and registers with its sources until it is collected).
-    else stop = this.#waitStop ??= AbortSignal.any(stops);
+    stop ??= this.#waitStop ??= AbortSignal.any([this.#session.lostRaw, this.#closing.signal]);
     try {
       if (this.#store.waitFirst) {
         await this.#store.waitFirst(dir, createRev, stop);
@@ -369,8 +374,29 @@ export class CoordinatorImpl implements Coordinator {
       await this.#store.delete(dir, key, w).then(() => this.#freeKey(dir, key), () => {});
       throw stop.aborted ? stop.reason : error;
     } finally {
-      done?.abort(DONE);
+      giveUp?.done.abort(DONE);
     }
+  }
+
+  // What ends a wait the caller can give up: its timeout (from now), its signal, the session's
+  // loss and close(); `done` ends the timer. The timer's controllers only with a timeout: each
+  // AbortController, and the DOMException an abort() without a reason makes, costs microseconds.
+  #giveUp(o: DistributedLockOptions, what: string): { stop: AbortSignal; done: AbortController } {
+    const stops = [this.#session.lostRaw, this.#closing.signal];
+    const done = new AbortController();
+    if (o.timeout !== undefined) {
+      const timedOut = new AbortController();
+      stops.unshift(timedOut.signal);
+      this.#clock.sleep(o.timeout, { signal: done.signal }).then(
+        () =>
+          timedOut.abort(
+            new DOMException(`Timed out after ${o.timeout} ms waiting for ${what}`, "TimeoutError"),
+          ),
+        () => {},
+      );
+    }
+    if (o.signal) stops.push(o.signal);
+    return { stop: AbortSignal.any(stops), done };
   }
 
   #track<H extends Holding>(h: H): H {

@@ -146,9 +146,16 @@ export type MembershipEvent = { type: "join" | "leave"; member: Member };
  * ```
  */
 export interface DistributedLockOptions {
-  /** Gives up after this many ms with a `TimeoutError` DOMException; the waiter's key is removed. */
+  /**
+   * Gives up after this many ms with a `TimeoutError` DOMException; the waiter's key is removed.
+   * Counted from the call, the request that queues the waiter included (on a frozen server it
+   * would last up to the TTL): use `tryLock()` to try without waiting.
+   */
   timeout?: number;
-  /** Gives up when aborted, rejecting with `signal.reason`; the waiter's key is removed. */
+  /**
+   * Gives up when aborted, rejecting with `signal.reason`, also while the request that queues
+   * the waiter is under way; the waiter's key is removed.
+   */
   signal?: AbortSignal;
 }
 

@@ -14,6 +14,7 @@ import {
   fresh,
   ownEtcd,
   ownRedis,
+  serverKeys,
 } from "./_servers.ts";
 
 for (const engine of engines.filter((e) => e.name !== "memory")) {
@@ -313,6 +314,53 @@ Deno.test(
     assert.equal(holder.lost.aborted, false);
   },
 );
+
+for (const engine of [etcd, redis]) {
+  Deno.test(
+    `coord ${engine.name}: lock() and campaign() on a frozen server give up at their timeout or signal, and leave no key once it thaws`,
+    { ignore: !engine.available },
+    async () => {
+      await using server = engine.name === "etcd" ? await ownEtcd() : await ownRedis();
+      const own = { ...engine, url: server.url };
+      await using coord = await connect(server.url, { ttl: 6_000 });
+      Deno.kill(server.pid, "SIGSTOP");
+      try {
+        const gaveUp = async (call: () => Promise<unknown>, expected: RegExp): Promise<void> => {
+          const t0 = performance.now();
+          await assert.rejects(call(), expected);
+          // Before, the request that queues the waiter ran its course: ~6 s, the TTL.
+          assert.ok(performance.now() - t0 < 2_500, `gave up after ${performance.now() - t0} ms`);
+        };
+        await gaveUp(() => coord.lock("frozen-t", { timeout: 300 }), /Timed out after 300 ms/);
+        await gaveUp(
+          () => coord.lock("frozen-s", { signal: AbortSignal.timeout(300) }),
+          /aborted due to timeout/,
+        );
+        await gaveUp(
+          () => coord.campaign("frozen-c", { signal: AbortSignal.timeout(300) }),
+          /aborted due to timeout/,
+        );
+      } finally {
+        Deno.kill(server.pid, "SIGCONT");
+      }
+      // The requests land after the thaw; their keys are deleted then, and the lock is free.
+      for (const name of ["frozen-t", "frozen-s"]) {
+        if (engine.name === "redis") {
+          await waitFor(async () => await serverKeys(own, name) === 0, `no key of ${name}`, 10_000);
+        }
+        await waitFor(
+          async () => {
+            const held = await coord.tryLock(name);
+            await held?.release();
+            return held !== undefined;
+          },
+          `${name} free`,
+          10_000,
+        );
+      }
+    },
+  );
+}
 
 for (const engine of [etcd, redis]) {
   Deno.test(
