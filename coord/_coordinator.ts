@@ -89,6 +89,8 @@ interface HoldingContext {
   readonly closing: AbortSignal;
   untrack(h: Holding): void;
   freed(dir: string, key: string): void;
+  /** Deletes the key in the background, again and again, after its delete failed. */
+  retryFree(dir: string, key: string, w: WriteOptions | undefined): void;
 }
 
 // The signal (an AbortController and a listener on the session) is made only when first read:
@@ -174,6 +176,7 @@ abstract class Holding implements AsyncDisposable {
       } catch (error) {
         // close() ends the requests under way; the key, not freed, goes with its revoke.
         if (this.#ctx.closing.aborted) return;
+        this.#ctx.retryFree(this.dir, this.key, this.writeOptions);
         throw error;
       }
       this.#ctx.freed(this.dir, this.key);
@@ -256,6 +259,7 @@ export class CoordinatorImpl implements Coordinator {
       closing: this.#closing.signal,
       untrack: (h) => this.#holdings.delete(h),
       freed: this.#freeKey,
+      retryFree: (dir, key, w) => this.#retryFree(dir, key, w),
     };
   }
 
@@ -292,6 +296,29 @@ export class CoordinatorImpl implements Coordinator {
         return key;
       }
     }
+  }
+
+  // A key whose delete failed while the session lives (the server unreachable a moment) would
+  // hold its lock or leadership for as long as the session: it is deleted again, backing off,
+  // until that succeeds, the session is lost (its keys go with its lease) or close() revokes it.
+  // Unref'd timers, as the session's: they never keep the program alive.
+  #retryFree(dir: string, key: string, w: WriteOptions | undefined): void {
+    const stop = this.#waitStop ??= AbortSignal.any([this.#session.lostRaw, this.#closing.signal]);
+    let pause = 100;
+    const again = (): void => {
+      if (stop.aborted) return;
+      const cancel = (): void => clearTimeout(timer);
+      const timer = setTimeout(() => {
+        stop.removeEventListener("abort", cancel);
+        this.#store.delete(dir, key, w).then(() => this.#freeKey(dir, key), () => {
+          pause = Math.min(pause * 2, 5_000);
+          again();
+        });
+      }, pause);
+      Deno.unrefTimer(timer);
+      stop.addEventListener("abort", cancel, { once: true });
+    };
+    again();
   }
 
   #freeKey = (dir: string, key: string): void => {

@@ -56,7 +56,12 @@ export interface DistributedLock extends AsyncDisposable {
   readonly signal: AbortSignal;
   /** Throws {@linkcode LockLostError} unless the lock is still held. */
   assertHeld(): void;
-  /** Releases the lock (removes its key on the server); later calls do nothing. */
+  /**
+   * Releases the lock (removes its key on the server); later calls do nothing. When the server
+   * cannot be reached it rejects, and the coordinator keeps removing the key in the background
+   * (until it is gone, the session is lost or the coordinator closes): a failed release never
+   * leaves the lock held for good.
+   */
   release(): Promise<void>;
 }
 
@@ -83,7 +88,7 @@ export interface Leadership extends AsyncDisposable {
   readonly token: bigint;
   /** Aborts when leadership ends (lease lost, resigned, coordinator closed). */
   readonly signal: AbortSignal;
-  /** Steps down; later calls do nothing. */
+  /** Steps down; later calls do nothing. A failure rejects and is retried as `release()`'s. */
   resign(): Promise<void>;
 }
 

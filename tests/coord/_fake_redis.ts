@@ -8,7 +8,7 @@ const decoder = new TextDecoder();
 export interface FakeCommand {
   /** `SCRIPT`, `EVALSHA`, ... */
   name: string;
-  /** For EVALSHA: which of the driver's scripts ("grant", "keepalive", ... or "other"). */
+  /** For EVALSHA: which of the driver's scripts ("grant", "keepalive", "create", ... or "other"). */
   script: string | undefined;
   args: string[];
   /** For SCRIPT LOAD: the sha to answer (each script its own, 40 characters as a real one). */
@@ -35,6 +35,8 @@ function scriptKind(text: string): string {
     return "keepalive";
   }
   if (text.includes("redis.call('DEL', P..'lease:'..l)")) return "revoke";
+  if (text.includes("local dir, key, v, l, q = ARGV[1]")) return "create";
+  if (text.includes("local dir, key, q = ARGV[1], ARGV[2], ARGV[3] == '1'")) return "delete";
   return "other";
 }
 

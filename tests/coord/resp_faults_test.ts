@@ -119,7 +119,10 @@ Deno.test(
         (c) => c instanceof Error && /does not do this/.test(c.message),
       );
       // A bulk string where a number or an array belongs (leave() reads no reply).
-      server.answer = (cmd) => cmd.script === "other" ? "$3\r\nabc\r\n" : healthy(cmd);
+      server.answer = (cmd) =>
+        cmd.name === "EVALSHA" && !["grant", "keepalive", "revoke"].includes(cmd.script!)
+          ? "$3\r\nabc\r\n"
+          : healthy(cmd);
       await check("a reply of the wrong shape", (c) => c instanceof Error, ["leave"]);
       // Gone: every new connection is refused.
       await server[Symbol.asyncDispose]();
@@ -128,5 +131,29 @@ Deno.test(
       await server[Symbol.asyncDispose]();
       await coord.close().catch(() => {});
     }
+  },
+);
+
+Deno.test(
+  "coord redis: a release() whose delete fails rejects, and the coordinator deletes the key in the background until it succeeds",
+  async () => {
+    await using server = fakeRedis();
+    let deletes = 0;
+    server.answer = (cmd) => {
+      // An empty directory: created at revision 5, nobody ahead.
+      if (cmd.script === "create") return ":5\r\n";
+      if (cmd.script === "delete") {
+        return ++deletes <= 3 ? "-ERR unreachable a moment\r\n" : ":1\r\n";
+      }
+      return healthy(cmd);
+    };
+    await using coord = await connect(server.url, { ttl: 6_000 });
+    const held = await coord.lock("job");
+    await assert.rejects(held.release(), /unreachable a moment/);
+    // Before, nothing tried again: the key stayed, holding the lock for the session's life.
+    await waitFor(() => deletes === 4, "the delete retried until it succeeded", 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(deletes, 4, "deleted again after it succeeded");
+    assert.equal(coord.lost.aborted, false);
   },
 );
