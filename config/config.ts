@@ -184,7 +184,15 @@ interface Loaded {
 interface Resolution {
   files: Files;
   cache: Map<Entry, unknown>;
+  /**
+   * Beside `cache`: each resolved entry's height, the length of the longest `$ref` chain from
+   * it (1 without references). A chain reaching a cached value is measured whole with it: the
+   * depth limit must not depend on which options were resolved first.
+   */
+  heights: Map<Entry, number>;
   stack: Entry[];
+  /** Beside `stack`: the greatest height among the references of each entry on it so far. */
+  below: number[];
   deprecated: Set<string>;
 }
 
@@ -964,7 +972,7 @@ export class Config {
   }
 
   #resolution(files: Files, cache: Map<Entry, unknown>): Resolution {
-    return { files, cache, stack: [], deprecated: new Set() };
+    return { files, cache, heights: new Map(), stack: [], below: [], deprecated: new Set() };
   }
 
   /**
@@ -1065,7 +1073,13 @@ export class Config {
   }
 
   #resolve(entry: Entry, r: Resolution): unknown {
-    if (r.cache.has(entry)) return r.cache.get(entry);
+    if (r.cache.has(entry)) {
+      // A value cached without its height (this.#cache's) was validated whole when cached.
+      const height = r.heights.get(entry) ?? 1;
+      if (r.stack.length + height - 1 > MAX_DEPTH) throw this.#tooDeep(r.stack[0] ?? entry, r);
+      this.#noteHeight(r, height);
+      return r.cache.get(entry);
+    }
     if (r.stack.includes(entry)) {
       const chain = clip(
         [...r.stack.slice(r.stack.indexOf(entry)), entry]
@@ -1079,25 +1093,39 @@ export class Config {
         `${RECURSION}${chain}`,
       );
     }
-    if (r.stack.length > MAX_DEPTH) {
-      const start = r.stack[0]!;
-      throw new ConfigSubstitutionError(
-        start.opt.name,
-        start.group,
-        showValue(start.opt, ""),
-        `substitutions nested more than ${MAX_DEPTH} deep (the limit)`,
-      );
-    }
+    if (r.stack.length > MAX_DEPTH) throw this.#tooDeep(r.stack[0]!, r);
     r.stack.push(entry);
+    r.below.push(0);
+    let height = 1;
     try {
       const { raw, refs } = this.#raw(entry, r);
       const substituted = this.#substituteValue(entry, raw, refs);
       const value = freeze(convertValue(this.#shownOpt(entry), entry.group, substituted));
       r.cache.set(entry, value);
+      height += r.below[r.below.length - 1]!;
+      r.heights.set(entry, height);
       return value;
     } finally {
       r.stack.pop();
+      r.below.pop();
+      this.#noteHeight(r, height);
     }
+  }
+
+  // Tells the entry on top of the stack (resolving its references) one of them has `height`.
+  #noteHeight(r: Resolution, height: number): void {
+    const top = r.below.length - 1;
+    if (top >= 0 && r.below[top]! < height) r.below[top] = height;
+  }
+
+  #tooDeep(start: Entry, r: Resolution): ConfigSubstitutionError {
+    const raw = this.#raw(start, r).raw;
+    return new ConfigSubstitutionError(
+      start.opt.name,
+      start.group,
+      showValue(start.opt, Array.isArray(raw) ? raw.join(",") : String(raw ?? "")),
+      `substitutions nested more than ${MAX_DEPTH} deep (the limit)`,
+    );
   }
 
   /**
@@ -1108,7 +1136,7 @@ export class Config {
   #raw(entry: Entry, r: Resolution): { raw: unknown; refs: Resolution } {
     if (entry.override.set) return { raw: entry.override.value, refs: r };
     const refs = entry.pinned !== undefined && entry.pinned !== r.files
-      ? { ...r, files: entry.pinned, cache: new Map() }
+      ? { ...r, files: entry.pinned, cache: new Map(), heights: new Map() }
       : r;
     const fromFiles = this.#fileValues(entry, refs.files, r);
     if (fromFiles !== undefined) {

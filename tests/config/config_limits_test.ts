@@ -83,6 +83,29 @@ Deno.test("Config substitution chains deeper than 32 fail with ConfigSubstitutio
   });
 });
 
+Deno.test("Config's substitution depth limit does not depend on the order the options were registered in", async () => {
+  await using dir = await tempDir();
+  const deep = await dir.write("deep.conf", bomb(40, 1, "end"));
+  const ok = await dir.write("ok.conf", bomb(32, 1, "end"));
+  for (const order of ["deepest first", "shallowest first"]) {
+    const conf = new Config();
+    const names = Array.from({ length: 41 }, (_, i) => `a${i}`);
+    if (order === "deepest first") names.reverse();
+    for (const name of names) conf.registerOpt(strOpt(name));
+    // Before, deepest first: the chain was measured in cached pieces, load() passed, and a0
+    // failed at its first read after any registerOpt() or setOverride().
+    await assert.rejects(conf.load({ files: [deep] }), (error: unknown) => {
+      assert.ok(error instanceof ConfigSubstitutionError, `${order}: ${error}`);
+      assert.match(error.reason, /nested more than 32 deep/);
+      assert.match(error.message, /"\$a\d+"/); // the value, not ""
+      return true;
+    });
+    await conf.load({ files: [ok] });
+    conf.registerOpt(strOpt("late"));
+    assert.equal(conf.get("a0"), "end", order);
+  }
+});
+
 Deno.test("Config caps each multiStrOpt item after substitution", () => {
   const conf = new Config();
   conf.registerOpts([strOpt("big", { default: "z".repeat(600_000) })]);
