@@ -73,10 +73,10 @@ export type AnyFunction = (...args: any[]) => any;
 export interface SubmitOptions {
   /**
    * Ms the task may run, from when it starts running (not from submit; on the Worker and process
-   * pools a worker's first task of a module also loads that module in that time); then its future rejects
-   * with a `DOMException` named `TimeoutError` and the task is stopped (Worker/process pools:
-   * its Worker/child is terminated and replaced). Overrides the executor's `taskTimeout`;
-   * `Infinity` runs the task with no timeout.
+   * pools a worker's first task of a module also loads that module in that time); then its
+   * future rejects with a `DOMException` named `TimeoutError` and the task is stopped
+   * (Worker/process pools: its Worker/child is terminated and replaced). Overrides the
+   * executor's `taskTimeout`; `Infinity` runs the task with no timeout.
    */
   timeout?: number;
   /**
