@@ -452,6 +452,34 @@ Deno.test("ProcessLauncher children of a SIGKILLed parent drain gracefully with 
   await run.waitEvents("stop-done", 2, 5_000);
 });
 
+Deno.test("ProcessLauncher holds a flooding worker's output back while its own stdout is not read, instead of buffering it without bound", async () => {
+  const fixture = new URL("./_fixtures/flood_launcher.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", fixture],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const rss = async (): Promise<number> => {
+    const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
+    return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024;
+  };
+  try {
+    // Nobody reads its stdout for 3 s, then 2 s more: the worker writes ~64 MB/s meanwhile.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const before = await rss();
+    await new Promise((r) => setTimeout(r, 2_000));
+    const growth = await rss() - before;
+    // Before: +20-30 MB a second.
+    assert.ok(growth < 15_000_000, `the launcher grew ${growth} bytes in 2 s`);
+  } finally {
+    // Read (and drop) what it writes from now on, so that it can stop.
+    const draining = child.stdout.pipeTo(new WritableStream());
+    child.kill("SIGTERM");
+    await child.status;
+    await draining.catch(() => {});
+  }
+});
+
 Deno.test("ProcessLauncher's orphan reaper (a /bin/sh beside the worker processes) exits with the launcher", async () => {
   await using run = await Run.start(plan(DEFAULTS[1]!));
   await run.waitEvents("start", 2);
