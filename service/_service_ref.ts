@@ -48,6 +48,59 @@ export function normalizeServiceRef(ref: ServiceRef, parameter = "s"): PlainServ
   return { module, export: exportName, args: [...(ref.args ?? [])] };
 }
 
+/**
+ * Throws a TypeError naming the first of `args` a worker would not receive as given: Web Workers
+ * get a structured clone, worker processes JSON, which turns a Map or Set into `{}`, a Date into
+ * a string, `undefined`, NaN and functions into null or nothing, and fails on a BigInt or a
+ * cycle only once the worker is spawned.
+ */
+export function checkServiceArgs(args: unknown[], isolation: "worker" | "process"): void {
+  if (isolation === "worker") {
+    try {
+      structuredClone(args);
+    } catch (cause) {
+      throw new TypeError(
+        "Cannot launch service as its 'args' cannot be sent to a Web Worker (they must be structured-cloneable)",
+        { cause },
+      );
+    }
+    return;
+  }
+  const problem = notJsonSafe(args, "args", new Set());
+  if (problem !== undefined) {
+    throw new TypeError(
+      `Cannot launch service as its 'args' must be JSON-safe for process isolation (plain objects, arrays, strings, finite numbers, booleans, null): ${problem}`,
+    );
+  }
+}
+
+function notJsonSafe(value: unknown, path: string, seen: Set<object>): string | undefined {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return undefined;
+  if (typeof value === "number") {
+    return Number.isFinite(value) ? undefined : `${path} is ${describeValue(value)}`;
+  }
+  if (typeof value !== "object") return `${path} is ${describeValue(value)}`;
+  if (seen.has(value)) return `${path} is a circular reference`;
+  const proto = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
+    return `${path} is ${describeValue(value)}`;
+  }
+  seen.add(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const problem = notJsonSafe(value[i], `${path}[${i}]`, seen);
+      if (problem !== undefined) return problem;
+    }
+  } else {
+    for (const [key, item] of Object.entries(value)) {
+      const problem = notJsonSafe(item, `${path}.${key}`, seen);
+      if (problem !== undefined) return problem;
+    }
+  }
+  seen.delete(value);
+  return undefined;
+}
+
 /** Imports the module and returns the export, checked to be a function (class or factory). */
 export function loadServiceExport(ref: PlainServiceRef): Promise<unknown> {
   return loadExport(

@@ -29,7 +29,12 @@ import {
   prepareConf,
   refreshConf,
 } from "./_launcher_config.ts";
-import { checkThenSpawn, normalizeServiceRef, type PlainServiceRef } from "./_service_ref.ts";
+import {
+  checkServiceArgs,
+  checkThenSpawn,
+  normalizeServiceRef,
+  type PlainServiceRef,
+} from "./_service_ref.ts";
 import type { LauncherWorkerInit } from "./_launcher_runtime.ts";
 import type { ExitInfo, WorkerHandle } from "./_worker_handle.ts";
 import type { RestartMethod, ServiceBase } from "./service.ts";
@@ -385,7 +390,8 @@ export class ProcessLauncher implements AsyncDisposable {
    * @param s A reference to the service (an instance only with `noFork`).
    * @param options `workers`: how many (default 1).
    * @throws {TypeError} When `s` is not a well-formed ServiceRef (or an instance without
-   *   `noFork`), or `workers` is not an integer.
+   *   `noFork`), its `args` cannot reach the workers as given (structured-cloneable for Web
+   *   Workers, JSON-safe for processes), or `workers` is not an integer.
    * @throws {RangeError} When `workers` < 1.
    * @throws {Deno.errors.NotCapable} With process isolation when `--allow-run` is missing.
    * @throws {DOMException} `InvalidStateError` when the launcher is stopping or stopped.
@@ -416,6 +422,7 @@ export class ProcessLauncher implements AsyncDisposable {
       );
     }
     const ref = normalizeServiceRef(s);
+    checkServiceArgs(ref.args, this.#isolation);
     const denoArgs = this.#isolation === "process" ? this.#checkProcessIsolation(ref) : [];
     const spec: Spec = {
       ref,

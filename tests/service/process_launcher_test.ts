@@ -648,6 +648,43 @@ Deno.test("ProcessLauncher.launchService() rejects instances and bad worker coun
   }
 });
 
+Deno.test("ProcessLauncher.launchService() refuses args a worker would not get as given: a TypeError naming the first, nothing started", async () => {
+  resetBackend();
+  try {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    // Before: a process worker got {} for a Map, a string for a Date, null for undefined or
+    // NaN; a BigInt, a function or a cycle failed only once the worker was spawned.
+    for (
+      const [arg, what] of [
+        [new Map([[1, 2]]), "args[0] is an instance of Map"],
+        [{ when: new Date(0) }, "args[0].when is an instance of Date"],
+        [[1, undefined], "args[0][1] is undefined"],
+        [{ n: Number.NaN }, "args[0].n is number NaN"],
+        [10n, "args[0] is bigint 10"],
+        [circular, "args[0].self is a circular reference"],
+      ] as const
+    ) {
+      const launcher = new ProcessLauncher(undefined, { isolation: "process" });
+      assert.throws(() => launcher.launchService({ module: SERVICE, args: [arg] }), {
+        name: "TypeError",
+        message:
+          `Cannot launch service as its 'args' must be JSON-safe for process isolation (plain objects, arrays, strings, finite numbers, booleans, null): ${what}`,
+      });
+      assert.deepEqual(launcher.workers, []);
+      await launcher.stop();
+    }
+    const launcher = new ProcessLauncher(undefined, { isolation: "worker" });
+    assert.throws(() => launcher.launchService({ module: SERVICE, args: [() => 1] }), {
+      name: "TypeError",
+      message: /cannot be sent to a Web Worker/,
+    });
+    await launcher.stop();
+  } finally {
+    resetBackend();
+  }
+});
+
 for (const isolation of ["worker", "process"] as const) {
   Deno.test(`ProcessLauncher.workers reports ids, pids, restarts and states; stop() leaves nothing (${isolation})`, async () => {
     resetBackend();
