@@ -75,3 +75,18 @@ export function forceStopServices(services: Services): Promise<void> {
 export function servicesStarted(services: Services): Promise<boolean> {
   return startedOf!(services);
 }
+
+// Whether a ServiceLauncher's services have all started (it told systemd READY=1): what a
+// ProcessLauncher with noFork reports as ready. Kept here, as ServiceLauncher's own module
+// exports only its public surface.
+const readiness = new WeakMap<object, () => boolean>();
+
+/** Called by each ServiceLauncher for itself. */
+export function registerReadiness(launcher: object, ready: () => boolean): void {
+  readiness.set(launcher, ready);
+}
+
+/** Whether `launcher` (a ServiceLauncher) has started all its services. */
+export function launcherReady(launcher: object): boolean {
+  return readiness.get(launcher)?.() ?? false;
+}

@@ -20,7 +20,7 @@ import { describeValue } from "../runtime/_describe.ts";
 import { inheritedPermissionFlags, permitted } from "../runtime/_permitted.ts";
 import { selectBackendType, selectedBackendType, selectedIsolation } from "../runtime/selection.ts";
 import { checkBooleanOption, checkOptionsObject } from "../runtime/_check_options.ts";
-import { checkRestartMethod, checkWorkers } from "./_launcher_common.ts";
+import { checkRestartMethod, checkWorkers, launcherReady } from "./_launcher_common.ts";
 import { SignalHold } from "./_signal_hold.ts";
 import {
   configSources,
@@ -368,7 +368,15 @@ export class ProcessLauncher implements AsyncDisposable {
   get workers(): readonly WorkerInfo[] {
     if (this.#inner !== undefined) {
       return Object.freeze([
-        Object.freeze({ workerId: 0, pid: Deno.pid, restarts: 0, state: this.#state as string }),
+        Object.freeze({
+          workerId: 0,
+          pid: Deno.pid,
+          restarts: 0,
+          // Not "running" before its service has started.
+          state: this.#state === "running" && !launcherReady(this.#inner)
+            ? "starting"
+            : this.#state as string,
+        }),
       ]);
     }
     return Object.freeze(this.#specs.flatMap((spec) =>
@@ -908,7 +916,7 @@ export class ProcessLauncher implements AsyncDisposable {
     const running = this.#state === "running";
     const ready = running &&
       (this.#inner !== undefined
-        ? true
+        ? launcherReady(this.#inner)
         : this.#specs.length > 0 && workers.every((w) => w.state === "running"));
     return { state: this.#state, live: running, ready, workers };
   }

@@ -16,6 +16,7 @@ import {
   checkServiceBase,
   checkWorkers,
   forceStopServices,
+  registerReadiness,
   servicesStarted,
 } from "./_launcher_common.ts";
 import { SignalHold } from "./_signal_hold.ts";
@@ -107,6 +108,8 @@ export class ServiceLauncher implements AsyncDisposable {
   #reloading: Promise<void> = Promise.resolve();
   #notifications: Promise<unknown>[] = [];
   #readyNotified = false;
+  #started = false;
+  #startsAsked = 0;
   #abandoned = false;
   // The running graceful stop's timeout, ended by a SIGINT that abandons that stop.
   #graceTimer: AbortController | undefined;
@@ -123,6 +126,7 @@ export class ServiceLauncher implements AsyncDisposable {
    */
   constructor(conf?: Config, options: ServiceLauncherOptions = {}) {
     checkOptionsObject(options, "create ServiceLauncher");
+    registerReadiness(this, () => this.#started && this.#state === "running");
     selectBackendType();
     this.#restartMethod = checkRestartMethod(options.restartMethod ?? "reload");
     checkClock(options.clock, "create ServiceLauncher");
@@ -238,6 +242,13 @@ export class ServiceLauncher implements AsyncDisposable {
   #add(service: ServiceBase): void {
     this.#services.add(service);
     this.#watch();
+    // Started (readiness) once every start() added so far has succeeded; a later add's answer
+    // supersedes an earlier one's.
+    this.#started = false;
+    const asked = ++this.#startsAsked;
+    void servicesStarted(this.#services).then((ok) => {
+      if (asked === this.#startsAsked) this.#started = ok;
+    });
   }
 
   #watch(): void {

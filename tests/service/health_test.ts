@@ -156,3 +156,26 @@ Deno.test("ProcessLauncher health endpoint on a taken port fails naming the endp
     return true;
   });
 });
+
+Deno.test("ProcessLauncher noFork health endpoint: /readyz is 503 and the worker 'starting' until the service's start() has resolved", async () => {
+  const launcher = new ProcessLauncher(undefined, { noFork: true, health: { port: 0 } });
+  const { promise: mayStart, resolve: letStart } = Promise.withResolvers<void>();
+  const stopped = Promise.withResolvers<void>();
+  launcher.launchService({
+    start: () => mayStart,
+    stop: () => stopped.resolve(),
+    wait: () => stopped.promise,
+    reset() {},
+  });
+  const waiting = launcher.wait();
+  const port = launcher.healthAddress!.port;
+  // Before, 200 and "running" at once, start() or not.
+  const starting = await probe(port, "/readyz");
+  assert.equal(starting.status, 503);
+  assert.equal(starting.body.workers[0]!.state, "starting");
+  letStart();
+  await waitFor(async () => (await probe(port, "/readyz")).status === 200, "readiness");
+  assert.equal(launcher.workers[0]!.state, "running");
+  await launcher.stop();
+  assert.equal(await waiting, 0);
+});
