@@ -6,7 +6,6 @@
  */
 
 // The cross-Worker lock tables, shared with every Worker started here.
-import { AsyncLocalStorage } from "node:async_hooks";
 import "../lock/_spawn.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
@@ -56,11 +55,6 @@ export interface ThreadContext {
  * assert.equal(await thread.wait(), 42);
  * ```
  */
-// The Thread or group timer whose code runs now (with everything it awaits), so that a graceful
-// stop called from inside one does not wait for itself, which never ends (oslo's stop skips the
-// current thread too). Set once per thread or timer start, not per call.
-const running = new AsyncLocalStorage<object>();
-
 export class Thread<T = unknown> {
   /** A number unique among the threads of this isolate. */
   readonly ident: number;
@@ -83,7 +77,7 @@ export class Thread<T = unknown> {
     // A thread stopped before its task began never runs it.
     this.#done = Promise.resolve().then(() => {
       if (signal.aborted) throw signal.reason;
-      return running.run(this, () => body(signal));
+      return body(signal);
     });
     // Failures are reported to whoever waits (and logged by a ThreadGroup); an unawaited
     // failure must not crash the isolate.
@@ -461,8 +455,10 @@ export class ThreadGroup implements AsyncDisposable {
         }`,
       );
     }
-    const timer = new FixedIntervalLoopingCall(fn, { clock: this.#clock });
-    running.run(timer, () => timer.start({ ...options, interval }));
+    const timer = new FixedIntervalLoopingCall(fn, { clock: this.#clock }).start({
+      ...options,
+      interval,
+    });
     this.#timers.push(timer);
     return timer;
   }
@@ -482,8 +478,7 @@ export class ThreadGroup implements AsyncDisposable {
     options: AddDynamicTimerOptions = {},
   ): DynamicLoopingCall {
     checkOptionsObject(options, "add timer");
-    const timer = new DynamicLoopingCall(fn, { clock: this.#clock });
-    running.run(timer, () => timer.start(options));
+    const timer = new DynamicLoopingCall(fn, { clock: this.#clock }).start(options);
     this.#timers.push(timer);
     return timer;
   }
@@ -503,9 +498,7 @@ export class ThreadGroup implements AsyncDisposable {
     const timers = this.#timers.splice(0);
     for (const timer of timers) timer.stop();
     if (wait) {
-      const self = running.getStore();
       for (const timer of timers) {
-        if (timer === self) continue;
         try {
           await timer.wait();
         } catch (err) {
@@ -519,9 +512,9 @@ export class ThreadGroup implements AsyncDisposable {
    * Stops the group's timers and threads.
    *
    * @param options `graceful: true` waits for timers and threads to end by themselves (errors
-   *   logged as "Error waiting on thread."), except the thread or timer that calls it (it would
-   *   wait for itself); the default aborts every thread's signal, terminates Worker threads and
-   *   drops them from `threads` at once.
+   *   logged as "Error waiting on thread."), the calling one included: from inside one of them,
+   *   start the stop without awaiting it; the default aborts every thread's signal, terminates
+   *   Worker threads and drops them from `threads` at once.
    * @returns A promise that resolves when done.
    * @throws {TypeError} When `options` is not an object or `graceful` not a boolean (rejects).
    */
@@ -531,9 +524,7 @@ export class ThreadGroup implements AsyncDisposable {
     const graceful = checkBooleanOption(options.graceful, "stop ThreadGroup", "graceful") ?? false;
     await this.stopTimers({ wait: graceful });
     if (graceful) {
-      const self = running.getStore();
       for (const thread of [...this.#threads]) {
-        if (thread === self) continue;
         try {
           await thread.wait();
         } catch (err) {

@@ -494,30 +494,3 @@ Deno.test("ThreadGroup: 'maxThreads' as a number out of range (NaN, -1, 1.5) sta
     });
   }
 });
-
-Deno.test("ThreadGroup.stop({ graceful: true }) called from one of its threads or timers waits for the others, not for its caller", async () => {
-  for (const caller of ["thread", "timer", "dynamic timer", "service"] as const) {
-    const service = new Service();
-    const tg = service.tg;
-    const { promise: otherMayEnd, resolve: endOther } = Promise.withResolvers<void>();
-    let otherEnded = false;
-    tg.addThread(async () => {
-      await otherMayEnd;
-      otherEnded = true;
-    });
-    const { promise: stopped, resolve } = Promise.withResolvers<string>();
-    const stopFromHere = async (): Promise<void> => {
-      setTimeout(endOther, 20);
-      await (caller === "service" ? service.stop({ graceful: true }) : tg.stop({ graceful: true }));
-      // Before, the stop waited for its caller, which waited for the stop: never here.
-      resolve(otherEnded ? "waited for the other thread" : "did not wait for the other thread");
-    };
-    if (caller === "timer") tg.addTimer(5, stopFromHere);
-    else if (caller === "dynamic timer") tg.addDynamicTimer(async () => (await stopFromHere(), 5));
-    else tg.addThread(stopFromHere);
-    const timeout = setTimeout(() => resolve("hung"), 5_000);
-    assert.equal(await stopped, "waited for the other thread", caller);
-    clearTimeout(timeout);
-    await tg.wait();
-  }
-});
