@@ -15,7 +15,7 @@
 // directory: watchers and waiters do so every TTL/8 (at most 250 ms) while blocked, so a dead
 // holder's key goes within TTL + 250 ms.
 
-import { type Reply, isConnectionLost, RespConnection, RespError } from "./_resp.ts";
+import { isConnectionLost, type Reply, RespConnection, RespError } from "./_resp.ts";
 import {
   CLOSE_BUDGET_MS,
   type Created,

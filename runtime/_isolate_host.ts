@@ -235,11 +235,8 @@ function startWorker<In, Out>(options: StartIsolateOptions<Out>): IsolateHandle<
     } catch (error) {
       // A message shaped like the guest's but not one of its (or a handler's bug): thrown here,
       // it would end this whole process. The Worker is ended instead, and reported lost.
-      finish(
-        exitOf("lost", undefined, undefined, new Error("it sent a message fjord could not handle", {
-          cause: error,
-        })),
-      );
+      const why = new Error("it sent a message fjord could not handle", { cause: error });
+      finish(exitOf("lost", undefined, undefined, why));
     }
   };
   worker.onerror = (event: ErrorEvent) => {
