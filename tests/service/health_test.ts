@@ -165,7 +165,7 @@ Deno.test("ProcessLauncher noFork health endpoint: /readyz is 503 and the worker
     start: () => mayStart,
     stop: () => stopped.resolve(),
     wait: () => stopped.promise,
-    reset() {},
+    reset(): void {},
   });
   const waiting = launcher.wait();
   const port = launcher.healthAddress!.port;

@@ -28,4 +28,5 @@ const call = new FixedIntervalLoopingCall(() => {
   call.stop();
 }).start({ interval: 1000, initialDelay });
 await call.wait();
+// deno-lint-ignore no-console -- the test reads this line
 console.log(JSON.stringify({ events, firstCall }));

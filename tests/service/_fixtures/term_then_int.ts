@@ -9,10 +9,10 @@ await conf.load({ args: [] });
 const launcher = new ServiceLauncher(conf); // registers the fjord options
 conf.setOverride("graceful_shutdown_timeout", 30);
 launcher.launchService({
-  start() {},
+  start(): void {},
   stop: (o) => o?.graceful ? new Promise<void>(() => {}) : undefined,
   wait: () => new Promise<void>(() => {}),
-  reset() {},
+  reset(): void {},
 });
 setTimeout(() => Deno.kill(Deno.pid, "SIGTERM"), 100);
 setTimeout(() => Deno.kill(Deno.pid, "SIGINT"), 400);
