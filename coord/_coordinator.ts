@@ -303,7 +303,7 @@ export class CoordinatorImpl implements Coordinator {
   // until that succeeds, the session is lost (its keys go with its lease) or close() revokes it.
   // Unref'd timers, as the session's: they never keep the program alive.
   #retryFree(dir: string, key: string, w: WriteOptions | undefined): void {
-    const stop = this.#waitStop ??= AbortSignal.any([this.#session.lostRaw, this.#closing.signal]);
+    const stop = this.#endsWaits();
     let pause = 100;
     const again = (): void => {
       if (stop.aborted) return;
@@ -372,9 +372,7 @@ export class CoordinatorImpl implements Coordinator {
       giveUp?.done.abort(DONE);
       return { key, token: createRev };
     }
-    // Most waits can't give up: they share one signal, made once (each AbortSignal.any() is tens
-    // of µs, and registers with its sources until it is collected).
-    stop ??= this.#waitStop ??= AbortSignal.any([this.#session.lostRaw, this.#closing.signal]);
+    stop ??= this.#endsWaits();
     try {
       if (this.#store.waitFirst) {
         await this.#store.waitFirst(dir, createRev, stop);
@@ -405,9 +403,16 @@ export class CoordinatorImpl implements Coordinator {
     }
   }
 
+  // What ends a wait that cannot give up by itself: the session's loss and close(). Most waits
+  // share it, made once (each AbortSignal.any() is tens of µs, and registers with its sources
+  // until it is collected).
+  #endsWaits(): AbortSignal {
+    return this.#waitStop ??= AbortSignal.any([this.#session.lostRaw, this.#closing.signal]);
+  }
+
   // What ends a wait the caller can give up: its timeout (from now), its signal, the session's
-  // loss and close(); `done` ends the timer. The timer's controllers only with a timeout: each
-  // AbortController, and the DOMException an abort() without a reason makes, costs microseconds.
+  // loss and close(); `done` ends the timer. The timeout's own controller only with a timeout:
+  // each AbortController, and the DOMException an abort() without a reason makes, costs µs.
   #giveUp(o: DistributedLockOptions, what: string): { stop: AbortSignal; done: AbortController } {
     const stops = [this.#session.lostRaw, this.#closing.signal];
     const done = new AbortController();

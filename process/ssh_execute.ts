@@ -68,13 +68,13 @@ const SSH_FAILURE = 255;
  * get exactly these words.
  */
 function shellQuote(word: string, index: number): string {
-  const plain = index === 0 ? /^[\w@%+:,./-]+$/ : /^[\w@%+=:,./-]+$/;
-  if (plain.test(word) && !(index === 0 && KEYWORDS.has(word))) return word;
-  return `'${word.replaceAll("'", `'"'"'`)}'`;
+  const syntax = index === 0 && (word.includes("=") || KEYWORDS.has(word));
+  return /^[\w@%+=:,./-]+$/.test(word) && !syntax ? word : `'${word.replaceAll("'", `'"'"'`)}'`;
 }
 
+// The reserved words a POSIX shell (and bash) reads as syntax in a command's first word, among
+// those the unquoted pattern above lets through.
 const KEYWORDS = new Set([
-  "!",
   "case",
   "coproc",
   "do",

@@ -76,9 +76,8 @@ export function servicesStarted(services: Services): Promise<boolean> {
   return startedOf!(services);
 }
 
-// Whether a ServiceLauncher's services have all started (it told systemd READY=1): what a
-// ProcessLauncher with noFork reports as ready. Kept here, as ServiceLauncher's own module
-// exports only its public surface.
+// Whether a ServiceLauncher's services have all started: what a ProcessLauncher with noFork
+// reports as ready. Kept here, as ServiceLauncher's own module exports only its public surface.
 const readiness = new WeakMap<object, () => boolean>();
 
 /** Called by each ServiceLauncher for itself. */
