@@ -2,7 +2,6 @@
 
 import assert from "node:assert/strict";
 import { getLogger, setLogger } from "../runtime/logger.ts";
-import { oneTurn } from "../runtime/_one_turn.ts";
 
 /** Polls `cond` every 10 ms until it holds; throws naming `what` after `timeoutMs`. */
 export async function waitFor(
@@ -117,8 +116,7 @@ type FixedLoopClass = new (fn: () => unknown) => {
 
 /**
  * Runs `fn` while a long-interval loop of `Fixed` on the system clock holds the isolate's timer
- * thread. A loop started in `fn` then does not start the thread's Worker at its first sleep
- * (blocking the isolate ~10-40 ms), and takes its schedule's anchor (the clock reading just before
+ * thread. A loop started in `fn` then takes its schedule's anchor (the clock reading just before
  * its first call) within microseconds of its `start()`, so `performance.now()` read before that
  * is a lower bound of its schedule that a preempted first call cannot push up: comparing later
  * calls with the first call's own reading made them look early when that call was preempted.
@@ -130,10 +128,7 @@ export async function withTimerThreadHeld<T>(
   const holding = Promise.withResolvers<void>();
   const holder = new Fixed(() => holding.resolve()).start({ interval: 2000 });
   try {
-    await holding.promise; // its first call ran
-    // It takes the thread at its first sleep, in the microtasks after that call: one turn later
-    // it holds it (not a setTimeout: on_time_loops.ts counts the timers a program sets).
-    await oneTurn();
+    await holding.promise; // its first call ran: the thread is up
     return await fn();
   } finally {
     holder.stop();
