@@ -4,6 +4,7 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
+import { checkBooleanOption } from "../runtime/_check_options.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
 import { getLogger } from "../runtime/logger.ts";
@@ -117,16 +118,10 @@ export function plan(cmd: string | string[], options: ExecuteOptions, label = "s
   } = options;
   // From JavaScript, "false" would count as true: a string `shell` ran the command through
   // /bin/sh (and `delayOnRetry: "no"` still slept).
-  for (
-    const [name, value] of [
-      ["delayOnRetry", delayOnRetry],
-      ["binary", binary],
-      ["shell", shell],
-      ["runAsRoot", runAsRoot],
-    ] as const
-  ) {
-    if (typeof value !== "boolean") fail(name, "a boolean", value);
-  }
+  checkBooleanOption(delayOnRetry, "execute", "delayOnRetry");
+  checkBooleanOption(binary, "execute", "binary");
+  checkBooleanOption(shell, "execute", "shell");
+  checkBooleanOption(runAsRoot, "execute", "runAsRoot");
   if (!LEVELS.includes(loglevel)) {
     fail("loglevel", `one of ${LEVELS.map((l) => `"${l}"`).join(", ")}`, loglevel, RangeError);
   }

@@ -7,6 +7,7 @@
 
 import type { Clock } from "../runtime/clock.ts";
 import { describeValue } from "../runtime/_describe.ts";
+import { checkBooleanOption } from "../runtime/_check_options.ts";
 import { ProcessExecutionError } from "./errors.ts";
 import type { ExecuteBinaryResult, ExecuteLogLevel, ExecuteResult } from "./execute.ts";
 import { maskPassword } from "./mask_password.ts";
@@ -215,8 +216,8 @@ export function sshExecute(
   if (typeof sshCommand !== "string" || sshCommand === "") {
     fail("sshCommand", "a non-empty string", sshCommand);
   }
-  if (typeof sanitizeStdout !== "boolean") fail("sanitizeStdout", "a boolean", sanitizeStdout);
-  if (typeof binary !== "boolean") fail("binary", "a boolean", binary);
+  checkBooleanOption(sanitizeStdout, "ssh execute", "sanitizeStdout");
+  checkBooleanOption(binary, "ssh execute", "binary");
   const argv = [sshCommand, ...sshArgs, "-o", "BatchMode=yes", "--", destination, remote];
   // plan() checks the rest (NUL in any word, timeout, signal, input, checkExitCode, loglevel).
   const p = plan(argv, {
