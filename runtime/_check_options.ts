@@ -58,3 +58,18 @@ export function checkSignalOption(
   const error = signalError(value, what, name);
   if (error !== undefined) throw error;
 }
+
+/**
+ * Throws a TypeError (its cause the clone's error) unless `value` can be structured-cloned, as
+ * posting it to a Web Worker does: "Cannot `what` as `subject` cannot be sent to a Web Worker".
+ */
+export function checkWorkerCloneable(value: unknown, what: string, subject: string): void {
+  try {
+    structuredClone(value);
+  } catch (cause) {
+    throw new TypeError(
+      `Cannot ${what} as ${subject} cannot be sent to a Web Worker (they must be structured-cloneable)`,
+      { cause },
+    );
+  }
+}

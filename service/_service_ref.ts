@@ -3,6 +3,7 @@
 
 import type { Config } from "../config/mod.ts";
 import { describeValue } from "../runtime/_describe.ts";
+import { checkWorkerCloneable } from "../runtime/_check_options.ts";
 import { checkServiceBase } from "./_launcher_common.ts";
 import type { ServiceBase } from "./service.ts";
 import { isServiceRef, ServiceNotFoundError, type ServiceRef } from "../runtime/service_ref.ts";
@@ -55,17 +56,7 @@ export function normalizeServiceRef(ref: ServiceRef, parameter = "s"): PlainServ
  * cycle only once the worker is spawned.
  */
 export function checkServiceArgs(args: unknown[], isolation: "worker" | "process"): void {
-  if (isolation === "worker") {
-    try {
-      structuredClone(args);
-    } catch (cause) {
-      throw new TypeError(
-        "Cannot launch service as its 'args' cannot be sent to a Web Worker (they must be structured-cloneable)",
-        { cause },
-      );
-    }
-    return;
-  }
+  if (isolation === "worker") return checkWorkerCloneable(args, "launch service", "its 'args'");
   const problem = notJsonSafe(args, "args", new Set());
   if (problem !== undefined) {
     throw new TypeError(

@@ -16,7 +16,11 @@ import { deserializeError } from "../runtime/_error_transfer.ts";
 import { describeValue } from "../runtime/_describe.ts";
 // Types only: the entry module itself runs in the Worker.
 import type { ThreadInit, ThreadReply } from "./_thread_entry.ts";
-import { checkBooleanOption, checkOptionsObject } from "../runtime/_check_options.ts";
+import {
+  checkBooleanOption,
+  checkOptionsObject,
+  checkWorkerCloneable,
+} from "../runtime/_check_options.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
 import { DynamicLoopingCall, FixedIntervalLoopingCall } from "./looping_call.ts";
 
@@ -388,14 +392,7 @@ export class ThreadGroup implements AsyncDisposable {
       const module = taskModuleUrl(fn, "task");
       const ref = { module, export: fn.export };
       if (this.#workers) {
-        try {
-          structuredClone(args);
-        } catch (cause) {
-          throw new TypeError(
-            "Cannot add thread as its arguments cannot be sent to a Web Worker (they must be structured-cloneable)",
-            { cause },
-          );
-        }
+        checkWorkerCloneable(args, "add thread", "its arguments");
         body = (signal) => runInWorker({ ...ref, args }, thread.ident, signal);
       } else {
         body = async (signal) => (await loadTask(ref))(...args, { signal });
