@@ -343,6 +343,10 @@ export class CoordinatorImpl implements Coordinator {
     // allocates no signal or timer.
     const giveUp = o.timeout !== undefined || o.signal ? this.#giveUp(o, what) : undefined;
     let stop = giveUp?.stop;
+    // Whatever ends the call before it holds, its key must not stay queued on the server (a key
+    // in no lease set would block the queue for as long as this member lives).
+    const drop = (): Promise<void> =>
+      this.#store.delete(dir, key, w).then(() => this.#freeKey(dir, key), () => {});
     const creating = this.#store.create(dir, key, this.memberId, this.#session.lease, w);
     let created: Created;
     try {
@@ -357,11 +361,7 @@ export class CoordinatorImpl implements Coordinator {
       }
     } catch (error) {
       giveUp?.done.abort(DONE);
-      // The create may have landed, or land later: the key is deleted once it has settled, so
-      // that nothing stays queued on the server (a key in no lease set would block the queue
-      // for as long as this member lives).
-      const drop = (): Promise<void> =>
-        this.#store.delete(dir, key, w).then(() => this.#freeKey(dir, key), () => {});
+      // The create may have landed, or land later: the key goes once it has settled.
       void creating.then(drop, drop);
       // close() may end the request under way (its key is already queued): say why.
       if (stop?.aborted) throw stop.reason;
@@ -395,8 +395,7 @@ export class CoordinatorImpl implements Coordinator {
       stop.throwIfAborted();
       return { key, token: createRev };
     } catch (error) {
-      // Whatever ended the wait, the waiter's key must not stay queued on the server.
-      await this.#store.delete(dir, key, w).then(() => this.#freeKey(dir, key), () => {});
+      await drop();
       throw stop.aborted ? stop.reason : error;
     } finally {
       giveUp?.done.abort(DONE);
