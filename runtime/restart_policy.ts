@@ -61,6 +61,22 @@ export const DEFAULT_RESTART_POLICY: ResolvedRestartPolicy = Object.freeze({
   factor: 2,
 });
 
+const POLICY_KEYS = ["maxRestarts", "window", "backoff"];
+const BACKOFF_KEYS = ["initial", "max", "factor"];
+
+// A misspelt field (`maxRestart`, `backof`) would silently keep its default: for the knob that
+// decides when a crash loop is given up, that is a surprise found on the worst day.
+function checkKnownKeys(value: object, name: string, known: readonly string[]): void {
+  const unknown = Object.keys(value).find((k) => !known.includes(k));
+  if (unknown !== undefined) {
+    throw new TypeError(
+      `Cannot use restart policy as '${name}' has the unknown field '${unknown}' (known: ${
+        known.join(", ")
+      })`,
+    );
+  }
+}
+
 function check(
   value: unknown,
   name: string,
@@ -89,7 +105,8 @@ function check(
 /**
  * Validates `policy` and fills in the defaults.
  *
- * @throws {TypeError} When a field is not a number (or the policy not an object).
+ * @throws {TypeError} When a field is not a number, the policy or its `backoff` is not an object,
+ *   or either has a field it does not know (a misspelt `maxRestart` would keep the default).
  * @throws {RangeError} When a field is a number out of range (NaN included).
  */
 export function resolveRestartPolicy(policy: RestartPolicy | undefined): ResolvedRestartPolicy {
@@ -101,6 +118,7 @@ export function resolveRestartPolicy(policy: RestartPolicy | undefined): Resolve
       }`,
     );
   }
+  checkKnownKeys(policy, "restart", POLICY_KEYS);
   const d = DEFAULT_RESTART_POLICY;
   const b = policy.backoff ?? {};
   if (typeof b !== "object") {
@@ -110,6 +128,7 @@ export function resolveRestartPolicy(policy: RestartPolicy | undefined): Resolve
       }`,
     );
   }
+  checkKnownKeys(b, "restart.backoff", BACKOFF_KEYS);
   // A delay of Infinity (the initial one, or a cap of Infinity that factor ** n reaches) is a
   // sleep that never ends: the worker stayed "restarting" forever. A factor of Infinity stays
   // allowed: it jumps straight to the (finite) cap.

@@ -134,3 +134,29 @@ Deno.test("resolveRestartPolicy: a number field out of range (NaN, -1) stays a R
     message: /current value is number -1$/,
   });
 });
+
+Deno.test("resolveRestartPolicy: a misspelt field is a TypeError naming it, not a silent default", () => {
+  // `maxRestart: 3` used to keep the default of 10 restarts without a word.
+  assert.throws(() => resolveRestartPolicy({ maxRestart: 3 } as RestartPolicy), {
+    name: "TypeError",
+    message:
+      "Cannot use restart policy as 'restart' has the unknown field 'maxRestart' (known: maxRestarts, window, backoff)",
+  });
+  assert.throws(
+    () => resolveRestartPolicy({ backoff: { inital: 50 } } as unknown as RestartPolicy),
+    {
+      name: "TypeError",
+      message:
+        "Cannot use restart policy as 'restart.backoff' has the unknown field 'inital' (known: initial, max, factor)",
+    },
+  );
+  // Every known field together still resolves.
+  assert.deepEqual(
+    resolveRestartPolicy({
+      maxRestarts: 3,
+      window: 10,
+      backoff: { initial: 1, max: 2, factor: 3 },
+    }),
+    { maxRestarts: 3, window: 10, initial: 1, max: 2, factor: 3 },
+  );
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ProcessLauncher, resetBackend } from "@fjord/fjord";
+import { ProcessLauncher, resetBackend, type RestartPolicy } from "@fjord/fjord";
 import { SERVICE, waitFor } from "./_launcher_helpers.ts";
 
 interface Probe {
@@ -85,6 +85,10 @@ Deno.test("ProcessLauncher rejects bad health, restart and migrateRequests optio
     name: "RangeError",
     message: /restart\.maxRestarts/,
   });
+  assert.throws(
+    () => new ProcessLauncher(undefined, { restart: { maxRestart: 3 } as RestartPolicy }),
+    { name: "TypeError", message: /unknown field 'maxRestart'/ },
+  );
   assert.throws(
     () => new ProcessLauncher(undefined, { migrateRequests: "yes" as unknown as boolean }),
     { name: "TypeError", message: /'migrateRequests'/ },
