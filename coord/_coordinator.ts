@@ -435,7 +435,10 @@ export class CoordinatorImpl implements Coordinator {
     return h;
   }
 
-  async lock(name: string, o: DistributedLockOptions = {}): Promise<DistributedLock> {
+  // Each call checks its arguments and that the coordinator is open synchronously, so a call that
+  // cannot start throws at once (API.md's rule); its work then settles through the promise.
+
+  lock(name: string, o: DistributedLockOptions = {}): Promise<DistributedLock> {
     checkName(name, "name", "lock");
     checkCallOptions(o, `lock "${name}"`);
     const { timeout } = o;
@@ -443,36 +446,36 @@ export class CoordinatorImpl implements Coordinator {
       checkNumber(timeout, `lock "${name}"`, "timeout", "a number >= 0", (n) => n >= 0);
     }
     this.#checkOpen(`lock "${name}"`);
-    const dir = `fjord/lock/${enc(name)}/`;
-    const { key, token } = await this.#enqueue(dir, o, `lock "${name}"`, QUEUE);
-    return this.#track(
-      new HeldLock(name, dir, key, token, this.#holdingContext),
-    );
+    return (async () => {
+      const dir = `fjord/lock/${enc(name)}/`;
+      const { key, token } = await this.#enqueue(dir, o, `lock "${name}"`, QUEUE);
+      return this.#track(new HeldLock(name, dir, key, token, this.#holdingContext));
+    })();
   }
 
-  async tryLock(name: string): Promise<DistributedLock | undefined> {
+  tryLock(name: string): Promise<DistributedLock | undefined> {
     checkName(name, "name", "try a lock");
     this.#checkOpen(`lock "${name}"`);
-    const dir = `fjord/lock/${enc(name)}/`;
-    const key = this.#takeKey(dir);
-    const { createRev, ahead } = await this.#store.create(
-      dir,
-      key,
-      this.memberId,
-      this.#session.lease,
-      QUEUE,
-    );
-    if (ahead !== undefined) {
-      await this.#store.delete(dir, key, QUEUE);
-      this.#freeKey(dir, key);
-      return undefined;
-    }
-    return this.#track(
-      new HeldLock(name, dir, key, createRev, this.#holdingContext),
-    );
+    return (async () => {
+      const dir = `fjord/lock/${enc(name)}/`;
+      const key = this.#takeKey(dir);
+      const { createRev, ahead } = await this.#store.create(
+        dir,
+        key,
+        this.memberId,
+        this.#session.lease,
+        QUEUE,
+      );
+      if (ahead !== undefined) {
+        await this.#store.delete(dir, key, QUEUE);
+        this.#freeKey(dir, key);
+        return undefined;
+      }
+      return this.#track(new HeldLock(name, dir, key, createRev, this.#holdingContext));
+    })();
   }
 
-  async join(group: string, o: { capabilities?: unknown } = {}): Promise<void> {
+  join(group: string, o: { capabilities?: unknown } = {}): Promise<void> {
     checkName(group, "group", "join a group");
     checkCallOptions(o, `join "${group}"`);
     let value: string | undefined;
@@ -484,23 +487,29 @@ export class CoordinatorImpl implements Coordinator {
       );
     }
     this.#checkOpen(`join "${group}"`);
-    const dir = `fjord/group/${enc(group)}/`;
-    await this.#store.put(dir, dir + enc(this.memberId), value, this.#session.lease);
+    return (async () => {
+      const dir = `fjord/group/${enc(group)}/`;
+      await this.#store.put(dir, dir + enc(this.memberId), value, this.#session.lease);
+    })();
   }
 
-  async leave(group: string): Promise<void> {
+  leave(group: string): Promise<void> {
     checkName(group, "group", "leave a group");
     this.#checkOpen(`leave "${group}"`);
-    const dir = `fjord/group/${enc(group)}/`;
-    await this.#store.delete(dir, dir + enc(this.memberId));
+    return (async () => {
+      const dir = `fjord/group/${enc(group)}/`;
+      await this.#store.delete(dir, dir + enc(this.memberId));
+    })();
   }
 
-  async members(group: string): Promise<Member[]> {
+  members(group: string): Promise<Member[]> {
     checkName(group, "group", "list members");
     this.#checkOpen(`list "${group}"`);
-    const dir = `fjord/group/${enc(group)}/`;
-    const { kvs } = await this.#store.range(dir);
-    return kvs.map((kv) => memberOf(dir, kv.key, kv.value));
+    return (async () => {
+      const dir = `fjord/group/${enc(group)}/`;
+      const { kvs } = await this.#store.range(dir);
+      return kvs.map((kv) => memberOf(dir, kv.key, kv.value));
+    })();
   }
 
   watch(group: string, o: { signal?: AbortSignal } = {}): AsyncIterable<MembershipEvent> {
@@ -533,22 +542,24 @@ export class CoordinatorImpl implements Coordinator {
     }
   }
 
-  async campaign(group: string, o: { signal?: AbortSignal } = {}): Promise<Leadership> {
+  campaign(group: string, o: { signal?: AbortSignal } = {}): Promise<Leadership> {
     checkName(group, "group", "campaign");
     checkCallOptions(o, `campaign in "${group}"`);
     this.#checkOpen(`campaign in "${group}"`);
-    const dir = `fjord/election/${enc(group)}/`;
-    const { key, token } = await this.#enqueue(dir, o, `leadership of "${group}"`, OWN);
-    return this.#track(
-      new HeldLeadership(group, dir, key, token, this.#holdingContext),
-    );
+    return (async () => {
+      const dir = `fjord/election/${enc(group)}/`;
+      const { key, token } = await this.#enqueue(dir, o, `leadership of "${group}"`, OWN);
+      return this.#track(new HeldLeadership(group, dir, key, token, this.#holdingContext));
+    })();
   }
 
-  async leader(group: string): Promise<string | undefined> {
+  leader(group: string): Promise<string | undefined> {
     checkName(group, "group", "look up a leader");
     this.#checkOpen(`look up the leader of "${group}"`);
-    const { kvs } = await this.#store.range(`fjord/election/${enc(group)}/`);
-    return kvs[0]?.value;
+    return (async () => {
+      const { kvs } = await this.#store.range(`fjord/election/${enc(group)}/`);
+      return kvs[0]?.value;
+    })();
   }
 
   observe(group: string, o: { signal?: AbortSignal } = {}): AsyncIterable<string | undefined> {
@@ -586,29 +597,31 @@ export class CoordinatorImpl implements Coordinator {
   }
 
   /** Claims periodic tick `index` of `name`: its token when this call won it, else undefined. */
-  async [claimTick](name: string, index: number): Promise<bigint | undefined> {
+  [claimTick](name: string, index: number): Promise<bigint | undefined> {
     this.#checkOpen(`run "${name}"`);
-    const dir = `fjord/tick/${enc(name)}/`;
-    const pad = (i: number): string => String(i).padStart(16, "0");
-    const { createRev, created } = await this.#store.create(
-      dir,
-      dir + pad(index),
-      this.memberId,
-      this.#session.lease,
-    );
-    if (!created) return undefined;
-    // A member that numbered its tick just before a boundary may claim it after another member
-    // claimed the next one: that tick is stale (the newer one already ran, with a smaller
-    // token), so it is given up and tokens keep increasing with the ticks.
-    const mine = dir + pad(index);
-    const { kvs } = await this.#store.range(dir);
-    if (kvs.some((kv) => kv.key > mine && kv.createRev < createRev)) {
-      await this.#store.delete(dir, mine).catch(() => {});
-      return undefined;
-    }
-    // Older ticks are settled; keep the previous one so a member a little behind cannot redo it.
-    await this.#store.delete(dir, dir + pad(index - 2)).catch(() => {});
-    return createRev;
+    return (async () => {
+      const dir = `fjord/tick/${enc(name)}/`;
+      const pad = (i: number): string => String(i).padStart(16, "0");
+      const { createRev, created } = await this.#store.create(
+        dir,
+        dir + pad(index),
+        this.memberId,
+        this.#session.lease,
+      );
+      if (!created) return undefined;
+      // A member that numbered its tick just before a boundary may claim it after another member
+      // claimed the next one: that tick is stale (the newer one already ran, with a smaller
+      // token), so it is given up and tokens keep increasing with the ticks.
+      const mine = dir + pad(index);
+      const { kvs } = await this.#store.range(dir);
+      if (kvs.some((kv) => kv.key > mine && kv.createRev < createRev)) {
+        await this.#store.delete(dir, mine).catch(() => {});
+        return undefined;
+      }
+      // Older ticks are settled; keep the previous one so a member a little behind cannot redo it.
+      await this.#store.delete(dir, dir + pad(index - 2)).catch(() => {});
+      return createRev;
+    })();
   }
 
   /** Clock-checked lost signal for helpers in this folder. */

@@ -8,6 +8,7 @@
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
+import { checkOptionsObject, checkSignalOption } from "../runtime/_check_options.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { checkWellFormed, CoordinatorImpl } from "./_coordinator.ts";
 import { EtcdStore } from "./_etcd_store.ts";
@@ -167,8 +168,10 @@ export interface DistributedLockOptions {
 /**
  * A connection to a coordination engine with one session lease, from {@linkcode connect}.
  * Locks, group memberships and leaderships hang on the lease: closing the coordinator (or
- * losing the lease) ends them all. A call the engine fails (or that finds the lease lost or the
- * coordinator closed) rejects with `CoordinatorUnavailableError`, whatever the driver.
+ * losing the lease) ends them all. A call that cannot start throws at the call, as everywhere in
+ * fjord: a bad argument is a `TypeError` or `RangeError`, a closed coordinator or a lost lease a
+ * `CoordinatorUnavailableError`. A call the engine then fails rejects with
+ * `CoordinatorUnavailableError`, whatever the driver.
  *
  * @example
  * ```ts
@@ -336,9 +339,11 @@ function parseUrl(url: string): Target {
  * @param url The engine URL (string or `URL`).
  * @param o Options: `memberId`, `ttl` (ms), `clock`, `signal`, `guarantees`.
  * @returns The connected {@linkcode Coordinator}.
- * @throws {TypeError} For a malformed URL, an unknown scheme, a bad option (`ttl: "5"` included),
- *   or a driver that cannot give the requested `guarantees`.
- * @throws {RangeError} When `ttl` is not a positive finite number, or is over 24 days.
+ * @throws {TypeError} At the call, for a malformed URL, an unknown scheme, a bad option (`ttl: "5"`
+ *   included, `o` not an object, `signal` not an `AbortSignal`), or a driver that cannot give the
+ *   requested `guarantees`.
+ * @throws {RangeError} At the call, when `ttl` is not a positive finite number, or is over 24
+ *   days.
  * @throws {CoordinatorUnavailableError} (through the promise) When the engine cannot be reached.
  *
  * @example
@@ -355,7 +360,7 @@ function parseUrl(url: string): Target {
  * assert.ok(taken !== undefined && taken.token > held.token);
  * ```
  */
-export async function connect(url: string | URL, o: ConnectOptions = {}): Promise<Coordinator> {
+export function connect(url: string | URL, o: ConnectOptions = {}): Promise<Coordinator> {
   if (typeof url !== "string" && !(url instanceof URL)) {
     throw new TypeError(
       `Cannot connect as 'url' must be a string or URL: current value is ${describeValue(url)}`,
@@ -363,6 +368,8 @@ export async function connect(url: string | URL, o: ConnectOptions = {}): Promis
   }
   const href = String(url);
   const target = parseUrl(href);
+  checkOptionsObject(o, "connect", "o");
+  checkSignalOption(o.signal, "connect");
   const {
     memberId = crypto.randomUUID(),
     ttl: requestedTtl = DEFAULT_TTL,
@@ -405,6 +412,23 @@ export async function connect(url: string | URL, o: ConnectOptions = {}): Promis
       `Cannot connect to ${href} as 'guarantees' asks for linearizable and the ${target.driver} driver is best-effort`,
     );
   }
+  return open(target, href, { memberId, requestedTtl, clock, signal, guarantees });
+}
+
+// connect()'s work once its arguments are checked: everything from here settles through the
+// promise (an aborted `signal` rejects with its reason, as every wait in fjord).
+async function open(
+  target: Target,
+  href: string,
+  o: {
+    memberId: string;
+    requestedTtl: number;
+    clock: Clock;
+    signal: AbortSignal | undefined;
+    guarantees: "linearizable" | "best-effort";
+  },
+): Promise<Coordinator> {
+  const { memberId, requestedTtl, clock, signal, guarantees } = o;
   signal?.throwIfAborted();
   let store: Store | undefined;
   try {

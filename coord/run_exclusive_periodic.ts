@@ -93,17 +93,19 @@ function checkArgs(
   return coord;
 }
 
-async function claim(
+// Throws at once when the coordinator is closed (see Coordinator's calls).
+function claim(
   coord: CoordinatorImpl,
   name: string,
   index: number,
   signal?: AbortSignal,
 ): Promise<ExclusiveTick | undefined> {
-  const token = await coord[claimTick](name, index);
-  // `lostSignal` runs the local TTL check: a member frozen past its TTL skips the tick.
-  const lost = coord.lostSignal;
-  if (token === undefined || lost.aborted || signal?.aborted) return undefined;
-  return { index, token, signal: signal ? AbortSignal.any([lost, signal]) : lost };
+  return coord[claimTick](name, index).then((token) => {
+    // `lostSignal` runs the local TTL check: a member frozen past its TTL skips the tick.
+    const lost = coord.lostSignal;
+    if (token === undefined || lost.aborted || signal?.aborted) return undefined;
+    return { index, token, signal: signal ? AbortSignal.any([lost, signal]) : lost };
+  });
 }
 
 /**
@@ -126,8 +128,8 @@ async function claim(
  *   one numbers the ticks, `Date.now() / interval`, beyond 2^53, where consecutive numbers are
  *   no longer exact; runExclusivePeriodic() refuses the same intervals), or `index` is not an
  *   integer.
- * @throws {CoordinatorUnavailableError} (through the promise) When the coordinator is closed,
- *   has lost its session, or cannot reach the engine.
+ * @throws {CoordinatorUnavailableError} When the coordinator is closed or has lost its session
+ *   (at the call), or cannot reach the engine (through the promise).
  *
  * @example
  * ```ts
@@ -144,7 +146,7 @@ async function claim(
  * assert.equal([x, y].filter((t) => t !== undefined).length, 1); // one member runs it
  * ```
  */
-export async function claimExclusiveTick(
+export function claimExclusiveTick(
   coord: Coordinator,
   name: string,
   interval: number,
@@ -154,7 +156,7 @@ export async function claimExclusiveTick(
   checkCallOptions(o, `claim a tick of "${name}"`);
   const { index = Math.floor(Date.now() / interval), signal } = o;
   checkNumber(index, `claim a tick of "${name}"`, "index", "an integer", Number.isSafeInteger);
-  return await claim(c, name, index, signal);
+  return claim(c, name, index, signal);
 }
 
 /**
@@ -203,7 +205,7 @@ export async function claimExclusiveTick(
  * assert.ok(tokens[0]! < tokens[1]! && tokens[1]! < tokens[2]!);
  * ```
  */
-export async function runExclusivePeriodic(
+export function runExclusivePeriodic(
   coord: Coordinator,
   name: string,
   interval: number,
@@ -217,8 +219,18 @@ export async function runExclusivePeriodic(
     );
   }
   checkCallOptions(o, `run "${name}"`);
+  return runTicks(c, name, interval, fn, o.signal);
+}
+
+async function runTicks(
+  c: CoordinatorImpl,
+  name: string,
+  interval: number,
+  fn: (ctx: { token: bigint; signal: AbortSignal }) => unknown,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const stops = [c.lostSignal];
-  if (o.signal) stops.push(o.signal);
+  if (signal) stops.push(signal);
   const stop = AbortSignal.any(stops);
   const stopped = abortPromise(stop);
   try {

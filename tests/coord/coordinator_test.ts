@@ -3,6 +3,7 @@ import { FakeClock } from "../../runtime/clock.ts";
 import {
   claimExclusiveTick,
   connect,
+  type ConnectOptions,
   CoordinatorUnavailableError,
   LockLostError,
   type MembershipEvent,
@@ -347,7 +348,7 @@ Deno.test("coord memory: a session silent past its TTL aborts every signal", asy
   assert.ok(leading.signal.aborted);
   assert.ok(coord.lost.aborted);
   assert.throws(() => held.assertHeld(), LockLostError);
-  await assert.rejects(coord.lock("other"), CoordinatorUnavailableError);
+  assert.throws(() => coord.lock("other"), CoordinatorUnavailableError);
   assert.ok(
     log.lines.some((l) => /lease m\d+ lost: no keepalive succeeded/.test(l)),
     `${log.lines}`,
@@ -386,20 +387,47 @@ Deno.test("coord memory: close releases what the member holds", async () => {
   assert.ok(again);
 });
 
-Deno.test("coord connect: bad URLs and options are TypeErrors and RangeErrors", async () => {
-  await assert.rejects(connect("zookeeper://x:1"), {
+Deno.test("coord connect: bad URLs and options are TypeErrors and RangeErrors thrown at the call", () => {
+  assert.throws(() => connect("zookeeper://x:1"), {
     name: "TypeError",
     message: /unknown scheme "zookeeper:"/,
   });
-  await assert.rejects(connect("etcd://"), TypeError);
-  await assert.rejects(connect("redis://host:99999"), TypeError);
-  await assert.rejects(connect("not a url"), TypeError);
-  await assert.rejects(connect("memory://x", { ttl: 0 }), RangeError);
-  await assert.rejects(connect("memory://x", { memberId: "" }), TypeError);
-  await assert.rejects(connect("redis://127.0.0.1:1", { guarantees: "linearizable" }), {
+  assert.throws(() => connect("etcd://"), TypeError);
+  assert.throws(() => connect("redis://host:99999"), TypeError);
+  assert.throws(() => connect("not a url"), TypeError);
+  assert.throws(() => connect("memory://x", { ttl: 0 }), RangeError);
+  assert.throws(() => connect("memory://x", { memberId: "" }), TypeError);
+  assert.throws(() => connect("redis://127.0.0.1:1", { guarantees: "linearizable" }), {
     name: "TypeError",
     message: /linearizable/,
   });
+});
+
+Deno.test("coord: a call that cannot start throws at the call; the engine's failures and aborts reject", async () => {
+  // API.md: "a call that cannot start (bad argument, shut down, rejected) throws synchronously".
+  // connect() and the coordinator's calls were async functions, so these rejected instead.
+  assert.throws(() => connect("memory://sync", null as unknown as ConnectOptions), {
+    name: "TypeError",
+    message: "Cannot connect as 'o' must be an object: current value is null",
+  });
+  assert.throws(() => connect("memory://sync", { signal: {} as AbortSignal }), {
+    name: "TypeError",
+    message: /Cannot connect as 'signal' must be an AbortSignal/,
+  });
+  // An aborted signal is a wait given up, as everywhere: through the promise.
+  const aborted = AbortSignal.abort(new Error("given up"));
+  await assert.rejects(connect("memory://sync", { signal: aborted }), { message: "given up" });
+  const coord = await connect("memory://sync");
+  await coord.close();
+  const closed = { name: "CoordinatorUnavailableError", message: /the coordinator is closed/ };
+  assert.throws(() => coord.lock("job"), closed);
+  assert.throws(() => coord.tryLock("job"), closed);
+  assert.throws(() => coord.join("g"), closed);
+  assert.throws(() => coord.leave("g"), closed);
+  assert.throws(() => coord.members("g"), closed);
+  assert.throws(() => coord.campaign("g"), closed);
+  assert.throws(() => coord.leader("g"), closed);
+  assert.throws(() => claimExclusiveTick(coord, "tick", 1_000), closed);
 });
 
 Deno.test("coord: a name or member id with a lone surrogate is a TypeError naming it", async () => {
@@ -408,18 +436,17 @@ Deno.test("coord: a name or member id with a lone surrogate is a TypeError namin
     name: "TypeError",
     message: new RegExp(`'${param}' must be well-formed`),
   });
-  await assert.rejects(connect("memory://odd", { memberId: odd }), refused("memberId"));
+  assert.throws(() => connect("memory://odd", { memberId: odd }), refused("memberId"));
   await using coord = await connect("memory://odd");
-  await assert.rejects(coord.lock(odd), refused("name"));
-  await assert.rejects(coord.tryLock(odd), refused("name"));
-  await assert.rejects(coord.join(odd), refused("group"));
-  await assert.rejects(coord.campaign(odd), refused("group"));
-  await assert.rejects(claimExclusiveTick(coord, odd, 1_000), refused("name"));
+  assert.throws(() => coord.lock(odd), refused("name"));
+  assert.throws(() => coord.tryLock(odd), refused("name"));
+  assert.throws(() => coord.join(odd), refused("group"));
+  assert.throws(() => coord.campaign(odd), refused("group"));
+  assert.throws(() => claimExclusiveTick(coord, odd, 1_000), refused("name"));
   // It used to log "could not claim tick" every tick until aborted, and never run.
   const controller = new AbortController();
-  setTimeout(() => controller.abort(), 200);
-  await assert.rejects(
-    runExclusivePeriodic(coord, odd, 20, () => {}, { signal: controller.signal }),
+  assert.throws(
+    () => runExclusivePeriodic(coord, odd, 20, () => {}, { signal: controller.signal }),
     refused("name"),
   );
 });
@@ -434,11 +461,11 @@ Deno.test("coord: a call's bad 'o' or 'signal' is a TypeError naming it", async 
   const nothing = null as unknown as { signal?: AbortSignal };
   // "o.signal?.throwIfAborted is not a function" and "Cannot read properties of null" named
   // neither, and a lock() took a queue key first.
-  await assert.rejects(coord.lock("job", notASignal), named("signal"));
-  await assert.rejects(coord.lock("job", nothing), named("o"));
-  await assert.rejects(coord.campaign("g", notASignal), named("signal"));
-  await assert.rejects(coord.campaign("g", nothing), named("o"));
-  await assert.rejects(coord.join("g", null as unknown as { capabilities?: unknown }), named("o"));
+  assert.throws(() => coord.lock("job", notASignal), named("signal"));
+  assert.throws(() => coord.lock("job", nothing), named("o"));
+  assert.throws(() => coord.campaign("g", notASignal), named("signal"));
+  assert.throws(() => coord.campaign("g", nothing), named("o"));
+  assert.throws(() => coord.join("g", null as unknown as { capabilities?: unknown }), named("o"));
   assert.throws(() => coord.watch("g", notASignal), named("signal"));
   assert.throws(() => coord.observe("g", notASignal), named("signal"));
   // Nothing was queued: the lock is free at once.
@@ -448,7 +475,7 @@ Deno.test("coord: a call's bad 'o' or 'signal' is a TypeError naming it", async 
 
 Deno.test("coord connect: a TTL over 24 days is a RangeError, not keepalives every millisecond", async () => {
   // 7e9 / 3 does not fit a timer, which then fires after 1 ms, again and again.
-  await assert.rejects(connect("memory://x", { ttl: 7e9 }), {
+  assert.throws(() => connect("memory://x", { ttl: 7e9 }), {
     name: "RangeError",
     message: /'ttl' must be at most 2073600000 ms/,
   });
@@ -466,19 +493,19 @@ Deno.test("coord connect: an unreachable server is CoordinatorUnavailableError n
   }
 });
 
-Deno.test("coord connect: a 'ttl' given as a string is a TypeError naming it a string", async () => {
-  await assert.rejects(connect("memory://x", { ttl: "5" as unknown as number }), {
+Deno.test("coord connect: a 'ttl' given as a string is a TypeError naming it a string", () => {
+  assert.throws(() => connect("memory://x", { ttl: "5" as unknown as number }), {
     name: "TypeError",
     message: "Cannot connect as 'ttl' must be a positive number of ms: current value is string 5",
   });
   for (const ttl of [Number.NaN, -1]) {
-    await assert.rejects(connect("memory://x", { ttl }), {
+    assert.throws(() => connect("memory://x", { ttl }), {
       name: "RangeError",
       message:
         `Cannot connect as 'ttl' must be a positive number of ms: current value is number ${ttl}`,
     });
   }
-  await assert.rejects(connect(5 as unknown as string), {
+  assert.throws(() => connect(5 as unknown as string), {
     name: "TypeError",
     message: "Cannot connect as 'url' must be a string or URL: current value is number 5",
   });
@@ -486,15 +513,15 @@ Deno.test("coord connect: a 'ttl' given as a string is a TypeError naming it a s
 
 Deno.test("coord lock: a 'timeout' given as a string is a TypeError, as -1 a RangeError", async () => {
   await using coord = await connect("memory://timeouts");
-  await assert.rejects(coord.lock("job", { timeout: "5" as unknown as number }), {
+  assert.throws(() => coord.lock("job", { timeout: "5" as unknown as number }), {
     name: "TypeError",
     message: `Cannot lock "job" as 'timeout' must be a number >= 0: current value is string 5`,
   });
-  await assert.rejects(coord.lock("job", { timeout: -1 }), {
+  assert.throws(() => coord.lock("job", { timeout: -1 }), {
     name: "RangeError",
     message: `Cannot lock "job" as 'timeout' must be a number >= 0: current value is number -1`,
   });
-  await assert.rejects(coord.lock("jobs-\uD800"), {
+  assert.throws(() => coord.lock("jobs-\uD800"), {
     name: "TypeError",
     message: /'name' must be well-formed .*: current value is string "jobs-\\ud800"$/,
   });

@@ -91,19 +91,19 @@ Deno.test("runExclusivePeriodic, claimExclusiveTick: a bad 'o' or 'signal' is a 
     message: new RegExp(`'${param}' must be`),
   });
   const fn = (): void => {};
-  await assert.rejects(runExclusivePeriodic(coord, "x", 100, fn, null as never), named("o"));
-  await assert.rejects(runExclusivePeriodic(coord, "x", 100, fn, 5 as never), named("o"));
+  assert.throws(() => runExclusivePeriodic(coord, "x", 100, fn, null as never), named("o"));
+  assert.throws(() => runExclusivePeriodic(coord, "x", 100, fn, 5 as never), named("o"));
   for (const signal of [{}, "stop", new AbortController()]) {
-    await assert.rejects(
-      runExclusivePeriodic(coord, "x", 100, fn, { signal: signal as never }),
+    assert.throws(
+      () => runExclusivePeriodic(coord, "x", 100, fn, { signal: signal as never }),
       named("signal"),
     );
-    await assert.rejects(
-      claimExclusiveTick(coord, "x", 100, { signal: signal as never }),
+    assert.throws(
+      () => claimExclusiveTick(coord, "x", 100, { signal: signal as never }),
       named("signal"),
     );
   }
-  await assert.rejects(claimExclusiveTick(coord, "x", 100, null as never), named("o"));
+  assert.throws(() => claimExclusiveTick(coord, "x", 100, null as never), named("o"));
 });
 
 Deno.test("runExclusivePeriodic, claimExclusiveTick: an interval too short to number its ticks exactly is refused alike, naming 'interval'", async () => {
@@ -112,19 +112,33 @@ Deno.test("runExclusivePeriodic, claimExclusiveTick: an interval too short to nu
   for (const interval of [1e-4, 1e-7, Number.MIN_VALUE]) {
     const controller = new AbortController();
     let runs = 0;
-    const running = runExclusivePeriodic(coord, `tiny-${interval}`, interval, () => {
-      runs++;
-    }, { signal: controller.signal });
+    // Either way out (a synchronous throw or a promise) counts: both must refuse.
+    const outcomeOf = async (call: () => Promise<unknown>, ok: () => string): Promise<unknown> => {
+      try {
+        await call();
+        return ok();
+      } catch (e) {
+        return e;
+      }
+    };
     const timer = setTimeout(() => controller.abort(), 200);
-    const ran = await running.then(() => `resolved after ${runs} runs in 200 ms`, (e) => e);
-    clearTimeout(timer);
-    const claimed = await claimExclusiveTick(coord, `tiny-${interval}`, interval).then(
-      (tick) => `claimed tick ${tick?.index}`,
-      (e) => e,
+    const ran = await outcomeOf(
+      () =>
+        runExclusivePeriodic(coord, `tiny-${interval}`, interval, () => {
+          runs++;
+        }, { signal: controller.signal }),
+      () => `resolved after ${runs} runs in 200 ms`,
     );
-    for (
-      const [what, outcome] of [["runExclusivePeriodic", ran], ["claimExclusiveTick", claimed]]
-    ) {
+    clearTimeout(timer);
+    const claimed = await outcomeOf(
+      () => claimExclusiveTick(coord, `tiny-${interval}`, interval),
+      () => "claimed a tick",
+    );
+    const outcomes: [string, unknown][] = [
+      ["runExclusivePeriodic", ran],
+      ["claimExclusiveTick", claimed],
+    ];
+    for (const [what, outcome] of outcomes) {
       assert.ok(outcome instanceof RangeError, `${what}(${interval}): ${String(outcome)}`);
       assert.match(outcome.message, /'interval' must be .*at least 0\.001 ms/, what);
     }
@@ -135,21 +149,21 @@ Deno.test("runExclusivePeriodic, claimExclusiveTick: an interval too short to nu
 
 Deno.test("claimExclusiveTick: an 'interval' given as a string is a TypeError, as 0 a RangeError", async () => {
   await using coord = await connect("memory://periodic-bad-interval");
-  await assert.rejects(claimExclusiveTick(coord, "x", "2" as unknown as number), {
+  assert.throws(() => claimExclusiveTick(coord, "x", "2" as unknown as number), {
     name: "TypeError",
     message:
       `Cannot claim a tick of "x" as 'interval' must be a finite number of ms, at least 0.001 ms: current value is string 2`,
   });
-  await assert.rejects(claimExclusiveTick(coord, "x", Number.NaN), {
+  assert.throws(() => claimExclusiveTick(coord, "x", Number.NaN), {
     name: "RangeError",
     message:
       /'interval' must be a finite number of ms, at least 0\.001 ms: current value is number NaN$/,
   });
-  await assert.rejects(claimExclusiveTick(coord, "x", 100, { index: "3" as unknown as number }), {
+  assert.throws(() => claimExclusiveTick(coord, "x", 100, { index: "3" as unknown as number }), {
     name: "TypeError",
     message: `Cannot claim a tick of "x" as 'index' must be an integer: current value is string 3`,
   });
-  await assert.rejects(runExclusivePeriodic(coord, "x", 100, null as never), {
+  assert.throws(() => runExclusivePeriodic(coord, "x", 100, null as never), {
     name: "TypeError",
     message: `Cannot run "x" as 'fn' must be a function: current value is null`,
   });
