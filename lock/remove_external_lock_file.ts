@@ -56,12 +56,15 @@ export interface RemoveExternalLockFileOptions {
  * await Deno.remove(dir);
  * ```
  */
-export async function removeExternalLockFile(
+export function removeExternalLockFile(
   name: string,
   o?: RemoveExternalLockFileOptions,
 ): Promise<void> {
   checkName(name, "remove a lock file");
-  const path = lockFilePath(name, o?.lockFilePrefix, o?.lockPath, undefined);
+  return removeLockFile(name, lockFilePath(name, o?.lockFilePrefix, o?.lockPath, undefined));
+}
+
+async function removeLockFile(name: string, path: string): Promise<void> {
   await using _internal = await acquireLock(name, {}, false);
   // Also wait for any FileLock of this process on the same path.
   using _path = await FileLockImpl.holdPath(path);

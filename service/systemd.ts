@@ -204,9 +204,9 @@ function checkOnReadyArgs(notifySocket: unknown, options: OnReadyOptions): void 
  * @param notifySocket The address: a file path, or `@name` for the abstract namespace.
  * @param options `timeout` (ms; default no limit), `signal` and the `clock` that measures it.
  * @returns `0` for `READY=1`, `1` for another message, `2` on timeout.
- * @throws {TypeError} When `notifySocket` is empty or not a string, or an option has the wrong
- *   type (rejects).
- * @throws {RangeError} When `timeout` is negative or NaN (rejects).
+ * @throws {TypeError} At the call, when `notifySocket` is empty or not a string, or an option has
+ *   the wrong type.
+ * @throws {RangeError} At the call, when `timeout` is negative or NaN.
  * @throws {Deno.errors.NotCapable} Without `--unstable-net` or a permission the socket needs; the
  *   message names the flag (rejects).
  * @throws {Deno.errors.AddrInUse} When something already exists at that path (rejects).
@@ -231,11 +231,16 @@ function checkOnReadyArgs(notifySocket: unknown, options: OnReadyOptions): void 
  * }
  * ```
  */
-export async function onReady(
+export function onReady(
   notifySocket: string,
   options: OnReadyOptions = {},
 ): Promise<0 | 1 | 2> {
   checkOnReadyArgs(notifySocket, options);
+  return waitForReady(notifySocket, options);
+}
+
+// onReady()'s wait, once its arguments are checked: everything from here rejects.
+async function waitForReady(notifySocket: string, options: OnReadyOptions): Promise<0 | 1 | 2> {
   const { timeout = Infinity, signal, clock = systemClock } = options;
   signal?.throwIfAborted();
   const listen = datagramListen();

@@ -287,6 +287,17 @@ async function runInWorker(
   });
 }
 
+// stopTimers({ wait: true })'s wait: each loop in turn, its error logged.
+async function waitForTimers(timers: readonly { wait(): Promise<unknown> }[]): Promise<void> {
+  for (const timer of timers) {
+    try {
+      await timer.wait();
+    } catch (err) {
+      getLogger().error("Error waiting on timer.", err);
+    }
+  }
+}
+
 /**
  * A group of threads and timers that are stopped together (oslo's `ThreadGroup`).
  *
@@ -486,23 +497,15 @@ export class ThreadGroup implements AsyncDisposable {
    * @param options `wait`: also wait for each timer's loop to end (errors are logged as
    *   "Error waiting on timer.").
    * @returns A promise that resolves when done.
-   * @throws {TypeError} When `options` is not an object or `wait` not a boolean (rejects).
+   * @throws {TypeError} At the call, when `options` is not an object or `wait` not a boolean.
    */
-  async stopTimers(options: StopTimersOptions = {}): Promise<void> {
+  stopTimers(options: StopTimersOptions = {}): Promise<void> {
     checkOptionsObject(options, "stop timers");
     // A truthy string ("false") must not turn waiting on.
     const wait = checkBooleanOption(options.wait, "stop timers", "wait") ?? false;
     const timers = this.#timers.splice(0);
     for (const timer of timers) timer.stop();
-    if (wait) {
-      for (const timer of timers) {
-        try {
-          await timer.wait();
-        } catch (err) {
-          getLogger().error("Error waiting on timer.", err);
-        }
-      }
-    }
+    return wait ? waitForTimers(timers) : Promise.resolve();
   }
 
   /**
@@ -513,12 +516,16 @@ export class ThreadGroup implements AsyncDisposable {
    *   start the stop without awaiting it; the default aborts every thread's signal, terminates
    *   Worker threads and drops them from `threads` at once.
    * @returns A promise that resolves when done.
-   * @throws {TypeError} When `options` is not an object or `graceful` not a boolean (rejects).
+   * @throws {TypeError} At the call, when `options` is not an object or `graceful` not a boolean.
    */
-  async stop(options: ThreadGroupStopOptions = {}): Promise<void> {
+  stop(options: ThreadGroupStopOptions = {}): Promise<void> {
     checkOptionsObject(options, "stop ThreadGroup");
     // A truthy string ("no") must not make the stop wait for every thread.
     const graceful = checkBooleanOption(options.graceful, "stop ThreadGroup", "graceful") ?? false;
+    return this.#stop(graceful);
+  }
+
+  async #stop(graceful: boolean): Promise<void> {
     await this.stopTimers({ wait: graceful });
     if (graceful) {
       for (const thread of [...this.#threads]) {

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { externalLock, lock, removeExternalLockFile } from "../../lock/mod.ts";
+import {
+  externalLock,
+  lock,
+  LockPathRequiredError,
+  removeExternalLockFile,
+} from "../../lock/mod.ts";
 import { IDLE_MS } from "../../lock/_raw_lock_file.ts";
 import { waitFor } from "../_util.ts";
 
@@ -193,6 +198,12 @@ Deno.test("removeExternalLockFile() deletes the file after local holders release
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("removeExternalLockFile() throws at the call for a bad name or no lock directory", () => {
+  // It was an async function: both rejected, against API.md's failing-fast rule.
+  assert.throws(() => removeExternalLockFile("", { lockPath: "/tmp" }), TypeError);
+  assert.throws(() => removeExternalLockFile("job"), LockPathRequiredError);
 });
 
 async function probe(dir: string, name: string): Promise<string> {

@@ -235,36 +235,33 @@ Deno.test("onReady() does not take over a path that already exists", async () =>
   });
 });
 
-Deno.test("onReady() rejects bad arguments and an aborted signal before binding anything", async () => {
-  await assert.rejects(onReady(""), TypeError);
-  await assert.rejects(onReady("@"), TypeError);
-  await assert.rejects(onReady(42 as unknown as string), TypeError);
-  await assert.rejects(onReady("/tmp/x.sock", null as unknown as undefined), {
+Deno.test("onReady() throws for bad arguments, rejects for an aborted signal, before binding anything", async () => {
+  assert.throws(() => onReady(""), TypeError);
+  assert.throws(() => onReady("@"), TypeError);
+  assert.throws(() => onReady(42 as unknown as string), TypeError);
+  assert.throws(() => onReady("/tmp/x.sock", null as unknown as undefined), {
     name: "TypeError",
     message: /'options' must be an object/,
   });
-  await assert.rejects(onReady("/tmp/x.sock", { timeout: -1 }), RangeError);
-  await assert.rejects(onReady("/tmp/x.sock", { timeout: NaN }), RangeError);
-  await assert.rejects(onReady("/tmp/x.sock", { timeout: "1" as unknown as number }), TypeError);
-  await assert.rejects(
-    onReady("/tmp/x.sock", { signal: {} as AbortSignal }),
-    TypeError,
-  );
+  assert.throws(() => onReady("/tmp/x.sock", { timeout: -1 }), RangeError);
+  assert.throws(() => onReady("/tmp/x.sock", { timeout: NaN }), RangeError);
+  assert.throws(() => onReady("/tmp/x.sock", { timeout: "1" as unknown as number }), TypeError);
+  assert.throws(() => onReady("/tmp/x.sock", { signal: {} as AbortSignal }), TypeError);
   const reason = new Error("stop");
   await assert.rejects(onReady("/tmp/x.sock", { signal: AbortSignal.abort(reason) }), reason);
 });
 
-Deno.test("onReady: 'timeout' is described by type (TypeError for the string 1, RangeError for -1)", async () => {
-  await assert.rejects(onReady("/tmp/x.sock", { timeout: "1" as unknown as number }), {
+Deno.test("onReady: 'timeout' is described by type (TypeError for the string 1, RangeError for -1)", () => {
+  assert.throws(() => onReady("/tmp/x.sock", { timeout: "1" as unknown as number }), {
     name: "TypeError",
     message:
       "Cannot wait for READY=1 as 'timeout' must be a number of ms >= 0: current value is string 1",
   });
-  await assert.rejects(onReady("/tmp/x.sock", { timeout: -1 }), {
+  assert.throws(() => onReady("/tmp/x.sock", { timeout: -1 }), {
     name: "RangeError",
     message: /'timeout' must be a number of ms >= 0: current value is number -1$/,
   });
-  await assert.rejects(onReady("", {}), {
+  assert.throws(() => onReady("", {}), {
     name: "TypeError",
     message: /'notifySocket' must be a socket path or "@name": current value is an empty string$/,
   });

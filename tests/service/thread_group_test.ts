@@ -437,15 +437,15 @@ Deno.test("ThreadGroup.stop() and stopTimers() reject a flag that is not a boole
     new Promise<void>((resolve) => o.signal.addEventListener("abort", () => resolve()))
   );
   // "no" used to count as graceful: the stop then waited for a thread that never ends.
-  await assert.rejects(tg.stop({ graceful: "no" as unknown as boolean }), {
+  assert.throws(() => tg.stop({ graceful: "no" as unknown as boolean }), {
     name: "TypeError",
     message: "Cannot stop ThreadGroup as 'graceful' must be a boolean: current value is string no",
   });
-  await assert.rejects(tg.stopTimers({ wait: "false" as unknown as boolean }), {
+  assert.throws(() => tg.stopTimers({ wait: "false" as unknown as boolean }), {
     name: "TypeError",
     message: "Cannot stop timers as 'wait' must be a boolean: current value is string false",
   });
-  await assert.rejects(tg.stop(null as unknown as undefined), {
+  assert.throws(() => tg.stop(null as unknown as undefined), {
     name: "TypeError",
     message: "Cannot stop ThreadGroup as 'options' must be an object: current value is null",
   });
