@@ -4,6 +4,7 @@
  * @module
  */
 
+import { describeValue } from "../runtime/_describe.ts";
 import { getLogger } from "../runtime/logger.ts";
 
 const UNIX_SIGNALS: ReadonlySet<string> = new Set([
@@ -54,10 +55,47 @@ const DARWIN_ONLY: ReadonlySet<string> = new Set(["SIGEMT", "SIGINFO"]);
  */
 export type SignalCallback = (signal: Deno.Signal) => void;
 
+// One table for the process, as oslo's SignalHandler is a singleton: a signal's handlers run
+// most recent first whichever instance added them, under one OS listener per signal.
+interface Registration {
+  readonly handler: SignalCallback;
+}
+const table = new Map<Deno.Signal, { list: Registration[]; dispatch: () => void }>();
+
+function logFailure(signal: Deno.Signal, err: unknown): void {
+  getLogger().error(`Signal handler for ${signal} failed`, err);
+}
+
+function dispatcher(signal: Deno.Signal, list: Registration[]): () => void {
+  return () => {
+    for (const { handler } of list.toReversed()) {
+      try {
+        const result: unknown = handler(signal);
+        // An async handler's rejection would otherwise be unhandled, and end the process.
+        if (result instanceof Promise) result.catch((err) => logFailure(signal, err));
+      } catch (err) {
+        logFailure(signal, err);
+      }
+    }
+  };
+}
+
+function unregister(signal: Deno.Signal, registration: Registration): void {
+  const entry = table.get(signal);
+  const i = entry?.list.indexOf(registration) ?? -1;
+  if (entry === undefined || i < 0) return;
+  entry.list.splice(i, 1);
+  if (entry.list.length === 0) {
+    Deno.removeSignalListener(signal, entry.dispatch);
+    table.delete(signal);
+  }
+}
+
 /**
- * Routes OS signals to handlers. Each instance binds one OS listener per signal (on the first
- * handler, released with the last), runs a signal's handlers most recent first, and never keeps
- * the process alive. A handler that throws is logged; the others still run.
+ * Routes OS signals to handlers. One OS listener per signal serves every instance (bound with the
+ * first handler, released with the last), a signal's handlers run most recent first whichever
+ * instance added them (oslo's `SignalHandler` is a singleton), and no handler keeps the process
+ * alive. A handler that throws, or an async one that rejects, is logged; the others still run.
  *
  * @example Handling SIGUSR1 once
  * ```ts ignore
@@ -69,7 +107,8 @@ export type SignalCallback = (signal: Deno.Signal) => void;
  * ```
  */
 export class SignalHandler {
-  #handlers = new Map<Deno.Signal, { list: SignalCallback[]; dispatch: () => void }>();
+  // This instance's registrations, for clear().
+  #own = new Map<Registration, Deno.Signal>();
 
   /**
    * Adds a handler for `signal`.
@@ -88,39 +127,37 @@ export class SignalHandler {
       );
     }
     if (typeof handler !== "function") {
-      throw new TypeError(`Cannot add signal handler as 'handler' is not a function`);
+      throw new TypeError(
+        `Cannot add signal handler as 'handler' must be a function: current value is ${
+          describeValue(handler)
+        }`,
+      );
     }
-    let entry = this.#handlers.get(signal);
+    let entry = table.get(signal);
     if (entry === undefined) {
-      const list: SignalCallback[] = [];
-      const dispatch = (): void => {
-        for (const h of list.toReversed()) {
-          try {
-            h(signal);
-          } catch (err) {
-            getLogger().error(`Signal handler for ${signal} failed`, err);
-          }
-        }
-      };
-      Deno.addSignalListener(signal, dispatch);
-      entry = { list, dispatch };
-      this.#handlers.set(signal, entry);
+      const list: Registration[] = [];
+      entry = { list, dispatch: dispatcher(signal, list) };
+      Deno.addSignalListener(signal, entry.dispatch);
+      table.set(signal, entry);
     }
-    // A wrapper gives each registration its own identity, so one function added twice is
-    // removed once per disposal.
-    const registration: SignalCallback = (s) => handler(s);
+    // Its own object per registration: one function added twice is removed once per disposal.
+    const registration: Registration = { handler };
     entry.list.push(registration);
+    this.#own.set(registration, signal);
     return {
-      [Symbol.dispose]: () => this.#remove(signal, registration),
+      [Symbol.dispose]: () => {
+        if (this.#own.delete(registration)) unregister(signal, registration);
+      },
     };
   }
 
-  /** Removes every handler and releases every OS listener this instance holds. */
+  /**
+   * Removes every handler this instance added (other instances' stay), releasing a signal's OS
+   * listener with its last handler.
+   */
   clear(): void {
-    for (const [signal, entry] of this.#handlers) {
-      Deno.removeSignalListener(signal, entry.dispatch);
-    }
-    this.#handlers.clear();
+    for (const [registration, signal] of this.#own) unregister(signal, registration);
+    this.#own.clear();
   }
 
   /**
@@ -136,17 +173,5 @@ export class SignalHandler {
     if (os !== "linux" && LINUX_ONLY.has(signal)) return false;
     if (os !== "darwin" && DARWIN_ONLY.has(signal)) return false;
     return true;
-  }
-
-  #remove(signal: Deno.Signal, registration: SignalCallback): void {
-    const entry = this.#handlers.get(signal);
-    if (entry === undefined) return;
-    const i = entry.list.indexOf(registration);
-    if (i < 0) return;
-    entry.list.splice(i, 1);
-    if (entry.list.length === 0) {
-      Deno.removeSignalListener(signal, entry.dispatch);
-      this.#handlers.delete(signal);
-    }
   }
 }

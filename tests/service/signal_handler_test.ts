@@ -121,8 +121,40 @@ Deno.test("SignalHandler.add() rejects unsupported signals and non-functions", (
     name: "TypeError",
     message: `Cannot add signal handler as signal 'SIGKILL' is not supported on ${Deno.build.os}`,
   });
-  assert.throws(
-    () => handler.add("SIGUSR1", "nope" as unknown as () => void),
-    TypeError,
+  assert.throws(() => handler.add("SIGUSR1", "nope" as unknown as () => void), {
+    name: "TypeError",
+    message:
+      "Cannot add signal handler as 'handler' must be a function: current value is string nope",
+  });
+});
+
+Deno.test("SignalHandler runs a signal's handlers most recent first across instances, as oslo's singleton", async () => {
+  // Each instance used to bind its own OS listener, so handlers ran in the order of the
+  // instances' first additions: h1, h2, h1 ran "third", "first", "second".
+  const h1 = new SignalHandler();
+  const h2 = new SignalHandler();
+  const order: string[] = [];
+  using _a = h1.add("SIGUSR2", () => order.push("first"));
+  using _b = h2.add("SIGUSR2", () => order.push("second"));
+  using _c = h1.add("SIGUSR2", () => order.push("third"));
+  Deno.kill(Deno.pid, "SIGUSR2");
+  await waitFor(() => order.length >= 3, "all three handlers");
+  assert.deepEqual(order.slice(0, 3), ["third", "second", "first"]);
+});
+
+Deno.test("SignalHandler logs an async handler's rejection and still runs the others", async () => {
+  // The rejection used to be unhandled: it ended the process ("Uncaught (in promise)").
+  using log = captureLog();
+  const handler = new SignalHandler();
+  let ran = false;
+  using _a = handler.add("SIGUSR1", () => ran = true);
+  using _b = handler.add("SIGUSR1", async () => {
+    await Promise.resolve();
+    throw new Error("async handler broke");
+  });
+  Deno.kill(Deno.pid, "SIGUSR1");
+  await waitFor(
+    () => ran && log.messages("error").includes("Signal handler for SIGUSR1 failed"),
+    "the other handler and the logged rejection",
   );
 });
