@@ -3,7 +3,7 @@
 // the permissions this process holds (or `denoArgs`), may be unref'd while idle, and is given
 // time to finish its running tasks when the pool shuts down; a Web Worker is terminated at once.
 
-import * as v8 from "node:v8";
+import { V8_CODEC } from "./_v8_codec.ts";
 // The cross-Worker lock tables, shared with every Worker started here.
 import "../lock/_spawn.ts";
 import { startIsolate } from "../runtime/_isolate_host.ts";
@@ -39,7 +39,7 @@ export function createIsolateRunner(
       data: undefined,
       name: `fjord pool ${name}`,
       denoArgs: flags,
-      codec: v8, // tasks take and return any structured-cloneable value
+      codec: V8_CODEC, // tasks take and return any structured-cloneable value
       onMessage: (msg) => events.message(msg),
       stderrTail: isolation === "process" ? STDERR_TAIL_BYTES : 0,
       exitWithParent: true,

@@ -5,13 +5,13 @@
 // exits once its input ends (the pool shut down after its tasks, or died).
 // No top-level await: a Worker that ends while its entry module is still evaluating leaks.
 
-import * as v8 from "node:v8";
+import { V8_CODEC } from "./_v8_codec.ts";
 import { connectGuest } from "../runtime/_isolate_guest.ts";
 import { createTaskHost } from "./_task_host.ts";
 import type { FromWorker, ToWorker } from "./_protocol.ts";
 
 // Tasks take and return any structured-cloneable value: v8 frames in a child process.
-void connectGuest<ToWorker, FromWorker>(v8).then((guest) => {
+void connectGuest<ToWorker, FromWorker>(V8_CODEC).then((guest) => {
   const host = createTaskHost((msg, transfer) => guest.send(msg, transfer));
   guest.onEnding = () => host.ending();
   guest.onMessage = (msg) => {

@@ -16,6 +16,7 @@
  */
 export interface Codec {
   serialize(value: unknown): Uint8Array;
+  /** The value must not view `payload` (a typed array owning its own buffer, as postMessage). */
   deserialize(payload: Uint8Array): unknown;
 }
 
@@ -69,8 +70,8 @@ export class FrameReader {
   /**
    * Adds a chunk: bytes that are not part of a frame go to `out`, decoded frames to `msg`, in
    * stream order. Bytes that may begin a frame are held until the next chunk tells (copied).
-   * What goes to `out`, and typed arrays in what goes to `msg` (node:v8 decodes them as views),
-   * may view `chunk`: a caller that reads into one buffer again and again pushes a copy.
+   * What goes to `out` may view `chunk`: a caller that reads into one buffer again and again
+   * uses it before the next read.
    */
   push(chunk: Uint8Array, out: (bytes: Uint8Array) => void, msg: (message: unknown) => void): void {
     if (this.#buf.byteLength + this.#heldBytes + chunk.byteLength < this.#need) {

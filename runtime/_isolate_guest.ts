@@ -239,12 +239,12 @@ function readProcessInput(
     const reader = new FrameReader(codec);
     let got = false;
     // Deno.stdin.read(), not Deno.stdin.readable: building the stream costs 2-4 ms of a child's
-    // start (measured), on the respawn path. Each read is handed over as a copy of its bytes:
-    // node:v8 decodes a typed array as a view of them, and `buf` is read into again.
+    // start (measured), on the respawn path. `buf` is read into again: the reader copies what
+    // it keeps, and no codec's message views its payload (see Codec).
     const buf = new Uint8Array(64 * 1024);
     try {
       for (let n = await Deno.stdin.read(buf); n !== null; n = await Deno.stdin.read(buf)) {
-        reader.push(buf.slice(0, n), () => {}, (envelope) => {
+        reader.push(buf.subarray(0, n), () => {}, (envelope) => {
           const [kind, body] = envelope as [number, unknown];
           if (kind === K_INIT && !got) {
             got = true;

@@ -284,3 +284,37 @@ Deno.test("ProcessPoolExecutor: a typed-array argument keeps its bytes while its
   assert.deepEqual([...await waiting], [1, 2, 3]);
   assert.deepEqual([...await later], new Array(64).fill(9));
 });
+
+Deno.test("ProcessPoolExecutor: a typed-array result or argument owns its buffer, as postMessage gives", async () => {
+  // node:v8 decodes a typed array as a view of the bytes read: each result of a batch was a
+  // view into one 64 KiB chunk holding fjord's frames and the other tasks' results (readable
+  // through .buffer), and transferring one detached the others.
+  await using ex = new ProcessPoolExecutor({ maxWorkers: 1, tasksPerWorker: 8 });
+  const secrets = Array.from({ length: 8 }, (_, i) => new TextEncoder().encode(`secret-${i}`));
+  const results = await Promise.all(secrets.map((s) => ex.submit<Uint8Array>(ref("echo"), s)));
+  for (const [i, r] of results.entries()) {
+    assert.deepEqual(r, secrets[i]);
+    assert.equal(r.byteOffset, 0);
+    assert.equal(r.buffer.byteLength, r.byteLength);
+  }
+  const first = results[0]!.buffer as ArrayBuffer;
+  structuredClone(first, { transfer: [first] });
+  assert.deepEqual(results[1], secrets[1]); // not detached with the first
+  const facts = await Promise.all(
+    secrets.map((s) => ex.submit<[number, number]>(ref("viewFacts"), s)),
+  );
+  assert.deepEqual(facts, secrets.map((s) => [0, s.byteLength]));
+  // Every kind of view: its class, bytes and its own buffer.
+  const kinds = [
+    new Float64Array([1.5, -2]),
+    new Int16Array([3, -4]),
+    new BigInt64Array([5n]),
+    new DataView(new Uint8Array([7, 8, 9]).buffer),
+  ];
+  for (const k of kinds) {
+    const back = await ex.submit<ArrayBufferView>(ref("echo"), k);
+    assert.equal(back.constructor, k.constructor);
+    assert.deepEqual(new Uint8Array(back.buffer), new Uint8Array(k.buffer));
+    assert.equal(back.buffer.byteLength, k.byteLength);
+  }
+});

@@ -159,3 +159,8 @@ export function closeStdout(): string {
   Deno.stdout.close();
   return "closed";
 }
+
+/** Where a typed-array argument's bytes live in the worker: [byteOffset, buffer byteLength]. */
+export function viewFacts(bytes: Uint8Array): [number, number] {
+  return [bytes.byteOffset, bytes.buffer.byteLength];
+}
