@@ -1,5 +1,9 @@
 // Errors cross isolates (Web Workers, child processes) as plain data and are re-created on the
-// other side with their name, message, stack and cause, so callers can still branch on `name`.
+// other side with their name, message, stack and cause, so callers can still branch on `name`,
+// and, for the classes fjord and the platform define, on `instanceof`.
+
+import { ServiceNotFoundError } from "./service_ref.ts";
+import { TaskNotFoundError } from "./task_ref.ts";
 
 /** An error as plain, structured-cloneable (and JSON-safe) data. */
 export interface SerializedError {
@@ -7,10 +11,16 @@ export interface SerializedError {
   message: string;
   stack?: string;
   cause?: SerializedError;
+  /** A cause that is not an Error but a primitive (`cause: "ECONNRESET"`), kept as it was. */
+  causeValue?: string | number | boolean | null;
   /** Own enumerable fields of primitive value (e.g. `exitCode`), kept for the caller. */
   fields?: Record<string, string | number | boolean | null>;
   /** Set when the thrown value was not an Error: its `String()` form is the message. */
   nonError?: boolean;
+  /** Re-created as this class: a `DOMException` (by its name) or an `AggregateError`. */
+  kind?: "DOMException" | "AggregateError";
+  /** An `AggregateError`'s errors. */
+  errors?: SerializedError[];
 }
 
 const BUILT_INS: Record<string, ErrorConstructor> = {
@@ -23,35 +33,127 @@ const BUILT_INS: Record<string, ErrorConstructor> = {
   URIError,
 };
 
-export function serializeError(value: unknown, depth = 0): SerializedError {
-  if (!(value instanceof Error)) {
-    let text: string;
-    try {
-      text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
-    } catch {
-      text = String(value);
-    }
-    return { name: "Error", message: `Task threw a non-Error value: ${text}`, nonError: true };
+// fjord's own errors that a worker raises for its parent: re-created with their class.
+const FJORD_CLASSES: Record<string, object> = {
+  TaskNotFoundError: TaskNotFoundError.prototype,
+  ServiceNotFoundError: ServiceNotFoundError.prototype,
+};
+
+const MAX_DEPTH = 5;
+const MAX_AGGREGATED = 100;
+
+// A property read that may run a getter that throws: a thrown value fjord cannot read used to
+// end the worker that tried, and its task was run again on the next worker, and the next.
+function read(value: object, key: PropertyKey): unknown {
+  try {
+    return (value as Record<PropertyKey, unknown>)[key];
+  } catch {
+    return undefined;
   }
-  const out: SerializedError = { name: value.name, message: value.message };
-  if (value.stack !== undefined) out.stack = value.stack;
+}
+
+function describeThrown(value: unknown): string {
+  if (typeof value === "string") return value;
+  try {
+    const json = JSON.stringify(value);
+    if (json !== undefined) return json;
+  } catch {
+    // A cycle, a BigInt, a throwing toJSON: String() below.
+  }
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value); // a null-prototype object
+  }
+}
+
+function isPrimitiveField(v: unknown): v is string | number | boolean | null {
+  return v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+}
+
+/** Describes a thrown value as data; never throws, whatever the value's getters do. */
+export function serializeError(value: unknown, depth = 0): SerializedError {
+  try {
+    return serializeUnsafe(value, depth);
+  } catch (err) {
+    return {
+      name: "Error",
+      message: `Task threw a value fjord could not read: ${
+        err instanceof Error ? err.message : describeThrown(err)
+      }`,
+      nonError: true,
+    };
+  }
+}
+
+function serializeUnsafe(value: unknown, depth: number): SerializedError {
+  if (!(value instanceof Error)) {
+    const text = describeThrown(value);
+    return {
+      name: "Error",
+      message: depth === 0 ? `Task threw a non-Error value: ${text}` : text,
+      nonError: true,
+    };
+  }
+  const name = read(value, "name");
+  const message = read(value, "message");
+  const out: SerializedError = {
+    name: typeof name === "string" ? name : "Error",
+    message: typeof message === "string"
+      ? message
+      : message === undefined
+      ? ""
+      : describeThrown(message),
+  };
+  const stack = read(value, "stack");
+  if (typeof stack === "string") out.stack = stack;
+  if (value instanceof DOMException) out.kind = "DOMException";
+  if (value instanceof AggregateError) {
+    out.kind = "AggregateError";
+    const errors = read(value, "errors");
+    out.errors = Array.isArray(errors) && depth < MAX_DEPTH
+      ? errors.slice(0, MAX_AGGREGATED).map((e) => serializeError(e, depth + 1))
+      : [];
+  }
   const fields: Record<string, string | number | boolean | null> = {};
   let any = false;
-  for (const [k, v] of Object.entries(value)) {
-    if (v === null || ["string", "number", "boolean"].includes(typeof v)) {
-      fields[k] = v as string | number | boolean | null;
+  for (const k of Object.keys(value)) {
+    const v = read(value, k);
+    if (isPrimitiveField(v)) {
+      fields[k] = v;
       any = true;
     }
   }
   if (any) out.fields = fields;
-  if (value.cause !== undefined && depth < 5) out.cause = serializeError(value.cause, depth + 1);
+  const cause = read(value, "cause");
+  if (isPrimitiveField(cause)) out.causeValue = cause;
+  else if (cause !== undefined && depth < MAX_DEPTH) out.cause = serializeError(cause, depth + 1);
   return out;
 }
 
 export function deserializeError(data: SerializedError): Error {
-  const Ctor = BUILT_INS[data.name] ?? Error;
-  const options = data.cause ? { cause: deserializeError(data.cause) } : undefined;
-  const err = new Ctor(data.message, options);
+  const options = data.cause
+    ? { cause: deserializeError(data.cause) }
+    : "causeValue" in data
+    ? { cause: data.causeValue }
+    : undefined;
+  let err: Error;
+  if (data.kind === "DOMException") {
+    err = new DOMException(data.message, data.name);
+    if (options) {
+      Object.defineProperty(err, "cause", {
+        value: options.cause,
+        configurable: true,
+        writable: true,
+      });
+    }
+  } else if (data.kind === "AggregateError") {
+    err = new AggregateError((data.errors ?? []).map(deserializeError), data.message, options);
+  } else {
+    err = new (BUILT_INS[data.name] ?? Error)(data.message, options);
+    const proto = FJORD_CLASSES[data.name];
+    if (proto !== undefined) Object.setPrototypeOf(err, proto);
+  }
   if (err.name !== data.name) {
     Object.defineProperty(err, "name", {
       value: data.name,

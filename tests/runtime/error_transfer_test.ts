@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { deserializeError, serializeError } from "../../runtime/_error_transfer.ts";
+import { TaskNotFoundError } from "../../runtime/task_ref.ts";
 
 class QuotaError extends Error {
   readonly limit: number;
@@ -37,4 +38,60 @@ Deno.test("a thrown non-Error value becomes a clear Error", () => {
   const cyclic: Record<string, unknown> = {};
   cyclic.self = cyclic;
   assert.match(deserializeError(serializeError(cyclic)).message, /non-Error value/);
+});
+
+Deno.test("a thrown value whose getters throw, or that has no string form, is described, never thrown", () => {
+  // serializeError used to throw on these inside the worker, which then died: its task was run
+  // again on the next worker, three times in all, and repeating it broke the pool.
+  const getter = new Error("charged the card");
+  Object.defineProperty(getter, "detail", {
+    enumerable: true,
+    get(): never {
+      throw new Error("getter broke");
+    },
+  });
+  const copy = deserializeError(structuredClone(serializeError(getter)));
+  assert.equal(copy.message, "charged the card");
+  const nullProto = Object.create(null) as Record<string, unknown>;
+  nullProto.self = nullProto;
+  assert.match(
+    deserializeError(serializeError(nullProto)).message,
+    /^Task threw a non-Error value: \[object Object\]$/,
+  );
+  const hostile = new Proxy(new Error("x"), {
+    getPrototypeOf(): never {
+      throw new Error("no prototype for you");
+    },
+  });
+  assert.match(
+    deserializeError(serializeError(hostile)).message,
+    /^Task threw a value fjord could not read: .*no prototype for you/,
+  );
+});
+
+Deno.test("fjord's, the platform's and aggregate errors come back as their class, a primitive cause as it was", () => {
+  const notFound = deserializeError(
+    structuredClone(serializeError(new TaskNotFoundError("file:///t.ts", "fib", "it is missing"))),
+  );
+  assert.ok(notFound instanceof TaskNotFoundError);
+  assert.equal(notFound.export, "fib");
+  assert.equal(notFound.message, "Cannot load task 'fib' from 'file:///t.ts' as it is missing");
+  const dom = deserializeError(
+    structuredClone(serializeError(new DOMException("too slow", "TimeoutError"))),
+  );
+  assert.ok(dom instanceof DOMException);
+  assert.equal(dom.name, "TimeoutError");
+  assert.equal(dom.code, DOMException.TIMEOUT_ERR);
+  const aggregate = deserializeError(
+    structuredClone(serializeError(new AggregateError([new TypeError("a"), "b"], "both"))),
+  );
+  assert.ok(aggregate instanceof AggregateError);
+  assert.equal(aggregate.errors.length, 2);
+  assert.ok(aggregate.errors[0] instanceof TypeError);
+  assert.equal(aggregate.errors[1].message, "b");
+  // A string cause used to come back as an Error "Task threw a non-Error value: ECONNRESET".
+  const withCode = deserializeError(
+    structuredClone(serializeError(new Error("reset", { cause: "ECONNRESET" }))),
+  );
+  assert.equal(withCode.cause, "ECONNRESET");
 });

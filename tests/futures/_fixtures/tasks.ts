@@ -164,3 +164,19 @@ export function closeStdout(): string {
 export function viewFacts(bytes: Uint8Array): [number, number] {
   return [bytes.byteOffset, bytes.buffer.byteLength];
 }
+
+/**
+ * Appends a line to `path`, then throws an Error with an enumerable getter that throws: a value
+ * the error transfer cannot read whole.
+ */
+export function throwUnreadable(path: string): never {
+  Deno.writeTextFileSync(path, "ran\n", { append: true });
+  const err = new Error("charged the card, then failed");
+  Object.defineProperty(err, "detail", {
+    enumerable: true,
+    get(): never {
+      throw new Error("getter broke");
+    },
+  });
+  throw err;
+}
