@@ -20,7 +20,8 @@
 // slots, until one is): aborted before it runs, it must never run, and a worker cannot take back
 // a task queued behind another. Aborted while waiting here, it is dropped.
 
-import { deserializeError, type SerializedError } from "../runtime/_error_transfer.ts";
+import { deserializeError } from "../runtime/_error_revive.ts";
+import type { SerializedError } from "../runtime/_error_transfer.ts";
 import type { Clock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { type ResolvedRestartPolicy, RestartTracker } from "../runtime/restart_policy.ts";

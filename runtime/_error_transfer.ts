@@ -1,9 +1,7 @@
-// Errors cross isolates (Web Workers, child processes) as plain data and are re-created on the
-// other side with their name, message, stack and cause, so callers can still branch on `name`,
-// and, for the classes fjord and the platform define, on `instanceof`.
-
-import { ServiceNotFoundError } from "./service_ref.ts";
-import { TaskNotFoundError } from "./task_ref.ts";
+// Errors cross isolates (Web Workers, child processes) as plain data (this file, on the side that
+// throws) and are re-created on the other side (_error_revive.ts) with their name, message, stack
+// and cause, so callers can still branch on `name`, and for the classes fjord and the platform
+// define, on `instanceof`. Apart, so that a worker's start loads no error class to revive.
 
 /** An error as plain, structured-cloneable (and JSON-safe) data. */
 export interface SerializedError {
@@ -22,22 +20,6 @@ export interface SerializedError {
   /** An `AggregateError`'s errors. */
   errors?: SerializedError[];
 }
-
-const BUILT_INS: Record<string, ErrorConstructor> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-};
-
-// fjord's own errors that a worker raises for its parent: re-created with their class.
-const FJORD_CLASSES: Record<string, object> = {
-  TaskNotFoundError: TaskNotFoundError.prototype,
-  ServiceNotFoundError: ServiceNotFoundError.prototype,
-};
 
 const MAX_DEPTH = 5;
 const MAX_AGGREGATED = 100;
@@ -129,46 +111,4 @@ function serializeUnsafe(value: unknown, depth: number): SerializedError {
   if (isPrimitiveField(cause)) out.causeValue = cause;
   else if (cause !== undefined && depth < MAX_DEPTH) out.cause = serializeError(cause, depth + 1);
   return out;
-}
-
-export function deserializeError(data: SerializedError): Error {
-  const options = data.cause
-    ? { cause: deserializeError(data.cause) }
-    : "causeValue" in data
-    ? { cause: data.causeValue }
-    : undefined;
-  let err: Error;
-  if (data.kind === "DOMException") {
-    err = new DOMException(data.message, data.name);
-    if (options) {
-      Object.defineProperty(err, "cause", {
-        value: options.cause,
-        configurable: true,
-        writable: true,
-      });
-    }
-  } else if (data.kind === "AggregateError") {
-    err = new AggregateError((data.errors ?? []).map(deserializeError), data.message, options);
-  } else {
-    err = new (BUILT_INS[data.name] ?? Error)(data.message, options);
-    const proto = FJORD_CLASSES[data.name];
-    if (proto !== undefined) Object.setPrototypeOf(err, proto);
-  }
-  if (err.name !== data.name) {
-    Object.defineProperty(err, "name", {
-      value: data.name,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
-  if (data.fields) {
-    for (const [k, v] of Object.entries(data.fields)) {
-      if (k !== "name" && k !== "message" && k !== "stack") {
-        (err as unknown as Record<string, unknown>)[k] = v;
-      }
-    }
-  }
-  if (data.stack !== undefined) err.stack = data.stack;
-  return err;
 }

@@ -10,7 +10,7 @@
 // A child's stdout carries the guest's frames between the user's own output, which is passed
 // on to this process's stdout byte for byte; its stderr is inherited.
 
-import { deserializeError } from "./_error_transfer.ts";
+import { deserializeError } from "./_error_revive.ts";
 import { fjordWorkerIsolateId, spawnFjordWorker, terminateFjordWorker } from "./_fjord_worker.ts";
 import { type Codec, encodeFrame, FrameReader, JSON_CODEC } from "./_frames.ts";
 import { watchOrphan } from "./_orphan_reaper.ts";

@@ -5,7 +5,7 @@
 // The cross-Worker lock tables, shared with every Worker started here.
 import "../lock/_spawn.ts";
 import type { Clock } from "../runtime/clock.ts";
-import { deserializeError } from "../runtime/_error_transfer.ts";
+import { deserializeError } from "../runtime/_error_revive.ts";
 import {
   type IsolateExitCause,
   type IsolateHandle,

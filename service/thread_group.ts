@@ -12,7 +12,7 @@ import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { selectedIsolation } from "../runtime/selection.ts";
 import { isTaskRef, loadTask, taskModuleUrl, type TaskRef } from "../runtime/task_ref.ts";
-import { deserializeError } from "../runtime/_error_transfer.ts";
+import { deserializeError } from "../runtime/_error_revive.ts";
 import { describeValue } from "../runtime/_describe.ts";
 // Types only: the entry module itself runs in the Worker.
 import type { ThreadInit, ThreadReply } from "./_thread_entry.ts";

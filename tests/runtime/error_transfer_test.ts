@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { deserializeError, serializeError } from "../../runtime/_error_transfer.ts";
+import { deserializeError } from "../../runtime/_error_revive.ts";
+import { serializeError } from "../../runtime/_error_transfer.ts";
 import { TaskNotFoundError } from "../../runtime/task_ref.ts";
 
 class QuotaError extends Error {
