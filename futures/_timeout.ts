@@ -1,13 +1,23 @@
-// The `timeout` option shared by Future.result()/exception(), the waiters and
-// PeriodicWorker.wait(): what to reject with when it is invalid.
+// The checks of the wait options shared by Future.result()/exception(), the waiters and
+// PeriodicWorker.wait(), thrown at the call.
 
-import { numberError } from "../runtime/_check_number.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
+import { checkNumber } from "../runtime/_check_number.ts";
+import { checkOptionsObject, checkSignalOption } from "../runtime/_check_options.ts";
 
 /**
- * The error for an invalid `timeout` (ms), or `undefined` when it is absent or valid: a TypeError
- * when it is not a number ("5"), a RangeError when it is NaN or negative.
+ * Throws for an options object that is not one, a `timeout` that is not a number ("5": a
+ * TypeError) or is NaN or negative (a RangeError), a `clock` that is not a Clock, or a `signal`
+ * that is not an AbortSignal.
  */
-export function badTimeout(timeout: unknown, action: string): TypeError | RangeError | undefined {
-  if (timeout === undefined) return undefined;
-  return numberError(timeout, action, "timeout", "a number >= 0", (n) => n >= 0);
+export function checkWaitOptions(
+  options: { timeout?: number; signal?: AbortSignal; clock?: unknown },
+  action: string,
+): void {
+  checkOptionsObject(options, action);
+  if (options.timeout !== undefined) {
+    checkNumber(options.timeout, action, "timeout", "a number >= 0", (n) => n >= 0);
+  }
+  if ("clock" in options) checkClock(options.clock, action);
+  checkSignalOption(options.signal, action);
 }

@@ -8,7 +8,11 @@
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
-import { checkSignalOption } from "../runtime/_check_options.ts";
+import {
+  checkBooleanOption,
+  checkOptionsObject,
+  checkSignalOption,
+} from "../runtime/_check_options.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { resolveRestartPolicy, type RestartPolicy } from "../runtime/restart_policy.ts";
@@ -448,14 +452,15 @@ export abstract class BaseExecutor implements Executor {
    * @param options Pool options.
    * @throws {RangeError} When `maxWorkers` or `tasksPerWorker` is a number but not an integer
    *   >= 1, or `taskTimeout` is NaN or negative.
-   * @throws {TypeError} When `maxWorkers`, `tasksPerWorker` or `taskTimeout` is not a number,
-   *   `checkAndReject` is given and is not a function, `restart` is not a valid restart policy,
-   *   or `clock` is not a Clock.
+   * @throws {TypeError} When `options` is not an object, `maxWorkers`, `tasksPerWorker` or
+   *   `taskTimeout` is not a number, `checkAndReject` is given and is not a function, `restart` is
+   *   not a valid restart policy, or `clock` is not a Clock.
    */
   protected constructor(
     kind: "inline" | "async" | "worker" | "process",
     options: RemotePoolExecutorOptions = {},
   ) {
+    checkOptionsObject(options, "create executor");
     const { checkAndReject, clock = systemClock } = options;
     if (checkAndReject !== undefined && typeof checkAndReject !== "function") {
       throw new TypeError(
@@ -820,6 +825,7 @@ export abstract class BaseExecutor implements Executor {
    * @returns An async iterable of the results; it throws the first failure it reaches.
    * @throws {ExecutorShutdownError} After `shutdown()` (and like `submit()` otherwise); work
    *   submitted before the failing submission is cancelled when possible.
+   * @throws {TypeError} When `items` is not iterable.
    *
    * @example
    * ```ts
@@ -834,6 +840,13 @@ export abstract class BaseExecutor implements Executor {
    */
   map<T, R>(fn: ((item: T) => R | Promise<R>) | TaskRef, items: Iterable<T>): AsyncIterable<R>;
   map(fn: TaskFn | TaskRef, items: Iterable<unknown>): AsyncIterable<unknown> {
+    if (typeof (items as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== "function") {
+      throw new TypeError(
+        `Cannot map over items as 'items' must be iterable: current value is ${
+          describeValue(items)
+        }`,
+      );
+    }
     const futures: Future<unknown>[] = [];
     try {
       for (const item of items) {
@@ -867,7 +880,8 @@ export abstract class BaseExecutor implements Executor {
    *   `timeout` (ms): stop and cancel what is still not done by then.
    * @returns Resolves when shut down (at once with `wait: false`).
    * @throws {RangeError} When `timeout` is NaN or negative (thrown synchronously).
-   * @throws {TypeError} When `timeout` is not a number (thrown synchronously).
+   * @throws {TypeError} When `options` is not an object, `wait` or `cancelFutures` not a boolean,
+   *   or `timeout` not a number (thrown synchronously).
    *
    * @example
    * ```ts
@@ -897,7 +911,11 @@ export abstract class BaseExecutor implements Executor {
    * ```
    */
   shutdown(options: ShutdownOptions = {}): Promise<void> {
-    const { wait = true, cancelFutures = false } = options;
+    checkOptionsObject(options, "shut down executor");
+    // A truthy string ("no") must not count as true, nor "false" as waiting.
+    const wait = checkBooleanOption(options.wait, "shut down executor", "wait") ?? true;
+    const cancelFutures =
+      checkBooleanOption(options.cancelFutures, "shut down executor", "cancelFutures") ?? false;
     const timeout = checkTimeout(options.timeout, "shut down executor", "timeout");
     this.#shutdown = true;
     if (cancelFutures) {

@@ -5,12 +5,10 @@
  */
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
-import { clockError } from "../runtime/_check_clock.ts";
-import { signalError } from "../runtime/_check_options.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { futureInternals } from "./_future_control.ts";
-import { badTimeout } from "./_timeout.ts";
+import { checkWaitOptions } from "./_timeout.ts";
 import { CancelledError } from "./errors.ts";
 
 const PENDING = 0;
@@ -314,11 +312,10 @@ export class Future<T> implements PromiseLike<T> {
     return this.result().then(onfulfilled, onrejected);
   }
 
+  // Throws for bad options, at the call of result() or exception() (API.md: failing fast).
   #wait(options: FutureWaitOptions): Promise<void> {
+    checkWaitOptions(options, "wait for future");
     const { timeout, signal, clock = systemClock } = options;
-    const invalid = badTimeout(timeout, "wait for future") ??
-      clockError(options.clock, "wait for future") ?? signalError(signal, "wait for future");
-    if (invalid) return Promise.reject(invalid);
     if (this.#state >= FINISHED) return Promise.resolve();
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {

@@ -7,10 +7,9 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
-import { signalError } from "../runtime/_check_options.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { getLogger } from "../runtime/logger.ts";
-import { badTimeout } from "./_timeout.ts";
+import { checkWaitOptions } from "./_timeout.ts";
 import type { Executor } from "./executor.ts";
 import type { Future } from "./future.ts";
 import { ExecutorShutdownError, RejectedSubmissionError } from "./errors.ts";
@@ -473,10 +472,8 @@ export class PeriodicWorker implements AsyncDisposable {
    * ```
    */
   wait(options: PeriodicWorkerWaitOptions = {}): Promise<boolean> {
+    checkWaitOptions(options, "wait for PeriodicWorker");
     const { timeout, signal } = options;
-    const invalid = badTimeout(timeout, "wait for PeriodicWorker") ??
-      signalError(signal, "wait for PeriodicWorker");
-    if (invalid) return Promise.reject(invalid);
     if (this.#dead) return Promise.resolve(true);
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (timeout === 0) return Promise.resolve(false);

@@ -5,11 +5,9 @@
  */
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
-import { clockError } from "../runtime/_check_clock.ts";
-import { signalError } from "../runtime/_check_options.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { futureInternals } from "./_future_control.ts";
-import { badTimeout } from "./_timeout.ts";
+import { checkWaitOptions } from "./_timeout.ts";
 import { Future } from "./future.ts";
 
 /**
@@ -80,21 +78,17 @@ function waitFor(
   any: boolean,
   options: WaitOptions,
 ): Promise<DoneAndNotDone> {
-  const { timeout, signal, clock = systemClock } = options;
   const action = any ? "wait for any" : "wait for all";
-  const invalid = badTimeout(timeout, action) ?? clockError(options.clock, action) ??
-    signalError(signal, action);
-  if (invalid) return Promise.reject(invalid);
+  checkWaitOptions(options, action);
+  const { timeout, signal, clock = systemClock } = options;
   const all = typeof (fs as Partial<Iterable<unknown>>)?.[Symbol.iterator] === "function"
     ? new Set(fs)
     : undefined;
   if (all === undefined || [...all].some((f) => !(f instanceof Future))) {
-    return Promise.reject(
-      new TypeError(
-        `Cannot ${action} as 'fs' must be an iterable of futures: current value is ${
-          describeValue(fs)
-        }`,
-      ),
+    throw new TypeError(
+      `Cannot ${action} as 'fs' must be an iterable of futures: current value is ${
+        describeValue(fs)
+      }`,
     );
   }
   let doneCount = 0;

@@ -33,12 +33,9 @@ export function checkBooleanOption(
   return value;
 }
 
-/**
- * The TypeError for a `signal` option that is not an AbortSignal, naming `name`; `undefined` when
- * `value` is undefined or an AbortSignal. For APIs that report bad arguments through a rejected
- * promise.
- */
-export function signalError(value: unknown, what: string, name = "signal"): TypeError | undefined {
+// The TypeError for a `signal` option that is not an AbortSignal, naming `name`; `undefined` when
+// `value` is undefined or an AbortSignal.
+function signalError(value: unknown, what: string, name: string): TypeError | undefined {
   if (value === undefined || value instanceof AbortSignal) return undefined;
   return new TypeError(
     `Cannot ${what} as '${name}' must be an AbortSignal: current value is ${describeValue(value)}`,
@@ -46,7 +43,7 @@ export function signalError(value: unknown, what: string, name = "signal"): Type
 }
 
 /**
- * Throws {@linkcode signalError}'s TypeError unless `value` is undefined or an AbortSignal.
+ * Throws a TypeError naming `name` unless `value` is undefined or an AbortSignal.
  * Checked before anything is queued: a waiter queued with a non-signal could never be woken nor
  * removed, and its lock would stay taken.
  */

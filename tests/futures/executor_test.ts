@@ -246,3 +246,27 @@ Deno.test("Executor.shutdown({cancelFutures}) cancels queued work on every pool"
     assert.equal(ex.statistics.cancelled, 3);
   }
 });
+
+Deno.test("executors name a bad options object, 'items' or shutdown flag at the call", async () => {
+  // They failed with "Cannot destructure …", "items is not iterable" and "Cannot read
+  // properties of null"; shutdown({ wait: "no" }) waited.
+  assert.throws(() => new AsyncPoolExecutor(null as never), {
+    name: "TypeError",
+    message: "Cannot create executor as 'options' must be an object: current value is null",
+  });
+  await using ex = new AsyncPoolExecutor();
+  assert.throws(() => ex.map((x: number) => x, 42 as never), {
+    name: "TypeError",
+    message: "Cannot map over items as 'items' must be iterable: current value is number 42",
+  });
+  assert.throws(() => ex.shutdown(null as never), {
+    name: "TypeError",
+    message: "Cannot shut down executor as 'options' must be an object: current value is null",
+  });
+  assert.throws(() => ex.shutdown({ wait: "no" as never }), {
+    name: "TypeError",
+    message: "Cannot shut down executor as 'wait' must be a boolean: current value is string no",
+  });
+  assert.throws(() => ex.shutdown({ cancelFutures: 1 as never }), /'cancelFutures'/);
+  assert.equal(ex.alive, true); // nothing was shut down by a refused call
+});

@@ -62,7 +62,7 @@ Deno.test("Future.result({signal}) rejects with the abort reason", async () => {
   ctl.abort(new Error("gave up"));
   await assert.rejects(waiting, /gave up/);
   await assert.rejects(f.result({ signal: ctl.signal }), /gave up/);
-  await assert.rejects(f.result({ timeout: -1 }), RangeError);
+  assert.throws(() => f.result({ timeout: -1 }), RangeError);
   f.cancel();
 });
 
@@ -130,16 +130,20 @@ Deno.test("Future is awaitable and never raises an unhandled rejection by itself
   assert.equal(out, "later");
 });
 
-Deno.test("Future.result(): a 'timeout' given as a string rejects with a TypeError naming it a string", async () => {
+Deno.test("Future.result(): a 'timeout' given as a string throws a TypeError naming it a string", () => {
   const f = new Future<number>();
-  await assert.rejects(f.result({ timeout: "5" as unknown as number }), {
+  assert.throws(() => f.result({ timeout: "5" as unknown as number }), {
     name: "TypeError",
     message: "Cannot wait for future as 'timeout' must be a number >= 0: current value is string 5",
   });
-  await assert.rejects(f.exception({ timeout: Number.NaN }), {
+  assert.throws(() => f.exception({ timeout: Number.NaN }), {
     name: "RangeError",
     message:
       "Cannot wait for future as 'timeout' must be a number >= 0: current value is number NaN",
+  });
+  assert.throws(() => f.result(null as never), {
+    name: "TypeError",
+    message: "Cannot wait for future as 'options' must be an object: current value is null",
   });
   assert.throws(() => f.addDoneCallback(null as unknown as () => void), {
     name: "TypeError",

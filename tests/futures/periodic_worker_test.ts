@@ -226,7 +226,7 @@ Deno.test("PeriodicWorker.wait({timeout}) resolves false before start and on tim
   using clock = new FakeClock();
   const worker = new PeriodicWorker([[periodic(100)(() => {})]], { clock });
   assert.equal(await worker.wait({ timeout: 0 }), false);
-  await assert.rejects(worker.wait({ timeout: -1 }), RangeError);
+  assert.throws(() => worker.wait({ timeout: -1 }), RangeError);
   const running = worker.start();
   const waiting = worker.wait({ timeout: 50 });
   await clock.tickAsync(50);
@@ -455,9 +455,9 @@ Deno.test("PeriodicWorker: bad options are described by type ('string soon', 'nu
   );
 });
 
-Deno.test("PeriodicWorker.wait() rejects a non-signal 'signal' with a TypeError naming it", async () => {
+Deno.test("PeriodicWorker.wait() throws for a non-signal 'signal' with a TypeError naming it", () => {
   const worker = new PeriodicWorker([[periodic(1000)(() => {})]]);
-  await assert.rejects(worker.wait({ signal: 1 as unknown as AbortSignal }), {
+  assert.throws(() => worker.wait({ signal: 1 as unknown as AbortSignal }), {
     name: "TypeError",
     message:
       "Cannot wait for PeriodicWorker as 'signal' must be an AbortSignal: current value is number 1",
