@@ -59,7 +59,7 @@ export interface ThreadContext {
  * assert.equal(await thread.wait(), 42);
  * ```
  */
-export class Thread<T = unknown> {
+export class Thread<T = unknown> implements AsyncDisposable {
   /** A number unique among the threads of this isolate. */
   readonly ident: number;
   #controller = new AbortController();
@@ -74,7 +74,11 @@ export class Thread<T = unknown> {
    */
   constructor(body: (signal: AbortSignal) => T | Promise<T>) {
     if (typeof body !== "function") {
-      throw new TypeError("Cannot create Thread as 'body' is not a function");
+      throw new TypeError(
+        `Cannot create Thread as 'body' must be a function: current value is ${
+          describeValue(body)
+        }`,
+      );
     }
     this.ident = nextIdent++;
     const signal = this.#controller.signal;
@@ -110,6 +114,12 @@ export class Thread<T = unknown> {
    */
   stop(): void {
     this.#controller.abort();
+  }
+
+  /** Stops the thread and waits for it to end, for `await using` (its outcome is not thrown). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.stop();
+    await this.#done.catch(() => {});
   }
 }
 
@@ -409,7 +419,11 @@ export class ThreadGroup implements AsyncDisposable {
         body = async (signal) => (await loadTask(ref))(...args, { signal });
       }
     } else {
-      throw new TypeError("Cannot add thread as 'fn' is neither a function nor a TaskRef");
+      throw new TypeError(
+        `Cannot add thread as 'fn' must be a function or a TaskRef: current value is ${
+          describeValue(fn)
+        }`,
+      );
     }
     if (this.#threads.length >= this.#maxThreads) {
       throw new RangeError(
@@ -511,10 +525,11 @@ export class ThreadGroup implements AsyncDisposable {
   /**
    * Stops the group's timers and threads.
    *
-   * @param options `graceful: true` waits for timers and threads to end by themselves (errors
-   *   logged as "Error waiting on thread."), the calling one included: from inside one of them,
-   *   start the stop without awaiting it; the default aborts every thread's signal, terminates
-   *   Worker threads and drops them from `threads` at once.
+   * @param options `graceful: true` waits for timers and threads to end by themselves (a
+   *   thread's failure is logged once, as "Thread <n> failed"), the calling one included: from
+   *   inside one of them, start the stop without awaiting it; the default stops every timer,
+   *   aborts every thread's signal, terminates Worker threads and drops them from `threads`
+   *   before it returns.
    * @returns A promise that resolves when done.
    * @throws {TypeError} At the call, when `options` is not an object or `graceful` not a boolean.
    */
@@ -522,22 +537,17 @@ export class ThreadGroup implements AsyncDisposable {
     checkOptionsObject(options, "stop ThreadGroup");
     // A truthy string ("no") must not make the stop wait for every thread.
     const graceful = checkBooleanOption(options.graceful, "stop ThreadGroup", "graceful") ?? false;
-    return this.#stop(graceful);
+    if (graceful) return this.#stopGracefully();
+    // Done at the call, as oslo's stop(): a thread added right after it is not stopped by it.
+    for (const timer of this.#timers.splice(0)) timer.stop();
+    for (const thread of this.#threads.splice(0)) thread.stop();
+    return Promise.resolve();
   }
 
-  async #stop(graceful: boolean): Promise<void> {
-    await this.stopTimers({ wait: graceful });
-    if (graceful) {
-      for (const thread of [...this.#threads]) {
-        try {
-          await thread.wait();
-        } catch (err) {
-          getLogger().error("Error waiting on thread.", err);
-        }
-      }
-    } else {
-      for (const thread of this.#threads.splice(0)) thread.stop();
-    }
+  async #stopGracefully(): Promise<void> {
+    await this.stopTimers({ wait: true });
+    // A thread's failure was logged already, as "Thread <n> failed", where it was added.
+    for (const thread of [...this.#threads]) await thread.wait().catch(() => {});
   }
 
   /**

@@ -95,6 +95,7 @@ Deno.test("ThreadGroup.stop() aborts every thread's signal and drops them at onc
       });
     });
   const threads = [tg.addThread(waiter), tg.addThread(waiter)];
+  await Promise.resolve(); // the threads' bodies start (a thread stopped before never runs)
   await tg.stop();
   assert.equal(tg.threads.length, 0);
   for (const t of threads) {
@@ -117,7 +118,7 @@ Deno.test("ThreadGroup.stop({graceful: true}) waits for threads and timers, logg
     await g.promise;
     finished = !ctx.signal.aborted;
   });
-  tg.addThread(async () => {
+  const failing = tg.addThread(async () => {
     await g.promise;
     throw new Error("late failure");
   });
@@ -131,7 +132,9 @@ Deno.test("ThreadGroup.stop({graceful: true}) waits for threads and timers, logg
   await stopping;
   assert.equal(finished, true);
   assert.equal(slow.signal.aborted, false);
-  assert.ok(log.messages("error").includes("Error waiting on thread."));
+  // Logged once, where the thread was added: the stop logged it a second time, as oslo's
+  // "Error waiting on thread.".
+  assert.deepEqual(log.messages("error"), [`Thread ${failing.ident} failed`]);
 });
 
 Deno.test("ThreadGroup.addThread() logs a failed thread and rejects its wait()", async () => {
@@ -160,6 +163,7 @@ Deno.test("ThreadGroup.stop() mutes a stopped thread's abort, but still logs it 
     await stopped;
     throw new Error("cleanup failed");
   });
+  await Promise.resolve(); // the threads' bodies start (a thread stopped before never runs)
   await tg.stop();
   resolve();
   await Promise.allSettled([aborts.wait(), fails.wait()]);
@@ -365,7 +369,8 @@ Deno.test("ThreadGroup.addThread() rejects bad tasks and uncloneable Worker argu
   assert.throws(() => tg.addThread({ module: "./relative.ts", export: "x" }), TypeError);
   assert.throws(() => tg.addThread(42 as unknown as () => void), {
     name: "TypeError",
-    message: "Cannot add thread as 'fn' is neither a function nor a TaskRef",
+    message:
+      "Cannot add thread as 'fn' must be a function or a TaskRef: current value is number 42",
   });
   assert.equal(tg.threads.length, 0);
   assert.throws(() => new ThreadGroup({ maxThreads: 0 }), RangeError);
@@ -493,4 +498,41 @@ Deno.test("ThreadGroup: 'maxThreads' as a number out of range (NaN, -1, 1.5) sta
         `Cannot create ThreadGroup as 'maxThreads' must be an integer >= 1: current value is number ${value}`,
     });
   }
+});
+
+Deno.test("ThreadGroup.stop() without grace acts before it returns: a thread added next runs", async () => {
+  // It stopped the timers and threads a microtask later, so a thread added right after the
+  // call (void tg.stop(); tg.addThread(f)) was aborted by it.
+  for (const backend of ["cooperative", "threading"] as const) {
+    useBackend(backend);
+    const tg = new ThreadGroup();
+    const old = tg.addThread((o: { signal: AbortSignal }) =>
+      new Promise<void>((resolve) => o.signal.addEventListener("abort", () => resolve()))
+    );
+    tg.addTimer(1000, () => {});
+    const stopping = tg.stop();
+    assert.equal(tg.threads.length, 0, backend);
+    assert.equal(tg.timers.length, 0, backend);
+    assert.ok(old.signal.aborted, backend);
+    const fresh = tg.addThread(async () => "ran");
+    await stopping;
+    assert.equal(await fresh.wait(), "ran", backend);
+    await assert.rejects(old.wait(), { name: "AbortError" });
+  }
+});
+
+Deno.test("a Thread is async-disposable: it is stopped and waited for, its outcome not thrown", async () => {
+  let ended = false;
+  {
+    await using _thread = new Thread((signal) =>
+      new Promise<never>((_, reject) =>
+        signal.addEventListener("abort", () => {
+          ended = true;
+          reject(signal.reason);
+        })
+      )
+    );
+    await Promise.resolve(); // its body starts
+  }
+  assert.ok(ended);
 });
