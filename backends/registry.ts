@@ -94,6 +94,7 @@ export function getBackend(): Backend {
  * @typeParam K The component name.
  * @param name The component name, e.g. `"SignalHandler"`.
  * @returns The component.
+ * @throws {TypeError} When `name` is not a string.
  * @throws {ComponentNotFoundError} When the backend has no component of that name.
  *
  * @example
@@ -106,9 +107,15 @@ export function getBackend(): Backend {
  * ```
  */
 export function getComponent<K extends keyof Components>(name: K): Components[K] {
+  // Checked before the selection: a bad argument must not select (and freeze) a backend.
+  if (typeof name !== "string") {
+    throw new TypeError(
+      `Cannot get component as 'name' must be a string: current value is ${describeValue(name)}`,
+    );
+  }
   const backend = getBackend();
-  if (typeof name !== "string" || !Object.hasOwn(backend.components, name)) {
-    throw new ComponentNotFoundError(String(name), backend.type);
+  if (!Object.hasOwn(backend.components, name)) {
+    throw new ComponentNotFoundError(name, backend.type);
   }
   return backend.components[name];
 }

@@ -7,6 +7,7 @@
  */
 
 import { type BackendType, DEFAULT_BACKEND_TYPE, isBackendType } from "./backend_type.ts";
+import { describeValue } from "./_describe.ts";
 import { getLogger } from "./logger.ts";
 import { optionalEnv } from "./_optional_env.ts";
 
@@ -25,10 +26,20 @@ export const BACKEND_ISOLATION: Readonly<Record<BackendType, BackendIsolation>> 
   cooperative: Object.freeze({ taskIsolation: "isolate", launcherIsolation: "process" }),
 });
 
+// Set while the hook runs: a hook that itself selects the backend (it builds a ThreadGroup, say)
+// used to recurse until the stack overflowed, and the innermost failure froze the default.
+let hookRunning = false;
+
 function chooseDefault(): BackendType {
   if (defaultHook !== undefined) {
+    if (hookRunning) {
+      throw new TypeError(
+        "Cannot select a backend from inside the backend default hook: return a backend type, and create what needs a backend after the selection",
+      );
+    }
     let chosen: unknown;
     try {
+      hookRunning = true;
       chosen = defaultHook();
     } catch (err) {
       getLogger().warning(
@@ -36,12 +47,16 @@ function chooseDefault(): BackendType {
         err,
       );
       return DEFAULT_BACKEND_TYPE;
+    } finally {
+      hookRunning = false;
     }
     if (isBackendType(chosen)) return chosen;
+    // describeValue: String() of a null-prototype object throws, and a string is quoted with its
+    // control characters escaped, so a value cannot forge a log line.
     getLogger().warning(
-      `Backend default hook returned '${
-        String(chosen)
-      }', not a backend type; using the default backend '${DEFAULT_BACKEND_TYPE}'`,
+      `Backend default hook returned ${
+        describeValue(chosen)
+      }, not a backend type; using the default backend '${DEFAULT_BACKEND_TYPE}'`,
     );
     return DEFAULT_BACKEND_TYPE;
   }
@@ -49,7 +64,9 @@ function chooseDefault(): BackendType {
   if (env === undefined) return DEFAULT_BACKEND_TYPE;
   if (isBackendType(env)) return env;
   getLogger().warning(
-    `FJORD_BACKEND='${env}' is not a backend type ("threading" or "cooperative"); using the default backend '${DEFAULT_BACKEND_TYPE}'`,
+    `FJORD_BACKEND is not a backend type ("threading" or "cooperative"): current value is ${
+      describeValue(env)
+    }; using the default backend '${DEFAULT_BACKEND_TYPE}'`,
   );
   return DEFAULT_BACKEND_TYPE;
 }
@@ -93,7 +110,11 @@ export function getBackendType(): BackendType | undefined {
  */
 export function registerBackendDefaultHook(hook: () => BackendType): void {
   if (typeof hook !== "function") {
-    throw new TypeError(`Cannot register backend default hook as 'hook' is not a function`);
+    throw new TypeError(
+      `Cannot register backend default hook as 'hook' must be a function: current value is ${
+        describeValue(hook)
+      }`,
+    );
   }
   defaultHook = hook;
 }

@@ -147,7 +147,7 @@ Deno.test("an unknown FJORD_BACKEND falls back to the default with one warning",
     getBackend();
   });
   assert.equal(log.warnings.length, 1);
-  assert.match(log.warnings[0]!, /FJORD_BACKEND='eventlet'/);
+  assert.match(log.warnings[0]!, /FJORD_BACKEND is .*: current value is string eventlet;/);
 });
 
 Deno.test("the default hook wins over FJORD_BACKEND", () => {
@@ -293,4 +293,50 @@ Deno.test("without --allow-env FJORD_BACKEND counts as unset, never a crash", as
   const out = await cmd.output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   assert.equal(new TextDecoder().decode(out.stdout).trim(), "cooperative");
+});
+
+Deno.test("a hook value or FJORD_BACKEND that cannot be printed, or would forge a log line, is described safely", () => {
+  // String() of a null-prototype object threw out of getBackend() (nothing was selected, and
+  // every later constructor threw too); a newline in the value started a forged log line.
+  using log = captureLog();
+  withEnv(undefined, () => {
+    registerBackendDefaultHook(() => Object.create(null) as BackendTypeName);
+    assert.equal(getBackend().type, DEFAULT_BACKEND_TYPE);
+  });
+  resetBackend();
+  withEnv("threading\nERROR fjord: forged", () => {
+    assert.equal(getBackend().type, DEFAULT_BACKEND_TYPE);
+  });
+  assert.equal(log.warnings.length, 2);
+  assert.match(log.warnings[0]!, /^Backend default hook returned an object, not a backend type/);
+  assert.ok(log.warnings.every((w) => !w.includes("\n")), log.warnings.join(" | "));
+});
+
+Deno.test("a hook that selects the backend itself fails with an error saying so, once", () => {
+  // It recursed ~1 700 times until the stack overflowed, and the innermost failure froze the
+  // default.
+  using log = captureLog();
+  let calls = 0;
+  withEnv(undefined, () => {
+    registerBackendDefaultHook(() => {
+      calls++;
+      getBackend();
+      return "threading";
+    });
+    assert.equal(getBackend().type, DEFAULT_BACKEND_TYPE);
+  });
+  assert.equal(calls, 1);
+  assert.equal(log.warnings.length, 1);
+  assert.match(log.warnings[0]!, /hook failed/);
+});
+
+Deno.test("getComponent() with a name that is not a string is a TypeError, and selects nothing", () => {
+  // It was ComponentNotFoundError ("42"), and the backend was selected on the way.
+  resetBackend();
+  assert.throws(() => getComponent(42 as unknown as keyof Components), {
+    name: "TypeError",
+    message: "Cannot get component as 'name' must be a string: current value is number 42",
+  });
+  assert.equal(getBackendType(), undefined);
+  assert.throws(() => getComponent("nope" as keyof Components), ComponentNotFoundError);
 });
