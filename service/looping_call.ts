@@ -13,6 +13,7 @@ import { checkNumber } from "../runtime/_check_number.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { checkDelay, checkFunction, formatMs, type LoopPlan, LoopRunner } from "./_looping_base.ts";
 import { normalQuantile } from "./_normal_quantile.ts";
+import { unitRandom } from "./_unit_random.ts";
 import { LoopingCallTimeOut } from "./looping_call_errors.ts";
 
 /**
@@ -680,16 +681,9 @@ export class BackOffLoopingCall<T = unknown> extends LoopingCallBase<T> {
       initialDelay,
       stopOnException: true,
       next: (result, _started, ended) => {
-        const u = random();
         // A NaN here made every sleep NaN: on the system clock the loop then never yielded and
         // hung the isolate (stop() could not run).
-        if (typeof u !== "number" || !(u >= 0 && u < 1)) {
-          throw new (typeof u === "number" ? RangeError : TypeError)(
-            `Cannot schedule the next call as 'random' must return a number in [0, 1): current value is ${
-              describeValue(u)
-            }`,
-          );
-        }
+        const u = unitRandom(random(), "schedule the next call");
         const factor = Math.abs(jitter + 0.1 * normalQuantile(u));
         if (result) {
           interval = startingInterval;

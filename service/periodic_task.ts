@@ -11,6 +11,7 @@ import { getLogger } from "../runtime/logger.ts";
 import { checkBooleanOption, checkOptionsObject } from "../runtime/_check_options.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
 import { describeValue } from "../runtime/_describe.ts";
+import { unitRandom } from "./_unit_random.ts";
 import { type Config, periodicTaskOpts } from "../config/mod.ts";
 import type { Coordinator } from "../coord/coordinator.ts";
 import type { ExclusiveTick } from "../coord/run_exclusive_periodic.ts";
@@ -496,15 +497,33 @@ export abstract class PeriodicTasks {
    *
    * @param conf Where `run_external_periodic_tasks` is registered and read.
    * @param options `clock`, `random`, `coordinator`.
-   * @throws {TypeError} When `options` is not an object, `random` is not a function,
-   *   `coordinator` is not a Coordinator or `clock` is not a Clock.
+   * @throws {TypeError} When `conf` is not a Config, `options` is not an object, `random` is not
+   *   a function, `coordinator` is not a Coordinator or `clock` is not a Clock.
    */
   constructor(conf?: Config, options: PeriodicTasksOptions = {}) {
     checkOptionsObject(options, "create PeriodicTasks");
     const { clock = systemClock, random = Math.random, coordinator } = options;
     checkClock(clock, "create PeriodicTasks");
     if (typeof random !== "function") {
-      throw new TypeError("Cannot create PeriodicTasks as 'random' is not a function");
+      throw new TypeError(
+        `Cannot create PeriodicTasks as 'random' must be a function: current value is ${
+          describeValue(random)
+        }`,
+      );
+    }
+    // A value without them failed later, at every run of an external task ("Cannot read
+    // properties of null (reading 'get')"), even with raiseOnError: false.
+    const shape = conf as { registerOpts?: unknown; get?: unknown } | null | undefined;
+    if (
+      conf !== undefined &&
+      (shape === null || typeof shape !== "object" || typeof shape.registerOpts !== "function" ||
+        typeof shape.get !== "function")
+    ) {
+      throw new TypeError(
+        `Cannot create PeriodicTasks as 'conf' must be a Config: current value is ${
+          describeValue(conf)
+        }`,
+      );
     }
     if (coordinator !== undefined && !isCoordinator(coordinator)) {
       throw new TypeError(
@@ -722,7 +741,9 @@ export abstract class PeriodicTasks {
   // Keeps runs on a grid anchored at the first run: missed periods are skipped, not replayed.
   #nearestBoundary(lastRun: number | undefined, spacing: number, now: number): number {
     if (lastRun === undefined) return now;
-    const jitterMs = Math.trunc((spacing / 1000) * this.#random() / 20) * 1000;
+    // A NaN or negative value ran the task at every run.
+    const u = unitRandom(this.#random(), "schedule a periodic task");
+    const jitterMs = Math.trunc((spacing / 1000) * u / 20) * 1000;
     return now - ((now - lastRun) % spacing) + jitterMs;
   }
 

@@ -165,6 +165,43 @@ Deno.test("PeriodicTasks adds oslo's jitter (whole seconds, up to 5 %) to long s
   assert.equal(await slow.runPeriodicTasks(), 1000);
 });
 
+Deno.test("PeriodicTasks: a 'random' returning a value outside [0, 1) fails the run, naming it", async () => {
+  // NaN or -50 made the jitter NaN or negative, and the task ran at every run.
+  using clock = new FakeClock();
+  for (
+    const [value, name] of [[Number.NaN, "RangeError"], [-50, "RangeError"], ["x", "TypeError"]]
+  ) {
+    let runs = 0;
+    class Slow extends PeriodicTasks {
+      @periodicTask({ spacing: 100_000, runImmediately: true })
+      work(): void {
+        runs++;
+      }
+    }
+    const slow = new Slow(undefined, { clock, random: () => value as number });
+    await slow.runPeriodicTasks();
+    await clock.tickAsync(100_000);
+    await assert.rejects(slow.runPeriodicTasks(), {
+      name: name as string,
+      message: /^Cannot schedule a periodic task as 'random' must return a number in \[0, 1\)/,
+    });
+    assert.equal(runs, 1);
+  }
+});
+
+Deno.test("PeriodicTasks: a 'conf' that is not a Config is a TypeError naming it", () => {
+  // {}, 5 and "x" failed with "conf?.registerOpts is not a function"; null was taken, and every
+  // run of an external task then failed reading it.
+  class Tasks extends PeriodicTasks {}
+  for (const conf of [{}, 5, "x", null, { registerOpts(): void {} }]) {
+    assert.throws(() => new Tasks(conf as unknown as Config), {
+      name: "TypeError",
+      message: /^Cannot create PeriodicTasks as 'conf' must be a Config: current value is /,
+    });
+  }
+  assert.ok(new Tasks(new Config()) instanceof PeriodicTasks);
+});
+
 Deno.test("periodicTask() drives a ThreadGroup dynamic timer", async () => {
   using clock = new FakeClock();
   class Reporter extends PeriodicTasks {
