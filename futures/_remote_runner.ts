@@ -111,6 +111,13 @@ const NO_TRANSFER: Transferable[] = [];
 const LONG_TASK_MS = 1;
 const LONG_TASK_DEPTH = 2;
 
+// A worker that died before it was ready for want of a permission ("Requires read access to …,
+// run again with the --allow-read flag"): its replacements would die the same way.
+function isMissingPermission(error: unknown): boolean {
+  return error instanceof Error &&
+    (error.name === "NotCapable" || error.name === "PermissionDenied" ||
+      /^Requires \S+ access\b/.test(error.message));
+}
 export function createRemoteRunner(
   host: RunnerHost,
   max: number,
@@ -323,6 +330,19 @@ export function createRemoteRunner(
       else requeue.push(work);
     }
     const stderr = info.stderr;
+    if (!closed && broken === undefined) {
+      // A missing permission is the same for every replacement: retrying it with back-off held
+      // the first task ~21 s (the default policy) before the pool gave up.
+      if (!wasReady && isMissingPermission(info.error)) {
+        giveUp(
+          new BrokenExecutorError(
+            `(${slot.name}, before it was ready) died: ${reason}; a missing permission is not retried`,
+            stderr,
+            { cause: info.error },
+          ),
+        );
+      }
+    }
     if (!closed && broken === undefined) {
       const decision = tracker.onDeath();
       if (!decision.restart) {

@@ -171,6 +171,21 @@ Deno.test("WorkerPoolExecutor whose Workers cannot start becomes broken instead 
   assert.equal(result.broken, true);
 });
 
+Deno.test("WorkerPoolExecutor gives up at once on a missing permission, not after its restart back-off", async () => {
+  const script = new URL("./_fixtures/pool_without_read.ts", import.meta.url);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "--quiet", script.pathname, "default"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const result = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.equal(result.name, "BrokenExecutorError");
+  assert.match(result.message, /a missing permission is not retried/);
+  // The default policy's back-off held it ~21 s: 10 restarts, waits doubling to 5 s.
+  assert.ok(result.ms < 5_000, `${result.ms} ms`);
+});
+
 Deno.test("WorkerPoolExecutor moves transfer()-marked arguments and results instead of copying", async () => {
   await using ex = new WorkerPoolExecutor({ maxWorkers: 1 });
   const buf = new Uint8Array([1, 2, 3]).buffer;
