@@ -10,6 +10,8 @@ export interface FutureInternals {
   setRunning(future: Future<unknown>): boolean;
   /** PENDING and handed to a worker: not cancellable any more; `false` when not pending. */
   claim(future: Future<unknown>): boolean;
+  /** Cancellable again: a claimed future that waits in the pool, sent to no worker yet. */
+  unclaim(future: Future<unknown>): void;
   /** Settles as cancelled whatever the state (a running task stopped by shutdown's timeout). */
   forceCancel(future: Future<unknown>): void;
   /** Settles with a value (no-op once done). */

@@ -25,6 +25,7 @@ import type { SerializedError } from "../runtime/_error_transfer.ts";
 import type { Clock } from "../runtime/clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { type ResolvedRestartPolicy, RestartTracker } from "../runtime/restart_policy.ts";
+import { futureInternals } from "./_future_control.ts";
 import { type FromWorker, RUN_STRIDE, type RunMessage } from "./_protocol.ts";
 import type { Runner, RunnerHost, Work } from "./_runner.ts";
 import { unwrapArgs } from "./_transfer_brand.ts";
@@ -231,7 +232,16 @@ export function createRemoteRunner(
     while (parked.length > 0) {
       const slot = idleSlot();
       if (slot === undefined) return;
-      place(slot, parked.shift()!);
+      const work = parked.shift()!;
+      // Claimed as it leaves: until then cancel() (or shutdown's cancelFutures) can take it back.
+      if (futureInternals.claim(work.future)) place(slot, work);
+    }
+  }
+
+  // Drops parked tasks cancelled meanwhile (they no longer count against the free slots).
+  function pruneParked(): void {
+    for (let i = parked.length - 1; i >= 0; i--) {
+      if (parked[i]!.future.done()) parked.splice(i, 1);
     }
   }
 
@@ -435,6 +445,7 @@ export function createRemoteRunner(
       backlog = waiting;
       if (broken !== undefined) return Number.MAX_SAFE_INTEGER;
       ensure();
+      pruneParked();
       let free = -parked.length;
       const d = effectiveDepth();
       for (const slot of slots) if (slot.ready) free += Math.max(0, d - size(slot));
@@ -446,6 +457,8 @@ export function createRemoteRunner(
         return;
       }
       if (work.signal !== undefined) {
+        // Not sent anywhere yet: it stays cancellable until a worker takes it.
+        futureInternals.unclaim(work.future);
         parked.push(work);
         placeParked();
         return;

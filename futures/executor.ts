@@ -923,6 +923,9 @@ export abstract class BaseExecutor implements Executor {
         const work = this.#queue[i];
         if (work && !work.started) work.future.cancel();
       }
+      // Handed to the runner but sent to no worker (a pool's tasks with a signal wait there for
+      // an idle one): cancel() refuses whatever a worker already has.
+      for (const work of this.#runner.started()) work.future.cancel();
     }
     // Armed even with no work left: releasing the workers must end by the timeout too (a
     // child that is stopped or stuck never exits by itself and would be waited for 5 s).

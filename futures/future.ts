@@ -95,6 +95,9 @@ export class Future<T> implements PromiseLike<T> {
       f.#claimed = true;
       return true;
     };
+    futureInternals.unclaim = (f) => {
+      f.#claimed = false;
+    };
     futureInternals.forceCancel = (f) => f.#settle(CANCELLED, undefined);
     futureInternals.setResult = (f, value) => f.#settle(FINISHED, value);
     futureInternals.setException = (f, error) => f.#settle(FAILED, error);

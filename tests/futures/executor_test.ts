@@ -270,3 +270,37 @@ Deno.test("executors name a bad options object, 'items' or shutdown flag at the 
   assert.throws(() => ex.shutdown({ cancelFutures: 1 as never }), /'cancelFutures'/);
   assert.equal(ex.alive, true); // nothing was shut down by a refused call
 });
+
+Deno.test("a pool task with a signal that waits for an idle worker can still be cancelled, and cancelFutures cancels it", async () => {
+  // Such a task waits in the pool, sent to no worker, but cancel() returned false for the
+  // first of them and shutdown({ cancelFutures: true }) let it run.
+  for (
+    const make of [
+      () => new WorkerPoolExecutor({ maxWorkers: 1 }),
+      () => new ProcessPoolExecutor({ maxWorkers: 1 }),
+    ]
+  ) {
+    const ex = make();
+    const dir = await Deno.makeTempDir();
+    try {
+      await ex.submit(ref("add"), 1, 1); // the worker is up
+      const busy = ex.submit(ref("sleepThen"), 400, "busy");
+      const signal = new AbortController().signal;
+      const parked = [1, 2, 3].map((i) => ex.submitWith({ signal }, ref("touch"), `${dir}/${i}`));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(parked[0]!.running(), false);
+      assert.equal(parked[0]!.cancel(), true);
+      await ex.shutdown({ cancelFutures: true });
+      assert.ok(parked.every((f) => f.cancelled()), ex.constructor.name);
+      assert.equal(await busy, "busy");
+      assert.deepEqual(
+        [...Deno.readDirSync(dir)],
+        [],
+        `${ex.constructor.name}: a cancelled task ran`,
+      );
+    } finally {
+      await ex.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+});
