@@ -5,6 +5,7 @@
  */
 
 import { registerDebugDrop } from "./_debug_drop.ts";
+import { describeValue } from "./_describe.ts";
 import { optionalEnv } from "./_optional_env.ts";
 
 /**
@@ -278,7 +279,11 @@ export function setLogger(logger: Logger): void {
   for (const method of ["debug", "info", "warning", "error"] as const) {
     if (method === "warning" && typeof logger?.warn === "function") continue;
     if (typeof logger?.[method] !== "function") {
-      throw new TypeError(`Cannot set logger as 'logger.${method}' is not a function`);
+      throw new TypeError(
+        `Cannot set logger as 'logger.${method}' must be a function: current value is ${
+          describeValue(logger?.[method])
+        }`,
+      );
     }
   }
   current = complete(logger);

@@ -9,6 +9,7 @@ import { sleepUntil } from "../runtime/_precise_sleep.ts";
 import type { TimerThread } from "../runtime/_timer_thread.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
+import { describeValue } from "../runtime/_describe.ts";
 // A cycle (looping_call.ts imports this file); only used inside functions, so safe.
 import { LoopingCallDone } from "./looping_call_errors.ts";
 
@@ -53,7 +54,9 @@ export function checkDelay(value: unknown, what: string, param: string): number 
 
 export function checkFunction(fn: unknown, what: string, param = "fn"): void {
   if (typeof fn !== "function") {
-    throw new TypeError(`Cannot ${what} as '${param}' is not a function`);
+    throw new TypeError(
+      `Cannot ${what} as '${param}' must be a function: current value is ${describeValue(fn)}`,
+    );
   }
 }
 

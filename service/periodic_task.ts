@@ -232,7 +232,9 @@ const decorated = new WeakMap<object, TaskMeta>();
 
 function resolveMeta(options: PeriodicTaskOptions, what: string): TaskMeta {
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Cannot ${what} as 'options' must be an object`);
+    throw new TypeError(
+      `Cannot ${what} as 'options' must be an object: current value is ${describeValue(options)}`,
+    );
   }
   const {
     spacing = 0,
@@ -553,7 +555,11 @@ export abstract class PeriodicTasks {
    */
   addPeriodicTask(fn: PeriodicTaskFn, options?: PeriodicTaskOptions): void {
     if (typeof fn !== "function") {
-      throw new TypeError("Cannot add periodic task as 'fn' is not a function");
+      throw new TypeError(
+        `Cannot add periodic task as 'fn' must be a function: current value is ${
+          describeValue(fn)
+        }`,
+      );
     }
     const meta = options === undefined
       ? decorated.get(fn) ?? resolveMeta({}, "add periodic task")

@@ -7,7 +7,7 @@
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
-import { checkDelay, functionLabel } from "./_looping_base.ts";
+import { checkDelay, checkFunction, functionLabel } from "./_looping_base.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
 import { checkOptionsObject } from "../runtime/_check_options.ts";
 import { oneTurn } from "../runtime/_one_turn.ts";
@@ -156,9 +156,7 @@ export class RetryDecorator {
    * @throws {TypeError} When `fn` is not a function.
    */
   wrap<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>): (...args: A) => Promise<R> {
-    if (typeof fn !== "function") {
-      throw new TypeError("Cannot wrap as 'fn' is not a function");
-    }
+    checkFunction(fn, "wrap");
     const label = functionLabel(fn);
     const max = this.#maxRetryCount;
     const inc = this.#incSleepTime;

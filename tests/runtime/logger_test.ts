@@ -28,7 +28,7 @@ Deno.test("setLogger() routes every level to the new logger", () => {
 Deno.test("setLogger() rejects a logger missing a level", () => {
   assert.throws(
     () => setLogger({ debug(): void {}, info(): void {}, warning(): void {} } as unknown as Logger),
-    /'logger.error' is not a function/,
+    /^TypeError: Cannot set logger as 'logger.error' must be a function: current value is undefined$/,
   );
   assert.equal(getLogger(), consoleLogger);
 });

@@ -261,7 +261,8 @@ Deno.test("FixedIntervalLoopingCall rejects bad arguments at the call", () => {
     () => new FixedIntervalLoopingCall(42 as unknown as () => void),
     {
       name: "TypeError",
-      message: "Cannot create FixedIntervalLoopingCall as 'fn' is not a function",
+      message:
+        "Cannot create FixedIntervalLoopingCall as 'fn' must be a function: current value is number 42",
     },
   );
   const call = new FixedIntervalLoopingCall(() => {});

@@ -142,7 +142,7 @@ Deno.test("RetryDecorator rejects bad options and functions at the call", () => 
   );
   assert.throws(
     () => new RetryDecorator().wrap(null as unknown as () => void),
-    { name: "TypeError", message: "Cannot wrap as 'fn' is not a function" },
+    { name: "TypeError", message: "Cannot wrap as 'fn' must be a function: current value is null" },
   );
 });
 
