@@ -514,7 +514,7 @@ Deno.test("ThreadGroup.stop() without grace acts before it returns: a thread add
     assert.equal(tg.threads.length, 0, backend);
     assert.equal(tg.timers.length, 0, backend);
     assert.ok(old.signal.aborted, backend);
-    const fresh = tg.addThread(async () => "ran");
+    const fresh = tg.addThread(() => "ran");
     await stopping;
     assert.equal(await fresh.wait(), "ran", backend);
     await assert.rejects(old.wait(), { name: "AbortError" });
