@@ -156,15 +156,22 @@ Deno.test("Future.cancel() on a WorkerPoolExecutor cancels queued tasks only", a
   assert.equal(ex.statistics.executed, 1);
 });
 
-Deno.test("WorkerPoolExecutor whose Workers cannot start becomes broken instead of respawning forever", async () => {
+// Runs the pool fixture without --allow-read; what its future failed with.
+async function poolWithoutRead(
+  ...args: string[]
+): Promise<{ name: string; message: string; broken: boolean; ms: number }> {
   const script = new URL("./_fixtures/pool_without_read.ts", import.meta.url);
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--quiet", script.pathname],
+    args: ["run", "--no-prompt", "--quiet", script.pathname, ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  const result = JSON.parse(new TextDecoder().decode(out.stdout));
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+Deno.test("WorkerPoolExecutor whose Workers cannot start becomes broken instead of respawning forever", async () => {
+  const result = await poolWithoutRead();
   assert.equal(result.name, "BrokenExecutorError");
   assert.match(result.message, /before it was ready/);
   assert.match(result.message, /read access/);
@@ -172,14 +179,7 @@ Deno.test("WorkerPoolExecutor whose Workers cannot start becomes broken instead 
 });
 
 Deno.test("WorkerPoolExecutor gives up at once on a missing permission, not after its restart back-off", async () => {
-  const script = new URL("./_fixtures/pool_without_read.ts", import.meta.url);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--quiet", script.pathname, "default"],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  const result = JSON.parse(new TextDecoder().decode(out.stdout));
+  const result = await poolWithoutRead("default");
   assert.equal(result.name, "BrokenExecutorError");
   assert.match(result.message, /a missing permission is not retried/);
   // The default policy's back-off held it ~21 s: 10 restarts, waits doubling to 5 s.
