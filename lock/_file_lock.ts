@@ -16,7 +16,11 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
-import { checkOptionsObject, checkSignalOption } from "../runtime/_check_options.ts";
+import {
+  checkBooleanOption,
+  checkOptionsObject,
+  checkSignalOption,
+} from "../runtime/_check_options.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
 import { type LockFile, openLockFile } from "./_lock_file.ts";
 import type { FileLock, FileLockAcquireOptions, FileLockMode } from "./file_lock.ts";
@@ -82,7 +86,9 @@ export class FileLockImpl implements FileLock {
 
   acquire(o: FileLockAcquireOptions = {}): Promise<boolean> {
     checkOptionsObject(o, "acquire lock", "o");
-    const { blocking = true, signal, timeout, clock = systemClock } = o;
+    // From JavaScript, 0 or "yes" decided by truthiness whether to wait.
+    const blocking = checkBooleanOption(o.blocking, "acquire lock", "blocking") ?? true;
+    const { signal, timeout, clock = systemClock } = o;
     checkTimeout(timeout);
     checkClock(o.clock, "acquire lock");
     checkSignalOption(signal, "acquire lock");

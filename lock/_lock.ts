@@ -10,6 +10,7 @@ import { systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import {
   checkBooleanOption,
+  checkConfigOption,
   checkOptionsObject,
   checkSignalOption,
 } from "../runtime/_check_options.ts";
@@ -170,6 +171,7 @@ function checkOptions(o: LockOptions, what: string): void {
     );
   }
   checkSignalOption(o.signal, what);
+  checkConfigOption(o.conf, what);
   if (o.coordinator !== undefined) checkCoordinator(o, what);
 }
 

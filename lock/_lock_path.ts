@@ -129,6 +129,15 @@ function buildPath(name: string, prefix: string | undefined, dir: string | undef
   checkString(name, "lockFilePrefix", prefix);
   checkString(name, "lockPath", dir);
   const file = lockFileName(name, prefix);
+  // A C string ends at NUL: opened through FFI (fcntl mode), "<dir>/locks\0x" locked the file
+  // "<dir>/locks" for every name under that directory. (The name and prefix have NUL replaced.)
+  if (dir?.includes("\0")) {
+    throw new TypeError(
+      `Cannot use lock '${
+        name.slice(0, 40)
+      }' as 'lockPath' must not contain a NUL character: current value is ${describeValue(dir)}`,
+    );
+  }
   // NAME_MAX is 255 bytes on Linux and macOS; a UTF-16 unit is at most 3 UTF-8 bytes.
   if (file.length > 85) {
     const bytes = encoder.encode(file).length;

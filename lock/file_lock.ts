@@ -3,6 +3,7 @@ import { FileLockImpl } from "./_file_lock.ts";
 import { checkMode, resolveMode } from "./_lock_file.ts";
 import { checkName, lockFilePath } from "./_lock_path.ts";
 import type { Clock } from "../runtime/clock.ts";
+import { checkConfigOption } from "../runtime/_check_options.ts";
 
 /**
  * How external locks lock their file.
@@ -94,6 +95,7 @@ export interface ExternalLockOptions {
 export function externalLock(name: string, o?: ExternalLockOptions): FileLock {
   checkName(name, "make an external lock");
   checkMode(o?.fileLockMode, "make an external lock");
+  checkConfigOption(o?.conf, "make an external lock");
   return new FileLockImpl(
     lockFilePath(name, o?.lockFilePrefix, o?.lockPath, o?.conf),
     resolveMode(o?.fileLockMode),

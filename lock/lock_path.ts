@@ -1,6 +1,7 @@
 import type { Config } from "./_conf.ts";
 import { checkMode } from "./_lock_file.ts";
 import { defaults, findLockDir } from "./_lock_path.ts";
+import { checkConfigOption } from "../runtime/_check_options.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import type { FileLockMode } from "./file_lock.ts";
 
@@ -66,7 +67,11 @@ export function setDefaults(o: LockDefaults): void {
     }
     defaults.lockPath = o.lockPath === "" ? undefined : o.lockPath;
   }
-  if ("conf" in o) defaults.conf = o.conf;
+  if ("conf" in o) {
+    // Accepted silently, a bad one broke every external lock taken after it.
+    checkConfigOption(o.conf, "set lock defaults");
+    defaults.conf = o.conf;
+  }
   if ("fileLockMode" in o) {
     checkMode(o.fileLockMode, "set lock defaults");
     defaults.fileLockMode = o.fileLockMode;
@@ -93,5 +98,6 @@ export function setDefaults(o: LockDefaults): void {
  * ```
  */
 export function getLockPath(conf?: Config): string | undefined {
+  checkConfigOption(conf, "get the lock path");
   return findLockDir(undefined, conf);
 }

@@ -70,6 +70,10 @@ async function removeLockFile(name: string, path: string): Promise<void> {
   using _path = await FileLockImpl.holdPath(path);
   closeIdleLockFile(path);
   try {
+    // Deno.remove() also removes an empty directory; oslo's os.remove() refuses one, as here.
+    if ((await Deno.lstat(path)).isDirectory) {
+      throw new Deno.errors.IsADirectory(`Is a directory: '${path}'`);
+    }
     await Deno.remove(path);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return;

@@ -72,7 +72,7 @@ export function synchronized<A extends unknown[], R>(
   }
   const fName = fn.name === "" ? "<anonymous>" : fn.name;
   const clock = opts.clock ?? systemClock;
-  return async function (this: unknown, ...a: A): Promise<R> {
+  const wrapped = async function (this: unknown, ...a: A): Promise<R> {
     const log = getLogger();
     log.debug(`Acquiring lock "${name}" by "${fName}"`);
     const t0 = clock.now();
@@ -94,6 +94,10 @@ export function synchronized<A extends unknown[], R>(
       log.debug(`Lock "${name}" "released" by "${fName}" :: held ${secs(clock.now() - t1)}s`);
     }
   };
+  // functools.wraps, as oslo's decorator: the wrapper keeps the function's name and arity.
+  Object.defineProperty(wrapped, "name", { value: fn.name, configurable: true });
+  Object.defineProperty(wrapped, "length", { value: fn.length, configurable: true });
+  return wrapped;
 }
 
 function secs(ms: number): string {

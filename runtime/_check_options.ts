@@ -70,3 +70,21 @@ export function checkWorkerCloneable(value: unknown, what: string, subject: stri
     );
   }
 }
+
+/**
+ * Throws a TypeError naming `name` unless `value` is undefined or shaped like a config/ `Config`
+ * (`registerOpts()` and `get()`): checked by shape, as runtime/ imports no feature folder. A value
+ * without them failed later, inside a lock or a periodic run, with a message naming neither.
+ */
+export function checkConfigOption(value: unknown, what: string, name = "conf"): void {
+  if (value === undefined) return;
+  const shape = value as { registerOpts?: unknown; get?: unknown } | null;
+  if (
+    shape === null || typeof shape !== "object" || typeof shape.registerOpts !== "function" ||
+    typeof shape.get !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot ${what} as '${name}' must be a Config: current value is ${describeValue(value)}`,
+    );
+  }
+}

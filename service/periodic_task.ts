@@ -8,7 +8,11 @@
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
-import { checkBooleanOption, checkOptionsObject } from "../runtime/_check_options.ts";
+import {
+  checkBooleanOption,
+  checkConfigOption,
+  checkOptionsObject,
+} from "../runtime/_check_options.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { unitRandom } from "./_unit_random.ts";
@@ -513,20 +517,8 @@ export abstract class PeriodicTasks {
         }`,
       );
     }
-    // A value without them failed later, at every run of an external task ("Cannot read
-    // properties of null (reading 'get')"), even with raiseOnError: false.
-    const shape = conf as { registerOpts?: unknown; get?: unknown } | null | undefined;
-    if (
-      conf !== undefined &&
-      (shape === null || typeof shape !== "object" || typeof shape.registerOpts !== "function" ||
-        typeof shape.get !== "function")
-    ) {
-      throw new TypeError(
-        `Cannot create PeriodicTasks as 'conf' must be a Config: current value is ${
-          describeValue(conf)
-        }`,
-      );
-    }
+    // null failed later, at every run of an external task, even with raiseOnError: false.
+    checkConfigOption(conf, "create PeriodicTasks");
     if (coordinator !== undefined && !isCoordinator(coordinator)) {
       throw new TypeError(
         `Cannot create PeriodicTasks as 'coordinator' must be a Coordinator from connect(): current value is ${

@@ -8,6 +8,7 @@ import {
   type LockOptions,
   LockPathRequiredError,
   lockWithPrefix,
+  removeExternalLockFile,
   Semaphores,
   setDefaults,
   synchronized,
@@ -513,4 +514,65 @@ Deno.test("lock(): 'o', 'semaphores' and 'signal' of the wrong type are describe
     name: "TypeError",
     message: "Cannot lock as 'name' must be a non-empty string: current value is an empty string",
   });
+});
+
+Deno.test("lock options: a 'conf' that is not a Config and a NUL in a path are TypeErrors at the call", async () => {
+  // conf: 5 failed with "conf.registerOpts is not a function", and setDefaults({ conf: "oops" })
+  // was taken and broke every later external lock. A NUL cut the path short through FFI: every
+  // name under "<dir>/locks\0x" locked the one file "<dir>/locks".
+  for (const conf of [5, "oops", {}, null]) {
+    const refused = { name: "TypeError", message: /'conf' must be a Config: current value is / };
+    assert.throws(() => lock("x", { conf: conf as never }), refused);
+    assert.throws(() => setDefaults({ conf: conf as never }), refused);
+    assert.throws(() => externalLock("x", { lockPath: "/tmp", conf: conf as never }), refused);
+  }
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const fileLockMode of ["flock", "fcntl"] as const) {
+      const lockPath = `${dir}/locks\0x`;
+      assert.throws(() => lock("job", { external: true, lockPath, fileLockMode }), {
+        name: "TypeError",
+        message: /'lockPath' must not contain a NUL character: current value is string /,
+      });
+    }
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FileLock.acquire() refuses a 'blocking' that is not a boolean", async () => {
+  // 0 or "yes" decided by truthiness whether to wait.
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = externalLock("x", { lockPath: dir });
+    for (const blocking of [0, "yes", null]) {
+      assert.throws(() => file.acquire({ blocking: blocking as never }), {
+        name: "TypeError",
+        message: /'blocking' must be a boolean/,
+      });
+    }
+    assert.equal(file.acquired, false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("removeExternalLockFile() leaves a directory of the lock file's name, as oslo's os.remove()", async () => {
+  using log = captureLog();
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/svc-data`);
+    await removeExternalLockFile("data", { lockPath: dir, lockFilePrefix: "svc" });
+    assert.ok((await Deno.stat(`${dir}/svc-data`)).isDirectory, "the directory was removed");
+    assert.ok(log.messages("warning").some((m) => m.startsWith("Failed to remove file")));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("synchronized() keeps the function's name and arity, as functools.wraps", () => {
+  const wrapped = synchronized("cache", function rebuildCache(_a: number, _b: string): void {});
+  assert.equal(wrapped.name, "rebuildCache");
+  assert.equal(wrapped.length, 2);
 });
