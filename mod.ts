@@ -167,6 +167,7 @@ export {
   LockPathRequiredError,
   lockWithPrefix,
   Mutex,
+  type MutexAcquireOptions,
   ReaderWriterLock,
   type ReaderWriterLockOptions,
   removeExternalLockFile,

@@ -3,7 +3,9 @@
 
 import { checkOptionsObject, checkSignalOption } from "../runtime/_check_options.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
-import { type Deadline, timeoutError } from "./_give_up.ts";
+import { type Deadline, deadlineOf, timeoutError } from "./_give_up.ts";
+import { checkClock } from "../runtime/_check_clock.ts";
+import { checkNumber } from "../runtime/_check_number.ts";
 import { type Waiter, WaitQueue } from "./_wait_queue.ts";
 
 export { armGiveUp, type Deadline, deadlineOf, msLeft, timeoutError } from "./_give_up.ts";
@@ -55,6 +57,29 @@ class Releaser implements Disposable {
     this.#mutex = undefined;
     releaseMutex(m);
   }
+}
+
+/**
+ * Options for {@linkcode Mutex.acquire}.
+ *
+ * @example
+ * ```ts
+ * import { Mutex, type MutexAcquireOptions } from "@fjord/fjord/lock";
+ * import assert from "node:assert/strict";
+ *
+ * const mutex = new Mutex();
+ * using _held = await mutex.acquire();
+ * const options: MutexAcquireOptions = { timeout: 10 };
+ * await assert.rejects(mutex.acquire(options), { name: "TimeoutError" });
+ * ```
+ */
+export interface MutexAcquireOptions {
+  /** Gives up waiting: rejects with `signal.reason`, nothing stays held or queued. */
+  signal?: AbortSignal;
+  /** Gives up after this many milliseconds with a `TimeoutError` DOMException. */
+  timeout?: number;
+  /** The clock `timeout` is measured on. Default `systemClock`. */
+  clock?: Clock;
 }
 
 /**
@@ -148,9 +173,13 @@ export class Mutex {
    * Acquires the mutex, waiting in FIFO order while it is held.
    *
    * @param options `signal` gives up the wait: the promise rejects with `signal.reason` and the
-   *   waiter leaves the queue (nothing stays held or queued).
+   *   waiter leaves the queue (nothing stays held or queued); `timeout` (ms, on `clock`) does
+   *   the same with a `TimeoutError` DOMException.
    * @returns A promise of a `Disposable` whose disposal releases the mutex.
    * @throws {unknown} `signal.reason` (through the promise) when the signal aborts first.
+   * @throws {TypeError} When `signal` is not an AbortSignal, `timeout` not a number or `clock`
+   *   not a Clock.
+   * @throws {RangeError} When `timeout` is negative or NaN.
    *
    * @example
    * ```ts
@@ -165,16 +194,18 @@ export class Mutex {
    * assert.equal(mutex.locked, false);
    * ```
    */
-  acquire(options?: { signal?: AbortSignal }): Promise<Disposable> {
+  acquire(options?: MutexAcquireOptions): Promise<Disposable> {
     checkOptionsObject(options, "acquire mutex");
     const signal = options?.signal;
     checkSignalOption(signal, "acquire mutex");
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (!this.#locked) {
-      this.#locked = true;
-      return Promise.resolve(new Releaser(this));
+    // ReaderWriterLock and lock() honour a timeout: a Mutex ignoring one waited for ever.
+    const timeout = options?.timeout;
+    if (timeout !== undefined) {
+      checkNumber(timeout, "acquire mutex", "timeout", "a number >= 0", (n) => n >= 0);
     }
-    return this.#enqueue(signal, undefined, systemClock);
+    checkClock(options?.clock, "acquire mutex");
+    const clock = options?.clock ?? systemClock;
+    return acquireWithDeadline(this, signal, deadlineOf(timeout, clock, "mutex"), clock);
   }
 
   /**

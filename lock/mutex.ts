@@ -1,1 +1,1 @@
-export { Mutex } from "./_mutex.ts";
+export { Mutex, type MutexAcquireOptions } from "./_mutex.ts";

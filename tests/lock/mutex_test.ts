@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Mutex } from "../../lock/mod.ts";
+import { FakeClock } from "../../runtime/clock.ts";
 
 Deno.test("Mutex.acquire() grants waiters in FIFO order", async () => {
   const mutex = new Mutex();
@@ -106,4 +107,23 @@ Deno.test("Mutex.acquire() with a non-signal 'signal' throws a TypeError and que
   const again = mutex.tryAcquire();
   assert.ok(again);
   again[Symbol.dispose]();
+});
+
+Deno.test("Mutex.acquire({ timeout }) gives up with a TimeoutError and leaves nothing queued", async () => {
+  // The option was ignored: the waiter waited for ever.
+  using clock = new FakeClock();
+  const mutex = new Mutex();
+  const held = mutex.tryAcquire()!;
+  const waiting = mutex.acquire({ timeout: 100, clock });
+  const outcome = waiting.then(() => "granted", (e: unknown) => (e as Error).name);
+  assert.equal(mutex.waiting, 1);
+  await clock.tickAsync(100);
+  assert.equal(await outcome, "TimeoutError");
+  assert.equal(mutex.waiting, 0);
+  held[Symbol.dispose]();
+  assert.equal(mutex.locked, false);
+  assert.throws(() => mutex.acquire({ timeout: -1 }), RangeError);
+  assert.throws(() => mutex.acquire({ timeout: "5" as never }), TypeError);
+  // A free mutex is taken whatever the timeout.
+  (await mutex.acquire({ timeout: 0 }))[Symbol.dispose]();
 });
