@@ -195,16 +195,24 @@ export class Mutex {
    * ```
    */
   acquire(options?: MutexAcquireOptions): Promise<Disposable> {
+    if (options === undefined) {
+      // The common call, kept as short as it was before options (W3's uncontended path).
+      if (!this.#locked) {
+        this.#locked = true;
+        return Promise.resolve(new Releaser(this));
+      }
+      return this.#enqueue(undefined, undefined, systemClock);
+    }
     checkOptionsObject(options, "acquire mutex");
-    const signal = options?.signal;
+    const signal = options.signal;
     checkSignalOption(signal, "acquire mutex");
     // ReaderWriterLock and lock() honour a timeout: a Mutex ignoring one waited for ever.
-    const timeout = options?.timeout;
+    const timeout = options.timeout;
     if (timeout !== undefined) {
       checkNumber(timeout, "acquire mutex", "timeout", "a number >= 0", (n) => n >= 0);
     }
-    checkClock(options?.clock, "acquire mutex");
-    const clock = options?.clock ?? systemClock;
+    checkClock(options.clock, "acquire mutex");
+    const clock = options.clock ?? systemClock;
     return acquireWithDeadline(this, signal, deadlineOf(timeout, clock, "mutex"), clock);
   }
 
