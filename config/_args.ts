@@ -41,7 +41,17 @@ export function parseArgs(args: readonly string[]): ConfigArg[] {
         `Cannot load config as '${flag}' needs a path: current value is ${describeValue(value)}`,
       );
     }
-    out.push({ kind: FLAGS[flag as keyof typeof FLAGS], path: value });
+    out.push({ kind: FLAGS[flag as keyof typeof FLAGS], path: expandHome(value) });
   }
   return out;
+}
+
+// oslo.config expands `~` (os.path.expanduser): a shell does not in `--config-file=~/x.conf`.
+// Only with permission to read HOME: reading it otherwise would prompt, or fail the load.
+function expandHome(path: string): string {
+  if (path !== "~" && !path.startsWith("~/")) return path;
+  const env = { name: "env", variable: "HOME" } as const;
+  if (Deno.permissions.querySync(env).state !== "granted") return path;
+  const home = Deno.env.get("HOME");
+  return home ? home + path.slice(1) : path;
 }

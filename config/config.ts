@@ -383,13 +383,14 @@ function checkSources(o: ConfigLoadOptions | undefined): ConfigSources {
         }`,
       );
     }
-    // The item is what is wrong, so the message names it: 'args[1]' ... number 5.
-    const i = value.findIndex((v) => typeof v !== "string");
+    // The item is what is wrong, so the message names it: 'args[1]' ... number 5. An empty
+    // path is refused at the call, as `--config-file=` is (it failed later as "not found: ").
+    const i = value.findIndex((v) => typeof v !== "string" || (field !== "args" && v === ""));
     if (i >= 0) {
       throw new TypeError(
-        `Cannot load config as '${field}[${i}]' must be a string: current value is ${
-          describeValue(value[i])
-        }`,
+        `Cannot load config as '${field}[${i}]' must be a ${
+          field === "args" ? "string" : "non-empty path"
+        }: current value is ${describeValue(value[i])}`,
       );
     }
     return Object.freeze([...value]);

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Config } from "./config.ts";
+import { Config } from "./config.ts";
 import type { ConfigLogger } from "./config_logger.ts";
 import { maskSecrets } from "./_mask.ts";
 import { showsSecret } from "./_display.ts";
@@ -135,7 +135,7 @@ function maskArgs(args: readonly string[]): string[] {
  * @param conf The configuration to log.
  * @param options `logger`: where to log; default `conf.logger` (whose default,
  * `consoleConfigLogger`, drops debug lines: pass a logger to see the dump).
- * @throws {TypeError} When `options.logger` lacks `debug`.
+ * @throws {TypeError} When `conf` is not a Config or `options.logger` lacks `debug`.
  *
  * @example
  * ```ts
@@ -152,6 +152,11 @@ function maskArgs(args: readonly string[]): string[] {
  * ```
  */
 export function logOptions(conf: Config, options: { logger?: ConfigLogger } = {}): void {
+  if (!(conf instanceof Config)) {
+    throw new TypeError(
+      `Cannot log options as 'conf' must be a Config: current value is ${describeValue(conf)}`,
+    );
+  }
   const log = options?.logger ?? conf.logger;
   if (typeof log?.debug !== "function") {
     throw new TypeError(

@@ -183,11 +183,22 @@ export interface ListOptOptions extends OptOptions<readonly string[]> {
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-function checkName(kind: string, name: unknown): asserts name is string {
+function checkName(kind: string, name: unknown, field = "name"): asserts name is string {
   if (typeof name !== "string" || !NAME_RE.test(name)) {
     throw new TypeError(
-      `Cannot create ${kind} as 'name' must be a letter or '_' followed by letters, digits, '_', '-' or '.': current value is ${
+      `Cannot create ${kind} as '${field}' must be a letter or '_' followed by letters, digits, '_', '-' or '.': current value is ${
         describeValue(name)
+      }`,
+    );
+  }
+}
+
+// strOpt("s", 5) was taken as no options at all; null failed inside, naming nothing.
+function checkOptions(kind: string, options: unknown): void {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Cannot create ${kind} as 'options' must be an object: current value is ${
+        describeValue(options)
       }`,
     );
   }
@@ -255,7 +266,7 @@ function common(kind: string, o: OptOptions<unknown>): Common {
   checkBool(kind, "required", o.required);
   checkBool(kind, "secret", o.secret);
   checkBool(kind, "mutable", o.mutable);
-  if (o.deprecatedName !== undefined) checkName(kind, o.deprecatedName);
+  if (o.deprecatedName !== undefined) checkName(kind, o.deprecatedName, "deprecatedName");
   return {
     help: o.help ?? "",
     required: o.required ?? false,
@@ -298,6 +309,7 @@ function numeric(
   hi?: number,
 ): Opt<number> {
   checkName(kind, name);
+  checkOptions(kind, o);
   const integer = type !== "float";
   checkNumber(kind, "default", o.default, integer);
   checkNumber(kind, "min", o.min, integer);
@@ -391,6 +403,7 @@ function rejectRange(kind: string, o: object): void {
 export function strOpt(name: string, options: StrOptOptions = {}): Opt<string> {
   const kind = "string option";
   checkName(kind, name);
+  checkOptions(kind, options);
   rejectRange(kind, options);
   checkString(kind, "default", options.default);
   checkStringArray(kind, "choices", options.choices);
@@ -508,6 +521,7 @@ export function portOpt(name: string, options: NumberOptOptions = {}): Opt<numbe
 export function boolOpt(name: string, options: BoolOptOptions = {}): Opt<boolean> {
   const kind = "boolean option";
   checkName(kind, name);
+  checkOptions(kind, options);
   rejectRange(kind, options);
   if ((options as { choices?: unknown }).choices !== undefined) {
     throw new TypeError(`Cannot create ${kind} as 'choices' is not supported by this option type`);
@@ -531,6 +545,7 @@ function listLike(
   options: ListOptOptions,
 ): Opt<string[]> {
   checkName(kind, name);
+  checkOptions(kind, options);
   rejectRange(kind, options);
   checkStringArray(kind, "default", options.default);
   checkStringArray(kind, "choices", options.choices);

@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { Config } from "./config.ts";
+import { Config } from "./config.ts";
+import { describeValue } from "./_describe.ts";
 import type { Opt, OptType } from "./opts.ts";
 
 const TYPE_NAMES: Record<OptType, string> = {
@@ -91,6 +92,7 @@ function optLines(opt: Opt): string[] {
  *
  * @param conf The configuration whose registered options to describe.
  * @returns The sample file's text.
+ * @throws {TypeError} When `conf` is not a Config.
  *
  * @example
  * ```ts
@@ -104,6 +106,13 @@ function optLines(opt: Opt): string[] {
  * ```
  */
 export function generateSample(conf: Config): string {
+  if (!(conf instanceof Config)) {
+    throw new TypeError(
+      `Cannot generate a sample as 'conf' must be a Config: current value is ${
+        describeValue(conf)
+      }`,
+    );
+  }
   const groups = new Map<string, Opt[]>();
   for (const { group, opt } of conf.listOpts()) {
     let opts = groups.get(group);

@@ -107,3 +107,25 @@ Deno.test("Config.reload() keeps the command-line order and lists directories ag
   assert.equal(conf.get("v"), "f1"); // the file still comes after the directory
   assert.deepEqual(conf.configFiles, [p.d1a, p.d1b, late, p.f1]);
 });
+
+Deno.test("Config.load() expands a leading ~ in --config-file and --config-dir, as oslo.config", async () => {
+  // A shell leaves `--config-file=~/x.conf` as it is; oslo expands it (os.path.expanduser), and
+  // fjord reported "Config file not found: ~/x.conf".
+  const home = await Deno.makeTempDir();
+  const saved = Deno.env.get("HOME");
+  Deno.env.set("HOME", home);
+  try {
+    await Deno.writeTextFile(`${home}/a.conf`, "[DEFAULT]\nname = from-file\n");
+    await Deno.mkdir(`${home}/conf.d`);
+    await Deno.writeTextFile(`${home}/conf.d/b.conf`, "[DEFAULT]\nother = from-dir\n");
+    const conf = new Config();
+    conf.registerOpts([strOpt("name"), strOpt("other")]);
+    await conf.load({ args: ["--config-file=~/a.conf", "--config-dir", "~/conf.d"] });
+    assert.equal(conf.get("name"), "from-file");
+    assert.equal(conf.get("other"), "from-dir");
+  } finally {
+    if (saved === undefined) Deno.env.delete("HOME");
+    else Deno.env.set("HOME", saved);
+    await Deno.remove(home, { recursive: true });
+  }
+});

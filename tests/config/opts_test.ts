@@ -4,8 +4,10 @@ import {
   Config,
   ConfigValueError,
   floatOpt,
+  generateSample,
   intOpt,
   listOpt,
+  logOptions,
   multiStrOpt,
   type Opt,
   portOpt,
@@ -215,4 +217,40 @@ Deno.test("option factories describe a bad string or list by type, naming the ba
     message:
       "Cannot create boolean option as 'default' must be a boolean: current value is string true",
   });
+});
+
+Deno.test("option constructors, generateSample() and logOptions() name a bad argument and show it", () => {
+  // strOpt("s", 5) was taken as no options; a bad deprecatedName blamed 'name'; generateSample(5)
+  // and logOptions(5) failed with "conf.listOpts is not a function" and a 'logger.debug' message.
+  assert.throws(() => strOpt("s", 5 as never), {
+    name: "TypeError",
+    message:
+      "Cannot create string option as 'options' must be an object: current value is number 5",
+  });
+  assert.throws(
+    () => intOpt("n", null as never),
+    /'options' must be an object: current value is null/,
+  );
+  assert.throws(() => strOpt("s", { deprecatedName: "bad name" }), {
+    name: "TypeError",
+    message: /^Cannot create string option as 'deprecatedName' must be a letter/,
+  });
+  assert.throws(() => generateSample(5 as never), {
+    name: "TypeError",
+    message: "Cannot generate a sample as 'conf' must be a Config: current value is number 5",
+  });
+  assert.throws(() => logOptions(5 as never), {
+    name: "TypeError",
+    message: "Cannot log options as 'conf' must be a Config: current value is number 5",
+  });
+});
+
+Deno.test("Config.load() refuses an empty path in files or dirs at the call, as --config-file=", () => {
+  const conf = new Config();
+  assert.throws(() => conf.load({ files: [""] }), {
+    name: "TypeError",
+    message:
+      "Cannot load config as 'files[0]' must be a non-empty path: current value is an empty string",
+  });
+  assert.throws(() => conf.load({ dirs: ["/etc", ""] }), /'dirs\[1\]' must be a non-empty path/);
 });
