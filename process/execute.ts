@@ -143,7 +143,8 @@ export interface ExecuteBinaryResult {
 /**
  * Runs a command and resolves with its output, like oslo.concurrency's `processutils.execute`.
  *
- * An array command runs directly, never through a shell. A string is one program name (never
+ * An array command runs directly, never through a shell (but libc's `execvp`, under Deno, runs an
+ * executable file without a `#!` line with `/bin/sh`). A string is one program name (never
  * split on spaces) unless `shell: true`, which runs it as `/bin/sh -c <string>`. stdin is always
  * a pipe: `input` is written to it, then it is closed (the child sees EOF at once without input).
  * `env` replaces the whole environment. A bad exit code (default: anything but 0) rejects with
