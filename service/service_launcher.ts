@@ -336,8 +336,11 @@ export class ServiceLauncher implements AsyncDisposable {
           () => true,
           () => false,
         );
-        const outcome = await Promise.race([work.then(() => false), timedOut]);
-        ac.abort();
+        // Ended however the race ends: a service error rejects it, and the timer then kept the
+        // program alive to graceful_shutdown_timeout (60 s by default) after wait() resolved 2.
+        const outcome = await Promise.race([work.then(() => false), timedOut]).finally(() =>
+          ac.abort()
+        );
         if (outcome) {
           getLogger().error("Graceful shutdown timeout exceeded, instantaneous exiting");
           work.catch(() => {});

@@ -429,3 +429,21 @@ Deno.test("SignalExit: a 'code' given as a string is a TypeError, a non-integer 
     });
   }
 });
+
+Deno.test("ServiceLauncher: a service failing ends the graceful_shutdown_timeout timer with the stop", async () => {
+  // The stop's race rejected with the service's error before its timer was aborted: the program
+  // lived on for graceful_shutdown_timeout (60 s by default) after wait() had resolved 2.
+  using clock = new FakeClock();
+  using _log = captureLog();
+  const launcher = new ServiceLauncher(undefined, { clock });
+  launcher.launchService({
+    start(): void {
+      throw new Error("boom");
+    },
+    stop(): void {},
+    wait(): void {},
+    reset(): void {},
+  });
+  assert.equal(await launcher.wait(), 2);
+  assert.equal(clock.pending, 0);
+});
