@@ -266,9 +266,10 @@ function fixedSchedule(
       anchor = started;
       k = 0;
     }
-    // Rounded to the logged precision, as oslo does (it rounds to its 0.01 s).
+    // Warned from the overrun oslo warns from: it rounds to 0.01 s, so 5 ms. Below that, every
+    // call of an `interval: 0` loop (run back to back) warned, for microseconds.
     const overrun = Math.round((ended - started - interval) * 100) / 100;
-    if (overrun > 0) {
+    if (overrun >= 5) {
       getLogger().warning(`Function ${label} run outlasted interval by ${formatMs(overrun)} ms`);
       anchor = undefined;
       return ended;
@@ -378,7 +379,8 @@ export abstract class LoopingCallBase<T = unknown> implements AsyncDisposable {
 /**
  * Calls a function every `interval` milliseconds, start to start (oslo's
  * `FixedIntervalLoopingCall`). An overrun (a call longer than the interval) logs
- * "Function 'f' run outlasted interval by X ms", the next call starts at once and the schedule
+ * "Function 'f' run outlasted interval by X ms" (from 5 ms over, as oslo's 0.01 s rounding), the
+ * next call starts at once and the schedule
  * restarts from it. Otherwise the schedule is kept against the first call's start
  * (`T0 + k * interval`), so it does not drift: a call whose time passed while the isolate was
  * busy starts at once; after a lag of more than 1 s (or one interval, if longer) the missed

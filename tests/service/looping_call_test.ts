@@ -59,6 +59,22 @@ Deno.test("FixedIntervalLoopingCall.start() logs an overrun and starts the next 
   ]);
 });
 
+Deno.test("FixedIntervalLoopingCall warns of an overrun from 5 ms, as oslo (0.01 s), not of microseconds", async () => {
+  // Every call of an interval-0 loop "outlasted" it by its own few microseconds, and warned.
+  using log = captureLog();
+  using clock = new FakeClock();
+  const lengths = [0.01, 4.99, 5, 0];
+  let i = 0;
+  const call = new FixedIntervalLoopingCall(async function busy(): Promise<void> {
+    const length = lengths[i++];
+    if (length === undefined) throw new LoopingCallDone();
+    if (length > 0) await clock.sleep(length);
+  }, { clock }).start({ interval: 0 });
+  await clock.runAll();
+  assert.equal(await call.wait(), true);
+  assert.deepEqual(log.messages("warning"), ["Function 'busy' run outlasted interval by 5.00 ms"]);
+});
+
 Deno.test("FixedIntervalLoopingCall.start() keeps the schedule anchored and re-anchors after an overrun", async () => {
   using _log = captureLog();
   using clock = new FakeClock();
