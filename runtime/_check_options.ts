@@ -88,3 +88,22 @@ export function checkConfigOption(value: unknown, what: string, name = "conf"): 
     );
   }
 }
+
+/**
+ * Throws a TypeError naming the first own key of `value` that `known` lacks. For the options
+ * objects where a misspelt key (`maxRestart`, `worker`, `host`) would silently keep a default
+ * that decides how a service runs or gives up.
+ */
+export function checkKnownKeys(
+  value: object,
+  what: string,
+  name: string,
+  known: readonly string[],
+): void {
+  const unknown = Object.keys(value).find((k) => !known.includes(k));
+  if (unknown !== undefined) {
+    throw new TypeError(
+      `Cannot ${what} as '${name}' has the unknown field '${unknown}' (known: ${known.join(", ")})`,
+    );
+  }
+}

@@ -8,6 +8,7 @@
 import type { Clock } from "./clock.ts";
 import { checkNumber } from "./_check_number.ts";
 import { describeValue } from "./_describe.ts";
+import { checkKnownKeys } from "./_check_options.ts";
 
 /**
  * How a supervisor restarts workers that die. At most `maxRestarts` restarts of one worker
@@ -64,19 +65,6 @@ export const DEFAULT_RESTART_POLICY: ResolvedRestartPolicy = Object.freeze({
 const POLICY_KEYS = ["maxRestarts", "window", "backoff"];
 const BACKOFF_KEYS = ["initial", "max", "factor"];
 
-// A misspelt field (`maxRestart`, `backof`) would silently keep its default: for the knob that
-// decides when a crash loop is given up, that is a surprise found on the worst day.
-function checkKnownKeys(value: object, name: string, known: readonly string[]): void {
-  const unknown = Object.keys(value).find((k) => !known.includes(k));
-  if (unknown !== undefined) {
-    throw new TypeError(
-      `Cannot use restart policy as '${name}' has the unknown field '${unknown}' (known: ${
-        known.join(", ")
-      })`,
-    );
-  }
-}
-
 function check(
   value: unknown,
   name: string,
@@ -118,7 +106,9 @@ export function resolveRestartPolicy(policy: RestartPolicy | undefined): Resolve
       }`,
     );
   }
-  checkKnownKeys(policy, "restart", POLICY_KEYS);
+  // A misspelt field (`maxRestart`) would keep its default: the knob that decides when a crash
+  // loop is given up, found wrong on the worst day.
+  checkKnownKeys(policy, "use restart policy", "restart", POLICY_KEYS);
   const d = DEFAULT_RESTART_POLICY;
   const b = policy.backoff ?? {};
   if (typeof b !== "object") {
@@ -128,7 +118,7 @@ export function resolveRestartPolicy(policy: RestartPolicy | undefined): Resolve
       }`,
     );
   }
-  checkKnownKeys(b, "restart.backoff", BACKOFF_KEYS);
+  checkKnownKeys(b, "use restart policy", "restart.backoff", BACKOFF_KEYS);
   // A delay of Infinity (the initial one, or a cap of Infinity that factor ** n reaches) is a
   // sleep that never ends: the worker stayed "restarting" forever. A factor of Infinity stays
   // allowed: it jumps straight to the (finite) cap.

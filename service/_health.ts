@@ -4,6 +4,7 @@
 import { getLogger } from "../runtime/logger.ts";
 import { describeValue } from "../runtime/_describe.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
+import { checkKnownKeys } from "../runtime/_check_options.ts";
 import { sameClassError } from "../runtime/_same_class_error.ts";
 import type { HealthEndpointOptions } from "./process_launcher.ts";
 
@@ -32,6 +33,8 @@ export function checkHealthOptions(value: unknown): Required<HealthEndpointOptio
       }`,
     );
   }
+  // `host` for `hostname` listened on 127.0.0.1 without a word.
+  checkKnownKeys(v, "create ProcessLauncher", "health", ["port", "hostname"]);
   const port = checkNumber(
     v.port,
     "create ProcessLauncher",

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { checkOptionsObject } from "../runtime/_check_options.ts";
+import { checkKnownKeys, checkOptionsObject } from "../runtime/_check_options.ts";
 import { checkWorkers } from "./_launcher_common.ts";
 import { ProcessLauncher } from "./process_launcher.ts";
 import type { RestartMethod, ServiceBase } from "./service.ts";
@@ -79,6 +79,8 @@ export function launch(
   options: LaunchOptions = {},
 ): ServiceLauncher | ProcessLauncher {
   checkOptionsObject(options, "launch");
+  // `{ worker: 4 }` ran one worker, in this process, without a word.
+  checkKnownKeys(options, "launch", "options", ["workers", "restartMethod", "noFork"]);
   const workers = checkWorkers(options.workers, "launch");
   const restartMethod = options.restartMethod ?? "reload";
   if ((workers ?? 1) === 1 && !options.noFork) {

@@ -19,7 +19,11 @@ import {
 import { describeValue } from "../runtime/_describe.ts";
 import { inheritedPermissionFlags, permitted } from "../runtime/_permitted.ts";
 import { selectBackendType, selectedBackendType, selectedIsolation } from "../runtime/selection.ts";
-import { checkBooleanOption, checkOptionsObject } from "../runtime/_check_options.ts";
+import {
+  checkBooleanOption,
+  checkKnownKeys,
+  checkOptionsObject,
+} from "../runtime/_check_options.ts";
 import { checkRestartMethod, checkWorkers, launcherReady } from "./_launcher_common.ts";
 import { SignalHold } from "./_signal_hold.ts";
 import {
@@ -198,6 +202,19 @@ function denoExecPath(): string {
   }
 }
 
+// Misspelt, a key kept its default silently (`standy: true` ran without a standby worker).
+const PROCESS_LAUNCHER_KEYS = [
+  "restartMethod",
+  "noFork",
+  "isolation",
+  "denoArgs",
+  "clock",
+  "restart",
+  "health",
+  "migrateRequests",
+  "standby",
+];
+
 /**
  * Runs a service in `workers` supervised workers. Each worker imports the
  * {@linkcode ServiceRef}'s module itself and builds the service with its own `workerId` and its
@@ -314,6 +331,7 @@ export class ProcessLauncher implements AsyncDisposable {
    */
   constructor(conf?: Config, options: ProcessLauncherOptions = {}) {
     checkOptionsObject(options, "create ProcessLauncher");
+    checkKnownKeys(options, "create ProcessLauncher", "options", PROCESS_LAUNCHER_KEYS);
     selectBackendType();
     this.#restartMethod = checkRestartMethod(options.restartMethod ?? "reload");
     checkClock(options.clock, "create ProcessLauncher");

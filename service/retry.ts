@@ -9,7 +9,7 @@ import { checkClock } from "../runtime/_check_clock.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { checkDelay, checkFunction, functionLabel } from "./_looping_base.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
-import { checkOptionsObject } from "../runtime/_check_options.ts";
+import { checkKnownKeys, checkOptionsObject } from "../runtime/_check_options.ts";
 import { oneTurn } from "../runtime/_one_turn.ts";
 
 /**
@@ -116,6 +116,14 @@ export class RetryDecorator {
    */
   constructor(options: RetryDecoratorOptions = {}) {
     checkOptionsObject(options, "create RetryDecorator");
+    // `maxRetries: 3` kept the default of retrying for ever.
+    checkKnownKeys(options, "create RetryDecorator", "options", [
+      "maxRetryCount",
+      "incSleepTime",
+      "maxSleepTime",
+      "exceptions",
+      "clock",
+    ]);
     const {
       maxRetryCount = -1,
       incSleepTime = 10_000,

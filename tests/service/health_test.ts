@@ -89,6 +89,19 @@ Deno.test("ProcessLauncher rejects bad health, restart and migrateRequests optio
     () => new ProcessLauncher(undefined, { restart: { maxRestart: 3 } as RestartPolicy }),
     { name: "TypeError", message: /unknown field 'maxRestart'/ },
   );
+  // Misspelt keys kept their defaults silently: `standy` ran without a standby worker and
+  // `host` listened on 127.0.0.1.
+  assert.throws(() => new ProcessLauncher(undefined, { standy: true } as never), {
+    name: "TypeError",
+    message: /^Cannot create ProcessLauncher as 'options' has the unknown field 'standy' \(known: /,
+  });
+  assert.throws(
+    () => new ProcessLauncher(undefined, { health: { port: 0, host: "0.0.0.0" } as never }),
+    {
+      name: "TypeError",
+      message: /'health' has the unknown field 'host' \(known: port, hostname\)/,
+    },
+  );
   assert.throws(
     () => new ProcessLauncher(undefined, { migrateRequests: "yes" as unknown as boolean }),
     { name: "TypeError", message: /'migrateRequests'/ },

@@ -47,6 +47,12 @@ Deno.test("launch() rejects bad worker counts and instances for forked workers",
     TypeError,
   );
   assert.throws(() => launch(undefined, new Service(), { workers: 2 }), /needs a ServiceRef/);
+  // `worker: 4` ran one worker, in this process, without a word.
+  assert.throws(() => launch(undefined, new Service(), { worker: 4 } as never), {
+    name: "TypeError",
+    message:
+      "Cannot launch as 'options' has the unknown field 'worker' (known: workers, restartMethod, noFork)",
+  });
 });
 
 Deno.test("launch() and the launchers reject a non-object options, a non-Config conf and non-boolean flags by name", () => {

@@ -221,3 +221,11 @@ Deno.test("RetryDecorator.wrap() with no sleep between retries still lets the is
     }
   }
 });
+
+Deno.test("RetryDecorator refuses an option it does not know (a misspelt maxRetryCount retried for ever)", () => {
+  assert.throws(() => new RetryDecorator({ maxRetries: 3 } as RetryDecoratorOptions), {
+    name: "TypeError",
+    message:
+      /^Cannot create RetryDecorator as 'options' has the unknown field 'maxRetries' \(known: /,
+  });
+});
