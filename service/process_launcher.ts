@@ -559,7 +559,11 @@ export class ProcessLauncher implements AsyncDisposable {
     if (!args.includes("--allow-read")) {
       const paths: string[] = [];
       if (ref.module.startsWith("file:")) {
-        paths.push(decodeURIComponent(new URL(ref.module).pathname));
+        // The module's directory when this process may read it: the service's own relative
+        // imports (`./helper.ts`) live there, and the module alone made them fail in every child.
+        const file = decodeURIComponent(new URL(ref.module).pathname);
+        const dir = file.slice(0, file.lastIndexOf("/")) || "/";
+        paths.push(permitted({ name: "read", path: dir }) ? dir : file);
       }
       const conf = this.#conf;
       if (conf !== undefined) paths.push(...conf.configFiles, ...conf.sources.dirs);

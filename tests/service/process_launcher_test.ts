@@ -957,3 +957,24 @@ Deno.test("ProcessLauncher.launchService() after stop() is an InvalidStateError"
     resetBackend();
   }
 });
+
+Deno.test("ProcessLauncher process workers may read their service module's directory (its relative imports)", async () => {
+  // A parent without unscoped --allow-read gave its children read access to the service module
+  // file alone: the module's own `import "./helper.ts"` failed in every child, a crash loop.
+  const dir = new URL("./_fixtures/sibling/", import.meta.url).pathname;
+  const repo = new URL("../../", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-run", `--allow-read=${dir},${repo}`, `${dir}main.ts`],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  let out = "";
+  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+    out += chunk;
+    if (out.includes("hello from the sibling module")) child.kill("SIGTERM");
+  }
+  const status = await child.status;
+  assert.match(out, /hello from the sibling module/, await stderr);
+  assert.equal(status.code, 0, await stderr);
+});
