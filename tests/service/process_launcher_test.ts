@@ -60,6 +60,18 @@ for (const c of [...DEFAULTS, ...CROSS]) {
 }
 
 for (const c of DEFAULTS) {
+  Deno.test(`ProcessLauncher: a ${c.isolation} worker whose graceful stop() throws is logged and the launcher exits 2 (${c.backend})`, async () => {
+    // The worker reported the error and exited 2, but deaths are not watched once stopping:
+    // nothing was logged and wait() resolved 0 (ServiceLauncher resolves 2).
+    await using run = await Run.start(plan(c, { service: { mode: "stop-throws" } }));
+    await run.waitEvents("start", 2);
+    run.kill("SIGTERM");
+    const out = await run.exit();
+    assert.equal(out.code, 2, out.stderr);
+    assert.match(out.stdout + out.stderr, /failed while stopping: .*stop failed on purpose/);
+    await assertNothingLeft(run);
+  });
+
   Deno.test(`ProcessLauncher SIGINT kills ${c.isolation} workers at once and exits 1 (${c.backend})`, async () => {
     await using run = await Run.start(plan(c, { service: { mode: "hang-stop" } }));
     await run.waitEvents("start", 2);

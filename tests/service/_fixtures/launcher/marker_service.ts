@@ -7,7 +7,8 @@ export interface MarkerOptions {
   dir: string;
   /**
    * ok; start-throws (every time); start-throws-0 (worker 0 only, every time); wait-throws (once per worker id); throw-later (an uncaught
-   * error once per worker id); hang-stop (stop never finishes); exit-later (Deno.exit(3) once);
+   * error once per worker id); hang-stop (stop never finishes); stop-throws (a graceful stop()
+   * throws); exit-later (Deno.exit(3) once);
    * hang-start-marked (start() never finishes while the file `<dir>/hang-start` exists, and
    * throws while `<dir>/throw-start` does).
    */
@@ -144,6 +145,10 @@ export class MarkerService implements ServiceBase {
     for (const t of this.#timers) clearTimeout(t), clearInterval(t);
     if ((this.#o.mode ?? "ok") === "hang-stop") {
       await new Promise(() => {});
+    }
+    if (this.#o.mode === "stop-throws" && options.graceful) {
+      this.#stopped.resolve();
+      throw new Error("stop failed on purpose");
     }
     if (this.#o.stopDelay && options.graceful) {
       await new Promise((r) => setTimeout(r, this.#o.stopDelay));
