@@ -6,6 +6,7 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { checkClock } from "../runtime/_check_clock.ts";
+import { describeValue } from "../runtime/_describe.ts";
 import { getLogger } from "../runtime/logger.ts";
 import { checkDelay, checkFunction, functionLabel } from "./_looping_base.ts";
 import { checkNumber } from "../runtime/_check_number.ts";
@@ -140,9 +141,20 @@ export class RetryDecorator {
     );
     // An arrow function passes `typeof`, but `instanceof` throws on it: at the first failure,
     // where its TypeError replaced the error the wrapped function threw.
-    if (!Array.isArray(exceptions) || exceptions.some((e) => !isClass(e))) {
+    if (!Array.isArray(exceptions)) {
       throw new TypeError(
-        "Cannot create RetryDecorator as 'exceptions' must be an array of error classes",
+        `Cannot create RetryDecorator as 'exceptions' must be an array of error classes: current value is ${
+          describeValue(exceptions)
+        }`,
+      );
+    }
+    // The item is what is wrong, so the message names it: 'exceptions[1]'.
+    const bad = exceptions.findIndex((e) => !isClass(e));
+    if (bad >= 0) {
+      throw new TypeError(
+        `Cannot create RetryDecorator as 'exceptions[${bad}]' must be an error class: current value is ${
+          describeValue(exceptions[bad])
+        }`,
       );
     }
     checkClock(clock, "create RetryDecorator");

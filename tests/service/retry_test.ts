@@ -130,14 +130,23 @@ Deno.test("RetryDecorator rejects bad options and functions at the call", () => 
   assert.throws(() => new RetryDecorator({ maxSleepTime: Infinity }), RangeError);
   assert.throws(
     () => new RetryDecorator({ exceptions: ["Flaky" as unknown as typeof Flaky] }),
-    TypeError,
+    {
+      name: "TypeError",
+      message:
+        "Cannot create RetryDecorator as 'exceptions[0]' must be an error class: current value is string Flaky",
+    },
   );
+  assert.throws(() => new RetryDecorator({ exceptions: Flaky as never }), {
+    name: "TypeError",
+    message: /'exceptions' must be an array of error classes: current value is /,
+  });
   // Not a class: `instanceof` would throw at the first failure, hiding the function's error.
   assert.throws(
     () => new RetryDecorator({ exceptions: [(() => {}) as unknown as typeof Flaky] }),
     {
       name: "TypeError",
-      message: "Cannot create RetryDecorator as 'exceptions' must be an array of error classes",
+      message:
+        /^Cannot create RetryDecorator as 'exceptions\[0\]' must be an error class: current value is /,
     },
   );
   assert.throws(
