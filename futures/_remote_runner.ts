@@ -119,6 +119,7 @@ function isMissingPermission(error: unknown): boolean {
     (error.name === "NotCapable" || error.name === "PermissionDenied" ||
       /^Requires \S+ access\b/.test(error.message));
 }
+
 export function createRemoteRunner(
   host: RunnerHost,
   max: number,
@@ -340,18 +341,16 @@ export function createRemoteRunner(
       else requeue.push(work);
     }
     const stderr = info.stderr;
-    if (!closed && broken === undefined) {
-      // A missing permission is the same for every replacement: retrying it with back-off held
-      // the first task ~21 s (the default policy) before the pool gave up.
-      if (!wasReady && isMissingPermission(info.error)) {
-        giveUp(
-          new BrokenExecutorError(
-            `(${slot.name}, before it was ready) died: ${reason}; a missing permission is not retried`,
-            stderr,
-            { cause: info.error },
-          ),
-        );
-      }
+    // A missing permission is the same for every replacement: retrying it with back-off held
+    // the first task ~21 s (the default policy) before the pool gave up.
+    if (!closed && broken === undefined && !wasReady && isMissingPermission(info.error)) {
+      giveUp(
+        new BrokenExecutorError(
+          `(${slot.name}, before it was ready) died: ${reason}; a missing permission is not retried`,
+          stderr,
+          { cause: info.error },
+        ),
+      );
     }
     if (!closed && broken === undefined) {
       const decision = tracker.onDeath();
