@@ -62,8 +62,16 @@ export const DEFAULT_RESTART_POLICY: ResolvedRestartPolicy = Object.freeze({
   factor: 2,
 });
 
-const POLICY_KEYS = ["maxRestarts", "window", "backoff"];
-const BACKOFF_KEYS = ["initial", "max", "factor"];
+// Records, not lists: the type checker says when a field is added and not listed here.
+const POLICY_KEYS = Object.keys(
+  { maxRestarts: true, window: true, backoff: true } satisfies Record<keyof RestartPolicy, true>,
+);
+const BACKOFF_KEYS = Object.keys(
+  { initial: true, max: true, factor: true } satisfies Record<
+    keyof NonNullable<RestartPolicy["backoff"]>,
+    true
+  >,
+);
 
 function check(
   value: unknown,

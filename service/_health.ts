@@ -22,6 +22,11 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
+// Checked against HealthEndpointOptions by the type checker.
+const HEALTH_KEYS = Object.keys(
+  { port: true, hostname: true } satisfies Record<keyof HealthEndpointOptions, true>,
+);
+
 /** Validates the `health` option; undefined when absent. */
 export function checkHealthOptions(value: unknown): Required<HealthEndpointOptions> | undefined {
   if (value === undefined) return undefined;
@@ -34,7 +39,7 @@ export function checkHealthOptions(value: unknown): Required<HealthEndpointOptio
     );
   }
   // `host` for `hostname` listened on 127.0.0.1 without a word.
-  checkKnownKeys(v, "create ProcessLauncher", "health", ["port", "hostname"]);
+  checkKnownKeys(v, "create ProcessLauncher", "health", HEALTH_KEYS);
   const port = checkNumber(
     v.port,
     "create ProcessLauncher",

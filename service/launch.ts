@@ -48,6 +48,11 @@ export interface LaunchOptions {
   noFork?: boolean;
 }
 
+// Checked against LaunchOptions by the type checker, as ProcessLauncher's.
+const LAUNCH_KEYS = Object.keys(
+  { workers: true, restartMethod: true, noFork: true } satisfies Record<keyof LaunchOptions, true>,
+);
+
 /**
  * Creates the launcher that fits `workers` and launches `s` on it: a {@linkcode ServiceLauncher}
  * for 1 (or undefined) without `noFork`, else a {@linkcode ProcessLauncher}. Then call
@@ -80,7 +85,7 @@ export function launch(
 ): ServiceLauncher | ProcessLauncher {
   checkOptionsObject(options, "launch");
   // `{ worker: 4 }` ran one worker, in this process, without a word.
-  checkKnownKeys(options, "launch", "options", ["workers", "restartMethod", "noFork"]);
+  checkKnownKeys(options, "launch", "options", LAUNCH_KEYS);
   const workers = checkWorkers(options.workers, "launch");
   const restartMethod = options.restartMethod ?? "reload";
   if ((workers ?? 1) === 1 && !options.noFork) {

@@ -202,18 +202,21 @@ function denoExecPath(): string {
   }
 }
 
-// Misspelt, a key kept its default silently (`standy: true` ran without a standby worker).
-const PROCESS_LAUNCHER_KEYS = [
-  "restartMethod",
-  "noFork",
-  "isolation",
-  "denoArgs",
-  "clock",
-  "restart",
-  "health",
-  "migrateRequests",
-  "standby",
-];
+// Misspelt, a key kept its default silently (`standy: true` ran without a standby worker). A
+// record, not a list: the type checker then says when an option is added and not listed here.
+const PROCESS_LAUNCHER_KEYS = Object.keys(
+  {
+    restartMethod: true,
+    noFork: true,
+    isolation: true,
+    denoArgs: true,
+    clock: true,
+    restart: true,
+    health: true,
+    migrateRequests: true,
+    standby: true,
+  } satisfies Record<keyof ProcessLauncherOptions, true>,
+);
 
 /**
  * Runs a service in `workers` supervised workers. Each worker imports the

@@ -72,6 +72,17 @@ function isClass(value: unknown): boolean {
   }
 }
 
+// Checked against RetryDecoratorOptions by the type checker, as ProcessLauncher's.
+const RETRY_KEYS = Object.keys(
+  {
+    maxRetryCount: true,
+    incSleepTime: true,
+    maxSleepTime: true,
+    exceptions: true,
+    clock: true,
+  } satisfies Record<keyof RetryDecoratorOptions, true>,
+);
+
 /**
  * Wraps functions so that an error of one of the chosen classes makes them sleep and try again:
  * delays `incSleepTime, 2·incSleepTime, …` capped at `maxSleepTime`, at most `maxRetryCount`
@@ -118,13 +129,7 @@ export class RetryDecorator {
   constructor(options: RetryDecoratorOptions = {}) {
     checkOptionsObject(options, "create RetryDecorator");
     // `maxRetries: 3` kept the default of retrying for ever.
-    checkKnownKeys(options, "create RetryDecorator", "options", [
-      "maxRetryCount",
-      "incSleepTime",
-      "maxSleepTime",
-      "exceptions",
-      "clock",
-    ]);
+    checkKnownKeys(options, "create RetryDecorator", "options", RETRY_KEYS);
     const {
       maxRetryCount = -1,
       incSleepTime = 10_000,
