@@ -25,6 +25,8 @@ export interface ExitInfo {
   signal: string | undefined;
   /** Why it ended: return, throw, rejection, exit, close, signal, oom, terminated or lost. */
   cause?: IsolateExitCause;
+  /** The service call the worker last reported failing, as `"stop"`. */
+  failedIn?: string;
 }
 
 /** One running worker. */
@@ -77,6 +79,7 @@ export class IsolateWorkerHandle implements WorkerHandle {
   readonly #isolate: IsolateHandle<ToWorker>;
   readonly #init: LauncherWorkerInit;
   #lastError: string | undefined;
+  #failedIn: string | undefined;
   #workerId: number | undefined;
 
   constructor(init: LauncherWorkerInit, options: WorkerHandleOptions) {
@@ -100,7 +103,13 @@ export class IsolateWorkerHandle implements WorkerHandle {
         ? exit.reason
         : `${exit.reason} (${this.#lastError})`;
       this.#started.reject(new Error(`Worker ${reason}`));
-      return { reason, code: exit.code, signal: exit.signal, cause: exit.cause };
+      return {
+        reason,
+        code: exit.code,
+        signal: exit.signal,
+        cause: exit.cause,
+        ...(this.#failedIn !== undefined ? { failedIn: this.#failedIn } : {}),
+      };
     });
   }
 
@@ -172,6 +181,7 @@ export class IsolateWorkerHandle implements WorkerHandle {
     else if (msg.ev === "error") {
       const err = deserializeError(msg.error);
       this.#lastError = `${msg.phase}() failed: ${err.name}: ${err.message}`;
+      this.#failedIn = msg.phase;
     }
   }
 }

@@ -862,12 +862,13 @@ export class ProcessLauncher implements AsyncDisposable {
           handles.map((h) => h.stop(timeoutMs, this.#clock)),
         );
         if (!results.every(Boolean)) clean = false;
-        // A worker whose stop failed reports it and exits non-zero: as ServiceLauncher, the
+        // A worker whose stop() failed reports it and exits non-zero: as ServiceLauncher, the
         // launcher says so and ends 2 (deaths are no longer watched once stopping: it was lost).
+        // Only stop()'s own failure: a worker crashing anyway as the stop came is not this.
         for (const [i, h] of handles.entries()) {
           if (!results[i]) continue;
           const exit = await h.exited;
-          if (exit.code === undefined || exit.code === 0) continue;
+          if (exit.failedIn !== "stop" || exit.code === 0) continue;
           getLogger().error(`A worker failed while stopping: ${exit.reason}`);
           if (code === 0) code = 2;
         }
