@@ -209,6 +209,9 @@ export class Services {
   #failed = Promise.withResolvers<never>();
   #stopping: Promise<void> | undefined;
   #stopRequested = false;
+  // Each service's wait() of this run, called once (as oslo does) however often the set is
+  // waited for: a launcher waits from its watcher and again while stopping.
+  #waits = new Map<ServiceBase, Promise<void>>();
 
   static {
     registerServicesInternals(
@@ -300,7 +303,7 @@ export class Services {
     const done = this.#done.promise;
     const all = (async () => {
       await Promise.all(starts);
-      for (const s of services) await s.wait();
+      for (const s of services) await this.#waitOf(s);
       await done;
     })();
     return Promise.race([all, this.#failed.promise]);
@@ -325,11 +328,21 @@ export class Services {
       this.#failed = Promise.withResolvers<never>();
       this.#failed.promise.catch(() => {});
       this.#starts = [];
+      this.#waits.clear();
     }
     for (const s of this.#services) {
       await s.reset();
       if (this.#restartMethod === "reload" && !this.#stopRequested) this.#starts.push(this.#run(s));
     }
+  }
+
+  #waitOf(s: ServiceBase): Promise<void> {
+    let waiting = this.#waits.get(s);
+    if (waiting === undefined) {
+      waiting = (async () => await s.wait())();
+      this.#waits.set(s, waiting);
+    }
+    return waiting;
   }
 
   async #run(s: ServiceBase): Promise<boolean> {

@@ -447,3 +447,25 @@ Deno.test("ServiceLauncher: a service failing ends the graceful_shutdown_timeout
   assert.equal(await launcher.wait(), 2);
   assert.equal(clock.pending, 0);
 });
+
+Deno.test("ServiceLauncher calls a service's wait() once per run, as oslo (it called it twice)", async () => {
+  let waits = 0;
+  const stopped = Promise.withResolvers<void>();
+  const service: ServiceBase = {
+    start(): void {},
+    stop(): void {
+      stopped.resolve();
+    },
+    wait(): Promise<void> {
+      waits++;
+      return stopped.promise;
+    },
+    reset(): void {},
+  };
+  const launcher = new ServiceLauncher();
+  launcher.launchService(service);
+  const code = launcher.wait();
+  await launcher.stop();
+  assert.equal(await code, 0);
+  assert.equal(waits, 1);
+});
