@@ -7,7 +7,7 @@
 
 import type { Clock } from "../runtime/clock.ts";
 import { describeValue } from "../runtime/_describe.ts";
-import { checkBooleanOption } from "../runtime/_check_options.ts";
+import { checkBooleanOption, checkKnownKeys } from "../runtime/_check_options.ts";
 import { ProcessExecutionError } from "./errors.ts";
 import type { ExecuteBinaryResult, ExecuteLogLevel, ExecuteResult } from "./execute.ts";
 import { maskPassword } from "./mask_password.ts";
@@ -58,6 +58,22 @@ export interface SshExecuteOptions {
   /** The clock for the timeout and the kill grace period (tests). */
   clock?: Clock;
 }
+
+// Checked against SshExecuteOptions by the type checker.
+const SSH_KEYS = Object.keys(
+  {
+    sshArgs: true,
+    sshCommand: true,
+    input: true,
+    checkExitCode: true,
+    binary: true,
+    timeout: true,
+    signal: true,
+    sanitizeStdout: true,
+    loglevel: true,
+    clock: true,
+  } satisfies Record<keyof SshExecuteOptions, true>,
+);
 
 // ssh's own failures (connection refused, host key, authentication) exit 255.
 const SSH_FAILURE = 255;
@@ -203,6 +219,9 @@ export function sshExecute(
         "command instead",
     );
   }
+  // execute()'s other options (attempts, cwd, shell, runAsRoot, prlimit, …) were ignored
+  // without a word: no retry, no working directory.
+  checkKnownKeys(options, "ssh execute", "options", SSH_KEYS);
   const {
     sshArgs = [],
     sshCommand = "ssh",

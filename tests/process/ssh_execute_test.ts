@@ -227,6 +227,12 @@ Deno.test("sshExecute() rejects hostile arguments before starting ssh", async ()
     [() => sshExecute("h", "echo \0", o), /'cmd' must be free of NUL/],
     [() => sshExecute("h", "true", { ...o, env: { A: "1" } } as never), /'env' is not supported/],
     [() => sshExecute("h", "true", { ...o, sshArgs: "-v" as never }), /'sshArgs'/],
+    // execute()'s options that sshExecute() does not take were ignored without a word.
+    [
+      () => sshExecute("h", "true", { ...o, attempts: 3 } as never),
+      /^Cannot ssh execute as 'options' has the unknown field 'attempts' \(known: sshArgs, /,
+    ],
+    [() => sshExecute("h", "true", { ...o, cwd: "/tmp" } as never), /unknown field 'cwd'/],
     [
       () => sshExecute("h", "true", { ...o, timeout: -1 }),
       /'timeout' must be a number > 0: current value is number -1$/,
