@@ -266,11 +266,13 @@ function fixedSchedule(
       anchor = started;
       k = 0;
     }
-    // Warned from the overrun oslo warns from: it rounds to 0.01 s, so 5 ms. Below that, every
-    // call of an `interval: 0` loop (run back to back) warned, for microseconds.
     const overrun = Math.round((ended - started - interval) * 100) / 100;
-    if (overrun >= 5) {
-      getLogger().warning(`Function ${label} run outlasted interval by ${formatMs(overrun)} ms`);
+    if (overrun > 0) {
+      // Warned from the overrun oslo warns from: it rounds to 0.01 s, so 5 ms. Below that, every
+      // call of an `interval: 0` loop (run back to back) warned, for microseconds.
+      if (overrun >= 5) {
+        getLogger().warning(`Function ${label} run outlasted interval by ${formatMs(overrun)} ms`);
+      }
       anchor = undefined;
       return ended;
     }
