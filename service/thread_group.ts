@@ -539,7 +539,8 @@ export class ThreadGroup implements AsyncDisposable {
     const graceful = checkBooleanOption(options.graceful, "stop ThreadGroup", "graceful") ?? false;
     if (graceful) return this.#stopGracefully();
     // Done at the call, as oslo's stop(): a thread added right after it is not stopped by it.
-    for (const timer of this.#timers.splice(0)) timer.stop();
+    // stopTimers() without `wait` stops the timers before it returns.
+    void this.stopTimers();
     for (const thread of this.#threads.splice(0)) thread.stop();
     return Promise.resolve();
   }
