@@ -75,6 +75,23 @@ Deno.test("FixedIntervalLoopingCall warns of an overrun from 5 ms, as oslo (0.01
   assert.deepEqual(log.messages("warning"), ["Function 'busy' run outlasted interval by 5.00 ms"]);
 });
 
+Deno.test("FixedIntervalLoopingCall restarts its schedule after an overrun under 5 ms too, without a warning", async () => {
+  // ff2d672 moved the warning's threshold and, by mistake, the re-anchoring with it: the call
+  // after a 2 ms overrun then went back to the old grid (20, 30) instead of starting from 12.
+  using log = captureLog();
+  using clock = new FakeClock();
+  const starts: number[] = [];
+  const call = new FixedIntervalLoopingCall(async function late(): Promise<void> {
+    starts.push(clock.now());
+    if (starts.length === 1) await clock.sleep(12);
+    if (starts.length === 4) throw new LoopingCallDone();
+  }, { clock }).start({ interval: 10 });
+  await clock.runAll();
+  assert.equal(await call.wait(), true);
+  assert.deepEqual(starts, [0, 12, 22, 32]);
+  assert.deepEqual(log.messages("warning"), []);
+});
+
 Deno.test("FixedIntervalLoopingCall.start() keeps the schedule anchored and re-anchors after an overrun", async () => {
   using _log = captureLog();
   using clock = new FakeClock();
